@@ -1,0 +1,64 @@
+"""``python -m analysis extract VIDEO -o OUT.npz|OUT.csv``: the pose track of a clip."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from analysis.cache import TrackCache
+from analysis.cli.progress import ProgressBar
+from analysis.errors import RepLabError
+from analysis.pose import PoseSettings, extract_pose
+
+
+def add_pose_options(parser) -> None:
+    """Options shared by every command that runs the pose model."""
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel processes over time chunks (default: up to 2)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
+    parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
+    parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
+    parser.add_argument("--max-side", type=int, default=640, help="shrink frames to this longer side first")
+    parser.add_argument("--stride", type=int, default=1, help="analyse every n-th frame (faster, coarser)")
+
+
+def pose_kwargs(args) -> dict:
+    """``extract_pose`` keyword arguments from the shared pose options."""
+    if args.stride < 1 or args.max_side < 64 or args.workers < 1:
+        raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
+    return {
+        "workers": args.workers,
+        "settings": PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride),
+        "cache": False if args.no_cache else TrackCache(args.cache_dir),
+    }
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("extract", help="extract the pose track of a video")
+    parser.add_argument("video")
+    parser.add_argument(
+        "-o", "--output", required=True, help="OUT.npz (track) or OUT.csv (one row per frame)"
+    )
+    add_pose_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in (".npz", ".csv"):
+        raise RepLabError(f"output must end in .npz or .csv, not {suffix or 'nothing'}")
+    track = extract_pose(args.video, progress=ProgressBar("pose"), **pose_kwargs(args))
+    if suffix == ".npz":
+        track.save(args.output)
+    else:
+        track.to_csv(args.output)
+    print(
+        f"{track.source_name}: {len(track)} frames, person found in {track.detection_rate:.0%}, "
+        f"written to {args.output}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,239 @@
+"""``PoseTrack``: the one data type that flows through RepLab.
+
+A clip becomes a track once (the expensive step); counting, form checks, charts,
+exports and batch runs all read the same track. Arrays are per frame, NaN where no
+person was found, and every frame carries its real presentation time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analysis.landmarks import LANDMARK_NAMES
+
+N_LANDMARKS = len(LANDMARK_NAMES)
+CSV_SUFFIXES = ("_x", "_y", "_z", "_visibility")
+
+
+@dataclass
+class PoseTrack:
+    """MediaPipe pose landmarks of one clip, frame by frame.
+
+    Attributes:
+        times: (T,) seconds from the clip's start, from the container's timestamps.
+        landmarks: (T, 33, 3) image landmarks: x, y normalised to frame width and
+            height (y down), z in roughly the same scale as x (depth, negative = nearer).
+        visibility: (T, 33) MediaPipe's visibility score in 0..1.
+        world: (T, 33, 3) world landmarks in metres, origin between the hips.
+        width, height: upright frame size in pixels (0 when unknown, e.g. RepCount files).
+        fps: nominal frame rate; use ``times`` for anything exact.
+        source_hash: content hash of the source (video bytes or pose file).
+        source_name: file name of the source, for display.
+        meta: settings the track was made with (backend, model, smoothing, ...).
+    """
+
+    times: np.ndarray
+    landmarks: np.ndarray
+    visibility: np.ndarray
+    world: np.ndarray
+    width: int = 0
+    height: int = 0
+    fps: float = 30.0
+    source_hash: str = ""
+    source_name: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.times = np.asarray(self.times, dtype=np.float64)
+        self.landmarks = np.asarray(self.landmarks, dtype=np.float32)
+        self.visibility = np.asarray(self.visibility, dtype=np.float32)
+        self.world = np.asarray(self.world, dtype=np.float32)
+        n = len(self.times)
+        expected = {
+            "landmarks": (n, N_LANDMARKS, 3),
+            "visibility": (n, N_LANDMARKS),
+            "world": (n, N_LANDMARKS, 3),
+        }
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
+
+    # ---- what is in it -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.times)
+
+    @property
+    def duration_s(self) -> float:
+        if len(self.times) < 2:
+            return 0.0
+        return float(self.times[-1] - self.times[0] + np.median(np.diff(self.times)))
+
+    @property
+    def detected(self) -> np.ndarray:
+        """(T,) True where a person was found in the frame."""
+        return np.isfinite(self.landmarks).all(axis=(1, 2))
+
+    @property
+    def detection_rate(self) -> float:
+        return float(self.detected.mean()) if len(self) else 0.0
+
+    @property
+    def has_world(self) -> bool:
+        return bool(np.isfinite(self.world).any())
+
+    def frame_at(self, time_s: float) -> int:
+        """Index of the frame shown at ``time_s``."""
+        return int(np.clip(np.searchsorted(self.times, time_s + 1e-9) - 1, 0, len(self) - 1))
+
+    def slice_time(self, start_s: float, end_s: float) -> PoseTrack:
+        """Frames with ``start_s <= time < end_s`` (a copy with the same metadata)."""
+        keep = (self.times >= start_s) & (self.times < end_s)
+        return self._subset(keep)
+
+    def _subset(self, keep: np.ndarray) -> PoseTrack:
+        return PoseTrack(
+            times=self.times[keep], landmarks=self.landmarks[keep],
+            visibility=self.visibility[keep], world=self.world[keep],
+            width=self.width, height=self.height, fps=self.fps,
+            source_hash=self.source_hash, source_name=self.source_name, meta=dict(self.meta),
+        )  # fmt: skip
+
+    @classmethod
+    def concatenate(cls, parts: list[PoseTrack]) -> PoseTrack:
+        """Join tracks of consecutive time chunks of one clip (as made by parallel workers)."""
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        first = parts[0]
+        return cls(
+            times=np.concatenate([p.times for p in parts]),
+            landmarks=np.concatenate([p.landmarks for p in parts]),
+            visibility=np.concatenate([p.visibility for p in parts]),
+            world=np.concatenate([p.world for p in parts]),
+            width=first.width, height=first.height, fps=first.fps,
+            source_hash=first.source_hash, source_name=first.source_name, meta=dict(first.meta),
+        )  # fmt: skip
+
+    @classmethod
+    def empty(cls, n_frames: int, **kwargs) -> PoseTrack:
+        """A track of ``n_frames`` with no person found (all NaN), times 0."""
+        nan3 = np.full((n_frames, N_LANDMARKS, 3), np.nan, dtype=np.float32)
+        return cls(
+            times=np.zeros(n_frames), landmarks=nan3, visibility=np.full(nan3.shape[:2], np.nan),
+            world=nan3.copy(), **kwargs,
+        )  # fmt: skip
+
+    # ---- files ---------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the track as a compressed .npz (arrays plus a JSON header)."""
+        header = {
+            "width": self.width, "height": self.height, "fps": self.fps,
+            "source_hash": self.source_hash, "source_name": self.source_name, "meta": self.meta,
+            "format": "replab-track-1",
+        }  # fmt: skip
+        tmp = f"{os.fspath(path)}.tmp.npz"
+        np.savez_compressed(
+            tmp, times=self.times, landmarks=self.landmarks, visibility=self.visibility,
+            world=self.world, header=np.array(json.dumps(header)),
+        )  # fmt: skip
+        os.replace(tmp, path)  # never leave a half-written track behind
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> PoseTrack:
+        """Read a track written by ``save``."""
+        with np.load(path, allow_pickle=False) as data:
+            if "header" not in data or "landmarks" not in data:
+                raise ValueError(f"{os.path.basename(os.fspath(path))} is not a RepLab track file")
+            header = json.loads(str(data["header"]))
+            return cls(
+                times=data["times"], landmarks=data["landmarks"], visibility=data["visibility"],
+                world=data["world"], width=header["width"], height=header["height"],
+                fps=header["fps"], source_hash=header["source_hash"],
+                source_name=header.get("source_name", ""), meta=header.get("meta", {}),
+            )  # fmt: skip
+
+    @staticmethod
+    def csv_columns() -> list[str]:
+        return ["time_s"] + [f"{name}{s}" for name in LANDMARK_NAMES for s in CSV_SUFFIXES]
+
+    def to_csv_table(self) -> np.ndarray:
+        """(T, 1 + 33*4) float array in the order of ``csv_columns`` (NaN = no person)."""
+        per_landmark = np.concatenate([self.landmarks, self.visibility[..., None]], axis=2)
+        return np.column_stack([self.times, per_landmark.reshape(len(self), -1)])
+
+    def to_csv(self, path_or_buffer) -> None:
+        """One row per frame; empty cells where no person was found."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.to_csv_table(), columns=self.csv_columns())
+        frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
+        """Read the CSV export back (world landmarks are not in the CSV: they come back NaN)."""
+        import pandas as pd
+
+        frame = pd.read_csv(path)
+        missing = [c for c in cls.csv_columns() if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{os.path.basename(os.fspath(path))}: missing columns {missing[:3]}...")
+        table = frame[cls.csv_columns()].to_numpy(dtype=np.float64)
+        per_landmark = table[:, 1:].reshape(len(table), N_LANDMARKS, 4)
+        times = table[:, 0]
+        if fps is None:
+            steps = np.diff(times)
+            fps = float(1.0 / np.median(steps)) if len(steps) else 30.0
+        return cls(
+            times=times, landmarks=per_landmark[..., :3], visibility=per_landmark[..., 3],
+            world=np.full((len(table), N_LANDMARKS, 3), np.nan), fps=fps,
+            source_name=os.path.basename(os.fspath(path)),
+        )  # fmt: skip
+
+    @classmethod
+    def from_array(cls, array: np.ndarray, fps: float = 30.0, source_name: str = "") -> PoseTrack:
+        """A track from a bare pose array, as in RepCount's ``poses/*.npy``.
+
+        Accepts (T, 99 or 104) (landmark i at columns 3i..3i+2; extra columns ignored)
+        or (T, 33, 3 or 4) (a 4th channel is visibility). All-zero rows mean no person.
+        Times are ``index / fps``.
+        """
+        array = np.asarray(array, dtype=np.float64)
+        if array.ndim == 2 and array.shape[1] in (99, 104):
+            points = array[:, :99].reshape(-1, N_LANDMARKS, 3)
+            visibility = np.ones(points.shape[:2])
+        elif array.ndim == 3 and array.shape[1] == N_LANDMARKS and array.shape[2] in (3, 4):
+            points = array[..., :3]
+            visibility = array[..., 3] if array.shape[2] == 4 else np.ones(points.shape[:2])
+        else:
+            raise ValueError(
+                f"pose array of shape {array.shape}: expected (frames, 99 or 104) or (frames, 33, 3 or 4)"
+            )
+        empty = ~np.any(array.reshape(len(array), -1) != 0, axis=1)
+        points = points.copy()
+        visibility = visibility.copy()
+        points[empty] = np.nan
+        visibility[empty] = np.nan
+        return cls(
+            times=np.arange(len(points)) / fps, landmarks=points, visibility=visibility,
+            world=np.full(points.shape, np.nan), fps=fps, source_name=source_name,
+        )  # fmt: skip
+
+
+def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
+    """Load any saved pose file by its suffix: .npz track, .csv export or .npy pose array."""
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".npz":
+        return PoseTrack.load(path)
+    if suffix == ".csv":
+        return PoseTrack.from_csv(path, fps=fps)
+    if suffix == ".npy":
+        return PoseTrack.from_array(np.load(path), fps=fps or 30.0, source_name=os.path.basename(path))
+    raise ValueError(f"{os.path.basename(path)}: not a pose file (.npz, .csv or .npy)")

@@ -1,0 +1,200 @@
+"""Reading clips with PyAV: streamed frames, real timestamps, upright orientation.
+
+Why PyAV and not OpenCV: phones record variable frame rate, so a frame's time must come
+from its presentation timestamp, not from ``index / fps``; and phones store portrait
+clips as landscape pixels plus a rotation in the container, which OpenCV's reader does
+not always honour. Frames are decoded one at a time so a long 1080p clip never sits in
+memory whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from analysis.errors import VideoError
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a clip is, as read from its container (sizes are after rotation)."""
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    frame_count: int  # exact when the container says so, otherwise estimated from fps
+    rotation: int  # degrees counter-clockwise applied to make the picture upright
+    codec: str
+
+
+@dataclass
+class Frame:
+    """One decoded, upright RGB frame and its presentation time in seconds."""
+
+    index: int
+    time_s: float
+    rgb: np.ndarray  # (height, width, 3) uint8
+
+
+def _open(path: str | os.PathLike) -> av.container.InputContainer:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise VideoError(f"{os.path.basename(path)}: file not found.")
+    if os.path.getsize(path) == 0:
+        raise VideoError(f"{os.path.basename(path)}: the file is empty.")
+    try:
+        container = av.open(path, metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(
+            f"{os.path.basename(path)}: not a video file RepLab can read ({_reason(exc)})."
+        ) from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError(f"{os.path.basename(path)}: the file has no video stream.")
+    return container
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).split(":")[-1].strip() or type(exc).__name__
+    return text.rstrip(".").lower()
+
+
+def _rotate(rgb: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a frame upright; ``rotation`` is PyAV's counter-clockwise display angle."""
+    quarter_turns = int(round(rotation / 90.0)) % 4
+    if quarter_turns == 0:
+        return rgb
+    return np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))
+
+
+def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Coded size shrunk so its longer side is at most ``max_side`` (even numbers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a clip's size, frame rate, duration and rotation; decodes only the first frame."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        try:
+            first = next(container.decode(stream))
+        except StopIteration:
+            raise VideoError(f"{os.path.basename(os.fspath(path))}: the video has no frames.") from None
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise VideoError(
+                f"{os.path.basename(os.fspath(path))}: the video cannot be decoded ({_reason(exc)})."
+            ) from None
+        rotation = int(first.rotation or 0)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if int(round(rotation / 90.0)) % 2:
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate or Fraction(30)
+        fps = float(rate)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = 0.0
+        frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
+        return VideoInfo(
+            path=os.fspath(path),
+            width=width,
+            height=height,
+            fps=fps,
+            duration_s=duration,
+            frame_count=max(frame_count, 1),
+            rotation=rotation,
+            codec=stream.codec_context.name,
+        )
+    finally:
+        container.close()
+
+
+def iter_frames(
+    path: str | os.PathLike,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    max_side: int | None = None,
+) -> Iterator[Frame]:
+    """Yield upright RGB frames with presentation times in ``[start_s, end_s)``.
+
+    ``max_side`` shrinks frames during conversion (swscale), which is far cheaper than
+    resizing afterwards; the pose model works on 256 px crops, so 640 px loses nothing.
+    Seeking lands on the keyframe before ``start_s``; frames before it are decoded and
+    dropped, so chunked readers see exactly the frames a full pass sees. ``index`` counts
+    from the start of the clip only when ``start_s`` is 0; chunked readers use times.
+    """
+    container = _open(path)
+    name = os.path.basename(os.fspath(path))
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if start_s > 0:
+            container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+        index = 0
+        first_time = None
+        for frame in _decode(container, stream, name):
+            time_s = _frame_time(frame, stream, index)
+            if first_time is None:
+                first_time = time_s
+            if time_s < start_s - 1e-6:
+                continue
+            if end_s is not None and time_s >= end_s - 1e-6:
+                break
+            width, height = _scaled_size(frame.width, frame.height, max_side)
+            rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+            yield Frame(index=index, time_s=time_s, rgb=_rotate(rgb, frame.rotation or 0))
+            index += 1
+        if first_time is None:
+            raise VideoError(f"{name}: the video has no frames that can be decoded.")
+    finally:
+        container.close()
+
+
+def _decode(container, stream, name: str):
+    """Decode frames, turning FFmpeg's errors into a VideoError a user can read.
+
+    A clip cut short (an interrupted upload) usually decodes up to the cut and then
+    stops; that is accepted, since every decoded frame is real.
+    """
+    try:
+        yield from container.decode(stream)
+    except av.error.EOFError:
+        return
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise VideoError(f"{name}: the video cannot be decoded ({_reason(exc)}).") from None
+
+
+def _frame_time(frame, stream, index: int) -> float:
+    if frame.pts is not None and stream.time_base is not None:
+        return float(frame.pts * stream.time_base)
+    if frame.time is not None:
+        return float(frame.time)
+    rate = float(stream.average_rate or 30)
+    return index / rate
+
+
+def read_frame(path: str | os.PathLike, time_s: float, max_side: int | None = None) -> np.ndarray:
+    """The upright RGB frame shown at ``time_s`` (the last frame starting at or before it)."""
+    chosen = None
+    for frame in iter_frames(path, start_s=max(0.0, time_s - 2.0), max_side=max_side):
+        if frame.time_s > time_s + 1e-6 and chosen is not None:
+            break
+        chosen = frame.rgb
+    if chosen is None:
+        raise VideoError(f"{os.path.basename(os.fspath(path))}: no frame at {time_s:.2f} s.")
+    return chosen
