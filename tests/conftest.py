@@ -1,0 +1,55 @@
+"""Shared fixtures: where the real data lives, and a session-wide pose cache.
+
+The shared data sits beside the repository (``../shared/data``). A user who cloned the
+project alone has no such folder: tests that need it are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("REPLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+SAMPLE_VIDEOS = REPO_ROOT / "sample_videos"
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (clone the project beside ../shared)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def clips_table(shared_data) -> list[dict]:
+    """Rows of ``clips/clips.tsv`` (file, exercise, view, reps, rep_bottom_times_s, ...)."""
+    with open(shared_data / "clips" / "clips.tsv", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def pose_cache_dir(tmp_path_factory) -> Path:
+    """One pose cache for the whole test session, so each clip's pose pass runs once.
+
+    Set ``REPLAB_TEST_CACHE`` to reuse a cache between runs while developing.
+    """
+    preset = os.environ.get("REPLAB_TEST_CACHE")
+    if preset:
+        Path(preset).mkdir(parents=True, exist_ok=True)
+        return Path(preset)
+    return tmp_path_factory.mktemp("pose-cache")
+
+
+@pytest.fixture(scope="session")
+def sample_squat_track(pose_cache_dir):
+    """Real MediaPipe track of the shipped side-view barbell squat sample (2 reps)."""
+    from analysis.cache import TrackCache
+    from analysis.pose import extract_pose
+
+    return extract_pose(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", workers=1, cache=TrackCache(pose_cache_dir))
