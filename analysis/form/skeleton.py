@@ -1,0 +1,120 @@
+"""The 19-joint squat skeleton and its mapping to MediaPipe's 33 landmarks.
+
+The squat-form training data stores 19 joints per frame (triangulated from two
+cameras); the app has MediaPipe's 33 landmarks from one camera. Every form feature is
+computed on the 19-joint layout so that both sources go through the same code. This
+module also finds "exploded" frames (failed triangulation, a mis-detected limb) by
+their bone lengths, because one absurd frame would otherwise decide a rep's bottom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from analysis.landmarks import INDEX, fill_gaps
+
+JOINT_NAMES: tuple[str, ...] = (
+    "nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+    "right_ankle", "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)  # fmt: skip
+J = {name: i for i, name in enumerate(JOINT_NAMES)}
+# MediaPipe landmark index of each of the 19 joints (README table, checked against the data:
+# index 15/16 sit behind the ankles and 17/18 in front of them, so they are heels and toes).
+MEDIAPIPE_INDEX: tuple[int, ...] = tuple(INDEX[name] for name in JOINT_NAMES)
+
+# Bones whose length is fixed for one person: used to spot exploded frames.
+BONES: tuple[tuple[str, str], ...] = (
+    ("left_hip", "left_knee"), ("right_hip", "right_knee"), ("left_knee", "left_ankle"),
+    ("right_knee", "right_ankle"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
+    ("left_hip", "right_hip"), ("left_shoulder", "right_shoulder"), ("left_heel", "left_foot_index"),
+    ("right_heel", "right_foot_index"), ("left_ankle", "left_heel"), ("right_ankle", "right_heel"),
+)  # fmt: skip
+
+
+def from_mediapipe(points33: np.ndarray) -> np.ndarray:
+    """(T, 33, 3) MediaPipe landmarks -> (T, 19, 3) squat skeleton."""
+    return np.asarray(points33, dtype=np.float64)[:, list(MEDIAPIPE_INDEX), :]
+
+
+def track_joints(track, start_s: float | None = None, end_s: float | None = None):
+    """19-joint positions and times of a ``PoseTrack`` between ``start_s`` and ``end_s``.
+
+    World landmarks (metres, true 3D) are used when the track has them; otherwise the
+    image landmarks are turned into pixels (x times width, y times height, z times width)
+    so that angles are not distorted by the frame's aspect ratio. Returns
+    ``(joints (T, 19, 3), times (T,), metres: bool)``.
+    """
+    times = np.asarray(track.times, dtype=np.float64)
+    keep = np.ones(len(times), dtype=bool)
+    if start_s is not None:
+        keep &= times >= start_s - 1e-9
+    if end_s is not None:
+        keep &= times <= end_s + 1e-9
+    if track.has_world and np.isfinite(track.world[keep]).any():
+        points = track.world[keep]
+        metres = True
+    else:
+        scale = np.array([track.width or 1.0, track.height or 1.0, track.width or 1.0])
+        points = track.landmarks[keep] * scale
+        metres = False
+    joints = from_mediapipe(points)
+    joints = fill_gaps(joints, times[keep])
+    return joints, times[keep], metres
+
+
+def bone_lengths(joints: np.ndarray) -> np.ndarray:
+    """(T, n_bones) lengths of ``BONES``."""
+    a = joints[:, [J[x] for x, _ in BONES]]
+    b = joints[:, [J[y] for _, y in BONES]]
+    return np.linalg.norm(a - b, axis=-1)
+
+
+def body_scale(joints: np.ndarray) -> float:
+    """Median distance from the ankle centre to the shoulder centre: the rep's length unit."""
+    ankles = (joints[:, J["left_ankle"]] + joints[:, J["right_ankle"]]) / 2
+    shoulders = (joints[:, J["left_shoulder"]] + joints[:, J["right_shoulder"]]) / 2
+    with np.errstate(invalid="ignore"):
+        scale = float(np.nanmedian(np.linalg.norm(shoulders - ankles, axis=-1)))
+    return scale if np.isfinite(scale) and scale > 0 else 1.0
+
+
+def outlier_joints(joints: np.ndarray, tolerance: float = 0.3, window: int = 7) -> np.ndarray:
+    """(T, 19) True where a joint jumps away from its own recent path.
+
+    Failed triangulation throws single joints (often a wrist or a foot) far away for a
+    frame or two, while real motion is smooth. A joint further than ``tolerance`` body
+    lengths (ankles to shoulders) from the running median of its position is an outlier.
+    Bone lengths are no test here: in a deep squat the triangulated thigh legitimately
+    stretches by half, so a length test would throw away exactly the bottom frames.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    if len(joints) < 3:
+        return ~np.isfinite(joints).all(axis=-1)
+    scale = body_scale(joints)
+    filled = np.where(np.isfinite(joints), joints, np.nanmedian(joints, axis=0))
+    running = ndimage.median_filter(filled, size=(min(window, len(joints)), 1, 1), mode="nearest")
+    distance = np.linalg.norm(filled - running, axis=-1) / scale
+    return (distance > tolerance) | ~np.isfinite(joints).all(axis=-1)
+
+
+def clean_rep(joints: np.ndarray, times: np.ndarray | None = None, tolerance: float = 0.3):
+    """Repair or drop exploded frames of one rep. Returns ``(joints, times)``.
+
+    Outlier joints are replaced by interpolation from the same joint in neighbouring
+    frames; a frame with a leg or trunk joint still unknown after that is dropped.
+    Everything is relative to the rep's own body length, so any unit works.
+    """
+    joints = np.array(joints, dtype=np.float64)
+    times = np.arange(len(joints), dtype=np.float64) if times is None else np.asarray(times, float)
+    bad = outlier_joints(joints, tolerance)
+    joints[bad] = np.nan
+    frames = np.arange(len(joints), dtype=np.float64)
+    for j in range(joints.shape[1]):
+        ok = ~bad[:, j]
+        if ok.sum() >= 2:
+            for d in range(3):
+                joints[:, j, d] = np.interp(frames, frames[ok], joints[ok, j, d])
+    keep = np.isfinite(joints[:, 3:]).all(axis=(1, 2))
+    return joints[keep], times[keep]
