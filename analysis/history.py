@@ -1,0 +1,202 @@
+"""Saved analyses per athlete, in one SQLite file.
+
+Why SQLite: a coach's history must survive app restarts, crashes mid-save and two
+browser tabs saving at once. SQLite gives atomic transactions in a single local file
+with no server, and the standard library ships it. Each session stores the facts a
+coach reviews later (count, rep spans, verdicts) as JSON next to searchable columns,
+never the video itself (the clip's content hash links back to it).
+
+The schema carries a version number (``PRAGMA user_version``) so later releases can
+migrate old files instead of failing on them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+HISTORY_ENV = "REPLAB_HISTORY_DB"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT    NOT NULL,
+    athlete     TEXT    NOT NULL,
+    clip_name   TEXT    NOT NULL,
+    clip_hash   TEXT    NOT NULL,
+    exercise    TEXT    NOT NULL,
+    count       INTEGER NOT NULL,
+    good_reps   INTEGER,
+    judged_reps INTEGER,
+    reps_json   TEXT    NOT NULL,
+    verdicts_json TEXT,
+    notes       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS sessions_athlete ON sessions (athlete, created_at);
+"""
+
+CSV_COLUMNS = (
+    "id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count",
+    "good_reps", "judged_reps", "good_share", "notes",
+)  # fmt: skip
+
+
+def default_history_path() -> Path:
+    """``$REPLAB_HISTORY_DB``, else ``$XDG_DATA_HOME/replab/history.sqlite3`` (~/.local/share)."""
+    if os.environ.get(HISTORY_ENV):
+        return Path(os.environ[HISTORY_ENV])
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "replab" / "history.sqlite3"
+
+
+def _as_dict(item) -> dict:
+    """Reps and verdicts arrive as dataclasses with ``to_dict``, or as plain dicts."""
+    if isinstance(item, dict):
+        return dict(item)
+    if hasattr(item, "to_dict"):
+        return item.to_dict()
+    if hasattr(item, "__dict__"):
+        return {k: v for k, v in vars(item).items() if not k.startswith("_")}
+    raise TypeError(f"cannot store {type(item).__name__} in the history")
+
+
+def _json_default(value):
+    # numpy scalars and arrays (features, probabilities) become plain JSON numbers/lists.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+class HistoryStore:
+    """Saved analyses in a SQLite file (created, with its folder, on first use).
+
+    Every write runs in its own transaction: it is either saved whole or not at all.
+    A connection is opened per call, so the store is safe to share between Streamlit
+    sessions (threads) and cheap to create.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else default_history_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was written by a newer RepLab (history schema {version}); "
+                    f"this version reads schema {SCHEMA_VERSION}."
+                )
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self):
+        with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
+            db.row_factory = sqlite3.Row
+            with db:  # commits on success, rolls back on any exception
+                yield db
+
+    # ---- writing -------------------------------------------------------------------
+    def add_session(
+        self,
+        athlete: str,
+        clip_name: str,
+        clip_hash: str,
+        exercise: str,
+        count: int,
+        reps: Sequence,
+        verdicts: Sequence | None = None,
+        notes: str = "",
+        created_at: datetime | None = None,
+    ) -> int:
+        """Save one analysis; returns its id.
+
+        ``reps`` and ``verdicts`` are objects with ``to_dict()`` (``Rep``, ``RepVerdict``)
+        or plain dicts; verdicts need a boolean ``good`` for the good-rep share.
+        """
+        athlete = (athlete or "").strip()
+        if not athlete:
+            raise ValueError("an athlete name is needed to save to the history")
+        rep_dicts = [_as_dict(r) for r in reps]
+        verdict_dicts = [_as_dict(v) for v in verdicts] if verdicts is not None else None
+        good = judged = None
+        if verdict_dicts is not None:
+            judged = len(verdict_dicts)
+            good = sum(1 for v in verdict_dicts if v.get("good"))
+        stamp = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (created_at, athlete, clip_name, clip_hash, exercise, count, "
+                "good_reps, judged_reps, reps_json, verdicts_json, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    stamp, athlete, clip_name, clip_hash, exercise.strip() or "unknown", int(count),
+                    good, judged, json.dumps(rep_dicts, default=_json_default),
+                    json.dumps(verdict_dicts, default=_json_default) if verdict_dicts is not None else None,
+                    notes,
+                ),
+            )  # fmt: skip
+            return int(cursor.lastrowid)
+
+    def delete_session(self, session_id: int) -> bool:
+        """Remove one saved analysis; True when it existed."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount > 0
+
+    # ---- reading -------------------------------------------------------------------
+    def sessions(self, athlete: str | None = None) -> list[dict]:
+        """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``."""
+        query = "SELECT * FROM sessions"
+        args: tuple = ()
+        if athlete is not None:
+            query += " WHERE athlete = ?"
+            args = (athlete,)
+        with self._transaction() as db:
+            rows = db.execute(query + " ORDER BY created_at, id", args).fetchall()
+        return [self._decode(row) for row in rows]
+
+    def session(self, session_id: int) -> dict | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+        return self._decode(row) if row is not None else None
+
+    def athletes(self) -> list[str]:
+        """Athlete names with at least one saved analysis, sorted."""
+        with self._transaction() as db:
+            rows = db.execute("SELECT DISTINCT athlete FROM sessions ORDER BY athlete COLLATE NOCASE")
+            return [row[0] for row in rows]
+
+    @staticmethod
+    def _decode(row: sqlite3.Row) -> dict:
+        item = dict(row)
+        item["reps"] = json.loads(item.pop("reps_json"))
+        raw = item.pop("verdicts_json")
+        item["verdicts"] = json.loads(raw) if raw is not None else None
+        judged = item.get("judged_reps")
+        item["good_share"] = (item["good_reps"] / judged) if judged else None
+        return item
+
+    def export_csv(self, path_or_buffer=None, athlete: str | None = None) -> str:
+        """One row per saved analysis (no per-rep detail); returns the CSV text too."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for item in self.sessions(athlete):
+            row = dict(item)
+            if row["good_share"] is not None:
+                row["good_share"] = f"{row['good_share']:.3f}"
+            writer.writerow(row)
+        text = buffer.getvalue()
+        if isinstance(path_or_buffer, str | os.PathLike):
+            Path(path_or_buffer).write_text(text, newline="")
+        elif path_or_buffer is not None:
+            path_or_buffer.write(text)
+        return text

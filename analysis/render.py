@@ -1,0 +1,210 @@
+"""Drawing poses on frames and writing annotated clips a browser can play.
+
+Why this exists: a coach trusts a rep count only after seeing it on the athlete's own
+video. The annotated clip shows the skeleton the counter saw, a running rep counter and,
+for squats, each rep's verdict. It is written as H.264 in yuv420p with even frame sizes
+and the source's real timestamps: the only combination every browser's ``<video>`` (and
+so ``st.video``) plays. Frames are streamed in and out one at a time, so a long 1080p
+clip never sits in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+from analysis.landmarks import SKELETON_EDGES
+from analysis.track import PoseTrack
+from analysis.video import iter_frames, probe
+
+ProgressFn = Callable[[int, int], None]
+
+# Colours are RGB (frames are RGB throughout RepLab).
+LEFT_COLOUR = (255, 140, 0)
+RIGHT_COLOUR = (0, 170, 255)
+CENTRE_COLOUR = (235, 235, 235)
+GOOD_COLOUR = (40, 180, 80)
+BAD_COLOUR = (220, 50, 50)
+_TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for 23.976, 25, 29.97, 30, 60 fps
+
+
+def h264_encoder_name() -> str:
+    """The first H.264 encoder this PyAV build has (libx264 when present)."""
+    for name in ("libx264", "h264", "libopenh264"):
+        if name in av.codecs_available:
+            return name
+    raise RuntimeError("this PyAV build has no H.264 encoder (libx264, h264 or libopenh264)")
+
+
+def _side_colour(a: int, b: int) -> tuple[int, int, int]:
+    # MediaPipe numbers left landmarks odd and right ones even from 11 (shoulders) on.
+    if a >= 11 and b >= 11:
+        if a % 2 == 1 and b % 2 == 1:
+            return LEFT_COLOUR
+        if a % 2 == 0 and b % 2 == 0:
+            return RIGHT_COLOUR
+    return CENTRE_COLOUR
+
+
+def draw_skeleton(
+    rgb: np.ndarray,
+    landmarks_row: np.ndarray,
+    visibility_row: np.ndarray | None = None,
+    min_visibility: float = 0.3,
+    thickness: int | None = None,
+    edges: Sequence[tuple[int, int]] = SKELETON_EDGES,
+) -> np.ndarray:
+    """Draw one frame's skeleton onto a copy of ``rgb`` and return it.
+
+    Args:
+        rgb: (H, W, 3) uint8 upright frame.
+        landmarks_row: (33, 2 or 3) normalised image landmarks (x, y in 0..1); NaN = unknown.
+        visibility_row: (33,) MediaPipe visibility; points below ``min_visibility`` are skipped.
+        thickness: line width in pixels (scaled to the frame size when None).
+        edges: landmark index pairs to join (left side orange, right side blue).
+    """
+    out = np.ascontiguousarray(rgb).copy()
+    height, width = out.shape[:2]
+    if landmarks_row is None:
+        return out
+    points = np.asarray(landmarks_row, dtype=np.float64)[:, :2]
+    usable = np.isfinite(points).all(axis=1)
+    if visibility_row is not None:
+        vis = np.asarray(visibility_row, dtype=np.float64)
+        usable &= ~(np.isfinite(vis) & (vis < min_visibility))
+    if not usable.any():
+        return out
+    line = thickness or max(2, int(round(max(height, width) / 300)))
+    pixels = np.zeros((len(points), 2), dtype=np.int64)
+    pixels[usable] = np.round(points[usable] * [width, height]).astype(np.int64)
+    for a, b in edges:
+        if usable[a] and usable[b]:
+            cv2.line(out, tuple(map(int, pixels[a])), tuple(map(int, pixels[b])), _side_colour(a, b), line,
+                     cv2.LINE_AA)  # fmt: skip
+    joints = {i for edge in edges for i in edge}
+    for i in sorted(joints):
+        if usable[i]:
+            cv2.circle(out, tuple(map(int, pixels[i])), line + 1, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(out, tuple(map(int, pixels[i])), line + 1, (40, 40, 40), 1, cv2.LINE_AA)
+    return out
+
+
+def _label_box(rgb: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]]) -> None:
+    """Text lines on a dark box in the top-left corner (in place)."""
+    height, width = rgb.shape[:2]
+    scale = max(0.6, max(width, height) / 1000)
+    thick = max(1, int(round(scale * 2)))
+    pad = int(10 * scale)
+    sizes = [cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0] for text, _ in lines]
+    box_w = max(w for w, _ in sizes) + 2 * pad
+    line_h = max(h for _, h in sizes) + pad
+    box_h = line_h * len(lines) + pad
+    overlay = rgb[:box_h, :box_w].astype(np.float32)
+    rgb[:box_h, :box_w] = (overlay * 0.35).astype(np.uint8)
+    y = pad
+    for (text, colour), (_, h) in zip(lines, sizes):
+        y += h
+        cv2.putText(rgb, text, (pad, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
+        y += pad
+
+
+def _attr(item, name: str, default=None):
+    if isinstance(item, dict):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | None) -> list:
+    """Text shown on a frame at ``time_s``: reps finished so far and the last verdict.
+
+    ``reps`` are objects or dicts with ``start_s``/``bottom_s``/``end_s``; ``verdicts``
+    are objects or dicts with ``end_s``, ``label`` and ``good`` (one per rep).
+    """
+    lines: list[tuple[str, tuple[int, int, int]]] = []
+    if reps is None:
+        return lines
+    done = sum(1 for rep in reps if _attr(rep, "end_s", np.inf) <= time_s)
+    in_rep = any(_attr(rep, "start_s", 0) <= time_s < _attr(rep, "end_s", 0) for rep in reps)
+    lines.append((f"Reps: {done}/{len(reps)}" + ("  (in rep)" if in_rep else ""), (255, 255, 255)))
+    if verdicts:
+        finished = [v for v in verdicts if _attr(v, "end_s", np.inf) <= time_s]
+        if finished:
+            last = finished[-1]
+            good = bool(_attr(last, "good", False))
+            label = str(_attr(last, "label", "good" if good else "fault"))
+            index = _attr(last, "index", len(finished) - 1)
+            lines.append((f"Rep {int(index) + 1}: {label}", GOOD_COLOUR if good else BAD_COLOUR))
+    return lines
+
+
+def render_annotated_video(
+    video_path: str | os.PathLike,
+    track: PoseTrack,
+    out_path: str | os.PathLike,
+    reps: Sequence | None = None,
+    verdicts: Sequence | None = None,
+    progress: ProgressFn | None = None,
+    max_side: int | None = 720,
+    crf: int = 23,
+) -> str:
+    """Write ``video_path`` with the skeleton and a rep counter drawn on, as H.264 mp4.
+
+    Each output frame keeps its source presentation time, so variable-frame-rate phone
+    clips stay in sync with their track. Returns the output path. The file is written
+    next to ``out_path`` first and moved into place only when complete.
+    """
+    info = probe(video_path)
+    out_path = os.fspath(out_path)
+    tmp_path = f"{out_path}.part.mp4"
+    codec = h264_encoder_name()
+    total = max(1, info.frame_count)
+    # faststart puts the index first, so a browser starts playing before the whole file arrives.
+    container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
+    try:
+        stream = None
+        last_pts = -1
+        for done, frame in enumerate(iter_frames(video_path, max_side=max_side), start=1):
+            rgb = frame.rgb
+            if stream is None:
+                height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+                stream = container.add_stream(codec, rate=Fraction(info.fps).limit_denominator(100000))
+                stream.width, stream.height = width, height
+                stream.pix_fmt = "yuv420p"
+                stream.time_base = _TIME_BASE
+                stream.codec_context.time_base = _TIME_BASE
+                if codec.startswith("libx264"):
+                    stream.options = {"crf": str(crf), "preset": "veryfast"}
+            rgb = rgb[:height, :width]
+            if len(track):
+                i = track.frame_at(frame.time_s)
+                rgb = draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+            lines = overlay_lines(frame.time_s, reps, verdicts)
+            if lines:
+                _label_box(rgb, lines)
+            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            pts = max(int(round(frame.time_s / _TIME_BASE)), last_pts + 1)  # strictly increasing
+            last_pts = pts
+            video_frame.pts = pts
+            video_frame.time_base = _TIME_BASE
+            for packet in stream.encode(video_frame.reformat(format="yuv420p")):
+                container.mux(packet)
+            if progress and done % 10 == 0:
+                progress(min(done, total), total)
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
+    except BaseException:
+        container.close()
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+    container.close()
+    os.replace(tmp_path, out_path)
+    if progress:
+        progress(total, total)
+    return out_path

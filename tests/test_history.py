@@ -1,0 +1,102 @@
+"""HistoryStore on a real SQLite file: round trip, delete, reopen, export, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from analysis.history import SCHEMA_VERSION, HistoryStore
+
+REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
+VERDICTS = [{"index": 0, "label": "good", "good": True}, {"index": 1, "label": "no depth", "good": False}]
+
+
+def test_round_trip_and_reopen(tmp_path):
+    db = tmp_path / "history.sqlite3"
+    store = HistoryStore(db)
+    first = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="heavy day")
+    second = store.add_session("Ben", "b.mp4", "h2", "push-up", 5, REPS[:1])
+    assert first != second
+
+    reopened = HistoryStore(db)
+    ana = reopened.sessions("Ana")
+    assert len(ana) == 1
+    assert ana[0]["count"] == 2
+    assert ana[0]["reps"] == REPS
+    assert ana[0]["verdicts"][1]["label"] == "no depth"
+    assert ana[0]["good_share"] == pytest.approx(0.5)
+    assert ana[0]["notes"] == "heavy day"
+    assert reopened.sessions("Ben")[0]["verdicts"] is None
+    assert reopened.sessions("Ben")[0]["good_share"] is None
+    assert reopened.athletes() == ["Ana", "Ben"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_delete_keeps_other_rows(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    ids = [store.add_session("Ana", f"c{i}.mp4", f"h{i}", "squat", i + 1, REPS) for i in range(3)]
+    assert store.delete_session(ids[1]) is True
+    assert store.delete_session(ids[1]) is False
+    left = HistoryStore(tmp_path / "h.sqlite3").sessions()
+    assert [row["id"] for row in left] == [ids[0], ids[2]]
+    assert [row["clip_name"] for row in left] == ["c0.mp4", "c2.mp4"]
+
+
+def test_sessions_are_ordered_by_date(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add_session("Ana", "late.mp4", "h", "squat", 3, REPS, created_at=datetime(2026, 3, 1, tzinfo=UTC))
+    store.add_session("Ana", "early.mp4", "h", "squat", 4, REPS, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert [row["clip_name"] for row in store.sessions("Ana")] == ["early.mp4", "late.mp4"]
+
+
+def test_failed_save_leaves_history_untouched(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS)
+    with pytest.raises(ValueError):
+        store.add_session("  ", "b.mp4", "h2", "squat", 1, REPS)
+    with pytest.raises(TypeError):
+        store.add_session("Ana", "c.mp4", "h3", "squat", 1, [object.__new__(_Unstorable)])
+    assert [row["clip_name"] for row in store.sessions()] == ["a.mp4"]
+
+
+class _Unstorable:
+    __slots__ = ()
+
+
+def test_export_csv(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS)
+    store.add_session("Ben", "b.mp4", "h2", "push-up", 5, REPS)
+    out = tmp_path / "ana.csv"
+    text = store.export_csv(out, athlete="Ana")
+    with open(out, newline="") as handle:
+        written = handle.read()
+    assert text == written
+    rows = list(csv.DictReader(io.StringIO(written)))
+    assert len(rows) == 1
+    assert rows[0]["athlete"] == "Ana" and rows[0]["count"] == "2" and rows[0]["good_share"] == "0.500"
+    everyone = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert {row["athlete"] for row in everyone} == {"Ana", "Ben"}
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    HistoryStore(db)
+    with sqlite3.connect(db) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer RepLab"):
+        HistoryStore(db)
+
+
+def test_env_overrides_default_path(tmp_path, monkeypatch):
+    target = tmp_path / "sub" / "env.sqlite3"
+    monkeypatch.setenv("REPLAB_HISTORY_DB", str(target))
+    store = HistoryStore()
+    store.add_session("Ana", "a.mp4", "h1", "squat", 1, REPS[:1])
+    assert target.exists()
+    assert HistoryStore(target).sessions()[0]["clip_name"] == "a.mp4"

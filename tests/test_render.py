@@ -1,0 +1,77 @@
+"""Skeleton drawing and the annotated H.264 clip, decoded back with PyAV."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from analysis.landmarks import INDEX
+from analysis.render import draw_skeleton, h264_encoder_name, overlay_lines, render_annotated_video
+from analysis.video import iter_frames, probe
+from tests.conftest import SAMPLE_VIDEOS
+
+SAMPLE = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
+
+
+def _pose_row() -> np.ndarray:
+    row = np.full((33, 3), np.nan)
+    row[INDEX["left_shoulder"]] = (0.3, 0.2, 0)
+    row[INDEX["left_hip"]] = (0.3, 0.6, 0)
+    row[INDEX["left_knee"]] = (0.35, 0.8, 0)
+    return row
+
+
+def test_draw_skeleton_draws_known_edges_and_skips_nan():
+    frame = np.zeros((200, 100, 3), dtype=np.uint8)
+    out = draw_skeleton(frame, _pose_row())
+    assert frame.max() == 0, "the input frame must not be modified"
+    assert out[80, 30].any(), "shoulder-hip line (x=30 px, y=40..120) should be drawn"
+    assert not out[190, 90].any(), "nothing is drawn far from the landmarks"
+    all_nan = draw_skeleton(frame, np.full((33, 3), np.nan))
+    assert not all_nan.any()
+
+
+def test_draw_skeleton_hides_low_visibility_points():
+    frame = np.zeros((200, 100, 3), dtype=np.uint8)
+    visibility = np.ones(33)
+    visibility[INDEX["left_hip"]] = 0.05
+    out = draw_skeleton(frame, _pose_row(), visibility)
+    assert not out[80, 30].any()
+
+
+def test_overlay_counts_finished_reps():
+    reps = [{"start_s": 1, "bottom_s": 2, "end_s": 3}, {"start_s": 4, "bottom_s": 5, "end_s": 6}]
+    verdicts = [{"index": 0, "end_s": 3, "label": "good", "good": True}]
+    assert overlay_lines(0.5, reps, None)[0][0] == "Reps: 0/2"
+    assert overlay_lines(4.5, reps, verdicts)[0][0].startswith("Reps: 1/2")
+    assert overlay_lines(4.5, reps, verdicts)[1][0] == "Rep 1: good"
+    assert overlay_lines(7.0, reps, None)[0][0] == "Reps: 2/2"
+
+
+def test_h264_encoder_is_available():
+    assert h264_encoder_name() in av.codecs_available
+
+
+@pytest.mark.slow
+def test_annotated_video_decodes_as_h264_with_every_frame(sample_squat_track, tmp_path):
+    out = tmp_path / "annotated.mp4"
+    calls = []
+    reps = [{"start_s": 8.0, "bottom_s": 10.5, "end_s": 12.5}]
+    render_annotated_video(SAMPLE, sample_squat_track, out, reps=reps, max_side=320,
+                           progress=lambda d, t: calls.append((d, t)))  # fmt: skip
+    source = probe(SAMPLE)
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        width, height = stream.codec_context.width, stream.codec_context.height
+    assert width % 2 == 0 and height % 2 == 0
+    assert max(width, height) <= 320
+    assert abs(width / height - source.width / source.height) < 0.02
+    written = list(iter_frames(out))
+    assert len(written) == len(sample_squat_track) == source.frame_count
+    times = np.array([f.time_s for f in written])
+    assert np.allclose(times - times[0], sample_squat_track.times - sample_squat_track.times[0], atol=0.002)
+    assert calls and calls[-1][0] == calls[-1][1]
+    assert not list(tmp_path.glob("*.part.mp4"))
