@@ -1,0 +1,87 @@
+"""Make small test videos from real clips with PyAV: rotated, variable frame rate, cut short.
+
+These turn a real sample clip into the awkward files users upload (a portrait phone clip
+stored sideways with a rotation flag, a phone's variable frame rate, an interrupted
+upload), so tests exercise the real reader on real pixels.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def reencode(
+    src: str | Path,
+    dst: str | Path,
+    seconds: float = 3.0,
+    start_s: float = 0.0,
+    rotation: int = 0,
+    rotate_pixels: int = 0,
+    pts_s: list[float] | None = None,
+    max_side: int = 480,
+) -> list[float]:
+    """Re-encode part of ``src`` as H.264 into ``dst``; return the written frame times.
+
+    ``rotate_pixels`` turns the stored pixels by that many degrees clockwise and
+    ``rotation`` writes a display rotation (counter-clockwise degrees, as PyAV reads it
+    back) into the container: together they make the file a phone writes for a portrait
+    clip. ``pts_s`` gives explicit frame times (variable frame rate).
+    """
+    frames = []
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            t = float(frame.pts * stream.time_base)
+            if t < start_s:
+                continue
+            if t >= start_s + seconds:
+                break
+            scale = max_side / max(frame.width, frame.height)
+            w = int(frame.width * scale) // 2 * 2
+            h = int(frame.height * scale) // 2 * 2
+            rgb = frame.to_ndarray(width=w, height=h, format="rgb24")
+            if rotate_pixels:
+                rgb = np.ascontiguousarray(np.rot90(rgb, k=-(rotate_pixels // 90)))
+            frames.append(rgb)
+    time_base = Fraction(1, 90000)
+    times = pts_s if pts_s is not None else [i / 30.0 for i in range(len(frames))]
+    frames = frames[: len(times)]
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width = frames[0].shape[1]
+        stream.height = frames[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = time_base
+        stream.codec_context.time_base = time_base  # else pts are rounded to 1/30 s
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for rgb, t in zip(frames, times):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = int(round(t / time_base))
+            frame.time_base = time_base
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return [float(t) for t in times[: len(frames)]]
+
+
+def audio_only(dst: str | Path, seconds: float = 1.0) -> None:
+    """A valid media file with sound and no picture."""
+    with av.open(str(dst), "w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=44100)
+        samples = int(44100 * seconds)
+        tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / 44100) * 0.2).astype(np.float32)
+        for start in range(0, samples, 1024):
+            chunk = tone[start : start + 1024][None, :]
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame.sample_rate = 44100
+            frame.pts = start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)

@@ -1,0 +1,164 @@
+"""Real MediaPipe on real clips: the pose track, its files, the cache and both backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.cache import TrackCache, file_hash, settings_key
+from analysis.errors import PoseError
+from analysis.landmarks import LANDMARK_NAMES, midpoint
+from analysis.pose import PoseSettings, extract_pose
+from analysis.task_bundle import build_pose_task_bundle
+from analysis.track import PoseTrack, load_track
+from tests.clipmaker import reencode
+from tests.conftest import REPO_ROOT, SAMPLE_VIDEOS
+
+pytestmark = pytest.mark.slow
+SIDE_SQUAT = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"  # bottoms at 10.5 s and 17.3 s (hand-marked)
+
+
+def hip_height(track: PoseTrack, time_s: float) -> float:
+    """Image y of the hip centre (down is larger) at a time."""
+    return float(midpoint(track.landmarks, "left_hip", "right_hip")[track.frame_at(time_s), 1])
+
+
+def test_squat_track_finds_the_person_and_the_hips_go_down_and_up(sample_squat_track):
+    track = sample_squat_track
+    assert track.detection_rate > 0.95
+    assert len(track) == 614 and np.all(np.diff(track.times) > 0)
+    assert (track.width, track.height) == (608, 1080)
+    standing = [hip_height(track, t) for t in (5.0, 13.5, 19.5)]
+    bottoms = [hip_height(track, t) for t in (10.5, 17.3)]
+    # at each hand-marked bottom the hips are lower (larger y) than in every standing phase
+    assert min(bottoms) > max(standing) + 0.05
+    # world landmarks are in metres: an adult's hip width is a few tens of centimetres
+    hip_width = np.nanmedian(np.linalg.norm(track.world[:, 23] - track.world[:, 24], axis=1))
+    assert 0.1 < hip_width < 0.5
+    assert np.nanmin(track.visibility) >= 0 and np.nanmax(track.visibility) <= 1
+
+
+def test_npz_and_csv_round_trip(sample_squat_track, tmp_path):
+    track = sample_squat_track
+    track.save(tmp_path / "t.npz")
+    again = load_track(tmp_path / "t.npz")
+    assert np.array_equal(again.landmarks, track.landmarks, equal_nan=True)
+    assert np.array_equal(again.world, track.world, equal_nan=True)
+    assert again.source_hash == track.source_hash and again.fps == track.fps
+
+    holed = track.slice_time(0, 2.0)
+    holed.landmarks[3] = np.nan  # a frame with no person
+    holed.visibility[3] = np.nan
+    holed.to_csv(tmp_path / "t.csv")
+    table = pd.read_csv(tmp_path / "t.csv")
+    expected = ["time_s"] + [f"{n}_{a}" for n in LANDMARK_NAMES for a in ("x", "y", "z", "visibility")]
+    assert list(table.columns) == expected
+    assert table.iloc[3, 1:].isna().all() and table.iloc[2, 1:].notna().all()
+    row3 = (tmp_path / "t.csv").read_text().splitlines()[4]
+    assert row3.split(",")[1:] == [""] * 132  # empty cells, not 'nan'
+    back = load_track(tmp_path / "t.csv")
+    assert np.allclose(back.landmarks, holed.landmarks, atol=1e-5, equal_nan=True)
+
+
+def test_second_analysis_of_the_same_bytes_loads_the_stored_track(tmp_path):
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5)
+    cache = TrackCache(tmp_path / "cache")
+    first = extract_pose(clip, cache=cache)
+    key = settings_key(file_hash(clip), PoseSettings().cache_fields())
+    assert cache.path_for(key).exists()
+    # Mark the stored entry: if the second call ran the model again, the mark would be gone.
+    marked = load_track(cache.path_for(key))
+    marked.meta["marker"] = "from-cache"
+    marked.save(cache.path_for(key))
+    copy = tmp_path / "renamed copy.mp4"
+    copy.write_bytes(clip.read_bytes())
+    second = extract_pose(copy, cache=cache)
+    assert second.meta.get("marker") == "from-cache"
+    assert np.array_equal(second.landmarks, first.landmarks, equal_nan=True)
+    # another setting is another entry
+    third = extract_pose(clip, cache=cache, settings=PoseSettings(max_side=320))
+    assert "marker" not in third.meta
+
+
+def test_rotated_phone_clip_gives_an_upright_person(tmp_path):
+    clip = tmp_path / "phone.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=2.0, start_s=9.5, rotate_pixels=-90, rotation=-90)
+    track = extract_pose(clip, cache=False)
+    assert (track.width, track.height) == (270, 480)  # portrait again after the rotation flag
+    assert track.detection_rate > 0.9
+    shoulders = midpoint(track.landmarks, "left_shoulder", "right_shoulder")[:, 1]
+    ankles = midpoint(track.landmarks, "left_ankle", "right_ankle")[:, 1]
+    hips = midpoint(track.landmarks, "left_hip", "right_hip")[:, 1]
+    assert np.nanmedian(shoulders) < np.nanmedian(hips) < np.nanmedian(ankles)  # head up, feet down
+
+
+def test_tasks_backend_with_a_task_bundle_agrees_with_the_builtin_model(tmp_path):
+    bundle = build_pose_task_bundle(tmp_path / "pose_landmarker_full.task")
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.5, start_s=9.5)
+    legacy = extract_pose(clip, cache=False)
+    tasks = extract_pose(clip, cache=False, settings=PoseSettings(model_path=str(bundle)))
+    assert tasks.meta["backend"] == "mediapipe-tasks"
+    assert tasks.detection_rate > 0.9
+    body = [11, 12, 23, 24, 25, 26, 27, 28]
+    gap = np.nanmedian(np.abs(tasks.landmarks[:, body, :2] - legacy.landmarks[:, body, :2]))
+    assert gap < 0.02  # same network, different graph: within 2% of the frame
+
+
+def test_a_model_file_that_is_not_a_task_bundle_is_refused_clearly(tmp_path):
+    fake = tmp_path / "pose.task"
+    fake.write_text("not a model")
+    with pytest.raises(PoseError, match="not a MediaPipe .task bundle"):
+        extract_pose(SIDE_SQUAT, cache=False, settings=PoseSettings(model_path=str(fake)))
+
+
+def test_no_person_in_view_is_a_clear_error(tmp_path):
+    clip = tmp_path / "wall.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=0.0, max_side=240)
+    # keep only the top strip of the picture (the wall above the lifter's head)
+    import av
+
+    empty = tmp_path / "empty_room.mp4"
+    with av.open(str(clip)) as src, av.open(str(empty), "w") as dst:
+        out = dst.add_stream("libx264", rate=30)
+        out.width, out.height, out.pix_fmt = 240, 64, "yuv420p"
+        for frame in src.decode(video=0):
+            rgb = frame.to_ndarray(format="rgb24")[:64, :, :]
+            rgb = np.ascontiguousarray(np.tile(rgb[:, :1, :], (1, 240, 1)))  # flat colour bands
+            for packet in out.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                dst.mux(packet)
+        for packet in out.encode():
+            dst.mux(packet)
+    with pytest.raises(PoseError, match="no person was found"):
+        extract_pose(empty, cache=False)
+
+
+def test_cli_extract_writes_csv_and_reports_bad_input_in_one_line(tmp_path):
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5)
+    env_cmd = [sys.executable, "-m", "analysis", "extract"]
+    ok = subprocess.run(
+        [*env_cmd, str(clip), "-o", str(tmp_path / "out.csv"), "--cache-dir", str(tmp_path / "c")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    table = pd.read_csv(tmp_path / "out.csv")
+    assert table.shape == (30, 1 + 33 * 4) and table.columns[1] == "nose_x"
+    assert "100%" in ok.stderr  # the progress bar reached the end
+
+    bad = tmp_path / "holiday.mov"
+    bad.write_bytes(b"\x00" * 1000)
+    failed = subprocess.run(
+        [*env_cmd, str(bad), "-o", str(tmp_path / "x.npz"), "--no-cache"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert failed.returncode == 2
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "holiday.mov" in errors[0]
+    assert "Traceback" not in failed.stderr
+    assert not (tmp_path / "x.npz").exists()

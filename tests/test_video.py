@@ -1,0 +1,104 @@
+"""The PyAV reader on real clips and on the awkward files users upload."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.errors import VideoError
+from analysis.video import iter_frames, probe, read_frame
+from tests.clipmaker import audio_only, reencode
+from tests.conftest import SAMPLE_VIDEOS
+
+SIDE_SQUAT = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"  # 608x1080 portrait, 29.97 fps, 20.5 s
+
+
+def test_probe_reads_size_rate_and_duration_of_a_real_clip():
+    info = probe(SIDE_SQUAT)
+    assert (info.width, info.height) == (608, 1080)
+    assert info.fps == pytest.approx(29.97, abs=0.01)
+    assert info.duration_s == pytest.approx(20.49, abs=0.1)
+    assert info.rotation == 0
+
+
+def test_frames_stream_with_increasing_container_times_and_shrink_on_request():
+    frames = []
+    for frame in iter_frames(SIDE_SQUAT, end_s=1.0, max_side=320):
+        frames.append(frame)
+    times = np.array([f.time_s for f in frames])
+    assert len(frames) == 30  # 29.97 fps: frames at 0 .. 0.968 s
+    assert np.all(np.diff(times) > 0)
+    assert np.allclose(np.diff(times), 1 / 29.97, atol=1e-3)
+    assert frames[0].rgb.shape == (320, 180, 3)  # longer side 320, aspect kept (608x1080)
+    assert frames[0].rgb.dtype == np.uint8
+
+
+def test_a_time_window_returns_exactly_the_frames_of_a_full_pass():
+    full = [f.time_s for f in iter_frames(SIDE_SQUAT, end_s=6.0, max_side=64)]
+    window = [f.time_s for f in iter_frames(SIDE_SQUAT, start_s=3.0, end_s=6.0, max_side=64)]
+    assert window == [t for t in full if 3.0 - 1e-6 <= t < 6.0]
+
+
+def test_variable_frame_rate_times_come_from_the_container(tmp_path):
+    rng = np.random.default_rng(0)
+    steps = rng.choice([1 / 30, 1 / 24, 1 / 15], size=40)  # a phone dropping to 15 fps in low light
+    written = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
+    path = tmp_path / "vfr.mp4"
+    reencode(SIDE_SQUAT, path, seconds=3.0, pts_s=list(written))
+    read = np.array([f.time_s for f in iter_frames(path, max_side=64)])
+    assert len(read) == len(written)
+    assert np.allclose(read, written, atol=1e-3)  # index / fps would be off by up to 0.5 s
+
+
+@pytest.mark.parametrize("rotation", [90, -90, 180])
+def test_rotated_phone_clip_comes_out_upright(tmp_path, rotation):
+    # Store the pixels turned the way a phone does and flag the turn in the container.
+    path = tmp_path / f"rot{rotation}.mp4"
+    reencode(SIDE_SQUAT, path, seconds=0.5, rotate_pixels=rotation, rotation=rotation, max_side=240)
+    upright = tmp_path / "upright.mp4"
+    reencode(SIDE_SQUAT, upright, seconds=0.5, max_side=240)
+    info = probe(path)
+    assert (info.width, info.height) == (probe(upright).width, probe(upright).height)
+    assert info.rotation % 360 == rotation % 360
+    got = next(iter(iter_frames(path))).rgb.astype(float)
+    want = next(iter(iter_frames(upright))).rgb.astype(float)
+    assert got.shape == want.shape
+    assert np.abs(got - want).mean() < 6  # same picture, up to compression noise
+
+
+def test_read_frame_returns_the_frame_shown_at_a_time():
+    info = probe(SIDE_SQUAT)
+    frame = read_frame(SIDE_SQUAT, 10.5)
+    assert frame.shape == (info.height, info.width, 3)
+    later = read_frame(SIDE_SQUAT, 10.6)
+    assert np.abs(frame.astype(int) - later.astype(int)).mean() > 0  # a different frame
+
+
+def _truncated(tmp_path):
+    data = SIDE_SQUAT.read_bytes()
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(data[: len(data) // 3])  # moov atom is at the end: unreadable
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: (p / "notes.mp4").write_text("this is a shopping list") and p / "notes.mp4", "not a video"),
+        (lambda p: (p / "empty.mov").write_bytes(b"") or p / "empty.mov", "empty"),
+        (lambda p: (p / "noise.avi").write_bytes(np.random.default_rng(1).bytes(50_000)) and p / "noise.avi",
+         "not a video"),
+        (lambda p: audio_only(p / "sound.mp4") or p / "sound.mp4", "no video stream"),
+        (lambda p: p / "missing.mp4", "not found"),
+        (_truncated, ""),
+    ],
+)  # fmt: skip
+def test_unreadable_input_raises_one_clear_error(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(VideoError) as caught:
+        probe(path)
+        list(iter_frames(path, max_side=64))
+    text = str(caught.value)
+    assert path.name in text
+    assert message in text
+    assert "Traceback" not in text and len(text) < 200
