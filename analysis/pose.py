@@ -142,131 +142,223 @@ def make_backend(settings: PoseSettings):
     return TasksPoseBackend(settings) if settings.model_path else LegacyPoseBackend(settings)
 
 
+class ChunkLimit:
+    """The moving end of a chunk that is already running (thread-safe).
+
+    The in-process chunk starts before the worker processes are ready, with no end;
+    once they are, the parent sets its end from how far it has got, so no core idles
+    while the others start up.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.end_s: float | None = None
+        self.position_s = 0.0  # time of the last frame the chunk reached
+
+    def reached(self, time_s: float) -> bool:
+        """Record progress; True when ``time_s`` is at or past the end."""
+        with self.lock:
+            self.position_s = time_s
+            return self.end_s is not None and time_s >= self.end_s - 1e-6
+
+
 def _analyse_range(
-    path: str, settings: PoseSettings, start_s: float, end_s: float | None, report: Callable[[int], None]
+    path: str,
+    settings: PoseSettings,
+    start_s: float,
+    end_s: float | None,
+    report: Callable[[int], None],
+    backend=None,
+    limit: ChunkLimit | None = None,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
-    Frames in the warm-up before ``start_s`` are fed to the model but not kept.
+    Frames in the warm-up before ``start_s`` are fed to the model but not kept. A
+    ``backend`` built beforehand (a worker warms up while it waits) is used and closed;
+    a ``limit`` lets the caller move the end while the chunk runs.
     """
-    backend = make_backend(settings)
+    backend = backend or make_backend(settings)
     warm_from = max(0.0, start_s - WARMUP_S) if start_s > 0 else 0.0
-    times, image, visibility, world = [], [], [], []
-    done = 0
+    n_max = 1024
+    times = np.empty(n_max, dtype=np.float64)
+    image = np.empty((n_max, N_LANDMARKS, 3), dtype=np.float32)
+    visibility = np.empty((n_max, N_LANDMARKS), dtype=np.float32)
+    world = np.empty((n_max, N_LANDMARKS, 3), dtype=np.float32)
+    n = done = 0
     try:
         for frame in iter_frames(path, start_s=warm_from, end_s=end_s, max_side=settings.max_side):
+            if limit is not None and limit.reached(frame.time_s):
+                break
             keep = frame.time_s >= start_s - 1e-6
             if keep and settings.stride > 1 and frame.index % settings.stride:
-                if frame.time_s >= start_s:
-                    done += 1
+                done += 1
                 continue
             result = backend.process(frame.rgb, frame.time_s)
             if not keep:
                 continue
-            times.append(frame.time_s)
+            if n == n_max:  # grow geometrically: a long clip's arrays, never its frames
+                n_max *= 2
+                times, image, visibility, world = (
+                    np.resize(a, (n_max, *a.shape[1:])) for a in (times, image, visibility, world)
+                )
+            times[n] = frame.time_s
             if result is None:
-                image.append(np.full((N_LANDMARKS, 3), np.nan))
-                visibility.append(np.full(N_LANDMARKS, np.nan))
-                world.append(np.full((N_LANDMARKS, 3), np.nan))
+                image[n], visibility[n], world[n] = np.nan, np.nan, np.nan
             else:
-                image.append(result[0])
-                visibility.append(result[1])
-                world.append(result[2])
+                image[n], visibility[n], world[n] = result
+            n += 1
             done += 1
-            if done % _PROGRESS_EVERY == 0:
-                report(_PROGRESS_EVERY)
+            if done >= _PROGRESS_EVERY:
+                report(done)
+                done = 0
     finally:
         backend.close()
-    report(done % _PROGRESS_EVERY)
-    n = len(times)
-    return {
-        "times": np.array(times, dtype=np.float64),
-        "landmarks": np.array(image, dtype=np.float32).reshape(n, N_LANDMARKS, 3),
-        "visibility": np.array(visibility, dtype=np.float32).reshape(n, N_LANDMARKS),
-        "world": np.array(world, dtype=np.float32).reshape(n, N_LANDMARKS, 3),
-    }
+    report(done)
+    return {"times": times[:n].copy(), "landmarks": image[:n].copy(), "visibility": visibility[:n].copy(),
+            "world": world[:n].copy()}  # fmt: skip
+
+
+def plan_chunks(
+    position_s: float, duration_s: float, n_chunks: int, warmup_s: float = WARMUP_S, min_chunk_s: float = 2.0
+) -> list[float]:
+    """Start times of the worker chunks, given where the running first chunk has got to.
+
+    Every worker first analyses ``warmup_s`` of frames it does not keep, so the first
+    chunk gets that much more video and all chunks finish together. Fewer chunks are
+    used when each would be shorter than ``min_chunk_s`` (the start-up would not pay).
+    Returns an empty list when the first chunk should just carry on to the end.
+    """
+    remaining = duration_s - position_s
+    for m in range(max(1, n_chunks), 1, -1):
+        length = (remaining - warmup_s) / m
+        if length >= min_chunk_s:
+            first_end = position_s + length + warmup_s
+            return [first_end + i * length for i in range(m - 1)]
+    return []
 
 
 def _run_chunks(
     path: str,
     settings: PoseSettings,
-    bounds: list[tuple[float, float | None]],
+    duration_s: float,
+    workers: int,
     total: int,
     progress: ProgressFn | None,
-) -> dict:
-    """Analyse chunks in parallel worker processes (``python -m analysis.pose_worker``).
+) -> tuple[dict, int]:
+    """Analyse one clip with this process and ``workers - 1`` worker processes.
 
+    Returns the joined arrays and the number of chunks that ran.
+
+    The first chunk starts at once in a thread of this process (MediaPipe releases the
+    GIL while it works) while the workers (``python -m analysis.pose_worker``) import
+    MediaPipe and build their graph; only when they report ready are the chunk
+    boundaries drawn, from how far the first chunk has got, so start-up costs no idle
+    core. A worker that never gets ready is told to quit and the first chunk carries on.
     Workers are plain subprocesses rather than ``multiprocessing`` children, so they work
     the same from a script without a ``__main__`` guard, from Streamlit and from Dask.
-    Each prints progress lines and writes its arrays to a temporary .npz.
     """
     messages: queue.Queue = queue.Queue()
     local: dict = {}
+    limit = ChunkLimit()
 
     def run_first_chunk() -> None:
-        # The first chunk runs in this process (MediaPipe releases the GIL while it
-        # works), which saves one interpreter start-up per extraction.
         try:
             local["arrays"] = _analyse_range(
-                path, settings, bounds[0][0], bounds[0][1], lambda n: messages.put(("progress", n))
+                path, settings, 0.0, None, lambda n: messages.put(("progress", 0, n)), limit=limit
             )
-            messages.put(("exit", 0))
+            messages.put(("exit", 0, 0))
         except Exception as exc:
-            messages.put(
-                ("error", str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}")
-            )
+            text = str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}"
+            messages.put(("error", 0, text))
 
     with tempfile.TemporaryDirectory(prefix="replab-chunks-") as tmp:
-        procs, outputs = [], []
-        for i, (start, end) in enumerate(bounds[1:], start=1):
-            out = os.path.join(tmp, f"chunk{i}.npz")
-            job = {"path": path, "settings": settings.__dict__, "start_s": start, "end_s": end, "out": out}
-            proc = subprocess.Popen(
+        procs: dict[int, subprocess.Popen] = {}
+        for i in range(1, workers):
+            job = {"path": path, "settings": settings.__dict__, "out": os.path.join(tmp, f"chunk{i}.npz")}
+            procs[i] = subprocess.Popen(
                 [sys.executable, "-m", "analysis.pose_worker", json.dumps(job)],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                 cwd=_PACKAGE_ROOT, env={**os.environ, "GLOG_minloglevel": "2"},
             )  # fmt: skip
-            threading.Thread(target=_pump, args=(proc, messages), daemon=True).start()
-            procs.append(proc)
-            outputs.append(out)
+            threading.Thread(target=_pump, args=(i, procs[i], messages), daemon=True).start()
         first = threading.Thread(target=run_first_chunk, daemon=True)
         first.start()
-        done, finished, error = 0, 0, None
+        ready: set[int] = set()
+        running = {0, *procs}  # chunks that have not exited yet
+        assigned: list[int] = []  # workers given a chunk, in time order
+        starts: list[float] = []
+        planned = False
+        done, error = 0, None
+
+        def plan() -> None:
+            nonlocal planned, assigned, starts
+            planned = True
+            with limit.lock:
+                if 0 in running:
+                    starts = plan_chunks(limit.position_s, duration_s, 1 + len(ready))
+                    limit.end_s = starts[0] if starts else None
+            assigned = sorted(ready)[: len(starts)]
+            for i, worker in sorted(procs.items()):
+                if i in assigned:
+                    k = assigned.index(i)
+                    end = starts[k + 1] if k + 1 < len(starts) else None
+                    line = json.dumps({"start_s": starts[k], "end_s": end})
+                else:
+                    line = "quit"
+                try:
+                    worker.stdin.write(line + "\n")
+                    worker.stdin.close()
+                except OSError:
+                    pass  # it has died; its exit message tells
+
         try:
-            while finished < len(bounds) and error is None:
-                kind, value = messages.get()
+            while running and error is None:
+                kind, who, value = messages.get()
                 if kind == "progress":
                     done += value
                     if progress:
                         progress(min(done, total), total)
+                elif kind == "ready":
+                    ready.add(who)
                 elif kind == "error":
-                    error = value
-                else:
-                    finished += 1
+                    if who == 0 or who in assigned:
+                        error = value
+                    running.discard(who)
+                else:  # exit
+                    running.discard(who)
+                    if who in assigned and value != 0:
+                        error = "a pose worker process stopped unexpectedly"
+                    if not planned:
+                        ready.discard(who)  # died while starting: carry on without it
+                if not planned and (0 not in running or all(i in ready for i in running - {0})):
+                    plan()
         finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                proc.wait()
+            if error is not None or running:  # stop everything still working
+                with limit.lock:
+                    limit.end_s = -1.0
+            for worker in procs.values():
+                if worker.poll() is None and (error is not None or running):
+                    worker.kill()
+                worker.wait()
             first.join()
-        if error is None and any(proc.returncode for proc in procs):
-            error = "a pose worker process stopped unexpectedly"
         if error is not None:
             raise PoseError(error)
-        parts = [local["arrays"]] + [dict(np.load(out)) for out in outputs]
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+        parts = [local["arrays"]] + [dict(np.load(os.path.join(tmp, f"chunk{i}.npz"))) for i in assigned]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}, len(parts)
 
 
-def _pump(proc: subprocess.Popen, messages: queue.Queue) -> None:
-    """Forward one worker's stdout lines ("progress N" / "error MSG") to the queue."""
+def _pump(who: int, proc: subprocess.Popen, messages: queue.Queue) -> None:
+    """Forward one worker's stdout lines ("ready", "progress N", "error MSG") to the queue."""
     for line in proc.stdout:
         kind, _, value = line.rstrip("\n").partition(" ")
         if kind == "progress":
-            messages.put(("progress", int(value)))
+            messages.put(("progress", who, int(value)))
+        elif kind == "ready":
+            messages.put(("ready", who, None))
         elif kind == "error":
-            messages.put(("error", value))
+            messages.put(("error", who, value))
     proc.wait()
-    messages.put(("exit", proc.returncode))
+    messages.put(("exit", who, proc.returncode))
 
 
 def chunk_bounds(duration_s: float, workers: int) -> list[tuple[float, float | None]]:
@@ -314,8 +406,8 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    bounds = chunk_bounds(info.duration_s, workers)
-    if len(bounds) == 1:
+    n_chunks = len(chunk_bounds(info.duration_s, workers))
+    if n_chunks == 1:
         counter = {"done": 0}
 
         def report(n: int) -> None:
@@ -324,8 +416,9 @@ def extract_pose(
                 progress(min(counter["done"], total), total)
 
         arrays = _analyse_range(path, settings, 0.0, None, report)
+        used = 1
     else:
-        arrays = _run_chunks(path, settings, bounds, total, progress)
+        arrays, used = _run_chunks(path, settings, info.duration_s, n_chunks, total, progress)
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
     track = PoseTrack(
@@ -338,7 +431,8 @@ def extract_pose(
         meta={
             "backend": "mediapipe-tasks" if settings.model_path else "mediapipe-legacy",
             "model": os.path.basename(settings.model_path) if settings.model_path else "pose_landmark_full",
-            "workers": len(bounds),
+            "workers": n_chunks,
+            "chunks": used,  # chunks actually run (fewer when workers started too late)
             "rotation": info.rotation,
             **{k: v for k, v in settings.__dict__.items() if k != "model_path"},
         },

@@ -1,7 +1,12 @@
 """Worker process for parallel pose extraction: ``python -m analysis.pose_worker JOB_JSON``.
 
 Analyses one time chunk of a clip and writes its arrays to ``job["out"]`` (.npz).
-Talks to the parent through stdout lines: ``progress N`` and ``error MESSAGE``.
+Talks to the parent through stdout lines: ``ready``, ``progress N`` and ``error MESSAGE``.
+
+When the job names no ``start_s``, the worker first imports MediaPipe and builds its
+graph (the slow part of starting), prints ``ready``, then reads its chunk from stdin as
+one JSON line ``{"start_s": .., "end_s": ..}`` (or ``quit``). The parent draws the chunk
+boundaries only then, so the time spent starting is not lost (see ``pose._run_chunks``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import sys
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.pose import PoseSettings, _analyse_range
+from analysis.pose import PoseSettings, _analyse_range, make_backend
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +29,15 @@ def main(argv: list[str]) -> int:
             print(f"progress {n}", flush=True)
 
     try:
-        arrays = _analyse_range(job["path"], settings, job["start_s"], job["end_s"], report)
+        backend = make_backend(settings)
+        if "start_s" not in job:
+            print("ready", flush=True)
+            line = sys.stdin.readline().strip()
+            if not line or line == "quit":
+                backend.close()
+                return 0
+            job.update(json.loads(line))
+        arrays = _analyse_range(job["path"], settings, job["start_s"], job["end_s"], report, backend=backend)
     except RepLabError as exc:
         print(f"error {exc}", flush=True)
         return 1
