@@ -1,0 +1,173 @@
+"""Analyse: one clip in; pose, rep count, charts, exports and save-to-history out."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import streamlit as st
+
+from analysis.errors import RepLabError
+from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
+from analysis.render import render_annotated_video
+from pages import common
+
+st.title("Analyse a workout clip")
+st.caption(
+    "Counts reps of any up-and-down exercise; squats also get a form verdict per rep (Squat form page)."
+)
+
+clip = common.clip_picker("main")
+exercise_choice = st.sidebar.selectbox(
+    "Exercise", common.exercise_choices(), key="exercise",
+    help="'auto' finds the moving body part itself; naming the exercise picks its known signal.",
+)  # fmt: skip
+exercise = common.exercise_value(exercise_choice)
+if clip is None:
+    st.stop()
+
+track = common.get_track(clip)
+if track is None:
+    st.stop()
+
+result = common.count_for(track, exercise) if common.count_reps is not None else None
+reps = list(result.reps) if result is not None else []
+
+# ---- summary -----------------------------------------------------------------------------
+st.subheader(clip.name)
+common.summary_row(track)
+if track.detection_rate < 0.5:
+    st.warning(
+        f"A person was found in only {track.detection_rate:.0%} of the frames: counts and verdicts may "
+        "miss reps. Film the whole body, well lit, from a steady camera."
+    )
+render_key = ("annotated", track.source_hash, tuple((r.start_s, r.end_s) for r in reps))
+annotated = st.session_state.get("renders", {}).get(render_key)
+video_col, frame_col, reps_col = st.columns([1, 1, 1])
+with video_col:
+    if annotated and os.path.exists(annotated):
+        st.video(annotated)
+        st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
+    else:
+        st.video(clip.path)
+        st.caption("Original clip. Make an annotated copy under Exports below.")
+with frame_col:
+    default_frame = track.frame_at(reps[0].bottom_s) if reps else 0
+    frame_index = st.slider("Frame", 0, len(track) - 1, default_frame, key=f"frame_{track.source_hash}")
+    time_s = float(track.times[frame_index])
+    image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
+    if image is not None:
+        st.image(image, caption=f"frame {frame_index} at {time_s:.2f} s", width="stretch")
+with reps_col:
+    if result is None:
+        common.need_counting()
+    else:
+        st.metric("Reps counted", result.count)
+        st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
+        if result.count == 0:
+            st.info("No repetitions found in this clip. Check that the whole movement is in view.")
+        else:
+            st.dataframe(
+                [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
+                  "end (s)": round(r.end_s, 2), "length (s)": round(r.end_s - r.start_s, 2)}
+                 for i, r in enumerate(reps)],
+                hide_index=True,
+            )  # fmt: skip
+
+# ---- charts ------------------------------------------------------------------------------
+st.subheader("Movement over time")
+c1, c2 = st.columns([3, 1])
+chosen = c1.multiselect(
+    "Landmarks", LANDMARK_NAMES, default=["left_hip", "left_knee", "left_wrist"], key="landmarks"
+)
+axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Image coordinates, 0..1.")
+fig = common.line_chart()
+for i, name in enumerate(chosen):
+    fig.add_scatter(x=track.times, y=common.landmark_series(track, name, axis), name=f"{name} {axis}",
+                    mode="lines", line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
+common.shade_reps(fig, reps)
+fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
+fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
+st.plotly_chart(fig, key="trajectory_chart")
+
+c1, c2 = st.columns([3, 1])
+angles = c1.multiselect("Joint angles", ANGLE_NAMES, default=["left_knee", "left_hip"], key="angles")
+use_world = c2.toggle(
+    "3-D (world)", value=False, disabled=not track.has_world, key="world_angles",
+    help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
+)  # fmt: skip
+fig = common.line_chart()
+for i, name in enumerate(angles):
+    fig.add_scatter(x=track.times, y=common.angle_series(track, name, use_world), name=name, mode="lines",
+                    line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
+common.shade_reps(fig, reps)
+fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
+fig.update_yaxes(title="degrees")
+st.plotly_chart(fig, key="angle_chart")
+
+# ---- exports -----------------------------------------------------------------------------
+st.subheader("Exports")
+stem = os.path.splitext(clip.name)[0]
+c1, c2, c3 = st.columns(3)
+csv_buffer = io.StringIO()
+track.to_csv(csv_buffer)
+c1.download_button("Pose track (CSV)", csv_buffer.getvalue(), file_name=f"{stem}_pose.csv", mime="text/csv")
+if result is not None:
+    payload = {"clip": clip.name, "clip_hash": track.source_hash, "exercise": exercise or "auto",
+               **result.to_dict()}  # fmt: skip
+    c2.download_button("Reps (JSON)", json.dumps(payload, indent=2, default=float),
+                       file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
+with c3:
+    if annotated and os.path.exists(annotated):
+        with open(annotated, "rb") as handle:
+            st.download_button("Annotated video (mp4)", handle.read(), file_name=f"{stem}_annotated.mp4",
+                               mime="video/mp4")  # fmt: skip
+    elif st.button("Make annotated video", help="Draws the skeleton and rep counter on every frame (H.264)."):
+        bar = st.progress(0.0, text="Rendering ...")
+        common.RENDER_DIR.mkdir(parents=True, exist_ok=True)
+        out = common.RENDER_DIR / f"{track.source_hash[:16]}_{abs(hash(render_key)) % 10**8}.mp4"
+        try:
+            is_squat = bool(exercise and exercise.startswith("squat"))
+            verdicts = common.verdicts_for(track, reps) if is_squat else None
+            render_annotated_video(
+                clip.path, track, out, reps=reps, verdicts=verdicts,
+                progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)), text=f"Rendering frame {d} of {t}"),
+            )  # fmt: skip
+        except RepLabError as exc:
+            bar.empty()
+            st.error(str(exc))
+        else:
+            st.session_state.setdefault("renders", {})[render_key] = str(out)
+            st.rerun()
+
+# ---- history -----------------------------------------------------------------------------
+st.subheader("Save to history")
+if result is None:
+    st.caption("Saving needs a rep count.")
+else:
+    store = common.get_history()
+    with st.form("save_history", clear_on_submit=False):
+        c1, c2, c3 = st.columns(3)
+        athlete = c1.text_input("Athlete", placeholder="name", key="athlete")
+        known = store.athletes()
+        if known:
+            c1.caption("Known: " + ", ".join(known[:8]))
+        saved_exercise = c2.text_input("Exercise", value=exercise or "squat", key="save_exercise")
+        notes = c3.text_input("Notes", key="save_notes")
+        submitted = st.form_submit_button("Save analysis")
+    if submitted:
+        verdicts = None
+        if saved_exercise.strip().lower().startswith("squat"):
+            try:
+                verdicts = common.verdicts_for(track, reps)
+            except RepLabError as exc:
+                st.warning(f"Saved without form verdicts: {exc}")
+        try:
+            session_id = store.add_session(
+                athlete, clip.name, track.source_hash, saved_exercise, result.count, reps, verdicts, notes
+            )
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Saved for {athlete.strip()} (entry {session_id}): {result.count} reps.")

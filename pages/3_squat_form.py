@@ -1,0 +1,84 @@
+"""Squat form: a verdict per rep (good, or which fault) with its reason and bottom frame."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.errors import RepLabError
+from pages import common
+
+st.title("Squat form")
+st.caption(
+    "One verdict per squat rep from the rep's joint angles and length ratios. A fault is only raised "
+    "from features the camera view can show (knees caving needs a front view; trunk lean a side view)."
+)
+
+clip = common.clip_picker("main")
+if clip is None or not common.need_counting():
+    st.stop()
+if common.assess_squat_reps is None:
+    st.warning(f"Form verdicts are not available yet ({common.FORM_ERROR}).")
+    st.stop()
+track = common.get_track(clip)
+if track is None:
+    st.stop()
+
+strictness = st.sidebar.slider(
+    "Strictness", 0.0, 1.0, 0.5, 0.05, key="strictness",
+    help="Higher = a rep needs a higher probability of good form to pass.",
+)  # fmt: skip
+result = common.count_for(track, "squat" if "squat" in common.EXERCISE_PRESETS else None)
+reps = list(result.reps)
+if not reps:
+    st.info("No squat reps were found in this clip, so there is nothing to judge.")
+    st.stop()
+try:
+    verdicts = common.verdicts_for(track, reps, strictness)
+except RepLabError as exc:
+    st.error(str(exc))
+    st.stop()
+
+good = sum(1 for v in verdicts if v.good)
+view = verdicts[0].view if verdicts else (common.detect_view(track) if common.detect_view else "unknown")
+c1, c2, c3 = st.columns(3)
+c1.metric("Reps", len(verdicts))
+c2.metric("Good reps", f"{good} of {len(verdicts)}")
+c3.metric("Camera view", view)
+trusted = verdicts[0].trusted if verdicts else {}
+if trusted:
+    yes = [name for name, ok in trusted.items() if ok]
+    no = [name for name, ok in trusted.items() if not ok]
+    st.markdown(
+        f"**Trusted from a {view} view:** {', '.join(yes) or 'none'}"
+        + (f"  \n**Not judged from this view:** {', '.join(no)}" if no else "")
+    )
+
+fig = go.Figure(
+    go.Bar(
+        x=[f"rep {v.index + 1}" for v in verdicts], y=[v.p_good for v in verdicts],
+        marker_color=["#2ca02c" if v.good else "#d62728" for v in verdicts],
+        text=[v.label for v in verdicts], textposition="outside",
+        hovertemplate="%{x}: %{text}<br>p(good) %{y:.2f}<extra></extra>",
+    )
+)  # fmt: skip
+fig.add_hline(y=strictness, line_dash="dot", line_color="grey", annotation_text="strictness")
+fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis={"range": [0, 1.15],
+                  "title": "probability of good form"})  # fmt: skip
+st.plotly_chart(fig, key="verdict_chart")
+
+per_row = 3
+for start in range(0, len(verdicts), per_row):
+    columns = st.columns(per_row)
+    for column, verdict in zip(columns, verdicts[start : start + per_row]):
+        with column.container(border=True):
+            colour = "green" if verdict.good else "red"
+            st.markdown(
+                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {verdict.p_good:.2f}"
+            )
+            image = common.frame_with_skeleton(clip.path, track, verdict.bottom_s, max_side=480)
+            if image is not None:
+                st.image(image, caption=f"bottom at {verdict.bottom_s:.2f} s", width="stretch")
+            st.write(verdict.reason)
+            if verdict.faults:
+                st.caption("Faults: " + ", ".join(verdict.faults))

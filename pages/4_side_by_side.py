@@ -1,0 +1,110 @@
+"""Side by side: two clips at the same rep phase, their counts, and angles over rep-normalised time.
+
+Rep-normalised time maps each rep onto [k, k+1) (k = rep number), so rep 2 of a slow
+squat lines up with rep 2 of a fast one and a coach compares the movement, not the tempo.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import streamlit as st
+
+from analysis.landmarks import ANGLE_NAMES
+from pages import common
+
+st.title("Side by side")
+st.caption("Two clips next to each other: the same rep at the same phase, and joint angles per rep.")
+if not common.need_counting():
+    st.stop()
+
+
+def history_clip(slot: str, container) -> common.Clip | None:
+    """A clip saved in the history whose video is still on this machine (a sample or an upload)."""
+    store = common.get_history()
+    sessions = [s for s in store.sessions() if common.clip_path_for_hash(s["clip_hash"])]
+    if not sessions:
+        container.info("No saved analysis has its video on this machine.")
+        return None
+    labels = {s["id"]: f"{s['athlete']} · {s['created_at'][:10]} · {s['clip_name']}" for s in sessions}
+    chosen = container.selectbox("Saved analysis", list(labels), format_func=labels.get, key=f"hist_{slot}")
+    item = next(s for s in sessions if s["id"] == chosen)
+    return common.Clip(
+        path=common.clip_path_for_hash(item["clip_hash"]), name=item["clip_name"], kind="history"
+    )
+
+
+def pick(slot: str, container) -> common.Clip | None:
+    source = container.radio("Source", ["Sample or upload", "History"], horizontal=True, key=f"src_{slot}")
+    if source == "History":
+        return history_clip(slot, container)
+    return common.clip_picker(slot, container=container)
+
+
+exercise = common.exercise_value(
+    st.sidebar.selectbox("Exercise", common.exercise_choices(), key="sbs_exercise")
+)
+angle = st.sidebar.selectbox("Angle", ANGLE_NAMES, index=ANGLE_NAMES.index("left_knee"), key="sbs_angle")
+columns = st.columns(2)
+sides = []
+for slot, column in zip(("a", "b"), columns):
+    with column:
+        clip = pick(slot, column)
+        track = common.get_track(clip) if clip is not None else None
+        result = common.count_for(track, exercise) if track is not None else None
+        sides.append((clip, track, result))
+
+ready = [(c, t, r) for c, t, r in sides if t is not None and r is not None]
+if len(ready) < 2:
+    st.info("Choose two clips.")
+    st.stop()
+
+max_reps = max(1, min(len(r.reps) for _, _, r in ready))
+c1, c2 = st.columns(2)
+rep_number = c1.slider("Rep", 1, max_reps, 1, key="sbs_rep") if max_reps > 1 else 1
+phase = c2.slider("Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05, key="sbs_phase")
+
+
+def phase_time(rep, phase: float) -> float:
+    """Time at ``phase`` of a rep: start→bottom over 0..0.5, bottom→end over 0.5..1."""
+    if phase <= 0.5:
+        return rep.start_s + (rep.bottom_s - rep.start_s) * phase / 0.5
+    return rep.bottom_s + (rep.end_s - rep.bottom_s) * (phase - 0.5) / 0.5
+
+
+def rep_normalised(track, reps, values):
+    """x = k + phase for frames inside rep k (0-based), NaN elsewhere (breaks the line)."""
+    x = np.full(len(track), np.nan)
+    for k, rep in enumerate(reps):
+        for a, b, p0 in ((rep.start_s, rep.bottom_s, 0.0), (rep.bottom_s, rep.end_s, 0.5)):
+            inside = (track.times >= a) & (track.times < b)
+            if b > a:
+                x[inside] = k + p0 + 0.5 * (track.times[inside] - a) / (b - a)
+    keep = np.isfinite(x)
+    return x[keep], values[keep]
+
+
+for (clip, track, result), column in zip(ready, st.columns(2)):
+    with column:
+        st.metric(clip.name, f"{result.count} reps")
+        if not result.reps:
+            st.info("No reps found in this clip.")
+            continue
+        rep = result.reps[min(rep_number, len(result.reps)) - 1]
+        t = phase_time(rep, phase)
+        image = common.frame_with_skeleton(clip.path, track, t, max_side=560)
+        if image is not None:
+            st.image(image, caption=f"rep {rep_number} at {t:.2f} s", width="stretch")
+
+fig = common.line_chart(height=340)
+for i, (clip, track, result) in enumerate(ready):
+    x, y = rep_normalised(track, result.reps, common.angle_series(track, angle))
+    fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{'AB'[i]}: {clip.name}",
+                    marker={"size": 3}, line={"color": common.PALETTE[i], "width": 1.5})  # fmt: skip
+fig.update_layout(xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)")
+st.plotly_chart(fig, key="sbs_chart")
+st.caption(
+    "Videos saved from uploads live in the temp folder "
+    f"({os.path.basename(str(common.UPLOAD_DIR))}); history entries whose video is gone cannot be shown here."
+)

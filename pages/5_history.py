@@ -1,0 +1,75 @@
+"""History: saved analyses per athlete, trends over sessions, delete and export."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages import common
+
+st.title("Athlete history")
+store = common.get_history()
+st.caption(f"Saved in {store.path}")
+
+athletes = store.athletes()
+if not athletes:
+    st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
+    st.stop()
+
+athlete = st.selectbox("Athlete", athletes, key="history_athlete")
+sessions = store.sessions(athlete)
+if not sessions:
+    st.info(f"No saved analyses for {athlete}.")
+    st.stop()
+
+
+def _verdict_summary(item: dict) -> str:
+    if item["verdicts"] is None:
+        return ""
+    return f"{item['good_reps']} of {item['judged_reps']} good"
+
+
+st.dataframe(
+    [{"id": s["id"], "date": s["created_at"].replace("T", " ")[:16], "clip": s["clip_name"],
+      "exercise": s["exercise"], "reps": s["count"], "form": _verdict_summary(s), "notes": s["notes"]}
+     for s in sessions],
+    hide_index=True,
+)  # fmt: skip
+
+dates = [s["created_at"] for s in sessions]
+fig = go.Figure()
+fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps",
+                text=[s["clip_name"] for s in sessions])  # fmt: skip
+shares = [(d, s["good_share"]) for d, s in zip(dates, sessions) if s["good_share"] is not None]
+if shares:
+    fig.add_scatter(x=[d for d, _ in shares], y=[100 * v for _, v in shares], mode="lines+markers",
+                    name="good reps (%)", yaxis="y2")  # fmt: skip
+fig.update_layout(
+    height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+    yaxis={"title": "reps", "rangemode": "tozero"},
+    yaxis2={"title": "good reps (%)", "overlaying": "y", "side": "right", "range": [0, 105]},
+    legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+)  # fmt: skip
+st.plotly_chart(fig, key="history_trend")
+
+c1, c2 = st.columns(2)
+with c1:
+    st.subheader("Export")
+    st.download_button(
+        f"{athlete}'s history (CSV)", store.export_csv(athlete=athlete),
+        file_name=f"replab_history_{athlete.replace(' ', '_')}.csv", mime="text/csv",
+    )  # fmt: skip
+    st.download_button("Everyone (CSV)", store.export_csv(), file_name="replab_history.csv", mime="text/csv")
+with c2:
+    st.subheader("Delete an entry")
+    labels = {
+        s["id"]: f"#{s['id']} {s['created_at'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
+    }
+    chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
+    confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
+    if st.button("Delete", type="primary", disabled=not confirm, key="delete_button"):
+        if store.delete_session(chosen):
+            st.session_state["history_notice"] = f"Deleted entry #{chosen}."
+        st.rerun()
+    if notice := st.session_state.pop("history_notice", None):
+        st.success(notice)

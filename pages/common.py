@@ -1,0 +1,278 @@
+"""Streamlit helpers shared by the pages: picking a clip, the cached pose pass, charts.
+
+Why one module: every page works on "the current clip" and its pose track. The pose pass
+is the only slow step (seconds to minutes); it runs once per clip content (disk cache in
+``analysis.pose`` plus an in-memory copy here), so moving a slider or switching pages
+re-counts a cached track in milliseconds. Library errors (``RepLabError``) are shown
+with ``st.error`` and leave everything already shown or saved untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.cache import file_hash
+from analysis.errors import RepLabError
+from analysis.history import HistoryStore
+from analysis.landmarks import INDEX, joint_angle
+from analysis.pose import extract_pose
+from analysis.render import draw_skeleton
+from analysis.track import PoseTrack
+from analysis.video import VIDEO_EXTENSIONS, read_frame
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "sample_videos"
+DEFAULT_SAMPLE = "squat_side_rohanx01_1.mp4"
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "replab-uploads"
+RENDER_DIR = Path(tempfile.gettempdir()) / "replab-renders"
+UPLOAD_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
+REP_FILL = "rgba(46, 134, 222, 0.13)"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+try:  # counting and form are separate modules; the app still runs while one is missing.
+    from analysis.counting import COUNTERS, EXERCISE_PRESETS, compare_counters, count_reps
+except ImportError as exc:  # pragma: no cover - only while the module is being written
+    COUNTERS, EXERCISE_PRESETS, compare_counters, count_reps = {}, {}, None, None
+    COUNTING_ERROR = str(exc)
+else:
+    COUNTING_ERROR = ""
+try:
+    from analysis.form import assess_squat_reps, detect_view
+except ImportError as exc:  # pragma: no cover
+    assess_squat_reps = detect_view = None
+    FORM_ERROR = str(exc)
+else:
+    FORM_ERROR = ""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A video file on disk the app can analyse (a sample, or an upload saved by hash)."""
+
+    path: str
+    name: str
+    kind: str  # "sample" | "upload"
+
+
+# ---- picking a clip --------------------------------------------------------------------
+def sample_clips() -> list[str]:
+    if not SAMPLE_DIR.is_dir():
+        return []
+    return sorted(p.name for p in SAMPLE_DIR.iterdir() if p.suffix.lower() in VIDEO_EXTENSIONS)
+
+
+def save_upload(uploaded) -> Clip:
+    """Write an uploaded file to a temp file named by its content hash (``extract_pose`` needs a path).
+
+    The same bytes uploaded again map to the same file, so the pose cache finds them.
+    """
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    with tempfile.NamedTemporaryFile(dir=UPLOAD_DIR, delete=False, suffix=".part") as tmp:
+        while block := uploaded.read(1 << 20):
+            digest.update(block)
+            tmp.write(block)
+    suffix = Path(uploaded.name).suffix.lower() or ".mp4"
+    target = UPLOAD_DIR / f"{digest.hexdigest()[:32]}{suffix}"
+    os.replace(tmp.name, target)
+    return Clip(path=str(target), name=uploaded.name, kind="upload")
+
+
+def _remember(key: str) -> None:
+    """Copy a widget's value to a plain session key, so it survives switching pages."""
+    st.session_state[f"keep_{key}"] = st.session_state[f"_{key}"]
+
+
+def clip_picker(slot: str = "main", container=None) -> Clip | None:
+    """Sample-or-upload chooser; returns the chosen clip (a sample is chosen by default)."""
+    box = container or st.sidebar
+    samples = sample_clips()
+    options = ["Sample clip", "Upload a video"]
+    source_key = f"source_{slot}"
+    source = box.radio(
+        "Clip", options, key=f"_{source_key}", horizontal=True,
+        index=options.index(st.session_state.get(f"keep_{source_key}", options[0])),
+        on_change=_remember, args=(source_key,),
+    )  # fmt: skip
+    if source == "Sample clip":
+        if not samples:
+            box.warning("No sample clips found in sample_videos/.")
+            return None
+        sample_key = f"sample_{slot}"
+        kept = st.session_state.get(f"keep_{sample_key}")
+        default = kept if kept in samples else (DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
+        name = box.selectbox(
+            "Sample", samples, index=samples.index(default), key=f"_{sample_key}",
+            on_change=_remember, args=(sample_key,),
+        )  # fmt: skip
+        return Clip(path=str(SAMPLE_DIR / name), name=name, kind="sample")
+    uploaded = box.file_uploader(
+        "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",
+        help="mp4, mov, m4v, avi, webm or mkv, up to 1 GB. Film the whole body from the side for squats.",
+    )  # fmt: skip
+    kept = st.session_state.get(f"keep_upload_{slot}")
+    if uploaded is not None:
+        clip = save_upload(uploaded)
+        st.session_state[f"keep_upload_{slot}"] = clip
+        return clip
+    if kept is not None and os.path.exists(kept.path):
+        box.caption(f"Using the last upload: {kept.name}")
+        return kept
+    box.info("Choose a video file to analyse.")
+    return None
+
+
+@st.cache_data(show_spinner=False)
+def _sample_hashes(names: tuple[str, ...]) -> dict[str, str]:
+    return {file_hash(SAMPLE_DIR / name): str(SAMPLE_DIR / name) for name in names}
+
+
+def clip_path_for_hash(content_hash: str) -> str | None:
+    """The video with these bytes, if it is still on this machine (a sample or a saved upload)."""
+    found = _sample_hashes(tuple(sample_clips())).get(content_hash)
+    if found:
+        return found
+    if UPLOAD_DIR.is_dir():
+        for candidate in UPLOAD_DIR.glob(f"{content_hash[:32]}.*"):
+            if candidate.suffix != ".part":
+                return str(candidate)
+    return None
+
+
+# ---- the pose pass -----------------------------------------------------------------------
+def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
+    """The clip's pose track, from memory, the disk cache, or a new pass with a progress bar.
+
+    Returns None after showing the error when the clip cannot be analysed.
+    """
+    tracks = st.session_state.setdefault("tracks", {})
+    stat = os.stat(clip.path) if os.path.exists(clip.path) else None
+    memo_key = (clip.path, stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0)
+    if memo_key in tracks:
+        return tracks[memo_key]
+    bar = st.progress(0.0, text=f"Finding the pose in {clip.name} ...")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(
+            min(1.0, done / max(total, 1)), text=f"Finding the pose in {clip.name}: frame {done} of {total}"
+        )
+
+    try:
+        track = extract_pose(clip.path, progress=report, workers=workers)
+    except RepLabError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return None
+    bar.empty()
+    track.source_name = clip.name
+    tracks[memo_key] = track
+    return track
+
+
+def exercise_choices() -> list[str]:
+    return ["auto (any up-and-down exercise)", *EXERCISE_PRESETS]
+
+
+def exercise_value(choice: str) -> str | None:
+    return None if choice.startswith("auto") else choice
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _count_cached(track_hash: str, n_frames: int, method: str, exercise: str | None, _track: PoseTrack):
+    return count_reps(_track, method=method, exercise=exercise)
+
+
+def count_for(track: PoseTrack, exercise: str | None = None, method: str = "auto"):
+    """``count_reps`` on a cached track (memoised per track hash, method and exercise)."""
+    if count_reps is None:
+        return None
+    return _count_cached(track.source_hash, len(track), method, exercise, track)
+
+
+def verdicts_for(track: PoseTrack, reps, strictness: float = 0.5):
+    if assess_squat_reps is None or not reps:
+        return None
+    return assess_squat_reps(track, reps, strictness=strictness)
+
+
+@st.cache_resource
+def history_store(path: str | None = None) -> HistoryStore:
+    return HistoryStore(path)
+
+
+def get_history() -> HistoryStore:
+    """The history store (``$REPLAB_HISTORY_DB`` or the user's data folder)."""
+    return history_store(os.environ.get("REPLAB_HISTORY_DB"))
+
+
+# ---- frames and charts -------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=128)
+def _frame_cached(path: str, time_s: float, max_side: int) -> np.ndarray:
+    return read_frame(path, time_s, max_side=max_side)
+
+
+def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: int = 720) -> np.ndarray | None:
+    """The frame shown at ``time_s`` with the track's skeleton drawn (None if unreadable)."""
+    try:
+        rgb = _frame_cached(path, float(time_s), max_side)
+    except RepLabError as exc:
+        st.warning(str(exc))
+        return None
+    i = track.frame_at(time_s)
+    return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+
+
+def shade_reps(fig: go.Figure, reps, colour: str = REP_FILL, label: bool = True) -> None:
+    """Rep spans as shaded bands, numbered at the top."""
+    for i, rep in enumerate(reps or []):
+        fig.add_vrect(
+            x0=rep.start_s, x1=rep.end_s, fillcolor=colour, line_width=0, layer="below",
+            annotation_text=str(i + 1) if label else None, annotation_position="top left",
+        )  # fmt: skip
+
+
+def angle_series(track: PoseTrack, name: str, use_world: bool = False) -> np.ndarray:
+    """Joint angle per frame: from world landmarks (3-D) when asked and present, else image x-y."""
+    if use_world and track.has_world and name != "trunk_lean":
+        return joint_angle(track.world, name, dims=3)
+    return joint_angle(track.landmarks, name, dims=2)
+
+
+def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:
+    return track.landmarks[:, INDEX[name], "xyz".index(axis)]
+
+
+def line_chart(height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        xaxis_title="time (s)",
+    )  # fmt: skip
+    return fig
+
+
+def summary_row(track: PoseTrack) -> None:
+    cols = st.columns(5)
+    cols[0].metric("Frames", f"{len(track)}")
+    cols[1].metric("Person found", f"{track.detection_rate:.0%}")
+    cols[2].metric("Duration", f"{track.duration_s:.1f} s")
+    cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
+    cols[4].metric("Size", f"{track.width}×{track.height}")
+
+
+def need_counting() -> bool:
+    """False (after saying so) while the counting module is not available."""
+    if count_reps is None:
+        st.warning(f"Rep counting is not available yet ({COUNTING_ERROR}).")
+        return False
+    return True
