@@ -45,11 +45,22 @@ _fix_media_serving()
 st.set_page_config(page_title="RepLab", page_icon="🏋️", layout="wide")
 
 PAGES = [
-    st.Page("pages/1_analyse.py", title="Analyse", icon=":material/videocam:", default=True),
-    st.Page("pages/2_compare_counters.py", title="Compare counters", icon=":material/stacked_line_chart:"),
-    st.Page("pages/3_squat_form.py", title="Squat form", icon=":material/accessibility_new:"),
-    st.Page("pages/4_side_by_side.py", title="Side by side", icon=":material/compare:"),
-    st.Page("pages/5_history.py", title="History", icon=":material/history:"),
+    st.Page(
+        "pages/1_analyse.py", title="Analyse", icon=":material/videocam:", url_path="analyse", default=True
+    ),
+    st.Page(
+        "pages/2_compare_counters.py",
+        title="Compare counters",
+        icon=":material/stacked_line_chart:",
+        url_path="compare",
+    ),
+    st.Page(
+        "pages/3_squat_form.py", title="Squat form", icon=":material/accessibility_new:", url_path="form"
+    ),
+    st.Page(
+        "pages/4_side_by_side.py", title="Side by side", icon=":material/compare:", url_path="side-by-side"
+    ),
+    st.Page("pages/5_history.py", title="History", icon=":material/history:", url_path="history"),
 ]
 
 st.navigation(PAGES).run()

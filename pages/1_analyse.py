@@ -44,7 +44,7 @@ if track.detection_rate < 0.5:
     )
 render_key = ("annotated", track.source_hash, tuple((r.start_s, r.end_s) for r in reps))
 annotated = st.session_state.get("renders", {}).get(render_key)
-video_col, frame_col, reps_col = st.columns([1, 1, 1])
+video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
 with video_col:
     if annotated and os.path.exists(annotated):
         st.video(annotated)
@@ -70,7 +70,7 @@ with reps_col:
         else:
             st.dataframe(
                 [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
-                  "end (s)": round(r.end_s, 2), "length (s)": round(r.end_s - r.start_s, 2)}
+                  "end (s)": round(r.end_s, 2)}
                  for i, r in enumerate(reps)],
                 hide_index=True,
             )  # fmt: skip

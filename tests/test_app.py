@@ -1,0 +1,155 @@
+"""The dashboard through Streamlit's AppTest: real pages, real clips, real MediaPipe tracks.
+
+The pose pass runs once per clip for the whole test session (``pose_cache_dir`` via
+``REPLAB_CACHE_DIR``); history goes to a SQLite file in tmp_path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.history import HistoryStore
+from tests.conftest import REPO_ROOT
+
+streamlit_testing = pytest.importorskip("streamlit.testing.v1")
+AppTest = streamlit_testing.AppTest
+
+APP = str(REPO_ROOT / "app.py")
+SAMPLE = "squat_side_rohanx01_1.mp4"
+pytestmark = pytest.mark.slow  # the first run of a clip is a real MediaPipe pass
+
+
+@pytest.fixture
+def app_env(pose_cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPLAB_CACHE_DIR", str(pose_cache_dir))
+    monkeypatch.setenv("REPLAB_HISTORY_DB", str(tmp_path / "history.sqlite3"))
+    monkeypatch.chdir(REPO_ROOT)
+    return tmp_path / "history.sqlite3"
+
+
+def _run(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _true_reps(clips_table, name: str) -> int:
+    return int(next(row["reps"] for row in clips_table if row["file"] == name))
+
+
+def _counting_available() -> bool:
+    try:
+        from analysis.counting import count_reps  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_counting = pytest.mark.skipif(not _counting_available(), reason="analysis.counting is not available")
+
+
+def test_analyse_page_shows_summary_and_charts(app_env, sample_squat_track):
+    at = _run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Frames"] == str(len(sample_squat_track))
+    assert metrics["Person found"] == f"{sample_squat_track.detection_rate:.0%}"
+    assert len(at.get("plotly_chart")) >= 2  # trajectories and angles
+    assert at.sidebar.selectbox[0].value == SAMPLE  # a sample is chosen for a new user
+    assert not at.error
+
+
+@needs_counting
+def test_analyse_page_counts_the_sample(app_env, clips_table):
+    at = _run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Reps counted"]) == _true_reps(clips_table, SAMPLE)
+
+
+@needs_counting
+def test_save_to_history_writes_one_row(app_env, clips_table):
+    at = _run()
+    at.text_input(key="athlete").input("Ana")
+    at.text_input(key="save_exercise").input("squat")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved for Ana" in s.value for s in at.success)
+    rows = HistoryStore(app_env).sessions("Ana")
+    assert len(rows) == 1
+    assert rows[0]["clip_name"] == SAMPLE
+    assert rows[0]["count"] == _true_reps(clips_table, SAMPLE)
+    assert len(rows[0]["reps"]) == rows[0]["count"]
+
+    at.switch_page("pages/5_history.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="history_athlete").value == "Ana"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
+    """An upload that is not a video: st.error with the library's message, nothing else touched."""
+    store = HistoryStore(app_env)
+    store.add_session("Ana", "old.mp4", "h", "squat", 3, [])
+    bad = tmp_path / "holiday.mp4"
+    bad.write_bytes(b"this is not a video at all" * 100)
+
+    def page(path: str) -> None:
+        from pages import common
+
+        track = common.get_track(common.Clip(path=path, name="holiday.mp4", kind="upload"))
+        if track is None:
+            import streamlit as st
+
+            st.write("no track")
+
+    at = AppTest.from_function(page, args=(str(bad),), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "holiday.mp4" in at.error[0].value and "not a video" in at.error[0].value
+    assert at.markdown[0].value == "no track"
+    assert [row["clip_name"] for row in HistoryStore(app_env).sessions()] == ["old.mp4"]
+
+
+@needs_counting
+def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track):
+    from analysis.counting import COUNTERS, compare_counters
+
+    at = _run("pages/2_compare_counters.py")
+    table = at.dataframe[0].value
+    assert len(table) >= 1
+    method = str(table["algorithm"].iloc[0])
+    ranges = getattr(COUNTERS[method], "param_ranges", {})
+    params = COUNTERS[method]().get_params()
+    key, bounds = next((k, b) for k, b in ranges.items() if isinstance(params.get(k), int | float))
+    new_value = bounds[1]
+    at.slider(key=f"param_{method}_{key}").set_value(new_value).run()
+    assert not at.exception
+    recounted = at.dataframe[0].value
+    expected = compare_counters(sample_squat_track, methods=[method], settings={method: {key: new_value}})
+    row = recounted[recounted["algorithm"] == method].iloc[0]
+    assert int(row["count"]) == expected[method].count
+
+    at.number_input(key="true_count").set_value(2).run()
+    errors = at.dataframe[0].value
+    assert "error" in errors.columns
+    assert (errors["error"] == errors["count"] - 2).all()
+
+
+@needs_counting
+def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
+    pytest.importorskip("analysis.form", exc_type=ImportError)
+    from analysis.form import assess_squat_reps  # noqa: F401
+
+    at = _run("pages/3_squat_form.py")
+    metrics = {m.label: m.value for m in at.metric}
+    n_reps = int(metrics["Reps"])
+    assert n_reps == _true_reps(clips_table, SAMPLE)
+    cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
+    assert len(cards) == n_reps
+    assert len(at.get("plotly_chart")) == 1

@@ -1,0 +1,154 @@
+"""The dashboard in a real browser: `streamlit run app.py` driven by Debian's chromium.
+
+Checks what a person sees: the chart renders, the rep count is on screen, and every image
+and video the page links to is actually served (a broken media route shows blank boxes).
+Saves screenshots into docs/screenshots/ for the README.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+CHROMIUM = os.environ.get("REPLAB_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+MAX_SCREENSHOT_BYTES = 300_000
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not answer at {url}")
+
+
+def save_small_png(png: bytes, path: Path) -> None:
+    """Write a screenshot as a 256-colour PNG (UI screenshots stay sharp and small)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    for width in (image.width, 1100, 900):
+        if width != image.width:
+            image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+        buffer = io.BytesIO()
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
+        if buffer.tell() < MAX_SCREENSHOT_BYTES:
+            break
+    path.write_bytes(buffer.getvalue())
+
+
+@pytest.fixture
+def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
+    """`streamlit run app.py` on a free port, with the test pose cache and a temp history."""
+    if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
+        pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REPLAB_CACHE_DIR": str(pose_cache_dir),
+        "REPLAB_HISTORY_DB": str(tmp_path / "history.sqlite3"),
+        "GLOG_minloglevel": "2",
+    }
+    log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table):
+    pytest.importorskip("analysis.counting", reason="analysis.counting is not available")
+    try:
+        from analysis.counting import count_reps  # noqa: F401
+    except ImportError:
+        pytest.skip("analysis.counting is not available")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    true_reps = int(next(r["reps"] for r in clips_table if r["file"] == "squat_side_rohanx01_1.mp4"))
+    failed_media: list[str] = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1900})
+            page.on(
+                "response",
+                lambda r: failed_media.append(f"{r.status} {r.url}") if "/media/" in r.url and r.status >= 400
+                else None,
+            )  # fmt: skip
+            page.goto(streamlit_server + "/", wait_until="domcontentloaded")
+            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            reps_metric = page.locator('[data-testid="stMetric"]', has_text="Reps counted")
+            reps_metric.wait_for(timeout=60_000)
+            assert reps_metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == str(true_reps)
+            assert page.get_by_text("Person found").is_visible()
+            image = page.locator('[data-testid="stImage"] img').first
+            image.wait_for(timeout=30_000)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+            page.wait_for_timeout(1500)  # let Plotly finish its transition before the picture
+            save_small_png(page.screenshot(), SCREENSHOTS / "analyse.png")
+
+            page.goto(streamlit_server + "/compare", wait_until="domcontentloaded")
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            page.get_by_text("no new pose pass").wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            # Clicking a rep's bottom marker shows that frame (Plotly selection event).
+            markers = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+            assert markers.count() >= 1
+            box = markers.last.bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.get_by_text("bottom at", exact=False).first.wait_for(timeout=30_000)
+            page.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)
+            save_small_png(page.screenshot(), SCREENSHOTS / "compare_counters.png")
+
+            page.goto(streamlit_server + "/form", wait_until="domcontentloaded")
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            page.get_by_text("Rep 1", exact=False).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            save_small_png(page.screenshot(), SCREENSHOTS / "squat_form.png")
+        finally:
+            browser.close()
+    assert not failed_media, failed_media
+    for name in ("analyse.png", "compare_counters.png", "squat_form.png"):
+        assert (SCREENSHOTS / name).stat().st_size < MAX_SCREENSHOT_BYTES
