@@ -1,0 +1,152 @@
+"""``count_reps`` and ``compare_counters``: a track in, ``CountResult``s out.
+
+Two steps, kept apart so the dashboard can re-count instantly: ``prepare_signal``
+builds the 1-D signal (the only step that touches the whole pose), and an estimator
+from ``COUNTERS`` counts on it. The recommended count is the peak counter on the
+``auto`` signal: no exercise name needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.counting.adaptive import AdaptiveThresholdCounter
+from analysis.counting.auto import CountSignal, auto_signal
+from analysis.counting.base import BaseCounter, CountResult
+from analysis.counting.flow import FlowCounter, flow_signal
+from analysis.counting.hysteresis import HysteresisCounter
+from analysis.counting.peaks import PeakCounter
+from analysis.counting.periodicity import PeriodicityCounter
+from analysis.counting.presets import preset_for
+from analysis.track import PoseTrack
+
+COUNTERS: dict[str, type[BaseCounter]] = {
+    "peaks": PeakCounter,
+    "adaptive": AdaptiveThresholdCounter,
+    "hysteresis": HysteresisCounter,
+    "flow": FlowCounter,
+    "periodicity": PeriodicityCounter,
+}
+RECOMMENDED = "peaks"
+POSE_METHODS = ("peaks", "adaptive", "hysteresis", "periodicity")
+
+
+def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal:
+    """The signal to count on: the exercise preset's, or the ``auto`` one when None/"auto"."""
+    if exercise is None or str(exercise).lower() == "auto":
+        return auto_signal(track)
+    preset = preset_for(exercise)
+    return CountSignal(
+        name=preset.signal_name,
+        times=track.times,
+        values=preset.signal(track),
+        polarity=preset.polarity,
+        details={"exercise": exercise, "kind": preset.kind},
+    )
+
+
+def _settings_for(method: str, signal: CountSignal, exercise: str | None, settings: dict) -> dict:
+    """Defaults that depend on the signal (polarity, angle thresholds), then the user's."""
+    params = COUNTERS[method]().get_params()
+    out: dict = {}
+    if "polarity" in params and method != "flow":
+        out["polarity"] = signal.polarity
+    if method == "hysteresis" and exercise and signal.details.get("kind") == "angle":
+        preset = preset_for(exercise)
+        out["down_below"], out["up_above"] = preset.down_below, preset.up_above
+    if method == "adaptive":
+        fps = float(1.0 / np.median(np.diff(signal.times))) if len(signal.times) > 1 else 30.0
+        out["n"] = int(round(2.0 * fps))  # two seconds of history whatever the frame rate
+    out.update(settings)
+    return out
+
+
+def _result(method: str, counter: BaseCounter, signal_name: str, times, values) -> CountResult:
+    return CountResult(
+        count=int(counter.count_),
+        reps=list(counter.reps_),
+        method=method,
+        signal_name=signal_name,
+        times=np.asarray(times, dtype=float),
+        signal=np.asarray(values, dtype=float),
+        diagnostics=counter.diagnostics(),
+        params=counter.get_params(),
+    )
+
+
+def count_reps(
+    track: PoseTrack | None,
+    method: str = "auto",
+    exercise: str | None = None,
+    video_path=None,
+    signal: CountSignal | None = None,
+    flow: tuple[np.ndarray, np.ndarray] | None = None,
+    **counter_settings,
+) -> CountResult:
+    """Count the reps of one track with one algorithm.
+
+    Args:
+        track: the pose track (may be None for ``method="flow"`` with a video).
+        method: a name in ``COUNTERS`` or "auto" (= the recommended counter).
+        exercise: a preset name, or None / "auto" to find the signal automatically.
+        video_path: the clip, needed only by the optical-flow counter.
+        signal: a ``prepare_signal`` result to reuse (skips the pose work).
+        flow: a ``flow_signal`` result to reuse (skips the optical flow).
+        **counter_settings: ``__init__`` keywords of the chosen estimator.
+    """
+    name = RECOMMENDED if method in (None, "auto") else method
+    if name not in COUNTERS:
+        raise ValueError(f"unknown method {method!r}; known: auto, {', '.join(COUNTERS)}")
+    if name == "flow":
+        if flow is None:
+            if video_path is None:
+                raise ValueError("the optical-flow counter reads pixels: give video_path=")
+            flow = flow_signal(video_path, track)
+        values, times = flow
+        counter = FlowCounter(**counter_settings).fit(values, times)
+        return _result(name, counter, "mean vertical optical flow in the person's box", times, values)
+    if track is None and signal is None:
+        raise ValueError(f"the {name} counter needs a pose track")
+    sig = signal if signal is not None else prepare_signal(track, exercise)
+    counter = COUNTERS[name](**_settings_for(name, sig, exercise, counter_settings))
+    counter.fit(sig.values, sig.times)
+    result = _result(name, counter, sig.name, sig.times, sig.values)
+    result.diagnostics["signal_period_s"] = sig.period_s
+    result.diagnostics["signal_periodicity"] = sig.periodicity
+    return result
+
+
+def compare_counters(
+    track: PoseTrack | None,
+    methods: list[str] | None = None,
+    exercise: str | None = None,
+    settings: dict[str, dict] | None = None,
+    video_path=None,
+    signal: CountSignal | None = None,
+    flow: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, CountResult]:
+    """Run several counters on one track; name -> ``CountResult``.
+
+    The signal is prepared once and shared. A counter that cannot run (flow without a
+    video, a failure on odd input) gets a result with ``count=0`` and ``error`` set,
+    so one bad method never hides the others.
+    """
+    settings = settings or {}
+    methods = list(methods) if methods else list(COUNTERS)
+    sig = signal
+    if sig is None and track is not None and any(m != "flow" for m in methods):
+        sig = prepare_signal(track, exercise)
+    out: dict[str, CountResult] = {}
+    for name in methods:
+        try:
+            if name == "flow" and flow is None and video_path is None:
+                raise ValueError("unavailable: the optical-flow counter needs the video (video_path=)")
+            out[name] = count_reps(
+                track, name, exercise, video_path=video_path, signal=sig, flow=flow, **settings.get(name, {})
+            )
+        except Exception as exc:  # report, do not crash the comparison
+            out[name] = CountResult(
+                count=0, reps=[], method=name, signal_name=sig.name if sig else "",
+                times=np.zeros(0), signal=np.zeros(0), error=str(exc),
+            )  # fmt: skip
+    return out

@@ -1,0 +1,73 @@
+"""``auto`` mode: find the most periodic signal in the pose, with no exercise name.
+
+Whatever the exercise, a rep moves a group of landmarks together and back. Principal
+components of the normalised pose gather that motion into one number per frame; the
+one whose autocorrelation repeats most strongly is the one to count on. Its sign is
+arbitrary, which is why counters decide the turning point by the rest position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from analysis.counting.period import detrend, estimate_period
+from analysis.counting.signals import fill_all, normalised_pose, principal_signals, smooth
+from analysis.track import PoseTrack
+
+
+@dataclass
+class CountSignal:
+    """A 1-D signal prepared for counting (cache it: re-counting then costs milliseconds)."""
+
+    name: str
+    times: np.ndarray
+    values: np.ndarray
+    polarity: str = "auto"  # "auto", "min" or "max": where the rep's turning point is
+    period_s: float = float("nan")
+    periodicity: float = 0.0
+    details: dict = field(default_factory=dict)
+
+
+def auto_signal(track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05) -> CountSignal:
+    """The principal component of the normalised pose with the strongest periodicity.
+
+    Single-frame glitches are removed with a 5-frame median filter, then a light
+    Gaussian smoothing; each component is scored by its autocorrelation peak after
+    removing slow drift (a moving median over 10 s).
+    """
+    t = track.times
+    pose = normalised_pose(track)
+    flat = pose.reshape(len(pose), -1)
+    seen = np.isfinite(flat).all(axis=1)
+    if seen.sum() < 3:
+        return CountSignal("no pose", t, np.full(len(t), np.nan), details={"scores": []})
+    filled = fill_all(flat)
+    if len(filled) >= 5:
+        filled = median_filter(filled, size=(5, 1), mode="nearest")
+    filled = smooth(filled, t, smooth_s)
+    pcs, var = principal_signals(filled.reshape(pose.shape), n_components)
+    scores, periods = [], []
+    for k in range(pcs.shape[1]):
+        est = estimate_period(detrend(pcs[:, k], t, 10.0), t)
+        scores.append(est.score if np.isfinite(est.period_s) else 0.0)
+        periods.append(est.period_s)
+    best = int(np.argmax(scores))
+    values = pcs[:, best].copy()
+    values[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
+    return CountSignal(
+        name=f"pc{best + 1} of normalised pose",
+        times=t,
+        values=values,
+        polarity="auto",
+        period_s=float(periods[best]),
+        periodicity=float(scores[best]),
+        details={
+            "scores": scores,
+            "periods_s": periods,
+            "explained_variance": var.tolist(),
+            "component": best,
+        },
+    )

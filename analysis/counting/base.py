@@ -1,0 +1,141 @@
+"""What every counter shares: the ``Rep`` and ``CountResult`` types and the estimator base.
+
+Counters follow scikit-learn's estimator style so the dashboard can treat them alike:
+every setting is an ``__init__`` keyword with a default (``get_params`` lists them and
+``param_ranges`` gives slider bounds), ``fit(signal, times)`` returns ``self``, and what
+was learned ends in ``_`` (``reps_``, ``count_`` and the chart diagnostics).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition: when it left rest, its turning point, and when it was back (seconds)."""
+
+    start_s: float
+    bottom_s: float
+    end_s: float
+
+    def to_dict(self) -> dict:
+        return {
+            "start_s": round(self.start_s, 3),
+            "bottom_s": round(self.bottom_s, 3),
+            "end_s": round(self.end_s, 3),
+        }
+
+
+def _plain(value):
+    """JSON-able copy of a diagnostic value: arrays become lists, NaN becomes None."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class CountResult:
+    """The outcome of counting one track with one algorithm.
+
+    ``times``/``signal`` are the 1-D series the counter saw (for charts); ``diagnostics``
+    holds plain arrays and floats (thresholds, peaks, states, period...).
+    """
+
+    count: int
+    reps: list[Rep]
+    method: str
+    signal_name: str
+    times: np.ndarray
+    signal: np.ndarray
+    diagnostics: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    error: str | None = None  # set when the method could not run on this input
+
+    def to_dict(self, with_series: bool = False) -> dict:
+        out = {
+            "count": int(self.count),
+            "method": self.method,
+            "signal_name": self.signal_name,
+            "reps": [rep.to_dict() for rep in self.reps],
+            "params": _plain(self.params),
+        }
+        if self.error:
+            out["error"] = self.error
+        if with_series:
+            out["times"] = _plain(np.asarray(self.times, dtype=float))
+            out["signal"] = _plain(np.asarray(self.signal, dtype=float))
+            out["diagnostics"] = _plain(self.diagnostics)
+        return out
+
+
+class BaseCounter:
+    """Estimator base: parameter handling and the fitted-result helpers."""
+
+    name = "base"
+    param_ranges: dict[str, tuple[float, float]] = {}
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> BaseCounter:
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"{type(self).__name__} has no setting {key!r} (settings: {sorted(valid)})")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def fit(self, signal, times) -> BaseCounter:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def diagnostics(self) -> dict:
+        """Every fitted attribute ending in ``_`` except the reps themselves."""
+        return {
+            k.rstrip("_"): v
+            for k, v in vars(self).items()
+            if k.endswith("_") and not k.startswith("_") and k not in ("reps_", "count_")
+        }
+
+    def _set_reps(self, times: np.ndarray, starts, bottoms, ends) -> None:
+        t = np.asarray(times, dtype=float)
+        reps = []
+        for s, b, e in zip(starts, bottoms, ends):
+            s, b, e = int(s), int(b), int(e)
+            s, e = min(s, b), max(e, b)
+            reps.append(Rep(float(t[s]), float(t[b]), float(t[e])))
+        reps.sort(key=lambda r: r.bottom_s)
+        self.reps_ = reps
+        self.count_ = len(reps)
+
+
+def check_series(signal, times) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a (T,) signal with (T,) increasing times; returns float arrays."""
+    x = np.asarray(signal, dtype=np.float64).ravel()
+    t = np.asarray(times, dtype=np.float64).ravel()
+    if x.shape != t.shape:
+        raise ValueError(f"signal has {len(x)} samples but times has {len(t)}")
+    if len(t) > 1 and np.any(np.diff(t) < 0):
+        raise ValueError("times must not decrease")
+    return x, t

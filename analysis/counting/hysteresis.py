@@ -1,0 +1,109 @@
+"""Angle-hysteresis counter: the state machine of MediaPipe's repetition counter.
+
+Two thresholds with a gap between them: the rep's turning state is entered only past
+one, and left only past the other, so jitter around a single threshold cannot count
+twice. A rep is rest -> turning -> rest with at least ``min_dwell_s`` in the turning
+state. On a joint angle the thresholds are degrees (a squat's knee is "down" below
+~110 and "up" above ~155); left as None they are set from the signal's own range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.cycles import robust_range
+from analysis.counting.peaks import resolve_polarity, signal_period
+from analysis.counting.signals import frame_rate, smooth
+
+
+class HysteresisCounter(BaseCounter):
+    """State machine with "down" below ``down_below`` and "up" above ``up_above``.
+
+    Args:
+        down_below: signal value under which the state becomes "down" (None = auto).
+        up_above: signal value over which the state becomes "up" (None = auto).
+        polarity: where the rep's turning point is: "min" (the down state, e.g. a knee
+            angle), "max" (the up state, e.g. a jumping jack's arm angle) or "auto".
+        low_ratio, high_ratio: auto thresholds as shares of the robust range.
+        min_dwell_s: least time in the turning state for the rep to count.
+        smooth_s: Gaussian smoothing sigma in seconds before the state machine.
+    """
+
+    name = "hysteresis"
+    param_ranges = {
+        "down_below": (0.0, 180.0),
+        "up_above": (0.0, 180.0),
+        "low_ratio": (0.05, 0.5),
+        "high_ratio": (0.5, 0.95),
+        "min_dwell_s": (0.0, 1.5),
+        "smooth_s": (0.0, 0.5),
+    }
+
+    def __init__(
+        self,
+        down_below: float | None = None,
+        up_above: float | None = None,
+        polarity: str = "auto",
+        low_ratio: float = 0.35,
+        high_ratio: float = 0.65,
+        min_dwell_s: float = 0.05,
+        smooth_s: float = 0.1,
+    ):
+        self.down_below = down_below
+        self.up_above = up_above
+        self.polarity = polarity
+        self.low_ratio = low_ratio
+        self.high_ratio = high_ratio
+        self.min_dwell_s = min_dwell_s
+        self.smooth_s = smooth_s
+
+    def fit(self, signal, times) -> HysteresisCounter:
+        x, t = check_series(signal, times)
+        fps = frame_rate(t)
+        xs = smooth(x, t, self.smooth_s)
+        self.smoothed_ = xs
+        period_s, _ = signal_period(x, t)
+        self.polarity_ = resolve_polarity(self.polarity, xs, period_s * fps)
+        finite = xs[np.isfinite(xs)]
+        lo = np.percentile(finite, 5) if len(finite) else 0.0
+        span = robust_range(xs)
+        down = self.down_below if self.down_below is not None else lo + self.low_ratio * span
+        up = self.up_above if self.up_above is not None else lo + self.high_ratio * span
+        if up < down:
+            down, up = up, down
+        self.down_below_, self.up_above_ = float(down), float(up)
+        # state: -1 down, +1 up, 0 in between (keeps the previous state)
+        raw = np.where(xs < down, -1, np.where(xs > up, 1, 0))
+        states = np.zeros(len(xs), dtype=int)
+        current = 0
+        for i, r in enumerate(raw):
+            if r != 0:
+                current = r
+            states[i] = current
+        self.states_ = states
+        turning = -1 if self.polarity_ < 0 else 1
+        y = self.polarity_ * np.where(np.isfinite(xs), xs, np.nanmin(xs) if len(finite) else 0.0)
+        starts, bottoms, ends = [], [], []
+        i, n = 0, len(states)
+        min_dwell = int(round(self.min_dwell_s * fps))
+        while i < n:
+            if states[i] == turning and i > 0 and states[i - 1] == -turning:
+                j = i
+                while j < n and states[j] == turning:
+                    j += 1
+                if j < n and (j - i) >= min_dwell:  # back at rest: a full rep
+                    k = i - 1
+                    while k > 0 and states[k - 1] == -turning and y[k - 1] <= y[k]:
+                        k -= 1
+                    m = j
+                    while m < n - 1 and states[m + 1] == -turning and y[m + 1] <= y[m]:
+                        m += 1
+                    starts.append(k)
+                    bottoms.append(i + int(np.argmax(y[i:j])))
+                    ends.append(m)
+                i = j
+            else:
+                i += 1
+        self._set_reps(t, starts, bottoms, ends)
+        return self

@@ -1,0 +1,104 @@
+"""Peak counter: ``scipy.signal.find_peaks`` on the smoothed signal.
+
+The simplest trustworthy counter: each rep has one turning point, at least a minimum
+time apart and standing out by a minimum prominence. Both default to values derived
+from the signal itself (its period and robust amplitude) so no exercise is needed;
+set them in seconds / signal units to override.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
+from analysis.counting.period import detrend, estimate_period
+from analysis.counting.signals import frame_rate, smooth
+
+
+def resolve_polarity(polarity: str, x: np.ndarray, period_frames: float | None) -> int:
+    """ "max" -> +1, "min" -> -1, "auto" -> the extreme away from rest."""
+    if polarity == "max":
+        return 1
+    if polarity == "min":
+        return -1
+    if polarity != "auto":
+        raise ValueError(f"polarity must be 'auto', 'max' or 'min', not {polarity!r}")
+    return rest_polarity(x, period_frames)
+
+
+def signal_period(x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0) -> tuple[float, float]:
+    """(period_s, periodicity score) of a signal, with a fallback when none is found."""
+    est = estimate_period(detrend(x, t, 10.0), t)
+    if np.isfinite(est.period_s):
+        return est.period_s, est.score
+    return fallback_s, 0.0
+
+
+class PeakCounter(BaseCounter):
+    """Count turning points found by ``find_peaks`` that form full cycles.
+
+    Args:
+        prominence: least prominence in signal units; None = ``prominence_ratio`` x
+            the signal's robust range (5th to 95th percentile).
+        prominence_ratio: used when ``prominence`` is None.
+        min_distance_s: least time between reps; None = ``distance_ratio`` x the period.
+        distance_ratio: used when ``min_distance_s`` is None.
+        smooth_s: Gaussian smoothing sigma in seconds; None = a tenth of the period.
+        polarity: "auto" (turning point = extreme away from rest), "max" or "min".
+        min_excursion_ratio: drop reps smaller than this share of the median rep.
+        return_ratio: the signal must come back this share of the excursion on both sides.
+    """
+
+    name = "peaks"
+    param_ranges = {
+        "prominence_ratio": (0.05, 0.9),
+        "distance_ratio": (0.2, 1.0),
+        "min_excursion_ratio": (0.0, 0.9),
+        "return_ratio": (0.0, 0.9),
+        "smooth_s": (0.0, 1.0),
+        "prominence": (0.0, 5.0),
+        "min_distance_s": (0.1, 10.0),
+    }
+
+    def __init__(
+        self,
+        prominence: float | None = None,
+        prominence_ratio: float = 0.3,
+        min_distance_s: float | None = None,
+        distance_ratio: float = 0.5,
+        smooth_s: float | None = None,
+        polarity: str = "auto",
+        min_excursion_ratio: float = 0.5,
+        return_ratio: float = 0.5,
+    ):
+        self.prominence = prominence
+        self.prominence_ratio = prominence_ratio
+        self.min_distance_s = min_distance_s
+        self.distance_ratio = distance_ratio
+        self.smooth_s = smooth_s
+        self.polarity = polarity
+        self.min_excursion_ratio = min_excursion_ratio
+        self.return_ratio = return_ratio
+
+    def fit(self, signal, times) -> PeakCounter:
+        x, t = check_series(signal, times)
+        fps = frame_rate(t)
+        self.period_s_, self.periodicity_ = signal_period(x, t)
+        sigma = self.smooth_s if self.smooth_s is not None else self.period_s_ / 10
+        xs = smooth(x, t, sigma)
+        self.smoothed_ = xs
+        self.polarity_ = resolve_polarity(self.polarity, xs, self.period_s_ * fps)
+        amp = robust_range(xs)
+        self.prominence_ = self.prominence if self.prominence is not None else self.prominence_ratio * amp
+        self.min_distance_s_ = (
+            self.min_distance_s if self.min_distance_s is not None else self.distance_ratio * self.period_s_
+        )
+        cyc = find_cycles(
+            xs, fps, self.polarity_, self.min_distance_s_, self.prominence_,
+            self.min_excursion_ratio, self.return_ratio,
+        )  # fmt: skip
+        self.peaks_ = t[cyc["candidates"]]
+        self.peak_values_ = xs[cyc["candidates"]]
+        self._set_reps(t, cyc["starts"], cyc["bottoms"], cyc["ends"])
+        return self

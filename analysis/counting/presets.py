@@ -1,0 +1,86 @@
+"""Exercise presets: what to count on when the exercise is known.
+
+Each preset names one signal (a joint angle, or a landmark height) and where the rep's
+turning point is on it ("min" or "max"). Angle presets also carry the hysteresis
+thresholds (degrees) a squat trainer would use. ``auto`` mode needs none of this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.counting.signals import landmark_height, mean_angle
+from analysis.track import PoseTrack
+
+
+@dataclass(frozen=True)
+class ExercisePreset:
+    kind: str  # "angle" or "height"
+    landmarks: tuple[str, ...]  # angle names (see landmarks.JOINT_ANGLES) or landmark names
+    polarity: str  # where the rep's turning point is: "min" or "max"
+    down_below: float | None = None  # hysteresis thresholds for angle presets (degrees)
+    up_above: float | None = None
+    relative_to: str | None = None  # for heights: subtract this landmark's height
+    description: str = ""
+
+    @property
+    def signal_name(self) -> str:
+        if self.kind == "angle":
+            return f"{' + '.join(self.landmarks)} angle"
+        rel = f" above {self.relative_to}" if self.relative_to else ""
+        return f"{' + '.join(self.landmarks)} height{rel}"
+
+    def signal(self, track: PoseTrack) -> np.ndarray:
+        if self.kind == "angle":
+            return mean_angle(track, self.landmarks)
+        return landmark_height(track, self.landmarks, self.relative_to)
+
+
+EXERCISE_PRESETS: dict[str, ExercisePreset] = {
+    "squat": ExercisePreset(
+        "angle", ("left_knee", "right_knee"), "min", 110.0, 150.0, description="knee angle; bottom = most bent"
+    ),
+    "push_up": ExercisePreset(
+        "angle", ("left_elbow", "right_elbow"), "min", 110.0, 145.0, description="elbow angle; bottom = most bent"
+    ),
+    "pull_up": ExercisePreset(
+        "height", ("left_wrist", "right_wrist"), "min", relative_to="nose",
+        description="wrists above the nose; the top (chin over the bar) is where it is smallest",
+    ),
+    "sit_up": ExercisePreset(
+        "angle", ("left_hip", "right_hip"), "min", 90.0, 125.0, description="hip angle; top = most closed"
+    ),
+    "lunge": ExercisePreset(
+        "angle", ("left_knee", "right_knee"), "min", 115.0, 150.0, description="knee angle; bottom = most bent"
+    ),
+    "jumping_jack": ExercisePreset(
+        "angle", ("left_shoulder", "right_shoulder"), "max", 45.0, 80.0,
+        description="arm-to-torso angle; the open position is the largest",
+    ),
+    "curl": ExercisePreset(
+        "angle", ("left_elbow", "right_elbow"), "min", 80.0, 130.0, description="elbow angle; top = most bent"
+    ),
+    "overhead_press": ExercisePreset(
+        "height", ("left_wrist", "right_wrist"), "max", relative_to="nose",
+        description="wrists above the nose; the lockout is the highest",
+    ),
+}  # fmt: skip
+
+_ALIASES = {
+    "pushup": "push_up", "press_up": "push_up", "pullup": "pull_up", "chin_up": "pull_up",
+    "situp": "sit_up", "crunch": "sit_up", "jumping_jacks": "jumping_jack", "jump_jack": "jumping_jack",
+    "jumpingjack": "jumping_jack", "biceps_curl": "curl", "bicep_curl": "curl", "press": "overhead_press",
+    "shoulder_press": "overhead_press", "squats": "squat", "lunges": "lunge",
+}  # fmt: skip
+
+
+def preset_for(exercise: str) -> ExercisePreset:
+    """The preset for an exercise name ("push-up", "Push up", "pushup" all work)."""
+    key = exercise.strip().lower().replace("-", "_").replace(" ", "_")
+    key = _ALIASES.get(key, key)
+    if key not in EXERCISE_PRESETS:
+        names = ", ".join(sorted(EXERCISE_PRESETS))
+        raise ValueError(f"unknown exercise {exercise!r}; known: {names} (or leave it out for auto)")
+    return EXERCISE_PRESETS[key]

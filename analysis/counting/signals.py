@@ -1,0 +1,114 @@
+"""1-D signals to count on, built from a ``PoseTrack``.
+
+A counter sees one number per frame. Which number depends on what is known: an
+exercise preset names a landmark height or a joint angle; ``auto`` mode builds the
+principal components of the normalised pose and lets periodicity pick among them.
+Everything here keeps the track's frame times and leaves NaN where nobody was seen
+for longer than a short dropout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.landmarks import INDEX, fill_gaps, gaussian_smooth, joint_angle, midpoint, torso_length
+from analysis.track import PoseTrack
+
+# Body landmarks used for the whole-pose signal: nose plus shoulders to feet. The face
+# points add nothing but jitter, and hands (pinky/index/thumb) duplicate the wrists.
+BODY_POINTS: tuple[int, ...] = (0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32)
+MAX_GAP_S = 0.5
+
+
+def frame_rate(times: np.ndarray) -> float:
+    """Frames per second from the frame times (median step, robust to a dropped frame)."""
+    steps = np.diff(np.asarray(times, dtype=np.float64))
+    steps = steps[steps > 0]
+    return float(1.0 / np.median(steps)) if len(steps) else 30.0
+
+
+def fill_all(values: np.ndarray) -> np.ndarray:
+    """Interpolate every NaN along axis 0 (edges hold the nearest value).
+
+    Only for analyses that need a complete series (PCA, FFT); the mask of really
+    seen frames is kept separately.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    flat = values.reshape(len(values), -1).copy()
+    idx = np.arange(len(flat))
+    for col in range(flat.shape[1]):
+        series = flat[:, col]
+        good = np.isfinite(series)
+        if good.all() or not good.any():
+            continue
+        series[~good] = np.interp(idx[~good], idx[good], series[good])
+    return flat.reshape(values.shape)
+
+
+def normalised_pose(track: PoseTrack) -> np.ndarray:
+    """(T, len(BODY_POINTS), 2) image x, y with the hip centre at 0 and a torso length of 1.
+
+    The scale is the median torso length over the clip, one number, so bending does not
+    change it. Absolute position is dropped: RepCount's poses are min-max scaled per
+    frame and carry none, and a camera that pans should not make reps.
+    """
+    points = np.asarray(track.landmarks, dtype=np.float64)[..., :2]
+    points = fill_gaps(points, track.times, MAX_GAP_S)
+    hips = midpoint(points, "left_hip", "right_hip")
+    scale = np.nanmedian(torso_length(points)) if np.isfinite(points).any() else 1.0
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    return (points[:, BODY_POINTS, :] - hips[:, None, :]) / scale
+
+
+def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Top principal components of a (T, P, 2) pose over time, with their variance shares.
+
+    Returns (T, k) scores (NaN where the pose is NaN) and (k,) explained variance ratios.
+    """
+    flat = pose.reshape(len(pose), -1)
+    seen = np.isfinite(flat).all(axis=1)
+    k = min(n_components, flat.shape[1])
+    scores = np.full((len(flat), k), np.nan)
+    if seen.sum() < 3:
+        return scores, np.zeros(k)
+    data = flat[seen] - flat[seen].mean(axis=0)
+    _, sing, vt = np.linalg.svd(data, full_matrices=False)
+    scores[seen] = data @ vt[:k].T
+    var = sing**2
+    return scores, var[:k] / max(var.sum(), 1e-12)
+
+
+def landmark_height(track: PoseTrack, names: tuple[str, ...], relative_to: str | None = None) -> np.ndarray:
+    """Mean image height (upward positive) of named landmarks, in torso lengths.
+
+    ``relative_to`` subtracts another landmark's height (e.g. wrists above shoulders),
+    which survives per-frame min-max scaling and a moving camera.
+    """
+    points = fill_gaps(np.asarray(track.landmarks, dtype=np.float64)[..., :2], track.times, MAX_GAP_S)
+    scale = np.nanmedian(torso_length(points)) if np.isfinite(points).any() else 1.0
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    y = -np.mean([points[:, INDEX[n], 1] for n in names], axis=0)
+    if relative_to is not None:
+        y = y + points[:, INDEX[relative_to], 1]
+    return y / scale
+
+
+def mean_angle(track: PoseTrack, names: tuple[str, ...]) -> np.ndarray:
+    """Mean of named joint angles (degrees, image plane), e.g. both knees.
+
+    Where one side is NaN the other is used, so a hidden far leg does not cut the series.
+    """
+    points = fill_gaps(np.asarray(track.landmarks, dtype=np.float64)[..., :2], track.times, MAX_GAP_S)
+    angles = np.array([joint_angle(points, n, dims=2) for n in names])
+    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
+        sup.filter(RuntimeWarning)
+        return np.nanmean(angles, axis=0)
+
+
+def smooth(values: np.ndarray, times: np.ndarray, sigma_s: float) -> np.ndarray:
+    """Zero-phase Gaussian smoothing with ``sigma_s`` in seconds (NaN runs kept apart)."""
+    sigma = sigma_s * frame_rate(times)
+    if sigma < 0.3:
+        return np.asarray(values, dtype=np.float64).copy()
+    return gaussian_smooth(values, sigma)
