@@ -31,13 +31,27 @@ class CountSignal:
     details: dict = field(default_factory=dict)
 
 
-def auto_signal(track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05) -> CountSignal:
-    """The principal component of the normalised pose with the strongest periodicity.
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+def auto_signal(
+    track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05, score_ratio: float = 0.5
+) -> CountSignal:
+    """The principal component of the normalised pose to count on, found without an exercise.
 
     Single-frame glitches are removed with a 5-frame median filter, then a light
-    Gaussian smoothing; each component is scored by its autocorrelation peak after
-    removing slow drift (a moving median over 10 s).
+    Gaussian smoothing. Each of the top components is scored by its autocorrelation
+    peak (after removing slow drift). Components scoring at least ``score_ratio`` of
+    the best each count their reps with the default peak counter; the count with the
+    score-weighted median wins and, among the components giving it, the most periodic
+    one is the signal. One component alone is often fooled (a camera cut, every
+    second rep looking different); the consensus of several rarely is.
     """
+    from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
+
     t = track.times
     pose = normalised_pose(track)
     flat = pose.reshape(len(pose), -1)
@@ -49,24 +63,32 @@ def auto_signal(track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05)
         filled = median_filter(filled, size=(5, 1), mode="nearest")
     filled = smooth(filled, t, smooth_s)
     pcs, var = principal_signals(filled.reshape(pose.shape), n_components)
-    scores, periods = [], []
+    pcs[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
+    scores, periods, counts = [], [], []
     for k in range(pcs.shape[1]):
         est = estimate_period(detrend(pcs[:, k], t, 10.0), t)
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
         periods.append(est.period_s)
-    best = int(np.argmax(scores))
-    values = pcs[:, best].copy()
-    values[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
+    scores_a = np.asarray(scores)
+    good = np.flatnonzero(scores_a >= score_ratio * scores_a.max()) if scores_a.max() > 0 else np.arange(1)
+    for k in range(pcs.shape[1]):
+        counts.append(PeakCounter().fit(pcs[:, k], t).count_ if k in good else -1)
+    counts_a = np.asarray(counts)
+    consensus = _weighted_median(counts_a[good].astype(float), np.maximum(scores_a[good], 1e-6))
+    agreeing = [k for k in good if counts_a[k] == consensus]
+    best = max(agreeing, key=lambda k: scores_a[k])
     return CountSignal(
         name=f"pc{best + 1} of normalised pose",
         times=t,
-        values=values,
+        values=pcs[:, best].copy(),
         polarity="auto",
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
         details={
             "scores": scores,
             "periods_s": periods,
+            "counts": counts,
+            "consensus_count": int(consensus),
             "explained_variance": var.tolist(),
             "component": best,
         },

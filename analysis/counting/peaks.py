@@ -27,9 +27,11 @@ def resolve_polarity(polarity: str, x: np.ndarray, period_frames: float | None) 
     return rest_polarity(x, period_frames)
 
 
-def signal_period(x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0) -> tuple[float, float]:
+def signal_period(
+    x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0, harmonic_ratio: float = 0.7
+) -> tuple[float, float]:
     """(period_s, periodicity score) of a signal, with a fallback when none is found."""
-    est = estimate_period(detrend(x, t, 10.0), t)
+    est = estimate_period(detrend(x, t, 10.0), t, harmonic_ratio=harmonic_ratio)
     if np.isfinite(est.period_s):
         return est.period_s, est.score
     return fallback_s, 0.0
@@ -48,6 +50,8 @@ class PeakCounter(BaseCounter):
         polarity: "auto" (turning point = extreme away from rest), "max" or "min".
         min_excursion_ratio: drop reps smaller than this share of the median rep.
         return_ratio: the signal must come back this share of the excursion on both sides.
+        period_s: the rep period if known; None = from the autocorrelation of the signal.
+        harmonic_ratio: see ``estimate_period``: lower prefers shorter periods.
     """
 
     name = "peaks"
@@ -59,6 +63,8 @@ class PeakCounter(BaseCounter):
         "smooth_s": (0.0, 1.0),
         "prominence": (0.0, 5.0),
         "min_distance_s": (0.1, 10.0),
+        "period_s": (0.3, 10.0),
+        "harmonic_ratio": (0.4, 1.0),
     }
 
     def __init__(
@@ -66,11 +72,13 @@ class PeakCounter(BaseCounter):
         prominence: float | None = None,
         prominence_ratio: float = 0.3,
         min_distance_s: float | None = None,
-        distance_ratio: float = 0.5,
+        distance_ratio: float = 0.6,
         smooth_s: float | None = None,
         polarity: str = "auto",
-        min_excursion_ratio: float = 0.5,
-        return_ratio: float = 0.5,
+        min_excursion_ratio: float = 0.3,
+        return_ratio: float = 0.3,
+        period_s: float | None = None,
+        harmonic_ratio: float = 0.7,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -80,11 +88,16 @@ class PeakCounter(BaseCounter):
         self.polarity = polarity
         self.min_excursion_ratio = min_excursion_ratio
         self.return_ratio = return_ratio
+        self.period_s = period_s
+        self.harmonic_ratio = harmonic_ratio
 
     def fit(self, signal, times) -> PeakCounter:
         x, t = check_series(signal, times)
         fps = frame_rate(t)
-        self.period_s_, self.periodicity_ = signal_period(x, t)
+        if self.period_s:
+            self.period_s_, self.periodicity_ = float(self.period_s), float("nan")
+        else:
+            self.period_s_, self.periodicity_ = signal_period(x, t, harmonic_ratio=self.harmonic_ratio)
         sigma = self.smooth_s if self.smooth_s is not None else self.period_s_ / 10
         xs = smooth(x, t, sigma)
         self.smoothed_ = xs

@@ -55,7 +55,7 @@ def estimate_period(
     times: np.ndarray,
     min_period_s: float = 0.35,
     max_period_s: float = 8.0,
-    harmonic_ratio: float = 0.8,
+    harmonic_ratio: float = 0.7,
 ) -> PeriodEstimate:
     """Dominant period of ``values`` from its autocorrelation.
 
