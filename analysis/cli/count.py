@@ -1,0 +1,104 @@
+"""``python -m analysis count [--json] [--method NAME] [--exercise NAME] [--fps FPS] PATH...``
+
+Counts reps in videos, saved tracks (.npz, CSV export) or pose arrays (.npy). Each PATH
+is independent: one that fails prints its error and the others still run; the exit
+code says whether any failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from analysis.cli.extract import add_pose_options, pose_kwargs
+from analysis.cli.progress import ProgressBar
+from analysis.counting import COUNTERS, compare_counters
+from analysis.counting.presets import EXERCISE_PRESETS
+
+POSE_SUFFIXES = (".npz", ".csv", ".npy")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "count", help="count reps in videos, saved tracks or pose arrays",
+        description="Count reps. The recommended count uses the 'auto' signal: no exercise name needed.",
+    )  # fmt: skip
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="video, track (.npz/.csv) or pose array (.npy)"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per PATH on stdout")
+    parser.add_argument(
+        "--method", default="auto", choices=["auto", *COUNTERS],
+        help="algorithm for the reported count (default: auto = the recommended one)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--exercise", default=None,
+        help=f"count on an exercise preset's signal ({', '.join(EXERCISE_PRESETS)}); default: auto",
+    )  # fmt: skip
+    parser.add_argument("--fps", type=float, default=None, help="frame rate of .npy pose arrays (default 30)")
+    parser.add_argument("--no-flow", action="store_true", help="skip the optical-flow counter on videos")
+    add_pose_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _load(path: str, args):
+    from analysis.track import load_track
+
+    if os.path.splitext(path)[1].lower() in POSE_SUFFIXES:
+        fps = args.fps if args.fps else (30.0 if path.lower().endswith(".npy") else None)
+        return load_track(path, fps=fps), False
+    from analysis.pose import extract_pose
+
+    progress = None if args.json else ProgressBar(f"pose {os.path.basename(path)}")
+    return extract_pose(path, progress=progress, **pose_kwargs(args)), True
+
+
+def count_path(path: str, args) -> dict:
+    """The JSON-able result for one PATH (raises on failure)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    track, is_video = _load(path, args)
+    exercise = None if args.exercise in (None, "auto") else args.exercise
+    methods = [m for m in COUNTERS if m != "flow" or (is_video and not args.no_flow)]
+    results = compare_counters(
+        track, methods=methods, exercise=exercise, video_path=path if is_video else None
+    )
+    chosen = "peaks" if args.method == "auto" else args.method
+    main = results.get(chosen)
+    if main is None:
+        raise ValueError(f"the {chosen} counter needs a video, not a pose file")
+    if main.error:
+        raise ValueError(main.error)
+    return {
+        "path": path,
+        "count": main.count,
+        "method": main.method if args.method != "auto" else "auto",
+        "signal": main.signal_name,
+        "reps": [rep.to_dict() for rep in main.reps],
+        "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
+    }
+
+
+def run(args) -> int:
+    failed = 0
+    for path in args.paths:
+        try:
+            out = count_path(path, args)
+        except Exception as exc:  # one bad file must not stop the others
+            failed += 1
+            message = str(exc) or type(exc).__name__
+            if args.json:
+                print(json.dumps({"path": path, "error": message}), flush=True)
+            else:
+                print(f"{path}: error: {message}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(out), flush=True)
+        else:
+            others = ", ".join(f"{k} {v if v is not None else '-'}" for k, v in out["algorithms"].items())
+            print(
+                f"{path}: {out['count']} reps ({out['method']}, on {out['signal']}); all: {others}",
+                flush=True,
+            )
+    return 1 if failed else 0
