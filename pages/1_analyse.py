@@ -27,7 +27,7 @@ exercise = common.exercise_value(exercise_choice)
 if clip is None:
     st.stop()
 
-track = common.get_track(clip)
+clip, track = common.track_or_previous(clip)
 if track is None:
     st.stop()
 
@@ -79,7 +79,7 @@ with reps_col:
 st.subheader("Movement over time")
 c1, c2 = st.columns([3, 1])
 chosen = c1.multiselect(
-    "Landmarks", LANDMARK_NAMES, default=["left_hip", "left_knee", "left_wrist"], key="landmarks"
+    "Landmarks", LANDMARK_NAMES, default=["left_shoulder", "left_hip", "left_knee"], key="landmarks"
 )
 axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Image coordinates, 0..1.")
 fig = common.line_chart()

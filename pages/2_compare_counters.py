@@ -19,7 +19,7 @@ st.caption(
 clip = common.clip_picker("main")
 if clip is None or not common.need_counting():
     st.stop()
-track = common.get_track(clip)
+clip, track = common.track_or_previous(clip)
 if track is None:
     st.stop()
 

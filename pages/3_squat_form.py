@@ -20,7 +20,7 @@ if clip is None or not common.need_counting():
 if common.assess_squat_reps is None:
     st.warning(f"Form verdicts are not available yet ({common.FORM_ERROR}).")
     st.stop()
-track = common.get_track(clip)
+clip, track = common.track_or_previous(clip)
 if track is None:
     st.stop()
 

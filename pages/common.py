@@ -70,9 +70,10 @@ def sample_clips() -> list[str]:
 
 
 def save_upload(uploaded) -> Clip:
-    """Write an uploaded file to a temp file named by its content hash (``extract_pose`` needs a path).
+    """Write an uploaded file under a folder named by its content hash (``extract_pose`` needs a path).
 
-    The same bytes uploaded again map to the same file, so the pose cache finds them.
+    The same bytes uploaded again map to the same file, so the pose cache finds them; the
+    file keeps the user's own name, so messages about it name the file they chose.
     """
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -81,10 +82,12 @@ def save_upload(uploaded) -> Clip:
         while block := uploaded.read(1 << 20):
             digest.update(block)
             tmp.write(block)
-    suffix = Path(uploaded.name).suffix.lower() or ".mp4"
-    target = UPLOAD_DIR / f"{digest.hexdigest()[:32]}{suffix}"
+    name = Path(uploaded.name).name or "upload.mp4"
+    folder = UPLOAD_DIR / digest.hexdigest()[:32]
+    folder.mkdir(exist_ok=True)
+    target = folder / name
     os.replace(tmp.name, target)
-    return Clip(path=str(target), name=uploaded.name, kind="upload")
+    return Clip(path=str(target), name=name, kind="upload")
 
 
 def _remember(key: str) -> None:
@@ -141,10 +144,10 @@ def clip_path_for_hash(content_hash: str) -> str | None:
     found = _sample_hashes(tuple(sample_clips())).get(content_hash)
     if found:
         return found
-    if UPLOAD_DIR.is_dir():
-        for candidate in UPLOAD_DIR.glob(f"{content_hash[:32]}.*"):
-            if candidate.suffix != ".part":
-                return str(candidate)
+    folder = UPLOAD_DIR / content_hash[:32]
+    if folder.is_dir():
+        for candidate in sorted(folder.iterdir()):
+            return str(candidate)
     return None
 
 
@@ -170,12 +173,31 @@ def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
         track = extract_pose(clip.path, progress=report, workers=workers)
     except RepLabError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(str(exc).replace(os.path.dirname(clip.path) + os.sep, ""))
         return None
     bar.empty()
     track.source_name = clip.name
     tracks[memo_key] = track
     return track
+
+
+def track_or_previous(clip: Clip, slot: str = "main") -> tuple[Clip, PoseTrack] | tuple[None, None]:
+    """The clip's track; if it cannot be analysed, the last clip that could (after the error).
+
+    A bad upload then shows its error above the results the user already had.
+    """
+    track = get_track(clip)
+    key = f"last_good_{slot}"
+    if track is not None:
+        st.session_state[key] = clip
+        return clip, track
+    previous = st.session_state.get(key)
+    if previous is not None and previous != clip and os.path.exists(previous.path):
+        st.info(f"Still showing the last clip that could be analysed: {previous.name}")
+        track = get_track(previous)
+        if track is not None:
+            return previous, track
+    return None, None
 
 
 def exercise_choices() -> list[str]:
