@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.errors import RepLabError
 from pages import common
 
 st.title("Compare counting algorithms")
@@ -34,42 +35,85 @@ if not methods:
     st.stop()
 
 
-def _slider(method: str, key: str, value, bounds):
-    """A widget for one estimator setting, built from its default and its range."""
+POLARITIES = ["auto", "min", "max"]
+
+
+def _widget(method: str, key: str, value, bounds):
+    """A widget for one estimator setting, built from its effective value and its range.
+
+    Returns the chosen value, or ``_KEEP`` when the setting stays as the counter chose it.
+    Settings whose default is None are automatic (set from the signal): a checkbox lets
+    the user take them over with a slider.
+    """
     widget_key = f"param_{method}_{key}"
+    if key == "polarity":
+        choice = st.selectbox(key, POLARITIES, index=POLARITIES.index(value) if value in POLARITIES else 0,
+                              key=widget_key, help="Where the rep's turning point is on the signal.")  # fmt: skip
+        return choice
     if isinstance(value, bool):
         return st.checkbox(key, value=value, key=widget_key)
-    if isinstance(value, int | float) and bounds is not None:
-        lo, hi = bounds[0], bounds[1]
-        if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
-            return st.slider(key, lo, hi, int(value), key=widget_key)
-        step = float(bounds[2]) if len(bounds) > 2 else (float(hi) - float(lo)) / 100.0
-        return st.slider(key, float(lo), float(hi), float(np.clip(value, lo, hi)), step=step, key=widget_key)
-    return None  # settings without a range (names, flags of other types) keep their default
+    if bounds is None or not (value is None or isinstance(value, int | float)):
+        return _KEEP  # names and settings without a range keep their default
+    lo, hi = bounds[0], bounds[1]
+    if value is None:
+        if not st.checkbox(f"{key}: set by hand (automatic now)", key=f"{widget_key}_manual"):
+            return _KEEP
+        value = (lo + hi) / 2
+    if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
+        return st.slider(key, lo, hi, int(np.clip(value, lo, hi)), key=widget_key)
+    step = float(bounds[2]) if len(bounds) > 2 else round((float(hi) - float(lo)) / 100.0, 6)
+    return st.slider(key, float(lo), float(hi), float(np.clip(value, lo, hi)), step=step, key=widget_key)
 
+
+_KEEP = object()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _signal(track_hash: str, n_frames: int, exercise: str | None, _track):
+    return common.prepare_signal(_track, exercise)
+
+
+def _flow(clip_path: str, track_hash: str, _track):
+    """Optical flow reads every frame again (seconds); kept per clip for the session."""
+    store = st.session_state.setdefault("flow_signals", {})
+    if track_hash not in store:
+        with st.spinner("Measuring optical flow in the person's box (reads every frame once) ..."):
+            store[track_hash] = common.flow_signal(clip_path, _track)
+    return store[track_hash]
+
+
+try:
+    signal = _signal(track.source_hash, len(track), exercise, track)
+except (ValueError, RepLabError) as exc:
+    st.error(f"No signal to count on: {exc}")
+    st.stop()
+flow = None
+if "flow" in methods:
+    try:
+        flow = _flow(clip.path, track.source_hash, track)
+    except (ValueError, RepLabError) as exc:
+        st.warning(f"The optical-flow counter cannot run on this clip: {exc}")
+# Effective settings (some are chosen from the signal, e.g. polarity) seed the widgets.
+defaults = common.compare_counters(track, methods=methods, exercise=exercise, signal=signal, flow=flow)
 
 settings: dict[str, dict] = {}
 columns = st.columns(min(len(methods), 3))
 for i, method in enumerate(methods):
     estimator = common.COUNTERS[method]
-    params = estimator().get_params()
+    params = defaults[method].params or estimator().get_params()
     ranges = getattr(estimator, "param_ranges", {})
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
         chosen = {}
         for key, value in params.items():
-            widget_value = _slider(method, key, value, ranges.get(key))
-            if widget_value is not None and widget_value != value:
+            widget_value = _widget(method, key, value, ranges.get(key))
+            if widget_value is not _KEEP and widget_value != value:
                 chosen[key] = widget_value
         settings[method] = chosen
 
-video_path = clip.path if "flow" in methods else None
 started = time.perf_counter()
-try:
-    results = common.compare_counters(track, methods=methods, exercise=exercise, settings=settings,
-                                      video_path=video_path)  # fmt: skip
-except ValueError as exc:
-    st.error(f"These settings cannot be used: {exc}")
-    st.stop()
+results = common.compare_counters(
+    track, methods=methods, exercise=exercise, settings=settings, signal=signal, flow=flow
+)
 elapsed_ms = (time.perf_counter() - started) * 1000
 
 # ---- table of counts ---------------------------------------------------------------------
@@ -79,13 +123,11 @@ true_count = st.number_input(
 )  # fmt: skip
 rows = []
 for method, result in results.items():
-    row = {"algorithm": method, "count": getattr(result, "count", None),
-           "signal": getattr(result, "signal_name", "")}  # fmt: skip
-    problem = (getattr(result, "diagnostics", {}) or {}).get("error") or (
-        (getattr(result, "diagnostics", {}) or {}).get("unavailable")
-    )
-    if problem:
-        row["note"] = str(problem)
+    row = {"algorithm": method, "count": result.count, "signal": result.signal_name,
+           "changed": ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                for k, v in settings.get(method, {}).items())}  # fmt: skip
+    if result.error:
+        row["note"] = result.error
     if true_count is not None and row["count"] is not None:
         row["error"] = int(row["count"]) - int(true_count)
     rows.append(row)

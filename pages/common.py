@@ -38,9 +38,17 @@ REP_FILL = "rgba(46, 134, 222, 0.13)"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
 try:  # counting and form are separate modules; the app still runs while one is missing.
-    from analysis.counting import COUNTERS, EXERCISE_PRESETS, compare_counters, count_reps
+    from analysis.counting import (
+        COUNTERS,
+        EXERCISE_PRESETS,
+        compare_counters,
+        count_reps,
+        flow_signal,
+        prepare_signal,
+    )
 except ImportError as exc:  # pragma: no cover - only while the module is being written
-    COUNTERS, EXERCISE_PRESETS, compare_counters, count_reps = {}, {}, None, None
+    COUNTERS, EXERCISE_PRESETS = {}, {}
+    compare_counters = count_reps = flow_signal = prepare_signal = None
     COUNTING_ERROR = str(exc)
 else:
     COUNTING_ERROR = ""
