@@ -170,12 +170,14 @@ def _analyse_range(
     report: Callable[[int], None],
     backend=None,
     limit: ChunkLimit | None = None,
+    decode_threads: bool = True,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
     Frames in the warm-up before ``start_s`` are fed to the model but not kept. A
     ``backend`` built beforehand (a worker warms up while it waits) is used and closed;
-    a ``limit`` lets the caller move the end while the chunk runs.
+    a ``limit`` lets the caller move the end while the chunk runs. Chunks that run in
+    parallel pass ``decode_threads=False`` (every core is busy with a model already).
     """
     backend = backend or make_backend(settings)
     warm_from = max(0.0, start_s - WARMUP_S) if start_s > 0 else 0.0
@@ -186,7 +188,8 @@ def _analyse_range(
     world = np.empty((n_max, N_LANDMARKS, 3), dtype=np.float32)
     n = done = 0
     try:
-        for frame in iter_frames(path, start_s=warm_from, end_s=end_s, max_side=settings.max_side):
+        frames = iter_frames(path, warm_from, end_s, max_side=settings.max_side, threads=decode_threads)
+        for frame in frames:
             if limit is not None and limit.reached(frame.time_s):
                 break
             keep = frame.time_s >= start_s - 1e-6
@@ -264,8 +267,9 @@ def _run_chunks(
     def run_first_chunk() -> None:
         try:
             local["arrays"] = _analyse_range(
-                path, settings, 0.0, None, lambda n: messages.put(("progress", 0, n)), limit=limit
-            )
+                path, settings, 0.0, None, lambda n: messages.put(("progress", 0, n)), limit=limit,
+                decode_threads=False,
+            )  # fmt: skip
             messages.put(("exit", 0, 0))
         except Exception as exc:
             text = str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}"

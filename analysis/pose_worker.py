@@ -37,7 +37,9 @@ def main(argv: list[str]) -> int:
                 backend.close()
                 return 0
             job.update(json.loads(line))
-        arrays = _analyse_range(job["path"], settings, job["start_s"], job["end_s"], report, backend=backend)
+        arrays = _analyse_range(
+            job["path"], settings, job["start_s"], job["end_s"], report, backend=backend, decode_threads=False
+        )
     except RepLabError as exc:
         print(f"error {exc}", flush=True)
         return 1

@@ -129,6 +129,7 @@ def iter_frames(
     start_s: float = 0.0,
     end_s: float | None = None,
     max_side: int | None = None,
+    threads: bool = True,
 ) -> Iterator[Frame]:
     """Yield upright RGB frames with presentation times in ``[start_s, end_s)``.
 
@@ -137,12 +138,15 @@ def iter_frames(
     Seeking lands on the keyframe before ``start_s``; frames before it are decoded and
     dropped, so chunked readers see exactly the frames a full pass sees. ``index`` counts
     from the start of the clip only when ``start_s`` is 0; chunked readers use times.
+    ``threads=False`` decodes on the calling thread only: when every core already runs
+    a pose process, FFmpeg's decoding threads only add switching and copying.
     """
     container = _open(path)
     name = os.path.basename(os.fspath(path))
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threads:
+            stream.thread_type = "AUTO"
         if start_s > 0:
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         index = 0
