@@ -14,7 +14,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from analysis.counting.period import detrend, estimate_period
-from analysis.counting.signals import fill_all, normalised_pose, principal_signals, smooth
+from analysis.counting.signals import fill_all, mean_angle, normalised_pose, principal_signals, smooth
 from analysis.track import PoseTrack
 
 
@@ -29,6 +29,29 @@ class CountSignal:
     period_s: float = float("nan")
     periodicity: float = 0.0
     details: dict = field(default_factory=dict)
+
+
+EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
+
+
+def extension_polarity(track: PoseTrack, values: np.ndarray, min_corr: float = 0.3) -> str:
+    """Where the rep's turning point is on ``values``, judged by how extended the body is.
+
+    Most exercises rest in the more extended pose (standing, arms straight in a push-up
+    top or a pull-up hang, lying flat before a sit-up) and turn in the more flexed one.
+    The mean of the knee, hip and elbow angles is compared with the signal: if the
+    signal is high when the body is extended, the turning point is its minimum. When
+    the two hardly correlate (|r| < ``min_corr``) this returns "auto" and the counter
+    falls back to where the clip starts and ends.
+    """
+    ext = mean_angle(track, EXTENSION_ANGLES)
+    ok = np.isfinite(ext) & np.isfinite(values)
+    if ok.sum() < 10 or np.std(ext[ok]) == 0 or np.std(values[ok]) == 0:
+        return "auto"
+    r = float(np.corrcoef(ext[ok], values[ok])[0, 1])
+    if not np.isfinite(r) or abs(r) < min_corr:
+        return "auto"
+    return "min" if r > 0 else "max"
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -81,7 +104,7 @@ def auto_signal(
         name=f"pc{best + 1} of normalised pose",
         times=t,
         values=pcs[:, best].copy(),
-        polarity="auto",
+        polarity=extension_polarity(track, pcs[:, best]),
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
         details={
