@@ -1,0 +1,399 @@
+"""Batch analysis: many clips in, one folder of results per clip and a summary table out.
+
+A coach's season of videos or a researcher's data set is analysed the same way as one
+clip in the app: pose track, rep count (with every counter's opinion) and, for squats,
+a form verdict per rep. What batch adds is bookkeeping:
+
+- **Resume.** Each clip's results go to ``<outdir>/<stem>-<hash8>/``; a ``result.json``
+  written last records the clip's content hash and the settings. A re-run skips every
+  clip whose record matches, so an interrupted run continues where it stopped.
+- **Failures are rows, not crashes.** A clip that cannot be read or shows nobody is
+  listed in ``summary.csv`` with the reason; the others carry on.
+- **Parallelism that fits the machine.** Pose extraction is one core per MediaPipe
+  graph, so ``workers`` processes analyse different clips at once (joblib). When there
+  are fewer clips than workers, each clip is cut into time chunks instead
+  (``extract_pose(workers=...)``), so one long clip still uses every core. With a Dask
+  ``scheduler`` the clips go to the cluster's workers, one clip per worker thread.
+
+Files are written atomically (temporary name, then rename), so a killed run never leaves
+a half-written result that a resume would trust.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.cache import TrackCache, file_hash, settings_key
+from analysis.errors import RepLabError
+from analysis.pose import PoseSettings, extract_pose
+from analysis.video import VIDEO_EXTENSIONS
+
+SUMMARY_FIELDS = (
+    "path", "status", "error", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
+)  # fmt: skip
+RESULT_FILE = "result.json"
+SUMMARY_FILE = "summary.csv"
+_FORMAT_VERSION = 1
+
+ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
+
+
+@dataclass
+class ClipResult:
+    """One clip's outcome: a row of ``summary.csv``."""
+
+    path: str
+    status: str  # "ok", "failed" or "skipped" (done by an earlier run)
+    error: str = ""
+    frames: int | None = None
+    detection_rate: float | None = None
+    count: int | None = None
+    method: str = ""
+    n_good: int | None = None  # squat reps judged good (None: no form check ran)
+    n_faulty: int | None = None
+    seconds: float = 0.0
+    folder: str = ""  # where its files are ("" when it failed)
+
+    def row(self) -> dict:
+        row = {name: getattr(self, name) for name in SUMMARY_FIELDS}
+        if row["detection_rate"] is not None:
+            row["detection_rate"] = round(row["detection_rate"], 4)
+        row["seconds"] = round(row["seconds"], 2)
+        return {name: "" if value is None else value for name, value in row.items()}
+
+
+def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """The clips a batch run means: a folder (searched recursively for video files), a glob
+    pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
+    file, or a list of any of these. Sorted, without duplicates."""
+    if isinstance(spec, (str, os.PathLike)):
+        spec = [spec]
+    found: dict[str, Path] = {}
+    for item in spec:
+        item = os.fspath(item)
+        if os.path.isdir(item):
+            matches = [
+                p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
+            ]
+        elif os.path.isfile(item):
+            matches = [Path(item)]
+        else:
+            matches = [Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p)]
+        for path in matches:
+            found.setdefault(os.path.abspath(path), path)
+    return [found[key] for key in sorted(found)]
+
+
+def plan_workers(n_clips: int, workers: int) -> tuple[int, int]:
+    """(clips analysed at once, processes per clip) for ``workers`` processes in total.
+
+    Clips in parallel waste nothing (no chunk warm-up, one start-up per process), so
+    that comes first; cores left over go to time chunks within each clip.
+    """
+    workers = max(1, int(workers))
+    jobs = max(1, min(workers, n_clips))
+    return jobs, max(1, workers // jobs)
+
+
+def clip_folder(outdir: str | os.PathLike, path: str | os.PathLike, content_hash: str) -> Path:
+    """``<outdir>/<stem>-<first 8 hex digits of the content hash>``: clips with the same
+    name in different folders do not collide, and an edited clip gets a new folder."""
+    return Path(outdir) / f"{Path(path).stem}-{content_hash[:8]}"
+
+
+def run_key(content_hash: str, settings: PoseSettings, exercise: str | None) -> str:
+    """What a stored result depends on: the clip's bytes, the pose settings, the exercise."""
+    fields = {**settings.cache_fields(), "exercise": exercise or "auto", "batch_format": _FORMAT_VERSION}
+    return settings_key(content_hash, fields)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data) -> None:
+    _write_atomic(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def _stored_result(folder: Path, key: str) -> dict | None:
+    """The record of an earlier successful run with the same key, if its files are all there."""
+    try:
+        record = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("key") != key or record.get("status") != "ok":
+        return None
+    if not all((folder / name).is_file() for name in record.get("files", [])):
+        return None
+    return record
+
+
+def _is_squat(exercise: str | None) -> bool:
+    """Form verdicts only make sense for squats, so only when the user says it is one
+    (the counters find reps without knowing the exercise; they do not name it)."""
+    return bool(exercise) and str(exercise).lower().replace("-", "_").startswith("squat")
+
+
+def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> tuple[dict, list]:
+    """The counting result as ``python -m analysis count --json`` prints it (the
+    recommended count, its reps, and every pose-based counter's count), and its reps.
+
+    The optical-flow counter is left out: it would decode the clip a second time.
+    """
+    from analysis.counting import POSE_METHODS, RECOMMENDED, compare_counters  # heavy: imported where used
+
+    results = compare_counters(track, methods=list(POSE_METHODS), exercise=exercise)
+    main = results[RECOMMENDED]
+    if main.error:
+        raise RepLabError(f"{os.path.basename(os.fspath(path))}: counting failed ({main.error})")
+    counts = {
+        "path": os.fspath(path),
+        "count": int(main.count),
+        "method": "auto",
+        "signal": main.signal_name,
+        "reps": [rep.to_dict() for rep in main.reps],
+        "algorithms": {name: (None if r.error else int(r.count)) for name, r in results.items()},
+    }
+    return counts, list(main.reps)
+
+
+def squat_verdicts(track, reps: list) -> list | None:
+    """Form verdicts of the counted reps, or None when the form model is not available."""
+    try:
+        from analysis.form import assess_squat_reps
+    except ImportError:
+        return None
+    return assess_squat_reps(track, reps)
+
+
+def analyse_clip(
+    path: str | os.PathLike,
+    outdir: str | os.PathLike,
+    settings: PoseSettings | None = None,
+    exercise: str | None = None,
+    workers: int = 1,
+    cache: TrackCache | bool | None = True,
+    overwrite: bool = False,
+) -> ClipResult:
+    """Analyse one clip into its folder under ``outdir``; never raises for a bad clip.
+
+    A plain function of picklable arguments, so joblib and Dask can ship it to workers.
+    """
+    settings = settings or PoseSettings()
+    started = time.perf_counter()
+    result = ClipResult(path=os.fspath(path), status="failed")
+    try:
+        content_hash = file_hash(path)
+        folder = clip_folder(outdir, path, content_hash)
+        key = run_key(content_hash, settings, exercise)
+        stored = None if overwrite else _stored_result(folder, key)
+        if stored is not None:
+            values = {name: stored.get(name) for name in SUMMARY_FIELDS if name not in ("path", "status")}
+            values["seconds"] = time.perf_counter() - started
+            return ClipResult(**values, path=os.fspath(path), status="skipped", folder=str(folder))
+
+        track = extract_pose(path, workers=workers, settings=settings, cache=cache)
+        counts, reps = count_clip(track, path, exercise)
+        files = ["track.npz", "counts.json"]
+        verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
+        if verdicts is not None:
+            files.append("verdicts.json")
+
+        folder.mkdir(parents=True, exist_ok=True)
+        track.save(folder / "track.npz")
+        _write_json(folder / "counts.json", counts)
+        if verdicts is not None:
+            _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
+        result = ClipResult(
+            path=os.fspath(path),
+            status="ok",
+            frames=len(track),
+            detection_rate=float(track.detection_rate),
+            count=int(counts["count"]),
+            method=str(counts["method"]),
+            n_good=None if verdicts is None else sum(bool(v.good) for v in verdicts),
+            n_faulty=None if verdicts is None else sum(not v.good for v in verdicts),
+            folder=str(folder),
+        )
+        result.seconds = time.perf_counter() - started
+        record = {**result.row(), "key": key, "source_hash": content_hash, "files": files}
+        record.update(
+            {k: getattr(result, k) for k in ("frames", "detection_rate", "count", "n_good", "n_faulty")}
+        )
+        _write_json(folder / RESULT_FILE, record)  # last: marks the clip as done
+        return result
+    except RepLabError as exc:
+        result.error = str(exc)
+    except OSError as exc:
+        result.error = f"{os.path.basename(os.fspath(path))}: cannot read the file ({exc.strerror or exc})."
+    except Exception as exc:  # one clip's surprise must not stop a season's run
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def write_summary(results: Iterable[ClipResult], path: str | os.PathLike) -> None:
+    """``summary.csv``: one row per clip (see ``SUMMARY_FIELDS``), written atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for result in results:
+        writer.writerow(result.row())
+    _write_atomic(Path(path), buffer.getvalue())
+
+
+def read_summary(path: str | os.PathLike) -> list[dict]:
+    """Rows of a ``summary.csv`` as dicts of strings."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+class BatchAnalyser:
+    """Analyse many clips; results per clip plus ``summary.csv`` in an output folder.
+
+    Args:
+        workers: processes to use in total on this machine (clips in parallel first,
+            then time chunks within a clip when there are fewer clips than workers).
+        scheduler: address of a Dask distributed scheduler (``tcp://host:8786``) or a
+            ``distributed.Client``; the clips then run on its workers, which must see
+            the same paths. ``None`` runs locally with joblib.
+        exercise: the exercise if known (``"squat"`` also turns on form verdicts);
+            ``None`` lets the counter decide.
+        settings: pose settings (``PoseSettings()`` by default; ``stride`` for
+            counting-only runs).
+        cache: pose cache, as for ``extract_pose``.
+        overwrite: analyse clips again even when their results are stored.
+
+    After ``run``: ``results_`` (one ``ClipResult`` per clip, in input order) and
+    ``summary_path_``.
+    """
+
+    def __init__(
+        self,
+        workers: int = 1,
+        scheduler=None,
+        exercise: str | None = None,
+        settings: PoseSettings | None = None,
+        cache: TrackCache | bool | None = True,
+        overwrite: bool = False,
+    ):
+        self.workers = workers
+        self.scheduler = scheduler
+        self.exercise = exercise
+        self.settings = settings
+        self.cache = cache
+        self.overwrite = overwrite
+
+    def run(self, inputs, outdir: str | os.PathLike, progress: ProgressFn | None = None) -> BatchAnalyser:
+        """Analyse ``inputs`` (see ``find_clips``) into ``outdir``; returns ``self``."""
+        paths = find_clips(inputs)
+        if not paths:
+            raise RepLabError(f"no clips found in {inputs}")
+        outdir = Path(outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.summary_path_ = outdir / SUMMARY_FILE
+        done: dict[int, ClipResult] = {}
+
+        def collect(index: int, result: ClipResult) -> None:
+            done[index] = result
+            write_summary([done[i] for i in sorted(done)], self.summary_path_)  # partial runs leave a table
+            if progress:
+                progress(len(done), len(paths), result)
+
+        kwargs = {
+            "outdir": os.fspath(outdir),
+            "settings": self.settings or PoseSettings(),
+            "exercise": self.exercise,
+            "cache": self.cache,
+            "overwrite": self.overwrite,
+        }
+        if self.scheduler is not None:
+            self._run_dask(paths, kwargs, collect)
+        else:
+            self._run_local(paths, kwargs, collect)
+        self.results_ = [done[i] for i in range(len(paths))]
+        write_summary(self.results_, self.summary_path_)
+        return self
+
+    def _run_local(self, paths: list[Path], kwargs: dict, collect) -> None:
+        from joblib import Parallel, delayed
+
+        jobs, per_clip = plan_workers(len(paths), self.workers)
+        if jobs == 1:  # in this process: no pool start-up, errors keep their traceback
+            for index, path in enumerate(paths):
+                collect(index, analyse_clip(path, workers=per_clip, **kwargs))
+            return
+
+        def task(index: int, path: Path):
+            return index, analyse_clip(path, workers=per_clip, **kwargs)
+
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+        for index, result in parallel(delayed(task)(i, p) for i, p in enumerate(paths)):
+            collect(index, result)
+
+    def _run_dask(self, paths: list[Path], kwargs: dict, collect) -> None:
+        from distributed import Client, as_completed
+
+        owns_client = not isinstance(self.scheduler, Client)
+        client = Client(self.scheduler) if owns_client else self.scheduler
+        try:
+            futures = {
+                client.submit(_one_clip_on_dask, os.fspath(path), kwargs, pure=False): index
+                for index, path in enumerate(paths)
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker died (e.g. out of memory)
+                    result = ClipResult(path=os.fspath(paths[index]), status="failed", error=f"dask: {exc}")
+                collect(index, result)
+        finally:
+            if owns_client:
+                client.close()
+
+
+def _one_clip_on_dask(path: str, kwargs: dict) -> ClipResult:
+    """One clip per Dask worker thread (``Client.submit`` has its own ``workers=``)."""
+    return analyse_clip(path, workers=1, **kwargs)
+
+
+def summarise(results: Sequence[ClipResult]) -> dict:
+    """Totals for a closing line: how many clips ok, skipped and failed."""
+    counts = {"ok": 0, "skipped": 0, "failed": 0}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return counts
+
+
+__all__ = [
+    "BatchAnalyser",
+    "ClipResult",
+    "analyse_clip",
+    "count_clip",
+    "clip_folder",
+    "find_clips",
+    "plan_workers",
+    "read_summary",
+    "run_key",
+    "summarise",
+    "write_summary",
+]

@@ -1,0 +1,101 @@
+"""``python -m analysis batch DIR_OR_GLOB... -o OUTDIR``: analyse many clips, resumably.
+
+Writes ``OUTDIR/<clip>-<hash8>/`` (track.npz, counts.json, verdicts.json for squats) and
+``OUTDIR/summary.csv``. Run it again to continue an interrupted run: finished clips are
+skipped. Failed clips are listed in the summary and the exit code is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from analysis.cache import TrackCache
+from analysis.errors import RepLabError
+from analysis.pose import PoseSettings
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="analyse many clips (folder or glob) into an output folder with a summary CSV",
+        description=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("inputs", nargs="+", metavar="DIR_OR_GLOB", help="folders, glob patterns or files")
+    parser.add_argument("-o", "--outdir", required=True, help="output folder (created if missing)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes on this machine: clips run in parallel; with fewer clips than workers, "
+        "each clip is split into time chunks (default: up to 2)",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786): run on that cluster"
+    )
+    parser.add_argument("--exercise", help="the exercise if known; 'squat' also writes form verdicts")
+    parser.add_argument("--overwrite", action="store_true", help="analyse finished clips again")
+    parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
+    parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
+    parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
+    parser.add_argument("--max-side", type=int, default=640, help="shrink frames to this longer side first")
+    parser.add_argument(
+        "--stride", type=int, default=1, help="analyse every n-th frame (counting-only runs; see docs)"
+    )
+    parser.set_defaults(func=run)
+
+
+class ClipProgress:
+    """Progress over clips on stderr: a bar redrawn in place on a terminal, one line per
+    clip otherwise; failures are always printed with their reason."""
+
+    def __init__(self, stream=None, width: int = 30):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._started = time.monotonic()
+
+    def __call__(self, done: int, total: int, result) -> None:
+        name = os.path.basename(result.path)
+        if result.status == "failed":
+            note = f"FAILED: {result.error}"
+        elif result.count is not None:
+            note = f"{result.status}, {result.count} reps"
+        else:
+            note = result.status
+        elapsed = time.monotonic() - self._started
+        if self._tty:
+            filled = int(done / max(total, 1) * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            if result.status == "failed":
+                self.stream.write(f"\r\033[K{name}: {note}\n")
+            self.stream.write(f"\r\033[Kbatch [{bar}] {done}/{total} clips, {elapsed:.0f} s  {name}: {note}")
+            if done >= total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{done}/{total}] {name}: {note} ({result.seconds:.1f} s)\n")
+        self.stream.flush()
+
+
+def run(args) -> int:
+    from analysis.batch import BatchAnalyser, summarise
+
+    if args.stride < 1 or args.max_side < 64 or args.workers < 1:
+        raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
+    analyser = BatchAnalyser(
+        workers=args.workers,
+        scheduler=args.scheduler,
+        exercise=args.exercise,
+        settings=PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride),
+        cache=False if args.no_cache else TrackCache(args.cache_dir),
+        overwrite=args.overwrite,
+    )
+    analyser.run(args.inputs, args.outdir, progress=ClipProgress())
+    totals = summarise(analyser.results_)
+    print(
+        f"{len(analyser.results_)} clips: {totals['ok']} analysed, {totals['skipped']} already done, "
+        f"{totals['failed']} failed; summary in {analyser.summary_path_}",
+        file=sys.stderr,
+    )
+    return 1 if totals["failed"] else 0

@@ -1,0 +1,149 @@
+"""Batch runs on real clips: summary rows, failures listed, resume, joblib and Dask alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.batch import (
+    SUMMARY_FIELDS,
+    BatchAnalyser,
+    clip_folder,
+    find_clips,
+    plan_workers,
+    read_summary,
+)
+from analysis.cache import TrackCache, file_hash
+from analysis.counting import count_reps
+from analysis.track import PoseTrack
+
+REPO = Path(__file__).resolve().parents[1]
+CLIPS = ("squat_side_rohitkeshav27_1.mp4", "jumpingjack_front_afrl_1.mp4", "curl_side_rohitkeshav27_1.mp4")
+
+
+@pytest.fixture
+def clip_dir(shared_data, tmp_path) -> Path:
+    """Three short real clips and a file that only pretends to be a video."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in CLIPS:
+        shutil.copy(shared_data / "clips" / name, folder / name)
+    (folder / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    return folder
+
+
+def _by_name(rows) -> dict:
+    return {os.path.basename(row["path"] if isinstance(row, dict) else row.path): row for row in rows}
+
+
+def test_find_clips_takes_folders_globs_and_files(tmp_path):
+    (tmp_path / "a").mkdir()
+    for name in ("a/one.mp4", "a/two.MOV", "a/notes.txt", "three.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    folder = [p.name for p in find_clips(tmp_path)]
+    assert folder == ["one.mp4", "two.MOV", "three.mp4"]  # recursive, video suffixes only
+    assert [p.name for p in find_clips(str(tmp_path / "a" / "*"))] == ["notes.txt", "one.mp4", "two.MOV"]
+    both = find_clips([tmp_path / "three.mp4", str(tmp_path / "**" / "*.mp4")])
+    assert [p.name for p in both] == ["one.mp4", "three.mp4"]  # no duplicates
+
+
+def test_plan_workers_never_oversubscribes():
+    assert plan_workers(n_clips=10, workers=2) == (2, 1)  # clips in parallel
+    assert plan_workers(n_clips=1, workers=2) == (1, 2)  # one clip: time chunks instead
+    assert plan_workers(n_clips=3, workers=1) == (1, 1)
+    for clips in range(1, 6):
+        for workers in range(1, 5):
+            jobs, per_clip = plan_workers(clips, workers)
+            assert jobs * per_clip <= workers and jobs <= clips
+
+
+@pytest.mark.slow
+def test_batch_writes_results_lists_failures_and_resumes(clip_dir, pose_cache_dir, tmp_path):
+    outdir = tmp_path / "out"
+    seen = []
+    BatchAnalyser(workers=2, cache=TrackCache(pose_cache_dir)).run(
+        clip_dir, outdir, progress=lambda done, total, r: seen.append((done, total, r.status))
+    )
+    assert [s[0] for s in seen] == [1, 2, 3, 4] and all(s[1] == 4 for s in seen)
+
+    rows = _by_name(read_summary(outdir / "summary.csv"))
+    assert list(read_summary(outdir / "summary.csv")[0]) == list(SUMMARY_FIELDS)
+    assert set(rows) == {*CLIPS, "corrupt.mp4"}
+    bad = rows["corrupt.mp4"]
+    assert bad["status"] == "failed" and "corrupt.mp4" in bad["error"] and bad["count"] == ""
+    for name in CLIPS:
+        row = rows[name]
+        assert row["status"] == "ok" and row["error"] == ""
+        folder = clip_folder(outdir, clip_dir / name, file_hash(clip_dir / name))
+        track = PoseTrack.load(folder / "track.npz")
+        counts = json.loads((folder / "counts.json").read_text())
+        assert int(row["frames"]) == len(track) > 0
+        assert float(row["detection_rate"]) == pytest.approx(track.detection_rate, abs=1e-4)
+        assert int(row["count"]) == counts["count"] == len(counts["reps"])
+        assert counts["algorithms"]["peaks"] == counts["count"] == count_reps(track).count
+        assert [r["bottom_s"] for r in counts["reps"]] == [
+            r.to_dict()["bottom_s"] for r in count_reps(track).reps
+        ]
+        assert not (folder / "verdicts.json").exists()  # exercise not given: no form check
+
+    stamps = {p: p.stat().st_mtime_ns for p in outdir.rglob("*.npz")}
+    again = BatchAnalyser(workers=2, cache=TrackCache(pose_cache_dir)).run(clip_dir, outdir)
+    statuses = {name: r.status for name, r in _by_name(again.results_).items()}
+    assert statuses == {**dict.fromkeys(CLIPS, "skipped"), "corrupt.mp4": "failed"}
+    assert {p: p.stat().st_mtime_ns for p in outdir.rglob("*.npz")} == stamps  # nothing rewritten
+    resumed = _by_name(read_summary(outdir / "summary.csv"))
+    assert all(resumed[n]["count"] == rows[n]["count"] for n in CLIPS)
+
+    # new settings are a new analysis, not a stale skip
+    squat = BatchAnalyser(workers=1, exercise="squat", cache=TrackCache(pose_cache_dir))
+    squat.run(clip_dir / CLIPS[0], outdir)
+    assert squat.results_[0].status == "ok"
+
+
+@pytest.mark.slow
+def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path):
+    form = pytest.importorskip("analysis.form")
+    if not hasattr(form, "assess_squat_reps"):
+        pytest.skip("the squat form model is not in analysis.form yet")
+    clip = shared_data / "clips" / CLIPS[0]
+    run = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path)
+    result = run.results_[0]
+    verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
+    assert result.status == "ok" and len(verdicts) == result.count
+    assert result.n_good + result.n_faulty == result.count
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_results_as_joblib(clip_dir, pose_cache_dir, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    local = BatchAnalyser(workers=2, cache=TrackCache(pose_cache_dir)).run(clip_dir, tmp_path / "local")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = BatchAnalyser(scheduler=cluster.scheduler_address, cache=TrackCache(pose_cache_dir))
+        remote.run(clip_dir, tmp_path / "dask")
+    ours, theirs = _by_name(local.results_), _by_name(remote.results_)
+    assert set(ours) == set(theirs) == {*CLIPS, "corrupt.mp4"}
+    for name in ours:
+        assert (theirs[name].status, theirs[name].count, theirs[name].frames) == (
+            ours[name].status, ours[name].count, ours[name].frames,
+        )  # fmt: skip
+    assert theirs["corrupt.mp4"].status == "failed"
+
+
+@pytest.mark.slow
+def test_cli_batch_reports_progress_and_failures(clip_dir, pose_cache_dir, tmp_path):
+    outdir = tmp_path / "cli"
+    command = [sys.executable, "-m", "analysis", "batch", str(clip_dir / "*.mp4"), "-o", str(outdir)]
+    command += ["--cache-dir", str(pose_cache_dir), "--workers", "1"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1  # one clip failed; the run still finished
+    assert "[4/4]" in done.stderr and "FAILED" in done.stderr and "3 analysed" in done.stderr
+    rows = read_summary(outdir / "summary.csv")
+    assert sorted(r["status"] for r in rows) == ["failed", "ok", "ok", "ok"]
