@@ -134,46 +134,42 @@ for method, result in results.items():
 st.dataframe(rows, hide_index=True)
 st.caption(f"Counted by {len(results)} algorithm(s) in {elapsed_ms:.0f} ms (no new pose pass).")
 
-# ---- one chart: signals, bottoms, rep spans ----------------------------------------------
+# ---- one chart: the signal on top, one lane per algorithm below -------------------------
+# Each lane shows that algorithm's rep spans (shaded) and bottoms (markers, clickable), so
+# algorithms that agree do not hide each other's markers.
 fig = go.Figure()
-lane_height = 0.06
-plotted_signals: dict[str, str] = {}
+lane = 0.09
+signals_drawn: set[str] = set()
 for i, (method, result) in enumerate(results.items()):
     colour = common.PALETTE[i % len(common.PALETTE)]
-    times = np.asarray(getattr(result, "times", []), dtype=float)
-    signal = np.asarray(getattr(result, "signal", []), dtype=float)
-    if len(signal) == 0 or not np.isfinite(signal).any():
-        continue
-    lo, hi = np.nanpercentile(signal, [2, 98])
-    scaled = (signal - lo) / (hi - lo) if hi > lo else signal * 0
-    name = getattr(result, "signal_name", method)
-    fig.add_scatter(x=times, y=scaled, mode="lines", name=f"{method}: {name}", line={"color": colour, "width": 1.5},
-                    legendgroup=method, hoverinfo="skip", opacity=0.8)  # fmt: skip
-    plotted_signals[method] = name
-    reps = list(getattr(result, "reps", []))
-    if reps:
-        bottoms = np.array([r.bottom_s for r in reps])
+    times = np.asarray(result.times, dtype=float)
+    values = np.asarray(result.signal, dtype=float)
+    if len(values) and np.isfinite(values).any() and result.signal_name not in signals_drawn:
+        signals_drawn.add(result.signal_name)
+        lo, hi = np.nanpercentile(values, [2, 98])
+        scaled = (values - lo) / (hi - lo) if hi > lo else values * 0
+        fig.add_scatter(x=times, y=scaled, mode="lines", name=result.signal_name, hoverinfo="skip",
+                        line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
+    centre = -0.08 - (i + 0.5) * lane
+    for rep in result.reps:
+        fig.add_shape(type="rect", x0=rep.start_s, x1=rep.end_s, y0=centre - lane * 0.38,
+                      y1=centre + lane * 0.38, fillcolor=colour, opacity=0.35, line_width=0)  # fmt: skip
+    if result.reps:
         fig.add_scatter(
-            x=bottoms, y=np.interp(bottoms, times, np.nan_to_num(scaled)), mode="markers",
-            name=f"{method} bottoms ({len(reps)})", legendgroup=method,
-            marker={"color": colour, "size": 11, "symbol": "circle", "line": {"color": "white", "width": 1}},
-            customdata=[[method, k + 1] for k in range(len(reps))],
+            x=[r.bottom_s for r in result.reps], y=[centre] * len(result.reps), mode="markers",
+            name=f"{method} ({result.count})",
+            marker={"color": colour, "size": 12, "symbol": "diamond", "line": {"color": "white", "width": 1}},
+            customdata=[[method, k + 1] for k in range(len(result.reps))],
             hovertemplate="%{customdata[0]} rep %{customdata[1]}<br>bottom %{x:.2f} s<extra></extra>",
+            unselected={"marker": {"opacity": 0.7}},
         )  # fmt: skip
-    y0 = -0.12 - (i + 1) * lane_height
-    for rep in reps:
-        fig.add_shape(type="rect", x0=rep.start_s, x1=rep.end_s, y0=y0, y1=y0 + lane_height * 0.8,
-                      fillcolor=colour, opacity=0.45, line_width=0)  # fmt: skip
-        fig.add_vrect(
-            x0=rep.start_s, x1=rep.end_s, fillcolor=colour, opacity=0.05, line_width=0, layer="below"
-        )
-    fig.add_annotation(x=float(track.times[0]), y=y0 + lane_height * 0.4, text=method, showarrow=False,
-                       xanchor="right", font={"size": 10, "color": colour})  # fmt: skip
+    fig.add_annotation(x=0, xref="paper", y=centre, text=f"{method} ({result.count})", showarrow=False,
+                       xanchor="right", font={"size": 11, "color": colour})  # fmt: skip
 fig.update_layout(
-    height=420 + 20 * len(results), margin={"l": 70, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
+    height=360 + 34 * len(results), margin={"l": 110, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, xaxis_title="time (s)",
-    yaxis={"title": "signal (scaled)", "range": [-0.12 - (len(results) + 1) * lane_height, 1.1],
-           "showticklabels": False},
+    yaxis={"range": [-0.1 - len(results) * lane, 1.08], "showticklabels": False, "zeroline": False,
+           "title": "signal (scaled) · reps per algorithm"},
 )  # fmt: skip
 event = st.plotly_chart(fig, key="compare_chart", on_select="rerun", selection_mode="points")
 
@@ -186,7 +182,7 @@ if points:
     caption = f"{label[0]} rep {label[1]}" if label else "selected point"
     image = common.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
     if image is not None:
-        left, _ = st.columns([1, 2])
+        left, _ = st.columns([1, 3])
         left.image(image, caption=f"{caption}: bottom at {chosen_time:.2f} s", width="stretch")
 else:
     st.caption("Click a marker (a rep's bottom) to show that frame.")
