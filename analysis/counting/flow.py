@@ -18,9 +18,11 @@ from analysis.counting.signals import fill_all, frame_rate, smooth
 def person_boxes(track, margin: float = 0.15) -> np.ndarray:
     """(T, 4) normalised x0, y0, x1, y1 of the person per frame (NaN where nobody was seen)."""
     pts = np.asarray(track.landmarks, dtype=np.float64)[..., :2]
-    with np.errstate(invalid="ignore"):
-        lo = np.nanmin(pts, axis=1) if np.isfinite(pts).any() else np.full((len(pts), 2), np.nan)
-        hi = np.nanmax(pts, axis=1) if np.isfinite(pts).any() else np.full((len(pts), 2), np.nan)
+    seen = np.isfinite(pts).all(axis=(1, 2))
+    lo = np.full((len(pts), 2), np.nan)
+    hi = np.full((len(pts), 2), np.nan)
+    lo[seen] = pts[seen].min(axis=1)
+    hi[seen] = pts[seen].max(axis=1)
     size = hi - lo
     lo = np.clip(lo - margin * size, 0.0, 1.0)
     hi = np.clip(hi + margin * size, 0.0, 1.0)

@@ -42,6 +42,8 @@ def autocorrelation(values: np.ndarray) -> np.ndarray:
 def detrend(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
     """Remove slow drift (moving median over ``window_s``) so only the rep motion is left."""
     x = fill_all(values)
+    if not np.isfinite(x).any():
+        return x
     win = max(3, int(round(window_s * frame_rate(times))) | 1)
     if win >= len(x):
         return x - np.nanmedian(x)

@@ -1,0 +1,105 @@
+"""``python -m analysis count``: JSON lines per PATH, every algorithm's count, per-path errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analysis.cli import main
+from analysis.track import load_track
+from tests.conftest import REPO_ROOT
+
+KEYS = {"path", "count", "method", "reps", "algorithms"}
+
+
+@pytest.fixture(scope="module")
+def poses(shared_data):
+    with open(shared_data / "repcount" / "annotations.csv", newline="") as handle:
+        counts = {row["name"]: int(row["count"]) for row in csv.DictReader(handle)}
+    return shared_data / "repcount" / "poses", counts
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_json_output_has_the_documented_keys_and_a_failing_path_does_not_stop_the_rest(
+    poses, tmp_path, capsys
+):
+    folder, counts = poses
+    broken = tmp_path / "broken.npy"
+    broken.write_bytes(b"not a numpy file")
+    paths = [
+        str(folder / "stu9_64.npy"),
+        str(broken),
+        str(tmp_path / "missing.npz"),
+        str(folder / "stu5_16.npy"),
+    ]
+    code = main(["count", "--json", *paths])
+    lines = _json_lines(capsys.readouterr().out)
+    assert code != 0
+    assert [line["path"] for line in lines] == paths
+    good = [lines[0], lines[3]]
+    for line, name in zip(good, ("stu9_64", "stu5_16")):
+        assert set(line) >= KEYS
+        assert abs(line["count"] - counts[name]) <= 1
+        assert len(line["reps"]) == line["count"]
+        for rep in line["reps"]:
+            assert rep["start_s"] <= rep["bottom_s"] <= rep["end_s"]
+        assert set(line["algorithms"]) >= {"peaks", "adaptive", "hysteresis", "periodicity"}
+        assert line["algorithms"]["peaks"] == line["count"]
+    for line in (lines[1], lines[2]):
+        assert set(line) == {"path", "error"}
+        assert line["error"]
+
+
+def test_method_exercise_and_fps_options(poses, capsys):
+    folder, counts = poses
+    path = str(folder / "stu9_64.npy")
+    assert main(["count", "--json", "--method", "hysteresis", "--exercise", "squat", path]) == 0
+    line = _json_lines(capsys.readouterr().out)[0]
+    assert line["method"] == "hysteresis"
+    assert line["count"] == line["algorithms"]["hysteresis"]
+    assert main(["count", "--json", "--fps", "15", path]) == 0
+    slow = _json_lines(capsys.readouterr().out)[0]
+    # the same frames at half the frame rate: same reps, twice the times
+    assert slow["count"] == pytest.approx(counts["stu9_64"], abs=1)
+    assert slow["reps"][-1]["end_s"] > 60
+
+
+def test_saved_track_and_csv_export_count_like_the_pose_array(poses, tmp_path, capsys):
+    folder, _ = poses
+    track = load_track(folder / "stu5_16.npy", fps=30)
+    track.save(tmp_path / "t.npz")
+    track.to_csv(tmp_path / "t.csv")
+    assert (
+        main(
+            ["count", "--json", str(folder / "stu5_16.npy"), str(tmp_path / "t.npz"), str(tmp_path / "t.csv")]
+        )
+        == 0
+    )
+    lines = _json_lines(capsys.readouterr().out)
+    assert len({line["count"] for line in lines}) == 1
+
+
+def test_unknown_exercise_is_reported_per_path(poses, capsys):
+    folder, _ = poses
+    code = main(["count", "--json", "--exercise", "yoga_flow", str(folder / "stu9_64.npy")])
+    line = _json_lines(capsys.readouterr().out)[0]
+    assert code != 0
+    assert "unknown exercise" in line["error"]
+
+
+def test_module_entry_point_prints_one_line_per_path(poses):
+    folder, _ = poses
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "count", "--json", str(folder / "test2021.npy")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    line = _json_lines(out.stdout)[0]
+    assert set(line) >= KEYS
