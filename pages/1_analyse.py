@@ -58,7 +58,7 @@ with frame_col:
     time_s = float(track.times[frame_index])
     image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
-        st.image(image, caption=f"frame {frame_index} at {time_s:.2f} s", width="stretch")
+        common.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
 with reps_col:
     if result is None:
         common.need_counting()

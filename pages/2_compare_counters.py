@@ -182,7 +182,7 @@ if points:
     caption = f"{label[0]} rep {label[1]}" if label else "selected point"
     image = common.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
     if image is not None:
-        left, _ = st.columns([1, 3])
-        left.image(image, caption=f"{caption}: bottom at {chosen_time:.2f} s", width="stretch")
+        left = st.container()
+        common.show_frame(left, image, f"{caption}: bottom at {chosen_time:.2f} s", max_height=480)
 else:
     st.caption("Click a marker (a rep's bottom) to show that frame.")

@@ -78,7 +78,7 @@ for start in range(0, len(verdicts), per_row):
             )
             image = common.frame_with_skeleton(clip.path, track, verdict.bottom_s, max_side=480)
             if image is not None:
-                st.image(image, caption=f"bottom at {verdict.bottom_s:.2f} s", width="stretch")
+                common.show_frame(st, image, f"bottom at {verdict.bottom_s:.2f} s", max_height=380)
             st.write(verdict.reason)
             if verdict.faults:
                 st.caption("Faults: " + ", ".join(verdict.faults))

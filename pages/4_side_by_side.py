@@ -95,7 +95,7 @@ for (clip, track, result), column in zip(ready, st.columns(2)):
         t = phase_time(rep, phase)
         image = common.frame_with_skeleton(clip.path, track, t, max_side=560)
         if image is not None:
-            st.image(image, caption=f"rep {rep_number} at {t:.2f} s", width="stretch")
+            common.show_frame(st, image, f"rep {rep_number} at {t:.2f} s", max_height=520)
 
 fig = common.line_chart(height=340)
 for i, (clip, track, result) in enumerate(ready):

@@ -38,12 +38,12 @@ st.dataframe(
 
 dates = [s["created_at"] for s in sessions]
 fig = go.Figure()
-fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps",
+fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps", line={"color": "#1f77b4"},
                 text=[s["clip_name"] for s in sessions])  # fmt: skip
 shares = [(d, s["good_share"]) for d, s in zip(dates, sessions) if s["good_share"] is not None]
 if shares:
     fig.add_scatter(x=[d for d, _ in shares], y=[100 * v for _, v in shares], mode="lines+markers",
-                    name="good reps (%)", yaxis="y2")  # fmt: skip
+                    name="good reps (%)", yaxis="y2", line={"color": "#2ca02c", "dash": "dot"})  # fmt: skip
 fig.update_layout(
     height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
     yaxis={"title": "reps", "rangemode": "tozero"},

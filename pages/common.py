@@ -120,7 +120,10 @@ def clip_picker(slot: str = "main", container=None) -> Clip | None:
             return None
         sample_key = f"sample_{slot}"
         kept = st.session_state.get(f"keep_{sample_key}")
-        default = kept if kept in samples else (DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0])
+        preferred = DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0]
+        if slot == "b" and len(samples) > 1:  # the second side starts on a different clip
+            preferred = next(name for name in samples if name != preferred)
+        default = kept if kept in samples else preferred
         name = box.selectbox(
             "Sample", samples, index=samples.index(default), key=f"_{sample_key}",
             on_change=_remember, args=(sample_key,),
@@ -259,6 +262,15 @@ def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: in
         return None
     i = track.frame_at(time_s)
     return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+
+
+def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
+    """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)."""
+    height, width = image.shape[:2]
+    if width >= height:  # landscape: the column's width keeps it short enough
+        container.image(image, caption=caption, width="stretch")
+    else:
+        container.image(image, caption=caption, width=max(120, int(max_height * width / height)))
 
 
 def shade_reps(fig: go.Figure, reps, colour: str = REP_FILL, label: bool = True) -> None:
