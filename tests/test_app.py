@@ -155,3 +155,27 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
     cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
     assert len(cards) == n_reps
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_history_page_deletes_only_after_confirmation(app_env):
+    store = HistoryStore(app_env)
+    keep = store.add_session("Ana", "a.mp4", "h1", "squat", 5, [], [{"good": True}] * 5)
+    drop = store.add_session("Ana", "b.mp4", "h2", "squat", 6, [], [{"good": False}] * 6)
+    at = _run("pages/5_history.py")
+    assert len(at.dataframe[0].value) == 2
+    at.selectbox(key="delete_choice").set_value(drop).run()
+    assert at.button(key="delete_button").disabled
+    at.checkbox(key=f"confirm_delete_{drop}").check().run()
+    at.button(key="delete_button").click().run()
+    assert not at.exception
+    assert [row["id"] for row in HistoryStore(app_env).sessions()] == [keep]
+    assert len(at.dataframe[0].value) == 1
+
+
+@needs_counting
+def test_side_by_side_shows_both_clips(app_env):
+    at = _run("pages/4_side_by_side.py")
+    labels = [m.label for m in at.metric]
+    assert len(labels) == 2 and labels[0] != labels[1]
+    assert all(m.value.endswith("reps") for m in at.metric)
+    assert len(at.get("plotly_chart")) == 1
