@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -110,9 +111,16 @@ st.plotly_chart(fig, key="angle_chart")
 st.subheader("Exports")
 stem = os.path.splitext(clip.name)[0]
 c1, c2, c3 = st.columns(3)
-csv_buffer = io.StringIO()
-track.to_csv(csv_buffer)
-c1.download_button("Pose track (CSV)", csv_buffer.getvalue(), file_name=f"{stem}_pose.csv", mime="text/csv")
+
+
+def _track_csv() -> str:
+    # Built only when clicked: a 10-minute clip's CSV is tens of MB.
+    buffer = io.StringIO()
+    track.to_csv(buffer)
+    return buffer.getvalue()
+
+
+c1.download_button("Pose track (CSV)", _track_csv, file_name=f"{stem}_pose.csv", mime="text/csv")
 if result is not None:
     payload = {"clip": clip.name, "clip_hash": track.source_hash, "exercise": exercise or "auto",
                **result.to_dict()}  # fmt: skip
@@ -120,9 +128,8 @@ if result is not None:
                        file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
 with c3:
     if annotated and os.path.exists(annotated):
-        with open(annotated, "rb") as handle:
-            st.download_button("Annotated video (mp4)", handle.read(), file_name=f"{stem}_annotated.mp4",
-                               mime="video/mp4")  # fmt: skip
+        st.download_button("Annotated video (mp4)", lambda: Path(annotated).read_bytes(),
+                           file_name=f"{stem}_annotated.mp4", mime="video/mp4")  # fmt: skip
     elif st.button("Make annotated video", help="Draws the skeleton and rep counter on every frame (H.264)."):
         bar = st.progress(0.0, text="Rendering ...")
         common.RENDER_DIR.mkdir(parents=True, exist_ok=True)
