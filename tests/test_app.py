@@ -116,6 +116,37 @@ def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
     assert [row["clip_name"] for row in HistoryStore(app_env).sessions()] == ["old.mp4"]
 
 
+def _empty_room_clip(path, seconds: float = 1.0, fps: int = 30) -> None:
+    """A real H.264 clip of a plain wall: no person for the pose model to find."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "h264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        gradient = np.linspace(60, 200, 320, dtype=np.uint8)[None, :, None].repeat(240, 0).repeat(3, 2)
+        for _ in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(gradient), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+
+
+def test_clip_without_a_person_says_so(app_env, tmp_path):
+    clip = tmp_path / "empty room.mp4"
+    _empty_room_clip(clip)
+
+    def page(path: str) -> None:
+        from pages import common
+
+        common.get_track(common.Clip(path=path, name="empty room.mp4", kind="upload"), workers=1)
+
+    at = AppTest.from_function(page, args=(str(clip),), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "empty room.mp4" in at.error[0].value and "no person" in at.error[0].value
+
+
 @needs_counting
 def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track):
     from analysis.counting import COUNTERS, compare_counters
