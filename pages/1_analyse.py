@@ -160,7 +160,12 @@ else:
         known = store.athletes()
         if known:
             c1.caption("Known: " + ", ".join(known[:8]))
-        saved_exercise = c2.text_input("Exercise", value=exercise or "squat", key="save_exercise")
+        kinds = [*common.EXERCISE_PRESETS, "other"]
+        preferred = exercise if exercise in kinds else ("squat" if "squat" in kinds else kinds[0])
+        saved_exercise = c2.selectbox(
+            "Exercise", kinds, index=kinds.index(preferred), key="save_exercise",
+            help="Squats are saved with a form verdict per rep.",
+        )  # fmt: skip
         notes = c3.text_input("Notes", key="save_notes")
         submitted = st.form_submit_button("Save analysis")
     if submitted:
@@ -168,7 +173,7 @@ else:
         if saved_exercise.strip().lower().startswith("squat"):
             try:
                 verdicts = common.verdicts_for(track, reps)
-            except RepLabError as exc:
+            except (RepLabError, ValueError) as exc:
                 st.warning(f"Saved without form verdicts: {exc}")
         try:
             session_id = store.add_session(

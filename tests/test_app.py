@@ -73,7 +73,7 @@ def test_analyse_page_counts_the_sample(app_env, clips_table):
 def test_save_to_history_writes_one_row(app_env, clips_table):
     at = _run()
     at.text_input(key="athlete").input("Ana")
-    at.text_input(key="save_exercise").input("squat")
+    at.selectbox(key="save_exercise").set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     assert not at.exception
