@@ -310,6 +310,9 @@ def summary_row(track: PoseTrack) -> None:
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")
     cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
     cols[4].metric("Size", f"{track.width}×{track.height}")
+    rotation = int(track.meta.get("rotation", 0) or 0)
+    if rotation % 360:
+        st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")
 
 
 def need_counting() -> bool:
