@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.ndimage import median_filter
 
+from analysis.counting.cycles import robust_range
 from analysis.counting.period import detrend, estimate_period
 from analysis.counting.signals import fill_all, mean_angle, normalised_pose, principal_signals, smooth
 from analysis.track import PoseTrack
@@ -31,6 +32,7 @@ class CountSignal:
     details: dict = field(default_factory=dict)
 
 
+AMP_RATIO = 0.1
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -93,7 +95,15 @@ def auto_signal(
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
         periods.append(est.period_s)
     scores_a = np.asarray(scores)
-    good = np.flatnonzero(scores_a >= score_ratio * scores_a.max()) if scores_a.max() > 0 else np.arange(1)
+    # a component that barely moves is noise even when it repeats (a short clip gives
+    # the autocorrelation too few cycles to tell): only large enough ones compete
+    amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])
+    eligible = amps >= AMP_RATIO * amps.max()
+    best_score = scores_a[eligible].max()
+    if best_score > 0:
+        good = np.flatnonzero(eligible & (scores_a >= score_ratio * best_score))
+    else:
+        good = np.flatnonzero(eligible)[:1]
     for k in range(pcs.shape[1]):
         counts.append(PeakCounter().fit(pcs[:, k], t).count_ if k in good else -1)
     counts_a = np.asarray(counts)

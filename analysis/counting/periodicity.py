@@ -10,6 +10,7 @@ has ended, so noise wiggles between reps or after the set are never cycles.
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal as sps
 
 from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter, check_series
@@ -87,7 +88,14 @@ class PeriodicityCounter(BaseCounter):
             self.turning_points_ = np.zeros(0)
             self._set_reps(t, [], [], [])
             return self
-        anchor = int(np.flatnonzero(active)[np.argmax(y[active])])
+        # anchor on a typical rep (median height among clear turning points), not the
+        # most extreme one, which is often the odd movement at the end of a set
+        peaks, _ = sps.find_peaks(y, distance=max(1, int(0.6 * period)), prominence=max(need, 1e-12))
+        peaks = peaks[active[peaks]]
+        if len(peaks):
+            anchor = int(peaks[np.argsort(y[peaks])[len(peaks) // 2]])
+        else:
+            anchor = int(np.flatnonzero(active)[np.argmax(y[active])])
         points = [anchor]
         for direction in (1, -1):
             cur, local = anchor, period
