@@ -33,6 +33,9 @@ class CountSignal:
 
 
 AMP_RATIO = 0.1
+# below this no component repeats convincingly (one rep, a very short clip): the
+# largest motion (the first component) is then the rep
+MIN_PERIODICITY = 0.3
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -100,7 +103,7 @@ def auto_signal(
     amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])
     eligible = amps >= AMP_RATIO * amps.max()
     best_score = scores_a[eligible].max()
-    if best_score > 0:
+    if best_score >= MIN_PERIODICITY:
         good = np.flatnonzero(eligible & (scores_a >= score_ratio * best_score))
     else:
         good = np.flatnonzero(eligible)[:1]
