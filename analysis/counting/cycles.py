@@ -47,6 +47,9 @@ def rest_polarity(values: np.ndarray, period_frames: float | None = None) -> int
     return 1 if end_vote + 0.5 * dwell_vote > 0 else -1
 
 
+ARRIVAL = 0.03  # share of the excursion: how close to the turning value counts as arrived
+
+
 def find_cycles(
     values: np.ndarray,
     fps: float,
@@ -55,6 +58,7 @@ def find_cycles(
     prominence: float,
     min_excursion_ratio: float = 0.5,
     return_ratio: float = 0.5,
+    arrival_ratio: float = ARRIVAL,
 ) -> dict:
     """Full rep cycles in a smoothed series.
 
@@ -118,6 +122,11 @@ def find_cycles(
         seg = y[b : ends[j] + 1]
         near = np.flatnonzero(seg <= y[ends[j]] + 0.1 * exc[j])
         ends[j] = b + (near[0] if len(near) else len(seg) - 1)
+        # a held bottom: the turning point is when the hold is reached, not its middle
+        seg = y[starts[j] : b + 1]
+        arrived = np.flatnonzero(seg >= y[b] - arrival_ratio * exc[j])
+        if len(arrived):
+            bottoms[j] = starts[j] + arrived[0]
     return {
         "starts": starts.astype(int),
         "bottoms": bottoms.astype(int),
