@@ -113,6 +113,7 @@ def count_reps(
     result = _result(name, counter, sig.name, sig.times, sig.values)
     result.diagnostics["signal_period_s"] = sig.period_s
     result.diagnostics["signal_periodicity"] = sig.periodicity
+    result.diagnostics["signal_details"] = dict(sig.details)
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter, check_series
 from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
 from analysis.counting.period import detrend, estimate_period
@@ -52,6 +53,8 @@ class PeakCounter(BaseCounter):
         return_ratio: the signal must come back this share of the excursion on both sides.
         period_s: the rep period if known; None = from the autocorrelation of the signal.
         harmonic_ratio: see ``estimate_period``: lower prefers shorter periods.
+        active_ratio: reps must lie where the local swing is at least this share of the
+            typical one (the active stretch, ``active.py``); 0 (default) turns the check off.
     """
 
     name = "peaks"
@@ -65,6 +68,7 @@ class PeakCounter(BaseCounter):
         "min_distance_s": (0.1, 10.0),
         "period_s": (0.3, 10.0),
         "harmonic_ratio": (0.4, 1.0),
+        "active_ratio": (0.0, 0.8),
     }
 
     def __init__(
@@ -79,6 +83,7 @@ class PeakCounter(BaseCounter):
         return_ratio: float = 0.3,
         period_s: float | None = None,
         harmonic_ratio: float = 0.7,
+        active_ratio: float = 0.0,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -90,6 +95,7 @@ class PeakCounter(BaseCounter):
         self.return_ratio = return_ratio
         self.period_s = period_s
         self.harmonic_ratio = harmonic_ratio
+        self.active_ratio = active_ratio
 
     def fit(self, signal, times) -> PeakCounter:
         x, t = check_series(signal, times)
@@ -113,5 +119,11 @@ class PeakCounter(BaseCounter):
         )  # fmt: skip
         self.peaks_ = t[cyc["candidates"]]
         self.peak_values_ = xs[cyc["candidates"]]
-        self._set_reps(t, cyc["starts"], cyc["bottoms"], cyc["ends"])
+        # the stretch is always reported (for charts); it filters reps only when asked:
+        # on the benchmarks the full-cycle and excursion checks already do its job
+        ratio = self.active_ratio if self.active_ratio > 0 else 0.35
+        start_s, end_s, active = active_stretch(xs, t, self.period_s_, ratio)
+        self.active_start_s_, self.active_end_s_ = start_s, end_s
+        inside = active[cyc["bottoms"]] if self.active_ratio > 0 else np.ones(len(cyc["bottoms"]), bool)
+        self._set_reps(t, cyc["starts"][inside], cyc["bottoms"][inside], cyc["ends"][inside])
         return self
