@@ -9,6 +9,8 @@ for longer than a short dropout.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from analysis.landmarks import INDEX, fill_gaps, gaussian_smooth, joint_angle, midpoint, torso_length
@@ -101,8 +103,8 @@ def mean_angle(track: PoseTrack, names: tuple[str, ...]) -> np.ndarray:
     """
     points = fill_gaps(np.asarray(track.landmarks, dtype=np.float64)[..., :2], track.times, MAX_GAP_S)
     angles = np.array([joint_angle(points, n, dims=2) for n in names])
-    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where both sides are NaN
         return np.nanmean(angles, axis=0)
 
 
