@@ -235,3 +235,13 @@ def test_flow_counter_counts_down_up_cycles_of_a_real_vertical_motion(repcount):
 def test_peak_counter_rejects_mismatched_inputs():
     with pytest.raises(ValueError):
         PeakCounter().fit(np.zeros(10), np.arange(9.0))
+
+
+def test_recommended_count_reproduces_the_auto_consensus(repcount):
+    """The signal's consensus (several components and variants) is the count reported."""
+    for name in CLEAR_VIDEOS + ["stu5_27", "stu6_39"]:
+        track, _, _ = _track(repcount, name)
+        signal = prepare_signal(track)
+        result = count_reps(track, signal=signal)
+        assert result.count == signal.details["consensus_count"], name
+        assert result.params["detrend_periods"] == signal.settings["detrend_periods"]

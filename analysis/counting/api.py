@@ -48,7 +48,7 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
 def _settings_for(method: str, signal: CountSignal, exercise: str | None, settings: dict) -> dict:
     """Defaults that depend on the signal (polarity, angle thresholds), then the user's."""
     params = COUNTERS[method]().get_params()
-    out: dict = {}
+    out: dict = {k: v for k, v in signal.settings.items() if k in params}
     if "polarity" in params and method != "flow":
         out["polarity"] = signal.polarity
     if method == "hysteresis" and exercise and signal.details.get("kind") == "angle":

@@ -30,12 +30,15 @@ class CountSignal:
     period_s: float = float("nan")
     periodicity: float = 0.0
     details: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # peak-counter settings that reproduce the auto count
 
 
 AMP_RATIO = 0.1
 # below this no component repeats convincingly (one rep, a very short clip): the
 # largest motion (the first component) is then the rep
 MIN_PERIODICITY = 0.3
+# running-median windows (in periods) tried for each component; 0 = none
+DETREND_VARIANTS = (0.0, 1.5)
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -107,24 +110,35 @@ def auto_signal(
         good = np.flatnonzero(eligible & (scores_a >= score_ratio * best_score))
     else:
         good = np.flatnonzero(eligible)[:1]
+    # every good component counts, as it is and with level shifts removed (camera cuts
+    # and a person moving between segments hide small reps behind the big steps)
+    polarities = {k: extension_polarity(track, pcs[:, k]) for k in good}
+    candidates = []  # (component, detrend_periods, count, weight)
+    for k in good:
+        for periods_n in DETREND_VARIANTS:
+            counter = PeakCounter(polarity=polarities[k], detrend_periods=periods_n).fit(pcs[:, k], t)
+            candidates.append((k, periods_n, counter.count_, max(scores_a[k], 1e-6)))
     for k in range(pcs.shape[1]):
-        counts.append(PeakCounter().fit(pcs[:, k], t).count_ if k in good else -1)
-    counts_a = np.asarray(counts)
-    consensus = _weighted_median(counts_a[good].astype(float), np.maximum(scores_a[good], 1e-6))
-    agreeing = [k for k in good if counts_a[k] == consensus]
-    best = max(agreeing, key=lambda k: scores_a[k])
+        counts.append(next((c for kk, d, c, _ in candidates if kk == k and d == 0.0), -1))
+    consensus = _weighted_median(
+        np.array([c[2] for c in candidates], dtype=float), np.array([c[3] for c in candidates])
+    )
+    agreeing = [c for c in candidates if c[2] == consensus]
+    best, best_detrend = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
     return CountSignal(
         name=f"pc{best + 1} of normalised pose",
         times=t,
         values=pcs[:, best].copy(),
-        polarity=extension_polarity(track, pcs[:, best]),
+        polarity=polarities[best],
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
+        settings={"detrend_periods": best_detrend},
         details={
             "scores": scores,
             "periods_s": periods,
             "counts": counts,
             "consensus_count": int(consensus),
+            "candidates": [[int(k), float(d), int(c), float(w)] for k, d, c, w in candidates],
             "explained_variance": var.tolist(),
             "component": best,
         },

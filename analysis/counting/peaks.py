@@ -38,6 +38,16 @@ def signal_period(
     return fallback_s, 0.0
 
 
+DT = 0.0
+
+
+def remove_drift(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
+    """``values`` minus their running median over ``window_s`` (NaN stays NaN)."""
+    out = detrend(values, times, window_s)
+    out[~np.isfinite(values)] = np.nan
+    return out
+
+
 class PeakCounter(BaseCounter):
     """Count turning points found by ``find_peaks`` that form full cycles.
 
@@ -55,6 +65,8 @@ class PeakCounter(BaseCounter):
         harmonic_ratio: see ``estimate_period``: lower prefers shorter periods.
         active_ratio: reps must lie where the local swing is at least this share of the
             typical one (the active stretch, ``active.py``); 0 (default) turns the check off.
+        detrend_periods: subtract a running median over this many periods (removes level
+            shifts such as camera cuts); 0 turns it off.
     """
 
     name = "peaks"
@@ -69,6 +81,7 @@ class PeakCounter(BaseCounter):
         "period_s": (0.3, 10.0),
         "harmonic_ratio": (0.4, 1.0),
         "active_ratio": (0.0, 0.8),
+        "detrend_periods": (0.0, 6.0),
     }
 
     def __init__(
@@ -84,6 +97,7 @@ class PeakCounter(BaseCounter):
         period_s: float | None = None,
         harmonic_ratio: float = 0.7,
         active_ratio: float = 0.0,
+        detrend_periods: float = DT,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -96,6 +110,7 @@ class PeakCounter(BaseCounter):
         self.period_s = period_s
         self.harmonic_ratio = harmonic_ratio
         self.active_ratio = active_ratio
+        self.detrend_periods = detrend_periods
 
     def fit(self, signal, times) -> PeakCounter:
         x, t = check_series(signal, times)
@@ -106,8 +121,12 @@ class PeakCounter(BaseCounter):
             self.period_s_, self.periodicity_ = signal_period(x, t, harmonic_ratio=self.harmonic_ratio)
         sigma = self.smooth_s if self.smooth_s is not None else self.period_s_ / 10
         xs = smooth(x, t, sigma)
-        self.smoothed_ = xs
         self.polarity_ = resolve_polarity(self.polarity, xs, self.period_s_ * fps)
+        if self.detrend_periods > 0:
+            # level shifts (a camera cut, the person moving) are not reps: measure every
+            # frame against the running median of the surrounding periods
+            xs = remove_drift(xs, t, self.detrend_periods * self.period_s_)
+        self.smoothed_ = xs
         amp = robust_range(xs)
         self.prominence_ = self.prominence if self.prominence is not None else self.prominence_ratio * amp
         self.min_distance_s_ = (
