@@ -70,7 +70,7 @@ def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarr
     """
     flat = pose.reshape(len(pose), -1)
     seen = np.isfinite(flat).all(axis=1)
-    k = min(n_components, flat.shape[1])
+    k = min(n_components, flat.shape[1], max(int(seen.sum()), 1))
     scores = np.full((len(flat), k), np.nan)
     if seen.sum() < 3:
         return scores, np.zeros(k)
