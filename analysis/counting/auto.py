@@ -1,9 +1,11 @@
 """``auto`` mode: find the most periodic signal in the pose, with no exercise name.
 
 Whatever the exercise, a rep moves a group of landmarks together and back. Principal
-components of the normalised pose gather that motion into one number per frame; the
-one whose autocorrelation repeats most strongly is the one to count on. Its sign is
-arbitrary, which is why counters decide the turning point by the rest position.
+components of the normalised pose gather that motion into one number per frame. The
+periodic ones (high autocorrelation at the rep period) each count their reps, and the
+score-weighted median of those counts decides: one component alone is often fooled by
+a camera cut or by every second rep looking different, the consensus rarely is. A
+component's sign is arbitrary, so the turning point is judged by the body's extension.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class CountSignal:
     settings: dict = field(default_factory=dict)  # peak-counter settings that reproduce the auto count
 
 
+# components whose robust range is below this share of the largest one do not compete
 AMP_RATIO = 0.1
 # below this no component repeats convincingly (one rep, a very short clip): the
 # largest motion (the first component) is then the rep

@@ -71,6 +71,8 @@ def find_cycles(
             rep's is dropped (half reps, a bend for a bottle).
         return_ratio: the signal must come back towards rest by at least this share of
             the rep's excursion on *both* sides of the turning point (full cycle).
+        arrival_ratio: the bottom is the first frame within this share of the excursion
+            of the turning value (when a bottom is held, the moment it is reached).
 
     Returns a dict of int index arrays ``starts, bottoms, ends`` (the kept reps) and
     ``candidates`` (every turning point considered), plus ``excursions`` (per kept rep).

@@ -93,8 +93,8 @@ class FlowCounter(BaseCounter):
 
     def __init__(
         self,
-        dead_band: float = 0.15,
-        smooth_s: float = 0.1,
+        dead_band: float = 0.1,
+        smooth_s: float = 0.2,
         min_phase_s: float = 0.2,
         max_pause_s: float = 3.0,
         min_excursion_ratio: float = 0.4,
