@@ -13,7 +13,9 @@ Prints markdown tables (pasted into docs/performance.md):
 2. A 10-minute clip built from the sample by repeating its packets (PyAV remux, no
    re-encode, written to a temporary folder): wall time, frames/s and the peak memory of
    the whole process tree (parent plus workers, resident set sampled every 0.1 s).
-3. Re-counting that clip's cached track with new settings (load + count), median of 5.
+3. Re-counting that clip's cached track with new settings, step by step, median of 5.
+4. Where a frame's time goes: CPU time per frame of decoding (PyAV with and without
+   scaling, OpenCV) and of the model on the same frames at three sizes.
 
 Timings depend on what else the machine is doing: the load average is printed with
 each table. Nothing here is run by the tests.
@@ -66,13 +68,19 @@ def _env() -> dict:
 
 
 class TreeMemory:
-    """Peak resident memory of a process and all its descendants, summed, sampled in a thread."""
+    """Peak memory of a process and its descendants, summed, sampled in a thread.
+
+    Two measures: the sum of resident sets (RSS, counts shared library pages once per
+    process, so it overstates) and the sum of proportional set sizes (PSS, shared pages
+    split between the processes sharing them: what the processes really cost). Short-lived
+    helpers that are not Python (a compiler probe run by an import) are left out: right
+    after fork they report their parent's pages as their own.
+    """
 
     def __init__(self, pid: int, every_s: float = 0.1):
         self.root = psutil.Process(pid)
         self.every_s = every_s
-        self.peak_bytes = 0
-        self.peak_single = 0
+        self.peak_rss = self.peak_pss = self.peak_single = 0
         self.peak_processes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -84,14 +92,19 @@ class TreeMemory:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            sizes = []
+            rss, pss = [], []
             for proc in procs:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    sizes.append(proc.memory_info().rss)
-            if sizes:
-                self.peak_bytes = max(self.peak_bytes, sum(sizes))
-                self.peak_single = max(self.peak_single, max(sizes))
-                self.peak_processes = max(self.peak_processes, len(sizes))
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    if "python" not in proc.name():
+                        continue
+                    info = proc.memory_full_info()
+                    rss.append(info.rss)
+                    pss.append(info.pss)
+            if rss:
+                self.peak_rss = max(self.peak_rss, sum(rss))
+                self.peak_pss = max(self.peak_pss, sum(pss))
+                self.peak_single = max(self.peak_single, max(rss))
+                self.peak_processes = max(self.peak_processes, len(rss))
             self._stop.wait(self.every_s)
 
     def stop(self) -> None:
@@ -116,7 +129,8 @@ def run_extract(clip: Path, workers: int, out: Path, measure_memory: bool = Fals
         frames = len(saved["times"])
     result = {"wall_s": wall, "frames": frames}
     if memory:
-        result.update(peak_mb=memory.peak_bytes / 2**20, peak_single_mb=memory.peak_single / 2**20)
+        result.update(peak_rss_mb=memory.peak_rss / 2**20, peak_pss_mb=memory.peak_pss / 2**20)
+        result["peak_single_mb"] = memory.peak_single / 2**20
         result["processes"] = memory.peak_processes
     return result
 
@@ -195,43 +209,121 @@ def long_clip_table(sample: Path, workers: int, minutes: float, tmp: Path) -> Pa
     print(
         f"\n### {minutes:g}-minute clip ({sample.name} repeated, {size_mb:.0f} MB), load average after {load()}\n"
     )
-    print(
-        "| workers | frames | seconds | frames/s | peak memory, all processes | largest process | processes |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    print("| workers | frames | seconds | frames/s | peak memory (PSS, all processes) | peak RSS, all processes "
+          "| largest process (RSS) | processes |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     print(f"| {workers} | {result['frames']} | {result['wall_s']:.1f} | {result['frames'] / result['wall_s']:.1f} "
-          f"| {result['peak_mb']:.0f} MB | {result['peak_single_mb']:.0f} MB | {result['processes']} |")  # fmt: skip
+          f"| {result['peak_pss_mb']:.0f} MB | {result['peak_rss_mb']:.0f} MB | {result['peak_single_mb']:.0f} MB "
+          f"| {result['processes']} |")  # fmt: skip
     return track_path
 
 
+def stage_table(clip: Path, frames: int = 300) -> None:
+    """CPU milliseconds per frame of each stage, in this process (all threads counted)."""
+    import cv2
+    import mediapipe as mp
+
+    sys.path.insert(0, str(REPO))
+    from analysis.video import iter_frames
+
+    def cpu_per_frame(work) -> float:
+        started = time.process_time()
+        n = work()
+        return 1000 * (time.process_time() - started) / n
+
+    def pyav(max_side, threads):
+        def work():
+            n = 0
+            for _ in iter_frames(clip, max_side=max_side, threads=threads):
+                n += 1
+                if n == frames:
+                    break
+            return n
+
+        return work
+
+    def opencv():
+        capture, n = cv2.VideoCapture(str(clip)), 0
+        while n < frames:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            n += 1
+        return n
+
+    rows = [
+        ("decode, PyAV, full size RGB, one thread", cpu_per_frame(pyav(None, False))),
+        ("decode, PyAV, scaled to 640 px during conversion, one thread", cpu_per_frame(pyav(640, False))),
+        ("decode, PyAV, scaled to 640 px, FFmpeg threads", cpu_per_frame(pyav(640, True))),
+        ("decode, OpenCV + cvtColor, full size (the plain loop)", cpu_per_frame(opencv)),
+    ]
+    for side in (None, 640, 320):
+        images = [f.rgb for f, _ in zip(iter_frames(clip, max_side=side), range(frames))]
+        pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+        pose.process(images[0])  # graph start-up is not a per-frame cost
+
+        def model(images=images, pose=pose):
+            for image in images:
+                pose.process(image)
+            return len(images)
+
+        label = f"{images[0].shape[1]}x{images[0].shape[0]}"
+        rows.append((f"MediaPipe Pose (full model), {label} input", cpu_per_frame(model)))
+        pose.close()
+        del images
+    print(
+        f"\n### Where a frame's time goes ({clip.name}, {frames} frames, CPU time, load average {load()})\n"
+    )
+    print("| stage | CPU ms per frame |")
+    print("|---|---|")
+    for label, ms in rows:
+        print(f"| {label} | {ms:.2f} |")
+
+
 def recount_table(track_path: Path) -> None:
+    """Time the steps of re-counting a cached track, as the dashboard does them: the
+    track is loaded and its count signal prepared once per clip (and per exercise); a
+    new counter setting only re-runs the counter on that signal."""
     sys.path.insert(0, str(REPO))
     try:
-        from analysis.counting import count_reps
+        from analysis.counting import count_reps, prepare_signal
     except ImportError as exc:
         print(f"\n(re-count skipped: {exc})")
         return
     from analysis.track import PoseTrack
 
-    timings = {}
-    for label, kwargs in recount_settings():
-        times = []
-        for _ in range(5):
+    def median_ms(work, repeats: int = 5):
+        times, value = [], None
+        for _ in range(repeats):
             started = time.perf_counter()
-            track = PoseTrack.load(track_path)
-            result = count_reps(track, **kwargs)
+            value = work()
             times.append(time.perf_counter() - started)
-        timings[label] = (statistics.median(times), result.count, len(track))
-    print("\n### Re-counting the cached 10-minute track (load .npz + count), median of 5\n")
-    print("| settings | frames | reps | milliseconds |")
-    print("|---|---|---|---|")
-    for label, (seconds, count, frames) in timings.items():
-        print(f"| {label} | {frames} | {count} | {seconds * 1000:.0f} |")
+        return 1000 * statistics.median(times), value
 
-
-def recount_settings() -> list[tuple[str, dict]]:
-    """Count settings a user might change after the pose pass (the exercise preset)."""
-    return [("automatic", {}), ("exercise = squat", {"exercise": "squat"})]
+    load_ms, track = median_ms(lambda: PoseTrack.load(track_path))
+    rows = [("load the cached track (.npz)", load_ms, "")]
+    for exercise in (None, "squat"):
+        label = exercise or "automatic"
+        prep_ms, signal = median_ms(lambda exercise=exercise: prepare_signal(track, exercise))
+        rows.append((f"prepare the count signal ({label})", prep_ms, ""))
+        for settings in ({}, {"prominence_ratio": 0.5}, {"min_distance_s": 1.5}):
+            count_ms, result = median_ms(
+                lambda exercise=exercise, signal=signal, settings=settings: count_reps(
+                    track, exercise=exercise, signal=signal, **settings
+                )
+            )
+            text = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+            rows.append((f"count on the prepared signal ({label}; {text})", count_ms, result.count))
+        whole_ms, result = median_ms(
+            lambda exercise=exercise: count_reps(PoseTrack.load(track_path), exercise=exercise)
+        )
+        rows.append((f"everything from the file: load + signal + count ({label})", whole_ms, result.count))
+    print(f"\n### Re-counting the cached long track ({len(track)} frames), median of 5\n")
+    print("| step | milliseconds | reps |")
+    print("|---|---|---|")
+    for label, ms, reps in rows:
+        print(f"| {label} | {ms:.0f} | {reps} |")
 
 
 def main() -> None:
@@ -240,11 +332,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--long-minutes", type=float, default=10.0)
+    parser.add_argument("--skip-stages", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--recount-only", type=Path, help="only time re-counting this saved track")
     args = parser.parse_args()
+    if args.recount_only:
+        recount_table(args.recount_only)
+        return
     with tempfile.TemporaryDirectory(prefix="replab-bench-") as folder:
         tmp = Path(folder)
+        if not args.skip_stages:
+            stage_table(args.clip)
         if not args.skip_throughput:
             throughput_table(args.clip, args.workers, args.repeats, tmp)
         if not args.skip_long:
