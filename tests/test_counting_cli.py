@@ -103,3 +103,11 @@ def test_module_entry_point_prints_one_line_per_path(poses):
     assert out.returncode == 0, out.stderr
     line = _json_lines(out.stdout)[0]
     assert set(line) >= KEYS
+
+
+def test_cli_names_match_the_counting_package():
+    from analysis.cli.count import EXERCISE_NAMES, METHOD_NAMES
+    from analysis.counting import COUNTERS, EXERCISE_PRESETS
+
+    assert set(METHOD_NAMES) == set(COUNTERS)
+    assert set(EXERCISE_NAMES) == set(EXERCISE_PRESETS)
