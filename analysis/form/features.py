@@ -24,6 +24,7 @@ SERIES_NAMES: tuple[str, ...] = (
     "hip_above_knee", "hip_height", "trunk_lean", "shin_lean", "trunk_minus_shin",
     "knee_width_ratio", "knee_toe_width_ratio", "stance_width", "foot_pitch", "foot_pitch_asym",
     "toe_out", "pelvis_tilt", "shoulder_tilt", "knee_forward", "hip_back", "shoulder_forward",
+    "heel_rise", "toe_rise",
 )  # fmt: skip
 STANDING_KNEE_MARGIN_DEG = 12.0
 CHANGE_SERIES = ("knee_angle", "hip_angle", "hip_height", "trunk_lean", "foot_pitch", "knee_width_ratio")
@@ -103,6 +104,7 @@ def frame_series(joints: np.ndarray, up: np.ndarray | None = None) -> dict[str, 
     joints = np.asarray(joints, dtype=np.float64)
     up = up_vector(joints) if up is None else up
     ref = reference_lengths(joints)
+    standing = standing_frames(joints)
 
     def height(p):
         return p @ up
@@ -178,6 +180,10 @@ def frame_series(joints: np.ndarray, up: np.ndarray | None = None) -> dict[str, 
             "knee_forward": np.sum((knee - toe) * facing, axis=-1) / ref["leg"],
             "hip_back": np.sum((ankle - hip) * facing, axis=-1) / ref["leg"],
             "shoulder_forward": np.sum((shoulder - ankle) * facing, axis=-1) / ref["leg"],
+            # Heights above where the heels and toes stood: needs a frame fixed to the floor
+            # (true of the triangulated data; ``track_joints`` restores it for MediaPipe).
+            "heel_rise": (height(heel) - np.nanmedian(height(heel)[standing])) / ref["leg"],
+            "toe_rise": (height(toe) - np.nanmedian(height(toe)[standing])) / ref["leg"],
         }
     return series
 
@@ -256,6 +262,8 @@ def _rep_scalars(series: dict[str, np.ndarray], times: np.ndarray, bottom: int) 
         out["max_foot_pitch_rise"] = float(np.nanmax(series["foot_pitch"]) - start["foot_pitch"])
         out["max_foot_pitch_drop"] = float(start["foot_pitch"] - np.nanmin(series["foot_pitch"]))
         out["min_knee_width_ratio"] = float(np.nanmin(series["knee_width_ratio"]))
+        out["max_heel_rise"] = float(np.nanmax(series["heel_rise"]))
+        out["max_toe_rise"] = float(np.nanmax(series["toe_rise"]))
         out["max_abs_knee_asym"] = float(np.nanmax(np.abs(series["knee_angle_asym"])))
         out["max_abs_pelvis_tilt"] = float(np.nanmax(np.abs(series["pelvis_tilt"])))
         out["start_stance_width"] = start["stance_width"]
@@ -284,5 +292,5 @@ SCALAR_NAMES: tuple[str, ...] = (
     *(f"bottom_{name}" for name in SERIES_NAMES),
     *(f"change_{name}" for name in CHANGE_SERIES),
     "max_trunk_lean", "max_foot_pitch_rise", "max_foot_pitch_drop", "min_knee_width_ratio",
-    "max_abs_knee_asym", "max_abs_pelvis_tilt", "start_stance_width", "down_s", "up_s", "down_fraction",
+    "max_heel_rise", "max_toe_rise", "max_abs_knee_asym", "max_abs_pelvis_tilt", "start_stance_width", "down_s", "up_s", "down_fraction",
 )  # fmt: skip

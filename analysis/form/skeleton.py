@@ -53,7 +53,7 @@ def track_joints(track, start_s: float | None = None, end_s: float | None = None
     if end_s is not None:
         keep &= times <= end_s + 1e-9
     if track.has_world and np.isfinite(track.world[keep]).any():
-        points = track.world[keep]
+        points = _world_fixed_to_camera(track.world[keep], track.landmarks[keep], track.width, track.height)
         metres = True
     else:
         scale = np.array([track.width or 1.0, track.height or 1.0, track.width or 1.0])
@@ -62,6 +62,30 @@ def track_joints(track, start_s: float | None = None, end_s: float | None = None
     joints = from_mediapipe(points)
     joints = fill_gaps(joints, times[keep])
     return joints, times[keep], metres
+
+
+def _world_fixed_to_camera(world: np.ndarray, image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """World landmarks moved so their origin stays put instead of following the hips.
+
+    MediaPipe centres world landmarks between the hips in every frame, so a heel that
+    stays on the floor seems to rise as the hips sink. Adding back the hip centre's image
+    motion (converted to metres by the torso's length in both spaces) restores a frame
+    fixed to the camera, like the triangulated training data; depth motion stays unknown.
+    """
+    scale = np.array([width or 1.0, height or 1.0])
+    px = image[..., :2] * scale
+    hips_px = (px[:, INDEX["left_hip"]] + px[:, INDEX["right_hip"]]) / 2
+    shoulders_px = (px[:, INDEX["left_shoulder"]] + px[:, INDEX["right_shoulder"]]) / 2
+    hips_w = (world[:, INDEX["left_hip"]] + world[:, INDEX["right_hip"]]) / 2
+    shoulders_w = (world[:, INDEX["left_shoulder"]] + world[:, INDEX["right_shoulder"]]) / 2
+    with np.errstate(invalid="ignore"):
+        torso_px = np.nanmedian(np.linalg.norm(shoulders_px - hips_px, axis=-1))
+        torso_w = np.nanmedian(np.linalg.norm((shoulders_w - hips_w)[:, :2], axis=-1))
+    if not (np.isfinite(torso_px) and np.isfinite(torso_w) and torso_px > 0):
+        return np.asarray(world, dtype=np.float64)
+    offset = np.zeros((len(world), 3))
+    offset[:, :2] = (hips_px - np.nanmedian(hips_px, axis=0)) * (torso_w / torso_px)
+    return np.asarray(world, dtype=np.float64) + offset[:, None, :]
 
 
 def bone_lengths(joints: np.ndarray) -> np.ndarray:

@@ -1,0 +1,114 @@
+"""``python -m analysis form``: squat form verdicts.
+
+Two shapes share one command:
+
+- ``form predict --data DIR``: a folder in the squat_form format (``reps.npz`` +
+  ``labels.csv``, the ``label`` column optional) -> CSV ``rep,label,p_good`` on stdout.
+- ``form [--json] [--strictness S] VIDEO|TRACK``: pose (cached), rep segmentation by the
+  counter, then one verdict per squat rep, as text or JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+
+from analysis.errors import RepLabError
+
+TRACK_SUFFIXES = (".npz", ".csv", ".npy")
+
+
+def register(subparsers) -> None:
+    from analysis.cli.extract import add_pose_options
+
+    parser = subparsers.add_parser(
+        "form",
+        help="squat form verdicts: `form VIDEO|TRACK` or `form predict --data DIR`",
+        description="Squat form verdicts per rep. `form predict --data DIR` scores a squat_form folder; "
+        "`form [--json] VIDEO|TRACK` judges the squats of a clip or a saved pose track.",
+    )
+    parser.add_argument(
+        "target", nargs="+", metavar="VIDEO|TRACK|predict", help="a clip, a track, or `predict`"
+    )
+    parser.add_argument("--data", help="with `predict`: folder with reps.npz and labels.csv")
+    parser.add_argument("--json", action="store_true", help="print JSON (one object per rep)")
+    parser.add_argument(
+        "--strictness", type=float, default=0.5, help="0 (lenient) .. 1 (strict), default 0.5"
+    )
+    parser.add_argument("--form-model", help="model file (default models/squat_form.joblib)")
+    add_pose_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    if args.target[0] == "predict":
+        if len(args.target) != 1 or not args.data:
+            raise RepLabError("usage: python -m analysis form predict --data DIR")
+        return predict_folder(args.data, args.form_model, sys.stdout)
+    if len(args.target) != 1:
+        raise RepLabError("give one video or pose track (or `predict --data DIR`)")
+    if not 0.0 <= args.strictness <= 1.0:
+        raise RepLabError("--strictness must be between 0 and 1")
+    return judge_clip(args)
+
+
+def predict_folder(folder: str, model_path: str | None, out) -> int:
+    """Write ``rep,label,p_good`` for every rep of a squat_form folder, in labels.csv order."""
+    from analysis.form.dataset import load_dataset
+    from analysis.form.verdict import load_model
+
+    model = load_model(model_path)
+    data = load_dataset(folder)
+    labels = model.predict(data.reps)
+    p_good = model.predict_good(data.reps)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["rep", "label", "p_good"])
+    for rep, label, p in zip(data.table["rep"], labels, p_good):
+        writer.writerow([rep, label, f"{p:.4f}"])
+    return 0
+
+
+def judge_clip(args) -> int:
+    from analysis.counting import count_reps
+    from analysis.form.verdict import assess_squat_reps, load_model, p_good_threshold
+    from analysis.track import load_track
+
+    path = args.target[0]
+    if not os.path.isfile(path):
+        raise RepLabError(f"{path} not found")
+    if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
+        track = load_track(path)
+    else:
+        from analysis.cli.extract import pose_kwargs
+        from analysis.cli.progress import ProgressBar
+        from analysis.pose import extract_pose
+
+        track = extract_pose(path, progress=ProgressBar("pose"), **pose_kwargs(args))
+    model = load_model(args.form_model)
+    result = count_reps(track, method="auto", exercise="squat")
+    verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
+    if args.json:
+        payload = {
+            "file": os.path.basename(path),
+            "strictness": args.strictness,
+            "p_good_threshold": p_good_threshold(args.strictness),
+            "view": verdicts[0].view if verdicts else None,
+            "reps": [v.to_dict() for v in verdicts],
+        }
+        json.dump(payload, sys.stdout, indent=1)
+        print()
+        return 0
+    if not verdicts:
+        print(f"{os.path.basename(path)}: no squat reps found")
+        return 0
+    print(
+        f"{os.path.basename(path)}: {len(verdicts)} reps, {verdicts[0].view} view, strictness {args.strictness:g}"
+    )
+    for v in verdicts:
+        verdict = "good" if v.good else ", ".join(v.faults) or v.label
+        print(
+            f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s): {verdict} (p_good {v.p_good:.2f}) - {v.reason}"
+        )
+    return 0

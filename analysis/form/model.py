@@ -1,0 +1,283 @@
+"""The squat-form classifier: features -> one of seven labels, plus its grouped evaluation.
+
+``make_form_model`` builds a scikit-learn ``Pipeline`` whose first step,
+``RepFeaturizer``, turns reps (``RepFeatures`` or raw (frames, 19, 3) arrays) into a
+feature matrix, so the saved model predicts straight from reps. Evaluation always
+splits by recording date (``LeaveOneGroupOut``): reps of one session share people and
+set-up, and a random split would leak them and inflate the score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import LeaveOneGroupOut
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from analysis.form.dataset import DATASET_FPS, GOOD_LABELS, LABELS
+from analysis.form.features import SCALAR_NAMES, SERIES_NAMES, RepFeatures
+
+VARIANTS = ("bottom", "temporal", "both")
+CLASSIFIERS = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression")
+
+
+class SquatFormModel(BaseEstimator, ClassifierMixin):
+    """The shipped squat-form model: 7-class probabilities plus the fault-rule thresholds.
+
+    Parameters:
+        variant, classifier, n_points, random_state: as in ``make_form_model``.
+        rule_percentiles: (loose, strict) percentiles of the good reps' feature values
+            that bound each rule's threshold; strictness 0 uses the loose one.
+
+    Fitted attributes: ``pipeline_`` (featurizer + classifier), ``classes_``,
+    ``thresholds_`` (feature -> (loose, strict) value of good reps), ``n_train_``.
+    """
+
+    def __init__(
+        self,
+        variant: str = "bottom",
+        classifier: str = "logistic_regression",
+        n_points: int = 12,
+        random_state: int = 0,
+        rule_percentiles: tuple[float, float] = (99.0, 85.0),
+    ):
+        self.variant = variant
+        self.classifier = classifier
+        self.n_points = n_points
+        self.random_state = random_state
+        self.rule_percentiles = rule_percentiles
+
+    def fit(self, X, y):
+        reps = [_as_features(r) for r in X]
+        y = np.asarray(y)
+        keep = np.array([r is not None for r in reps])
+        reps, y = [r for r in reps if r is not None], y[keep]
+        self.pipeline_ = make_form_model(self.variant, self.classifier, self.n_points, self.random_state)
+        self.pipeline_.fit(reps, y)
+        self.classes_ = np.asarray(self.pipeline_.classes_)
+        self.thresholds_ = _rule_thresholds(reps, y, self.rule_percentiles)
+        self.n_train_ = len(y)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.pipeline_.predict_proba([_as_features(r) for r in X])
+
+    def predict_good(self, X) -> np.ndarray:
+        """P(good form) per rep (see ``good_probability``)."""
+        return good_probability(self.predict_proba(X), self.classes_)
+
+    def predict(self, X) -> np.ndarray:
+        """The likeliest of the 7 labels (best 7-class score; the app's verdicts instead
+        pick the label consistent with P(good) and the strictness, see ``decide_labels``)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
+    """``RepFeatures`` of a rep given as features or as a raw (frames, 19, 3) array;
+    None when the array has too few usable frames."""
+    if rep is None or isinstance(rep, RepFeatures):
+        return rep
+    try:
+        return RepFeatures.from_joints(np.asarray(rep, dtype=np.float64), np.arange(len(rep)) / fps)
+    except ValueError:
+        return None
+
+
+# Interpretable features the fault rules read, and the direction that means "worse".
+RULE_FEATURES: dict[str, str] = {
+    "bottom_hip_above_knee": "high",
+    "bottom_knee_angle": "high",
+    "max_trunk_lean": "high",
+    "bottom_knee_width_ratio": "low",
+    "max_heel_rise": "high",
+    "max_toe_rise": "high",
+    "max_abs_knee_asym": "high",
+}
+
+
+def _rule_thresholds(reps, labels, percentiles) -> dict[str, tuple[float, float]]:
+    """Per rule feature, the values good reps stay within (loose and strict percentile)."""
+    good = np.isin(labels, GOOD_LABELS)
+    out = {}
+    for name, direction in RULE_FEATURES.items():
+        values = np.array([r.scalars[name] for r, g in zip(reps, good) if g], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        loose, strict = percentiles
+        if direction == "low":
+            loose, strict = 100 - loose, 100 - strict
+        out[name] = (float(np.percentile(values, loose)), float(np.percentile(values, strict)))
+    return out
+
+
+class RepFeaturizer(BaseEstimator, TransformerMixin):
+    """Reps -> feature matrix.
+
+    Parameters:
+        variant: "bottom" (per-rep numbers at the bottom frame plus ranges and tempo, as
+            DeepSquat looks at the full-squat frame), "temporal" (every per-frame series
+            resampled to ``n_points`` over the rep, as the mobile assistant's temporal
+            model) or "both".
+        n_points: samples per series for the temporal variant.
+        fps: frame rate assumed for raw arrays (``RepFeatures`` carry their own times).
+    """
+
+    def __init__(self, variant: str = "both", n_points: int = 12, fps: float = DATASET_FPS):
+        self.variant = variant
+        self.n_points = n_points
+        self.fps = fps
+
+    def fit(self, X, y=None):
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
+        names = []
+        if self.variant in ("bottom", "both"):
+            names += list(SCALAR_NAMES)
+        if self.variant in ("temporal", "both"):
+            names += [f"{s}@{i}" for s in SERIES_NAMES for i in range(self.n_points)]
+        self.feature_names_ = np.array(names)
+        self.n_features_in_ = 1
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        return self.feature_names_
+
+    def transform(self, X) -> np.ndarray:
+        """One row per rep; a rep too broken to measure gets a row of NaN (imputed later)."""
+        rows = []
+        n_columns = len(self.feature_names_)
+        for rep in X:
+            features = _as_features(rep, self.fps)
+            if features is None:
+                rows.append(np.full(n_columns, np.nan))
+                continue
+            parts = []
+            if self.variant in ("bottom", "both"):
+                parts.append([features.scalars[name] for name in SCALAR_NAMES])
+            if self.variant in ("temporal", "both"):
+                parts.append(features.resampled(self.n_points).ravel())
+            rows.append(np.concatenate([np.asarray(p, dtype=np.float64) for p in parts]))
+        matrix = np.array(rows)
+        return np.where(np.isfinite(matrix), matrix, np.nan)
+
+
+def make_classifier(name: str = "extra_trees", random_state: int = 0):
+    """One of ``CLASSIFIERS`` with the settings used for every comparison."""
+    if name == "random_forest":
+        return RandomForestClassifier(
+            n_estimators=300, min_samples_leaf=2, class_weight="balanced", n_jobs=1, random_state=random_state
+        )
+    if name == "extra_trees":
+        return ExtraTreesClassifier(
+            n_estimators=400, min_samples_leaf=2, class_weight="balanced", n_jobs=1, random_state=random_state
+        )
+    if name == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(
+            max_iter=200, learning_rate=0.08, max_leaf_nodes=15, l2_regularization=1.0,
+            class_weight="balanced", random_state=random_state,
+        )  # fmt: skip
+    if name == "logistic_regression":
+        from sklearn.impute import SimpleImputer
+
+        return make_pipeline(
+            SimpleImputer(strategy="median"),
+            StandardScaler(),
+            LogisticRegression(C=0.1, max_iter=2000, class_weight="balanced"),
+        )
+    raise ValueError(f"classifier must be one of {CLASSIFIERS}, not {name!r}")
+
+
+def _impute_for_trees(name: str, clf):
+    """Random forests and extra trees refuse NaN in older scikit-learn: impute first."""
+    if name in ("random_forest", "extra_trees"):
+        from sklearn.impute import SimpleImputer
+
+        return make_pipeline(SimpleImputer(strategy="median"), clf)
+    return clf
+
+
+def make_form_model(
+    variant: str = "bottom",
+    classifier: str = "logistic_regression",
+    n_points: int = 12,
+    random_state: int = 0,
+) -> Pipeline:
+    """Unfitted pipeline: ``RepFeaturizer`` then the classifier."""
+    clf = _impute_for_trees(classifier, make_classifier(classifier, random_state))
+    return Pipeline([("features", RepFeaturizer(variant=variant, n_points=n_points)), ("classifier", clf)])
+
+
+def good_probability(proba: np.ndarray, classes) -> np.ndarray:
+    """P(good form) from the 7 class probabilities, with good and fault equally likely a priori.
+
+    The classifiers are trained class-balanced, i.e. with a prior of 2/7 on good form
+    (two good styles, five faults). Summing the two good classes and rescaling the odds
+    by 5/2 puts the prior at 1/2, so ``p_good >= 0.5`` is the balanced decision.
+    """
+    classes = np.asarray(classes)
+    good = np.isin(classes, GOOD_LABELS)
+    p = np.clip(proba[:, good].sum(axis=1), 1e-9, 1 - 1e-9)
+    odds = p / (1 - p) * (np.count_nonzero(~good) / max(1, np.count_nonzero(good)))
+    return odds / (1 + odds)
+
+
+def decide_labels(proba: np.ndarray, classes, threshold: float = 0.5) -> np.ndarray:
+    """Label per rep, consistent with P(good): the likeliest good style when
+    ``p_good >= threshold``, otherwise the likeliest fault."""
+    classes = np.asarray(classes)
+    good = np.isin(classes, GOOD_LABELS)
+    p_good = good_probability(proba, classes)
+    best_good = classes[good][np.argmax(proba[:, good], axis=1)]
+    best_fault = classes[~good][np.argmax(proba[:, ~good], axis=1)]
+    return np.where(p_good >= threshold, best_good, best_fault)
+
+
+def grouped_cv(matrix: np.ndarray, labels, groups, classifier: str = "extra_trees", random_state: int = 0):
+    """Out-of-fold class probabilities, leaving one recording date out at a time.
+
+    ``matrix`` is the output of ``RepFeaturizer.transform`` (computed once, because the
+    featurizer learns nothing). Returns ``(proba (n, 7), classes)``.
+    """
+    labels = np.asarray(labels)
+    classes = np.array(sorted(set(labels)))
+    proba = np.zeros((len(labels), len(classes)))
+    for train, test in LeaveOneGroupOut().split(matrix, labels, groups):
+        model = _impute_for_trees(classifier, make_classifier(classifier, random_state))
+        model.fit(matrix[train], labels[train])
+        fold_classes = list(model.classes_)
+        p = model.predict_proba(matrix[test])
+        for j, c in enumerate(fold_classes):
+            proba[np.ix_(test, [int(np.flatnonzero(classes == c)[0])])] = p[:, [j]]
+    return proba, classes
+
+
+def cv_report(labels, proba: np.ndarray, classes, groups=None) -> dict:
+    """Scores of out-of-fold predictions (label = argmax): 7-class and good-vs-fault balanced accuracy,
+    per-class F1, confusion matrix (rows true, columns predicted, in ``LABELS`` order)
+    and, given ``groups``, the 7-class balanced accuracy of each held-out date."""
+    labels = np.asarray(labels)
+    predicted = np.asarray(classes)[np.argmax(proba, axis=1)]
+    true_good = np.isin(labels, GOOD_LABELS)
+    pred_good = good_probability(proba, classes) >= 0.5
+    order = [c for c in LABELS if c in set(labels)]
+    report = {
+        "balanced_accuracy_7": float(balanced_accuracy_score(labels, predicted)),
+        "balanced_accuracy_good_fault": float(balanced_accuracy_score(true_good, pred_good)),
+        "f1": dict(zip(order, f1_score(labels, predicted, labels=order, average=None).tolist())),
+        "confusion": confusion_matrix(labels, predicted, labels=order).tolist(),
+        "labels": order,
+    }
+    if groups is not None:
+        groups = np.asarray(groups)
+        report["per_date"] = {
+            g: float(np.mean(predicted[groups == g] == labels[groups == g])) for g in sorted(set(groups))
+        }
+    return report
+
+
+def refit(model: Pipeline, reps, labels) -> Pipeline:
+    """Fit a clone of ``model`` on all reps (the shipped model)."""
+    return clone(model).fit(reps, np.asarray(labels))

@@ -1,0 +1,127 @@
+"""The model card of the squat-form model, written by ``train-form`` from measured numbers only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.form.features import SCALAR_NAMES, SERIES_NAMES
+from analysis.form.view import TRUSTED
+
+VARIANT_TEXT = {
+    "bottom": "per-rep numbers: every per-frame feature at the bottom frame, plus ranges, extremes and tempo",
+    "temporal": "every per-frame feature resampled to 12 points over the rep",
+    "both": "bottom + temporal",
+}
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def write_model_card(path: Path, data, model, results: list[dict], best: dict, seconds: float) -> None:
+    labels = data.labels
+    table = data.table
+    counts = pd.crosstab(table["recording_date"].astype(str), table["label"])
+    lines = [
+        "# Squat form model (`models/squat_form.joblib`)",
+        "",
+        "Written by `python -m analysis train-form`; every number below comes from that run.",
+        "",
+        "## Data and its limits",
+        f"- {len(labels)} single-rep recordings from {counts.shape[0]} recording dates "
+        "(`../shared/data/squat_form`, from github.com/PrashCode5321/Squat-Analysis).",
+        "- 7 labels: two good styles (olympic squat, powerlifting squat) and five faults "
+        "(bending forward, heels lifting, knees caving, no depth, toes lifting).",
+        "- 3D points triangulated from MediaPipe landmarks seen by two cameras, arbitrary units per "
+        "recording, camera tilted by up to 30 degrees; some joints explode (failed triangulation). "
+        "The app sees one camera's MediaPipe world landmarks instead: the features are angles and "
+        "ratios of the rep's own body lengths so they mean the same, but the model was never "
+        "trained on monocular poses, so expect its accuracy on videos to be lower than below.",
+        "- Frame rate of the recordings is not given; 30 frames/s is assumed (only the tempo "
+        "features in seconds depend on it).",
+        "- Few people and 12 sessions: the label mix differs a lot between dates (below), "
+        "which is why scores per held-out date vary widely.",
+        "",
+        *_table(["date", *counts.columns], [[d, *row] for d, row in zip(counts.index, counts.to_numpy())]),
+        "",
+        "## Features",
+        "Per frame (`analysis/form/features.py`), after repairing exploded joints (a joint further "
+        "than 0.3 body lengths from its running median is re-interpolated): "
+        + ", ".join(f"`{n}`" for n in SERIES_NAMES)
+        + ". 'Up' is the ankle-to-shoulder direction while standing; heights and widths are "
+        "divided by the standing thigh, leg, hip or shoulder length.",
+        "",
+        "Per rep (variant *bottom*): " + ", ".join(f"`{n}`" for n in SCALAR_NAMES) + ".",
+        "",
+        "## Variants compared (grouped CV: leave one recording date out, 12 folds)",
+        "Balanced accuracy over out-of-fold predictions; the 7-class label is the likeliest class. Good-vs-fault uses P(good) >= 0.5, "
+        "where P(good) is the sum of the two good classes rescaled to an even prior "
+        "(`analysis.form.model.good_probability`).",
+        "",
+        *_table(
+            ["variant", "features", "classifier", "7-class", "good-vs-fault"],
+            [
+                [
+                    r["variant"],
+                    r["n_features"],
+                    r["classifier"],
+                    f"{r['balanced_accuracy_7']:.3f}",
+                    f"{r['balanced_accuracy_good_fault']:.3f}",
+                ]
+                for r in results
+            ],
+        ),  # fmt: skip
+        "",
+        "Variants: " + "; ".join(f"*{k}* = {v}" for k, v in VARIANT_TEXT.items()) + ".",
+        "",
+        "Reference (data README): a plain random forest on simple features, grouped by date: "
+        "0.57 (7-class) and 0.75 (good-vs-fault).",
+        "",
+        f"## Shipped model: {best['variant']} + {best['classifier']}",
+        f"Grouped-CV balanced accuracy: **7-class {best['balanced_accuracy_7']:.3f}**, "
+        f"**good-vs-fault {best['balanced_accuracy_good_fault']:.3f}** "
+        "(targets on held-back dates: 0.70 and 0.85 - not reached).",
+        "",
+        *_table(["class", "F1"], [[k, f"{v:.2f}"] for k, v in best["f1"].items()]),
+        "",
+        "Confusion matrix (rows true, columns predicted):",
+        "",
+        *_table(
+            ["true \\ predicted", *best["labels"]],
+            [[t, *row] for t, row in zip(best["labels"], best["confusion"])],
+        ),
+        "",
+        "Accuracy per held-out date: "
+        + ", ".join(f"{d} {a:.2f}" for d, a in best.get("per_date", {}).items())
+        + ".",
+        "",
+        "## Verdicts in the app",
+        "- P(good) >= threshold, threshold = 0.3 + 0.4 x strictness (0.5 at the default).",
+        "- Faults the detected camera view cannot measure are removed before deciding:",
+        "",
+        *_table(
+            ["view", *TRUSTED["front"].keys()],
+            [[v, *("yes" if t else "no" for t in TRUSTED[v].values())] for v in TRUSTED],
+        ),
+        "",
+        "- Reasons come from rules on interpretable features. Rule thresholds are percentiles of the "
+        f"good reps' values ({model.rule_percentiles[0]:g}th at strictness 0, "
+        f"{model.rule_percentiles[1]:g}th at 1):",
+        "",
+        *_table(
+            ["feature", "strictness 0", "strictness 1"],
+            [[k, f"{a:.3g}", f"{b:.3g}"] for k, (a, b) in model.thresholds_.items()],
+        ),
+        "",
+        f"Training and comparison took {seconds:.0f} s.",
+        "",
+    ]
+    Path(path).write_text("\n".join(lines))
+
+
+__all__ = ["write_model_card", "np"]

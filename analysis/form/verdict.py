@@ -1,0 +1,202 @@
+"""Per-rep squat verdicts: label, P(good), faults and a plain-words reason with the number.
+
+The classifier gives the verdict; interpretable rules give the reason. A fault the
+camera's view cannot measure (knee valgus from the side, say) is never raised: its
+class probability is removed before deciding. Strictness, like the mobile assistant's
+difficulty setting, raises the P(good) a rep needs and tightens the rule thresholds
+(from the loose to the strict percentile of good reps in the training data).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from analysis.form.dataset import GOOD_LABELS
+from analysis.form.features import RepFeatures
+from analysis.form.model import decide_labels, good_probability
+from analysis.form.skeleton import track_joints
+from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, detect_view
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
+UNKNOWN = "unknown"
+
+# Rule per fault: the feature it reads and how to say it. Thresholds come from the model.
+FAULT_RULES: dict[str, str] = {
+    "no depth": "bottom_hip_above_knee",
+    "bending forward": "max_trunk_lean",
+    "knees caving": "bottom_knee_width_ratio",
+    "heels lifting": "max_heel_rise",
+    "toes lifting": "max_toe_rise",
+}
+
+
+@dataclass
+class RepVerdict:
+    """The form verdict of one squat rep (see the module docstring for how it is made)."""
+
+    index: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    label: str
+    good: bool
+    faults: list[str]
+    p_good: float
+    reason: str
+    features: dict[str, float] = field(default_factory=dict)
+    view: str = "diagonal"
+    trusted: dict[str, bool] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-able dict (NaN becomes None)."""
+        out = asdict(self)
+        out["features"] = {k: _json_float(v) for k, v in self.features.items()}
+        out["p_good"] = _json_float(self.p_good)
+        return out
+
+
+def _json_float(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def load_model(path=None):
+    """The fitted ``SquatFormModel`` (default ``models/squat_form.joblib``)."""
+    import joblib
+
+    path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    if not path.is_file():
+        from analysis.errors import RepLabError
+
+        raise RepLabError(f"form model {path} not found: build it with `python -m analysis train-form`")
+    return joblib.load(path)
+
+
+def p_good_threshold(strictness: float) -> float:
+    """P(good) a rep needs: 0.3 at strictness 0, 0.5 at 0.5, 0.7 at 1."""
+    return 0.3 + 0.4 * float(np.clip(strictness, 0.0, 1.0))
+
+
+def rule_threshold(model, feature: str, strictness: float) -> float:
+    """The rule threshold between the model's loose (strictness 0) and strict (1) values."""
+    loose, strict = model.thresholds_[feature]
+    return loose + (strict - loose) * float(np.clip(strictness, 0.0, 1.0))
+
+
+def rule_fires(model, fault: str, scalars: dict, strictness: float) -> bool:
+    feature = FAULT_RULES[fault]
+    value = scalars.get(feature, float("nan"))
+    if not np.isfinite(value) or feature not in model.thresholds_:
+        return False
+    threshold = rule_threshold(model, feature, strictness)
+    return value < threshold if fault == "knees caving" else value > threshold
+
+
+def _length(fraction: float, unit_length: float | None, unit_name: str) -> str:
+    """A body-relative length in cm when metres are known, else as a share of a body length."""
+    if unit_length is not None and np.isfinite(unit_length):
+        return f"{abs(fraction) * unit_length * 100:.0f} cm"
+    return f"{abs(fraction) * 100:.0f}% of {unit_name} length"
+
+
+def explain(fault: str, features: RepFeatures, metres: bool) -> str:
+    """Plain words for one fault, with the measured number and what to change."""
+    s = features.scalars
+    thigh = features.lengths["thigh"] if metres else None
+    leg = features.lengths["leg"] if metres else None
+    if fault == "no depth":
+        v = s["bottom_hip_above_knee"]
+        where = "above" if v > 0 else "below"
+        return f"hips stopped {_length(v, thigh, 'thigh')} {where} knee height: sit deeper"
+    if fault == "bending forward":
+        return f"trunk leaned {s['max_trunk_lean']:.0f}° from vertical: keep your chest up"
+    if fault == "knees caving":
+        return (
+            f"knees moved in to {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width at the bottom: "
+            "push them out"
+        )
+    if fault == "heels lifting":
+        return f"heels rose {_length(s['max_heel_rise'], leg, 'leg')}: keep your heels down"
+    if fault == "toes lifting":
+        return f"toes rose {_length(s['max_toe_rise'], leg, 'leg')}: keep the whole foot on the floor"
+    return fault
+
+
+def _good_reason(features: RepFeatures, metres: bool, trusted: dict[str, bool]) -> str:
+    s = features.scalars
+    thigh = features.lengths["thigh"] if metres else None
+    v = s["bottom_hip_above_knee"]
+    parts = [f"hips {_length(v, thigh, 'thigh')} {'above' if v > 0 else 'below'} knee height"]
+    if trusted.get("trunk_lean", True):
+        parts.append(f"trunk lean {s['max_trunk_lean']:.0f}°")
+    if trusted.get("knee_valgus", True):
+        parts.append(f"knees at {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width")
+    return "good form: " + ", ".join(parts)
+
+
+def verdict_from_features(
+    model,
+    features: RepFeatures,
+    strictness: float = 0.5,
+    trusted: dict[str, bool] | None = None,
+    metres: bool = False,
+) -> tuple[str, bool, list[str], float, str]:
+    """``(label, good, faults, p_good, reason)`` of one rep's features."""
+    trusted = trusted or {}
+    classes = np.asarray(model.classes_)
+    proba = model.predict_proba([features])[0].copy()
+    allowed = np.array([trusted.get(FAULT_FEATURE_GROUP.get(c, ""), True) for c in classes])
+    proba[~allowed] = 0.0
+    proba = proba / proba.sum() if proba.sum() > 0 else np.where(np.isin(classes, GOOD_LABELS), 0.5, 0.0)
+    p_good = float(good_probability(proba[None], classes)[0])
+    threshold = p_good_threshold(strictness)
+    label = str(decide_labels(proba[None], classes, threshold)[0])
+    good = p_good >= threshold
+    if good:
+        return label, True, [], p_good, _good_reason(features, metres, trusted)
+    faults = [label]
+    for fault in FAULT_RULES:
+        measurable = trusted.get(FAULT_FEATURE_GROUP[fault], True)
+        if fault != label and measurable and rule_fires(model, fault, features.scalars, strictness):
+            faults.append(fault)
+    reason = "; ".join(explain(f, features, metres) for f in faults)
+    return label, False, faults, p_good, reason
+
+
+def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[RepVerdict]:
+    """One ``RepVerdict`` per rep of a ``PoseTrack``.
+
+    ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps).
+    The detected view decides which faults may be raised. A rep with too few usable pose
+    frames gets label "unknown", P(good) NaN and a reason saying so.
+    """
+    model = load_model() if model is None else model
+    view = detect_view(track)
+    trusted = dict(TRUSTED[view])
+    verdicts = []
+    for i, rep in enumerate(reps):
+        start, bottom, end = float(rep.start_s), float(rep.bottom_s), float(rep.end_s)
+        joints, times, metres = track_joints(track, start, end)
+        try:
+            features = RepFeatures.from_joints(joints, times)
+        except ValueError:
+            verdicts.append(
+                RepVerdict(i, start, bottom, end, UNKNOWN, False, [], float("nan"),
+                           "not enough pose frames in this rep to judge it", {}, view, trusted)
+            )  # fmt: skip
+            continue
+        label, good, faults, p_good, reason = verdict_from_features(
+            model, features, strictness, trusted, metres
+        )
+        numbers = dict(features.scalars)
+        numbers["bottom_time_s"] = features.bottom_time
+        if metres:
+            numbers["thigh_length_m"] = features.lengths["thigh"]
+        verdicts.append(
+            RepVerdict(i, start, bottom, end, label, good, faults, p_good, reason, numbers, view, trusted)
+        )
+    return verdicts

@@ -1,0 +1,87 @@
+"""Which way the camera looks at the person, and what that view can measure.
+
+One camera sees motion across the image well and motion along its axis badly: knee
+valgus (knees moving sideways) only from the front, trunk lean and heel or toe lift
+best from the side. The view is estimated from three independent cues (the shoulder and
+hip lines' turn away from the image plane in the world landmarks, and the shoulder width
+against torso length in the image) and their median decides, so one bad cue cannot.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from analysis.landmarks import INDEX
+
+VIEWS = ("front", "side", "diagonal")
+FRONT_MAX_DEG = 25.0
+SIDE_MIN_DEG = 50.0
+# Shoulder width / torso length of an adult seen square-on (0.74-0.76 in the front-view clips).
+FRONTAL_SHOULDER_RATIO = 0.75
+
+# What each view can be trusted for (feature group -> bool).
+TRUSTED: dict[str, dict[str, bool]] = {
+    "front": {
+        "depth": True, "knee_angle": False, "trunk_lean": False, "knee_valgus": True,
+        "heel_lift": False, "toe_lift": False, "asymmetry": True, "stance_width": True, "tempo": True,
+    },
+    "side": {
+        "depth": True, "knee_angle": True, "trunk_lean": True, "knee_valgus": False,
+        "heel_lift": True, "toe_lift": True, "asymmetry": False, "stance_width": False, "tempo": True,
+    },
+    "diagonal": {
+        "depth": True, "knee_angle": True, "trunk_lean": True, "knee_valgus": False,
+        "heel_lift": True, "toe_lift": True, "asymmetry": True, "stance_width": True, "tempo": True,
+    },
+}  # fmt: skip
+# The feature group each fault is judged by.
+FAULT_FEATURE_GROUP: dict[str, str] = {
+    "no depth": "depth",
+    "bending forward": "trunk_lean",
+    "knees caving": "knee_valgus",
+    "heels lifting": "heel_lift",
+    "toes lifting": "toe_lift",
+}
+
+
+def _turn_deg(points: np.ndarray, left: str, right: str) -> float:
+    """Median angle in degrees between a left-right body line and the image plane."""
+    v = points[:, INDEX[right]] - points[:, INDEX[left]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmedian(np.degrees(np.arctan2(np.abs(v[:, 2]), np.abs(v[:, 0])))))
+
+
+def view_angle(track) -> float:
+    """Estimated turn of the body away from facing the camera, 0 (front) to 90 (side) degrees."""
+    cues = []
+    if track.has_world:
+        cues += [_turn_deg(track.world, "left_shoulder", "right_shoulder")]
+        cues += [_turn_deg(track.world, "left_hip", "right_hip")]
+    scale = np.array([track.width or 1.0, track.height or 1.0])
+    pts = track.landmarks[..., :2] * scale
+    shoulders = pts[:, INDEX["left_shoulder"]] - pts[:, INDEX["right_shoulder"]]
+    torso = (pts[:, INDEX["left_shoulder"]] + pts[:, INDEX["right_shoulder"]]) / 2 - (
+        pts[:, INDEX["left_hip"]] + pts[:, INDEX["right_hip"]]
+    ) / 2
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ratio = float(np.nanmedian(np.linalg.norm(shoulders, axis=1) / np.linalg.norm(torso, axis=1)))
+    if np.isfinite(ratio):
+        cues.append(float(np.degrees(np.arccos(np.clip(ratio / FRONTAL_SHOULDER_RATIO, 0.0, 1.0)))))
+    cues = [c for c in cues if np.isfinite(c)]
+    return float(np.median(cues)) if cues else float("nan")
+
+
+def detect_view(track) -> str:
+    """ "front", "side" or "diagonal" for a ``PoseTrack`` (diagonal when unsure)."""
+    angle = view_angle(track)
+    if not np.isfinite(angle):
+        return "diagonal"
+    if angle <= FRONT_MAX_DEG:
+        return "front"
+    if angle >= SIDE_MIN_DEG:
+        return "side"
+    return "diagonal"
