@@ -1,0 +1,170 @@
+"""Squat form: features on real reps, the shipped model, the CLI and verdicts on a real clip."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from analysis.form import LABELS, RepFeatures, assess_squat_reps, detect_view, load_dataset, load_model
+from analysis.form.dataset import GOOD_LABELS, rep_features
+from analysis.form.skeleton import J, clean_rep, outlier_joints
+
+
+@pytest.fixture(scope="module")
+def squat_form(shared_data):
+    return load_dataset(shared_data / "squat_form")
+
+
+@pytest.fixture(scope="module")
+def scalars_by_label(squat_form):
+    """Per-rep numbers of every shared rep, grouped by label."""
+    out: dict[str, list[dict]] = {}
+    for joints, label in zip(squat_form.reps, squat_form.labels):
+        out.setdefault(label, []).append(rep_features(joints).scalars)
+    return out
+
+
+def _median(scalars_by_label, labels, name):
+    values = [s[name] for label in labels for s in scalars_by_label[label]]
+    return float(np.nanmedian(values))
+
+
+@pytest.mark.parametrize(
+    "fault, feature, direction",
+    [
+        ("no depth", "bottom_knee_angle", +1),
+        ("no depth", "bottom_hip_above_knee", +1),
+        ("bending forward", "max_trunk_lean", +1),
+        ("knees caving", "bottom_knee_width_ratio", -1),
+        ("toes lifting", "max_toe_rise", +1),
+        ("heels lifting", "max_heel_rise", +1),
+    ],
+)
+def test_fault_features_move_the_expected_way(scalars_by_label, fault, feature, direction):
+    faulty = _median(scalars_by_label, [fault], feature)
+    good = _median(scalars_by_label, GOOD_LABELS, feature)
+    assert direction * (faulty - good) > 0, f"{fault}: {feature} {faulty:.3f} vs good {good:.3f}"
+
+
+def test_good_squats_reach_about_knee_height(scalars_by_label):
+    # Good reps bottom out with the hips near knee height; 'no depth' stops well above.
+    good = _median(scalars_by_label, GOOD_LABELS, "bottom_hip_above_knee")
+    shallow = _median(scalars_by_label, ["no depth"], "bottom_hip_above_knee")
+    assert abs(good) < 0.15
+    assert shallow > good + 0.1
+
+
+def test_features_ignore_units_and_rotation(squat_form):
+    joints = squat_form.reps[0]
+    angle = np.radians(25)
+    rotation = np.array([[1, 0, 0], [0, np.cos(angle), -np.sin(angle)], [0, np.sin(angle), np.cos(angle)]])
+    moved = (joints @ rotation.T) * 0.013 + np.array([5.0, -2.0, 40.0])
+    a = rep_features(joints).scalars
+    b = rep_features(moved).scalars
+    for name in ("bottom_knee_angle", "bottom_hip_above_knee", "max_trunk_lean", "bottom_knee_width_ratio"):
+        assert a[name] == pytest.approx(b[name], rel=1e-6, abs=1e-6), name
+
+
+def test_an_exploded_joint_is_repaired(squat_form):
+    joints = squat_form.reps[5].copy()
+    clean = rep_features(joints).scalars
+    frame = len(joints) // 2
+    joints[frame, J["left_knee"]] += 1e4  # a failed triangulation
+    assert outlier_joints(joints)[frame, J["left_knee"]]
+    repaired, _ = clean_rep(joints)
+    assert np.abs(repaired).max() < 1e3
+    damaged = rep_features(joints).scalars
+    assert damaged["bottom_knee_angle"] == pytest.approx(clean["bottom_knee_angle"], abs=5)
+
+
+def test_model_loads_and_predicts_real_reps(squat_form):
+    model = load_model()
+    reps = squat_form.reps[::25]
+    labels = model.predict(reps)
+    p_good = model.predict_good(reps)
+    assert len(labels) == len(reps) and set(labels) <= set(LABELS)
+    assert np.all((p_good >= 0) & (p_good <= 1))
+    # On reps it was trained on, good reps must get a higher P(good) than faulty ones.
+    truth = np.isin(squat_form.labels[::25], GOOD_LABELS)
+    assert p_good[truth].mean() > p_good[~truth].mean() + 0.2
+
+
+def _write_folder(tmp_path, squat_form, rows, with_label, scale):
+    table = squat_form.table.iloc[rows]
+    columns = ["rep", "recording_date", "frames"] + (["label"] if with_label else [])
+    table[columns].to_csv(tmp_path / "labels.csv", index=False)
+    np.savez(tmp_path / "reps.npz", **{rep: squat_form.reps[i] * scale for rep, i in zip(table["rep"], rows)})
+    return table
+
+
+@pytest.mark.parametrize("with_label, scale", [(True, 1.0), (False, 0.01)])
+def test_form_predict_cli_writes_one_row_per_rep(tmp_path, capsys, squat_form, with_label, scale):
+    from analysis.cli import main
+
+    rows = list(range(0, len(squat_form.reps), 97))
+    table = _write_folder(tmp_path, squat_form, rows, with_label, scale)
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "rep,label,p_good"
+    assert len(lines) == len(table) + 1
+    for line, rep in zip(lines[1:], table["rep"]):
+        name, label, p_good = line.split(",")
+        assert name == rep and label in LABELS and 0.0 <= float(p_good) <= 1.0
+
+
+def test_predictions_do_not_depend_on_units(squat_form):
+    model = load_model()
+    reps = squat_form.reps[:40]
+    a = model.predict_good(reps)
+    b = model.predict_good([r * 0.001 for r in reps])
+    assert np.allclose(a, b, atol=1e-6)
+
+
+def test_strictness_never_makes_more_reps_good(squat_form):
+    from analysis.form.verdict import verdict_from_features
+
+    model = load_model()
+    features = [RepFeatures.from_joints(r, np.arange(len(r)) / 30) for r in squat_form.reps[::40]]
+    lenient = [verdict_from_features(model, f, 0.0)[1] for f in features]
+    strict = [verdict_from_features(model, f, 1.0)[1] for f in features]
+    assert sum(strict) <= sum(lenient)
+    assert all(s <= g for s, g in zip(strict, lenient))
+
+
+@pytest.mark.slow
+def test_sample_clip_gets_a_verdict_per_rep(sample_squat_track):
+    from analysis.counting import count_reps
+
+    assert detect_view(sample_squat_track) == "side"
+    reps = count_reps(sample_squat_track, method="auto", exercise="squat").reps
+    verdicts = assess_squat_reps(sample_squat_track, reps)
+    assert len(verdicts) == len(reps) == 2
+    for rep, verdict in zip(reps, verdicts):
+        assert verdict.start_s == rep.start_s and verdict.end_s == rep.end_s
+        assert verdict.label in LABELS and verdict.view == "side"
+        assert 0.0 <= verdict.p_good <= 1.0
+        assert verdict.trusted["knee_valgus"] is False and "knees caving" not in verdict.faults
+        assert any(ch.isdigit() for ch in verdict.reason)
+        assert abs(verdict.features["bottom_time_s"] - rep.bottom_s) < 1.5
+        # A barbell squat is far below standing: knees bent well past 45 degrees.
+        assert verdict.features["bottom_knee_angle"] < 135
+        json.dumps(verdict.to_dict())
+
+
+@pytest.mark.slow
+def test_form_json_cli_on_a_saved_track(tmp_path, capsys, sample_squat_track):
+    from analysis.cli import main
+
+    path = tmp_path / "squat.npz"
+    sample_squat_track.save(path)
+    assert main(["form", "--json", "--strictness", "0.8", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["view"] == "side" and len(payload["reps"]) == 2
+    assert payload["p_good_threshold"] == pytest.approx(0.62)
+    for rep in payload["reps"]:
+        assert rep["good"] == (rep["p_good"] >= 0.62)
+        assert isinstance(rep["reason"], str) and rep["reason"]
+        assert not math.isnan(rep["p_good"])
