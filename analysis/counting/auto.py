@@ -40,8 +40,9 @@ AMP_RATIO = 0.1
 # below this no component repeats convincingly (one rep, a very short clip): the
 # largest motion (the first component) is then the rep
 MIN_PERIODICITY = 0.3
-# running-median windows (in periods) tried for each component; 0 = none
-DETREND_VARIANTS = (0.0, 1.5)
+# peak-counter settings tried on each component: as it is, and with level shifts removed
+# (running median over 1.5 periods). The first is the plain one.
+VARIANTS: tuple[dict, ...] = ({"detrend_periods": 0.0}, {"detrend_periods": 1.5})
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -118,16 +119,16 @@ def auto_signal(
     polarities = {k: extension_polarity(track, pcs[:, k]) for k in good}
     candidates = []  # (component, detrend_periods, count, weight)
     for k in good:
-        for periods_n in DETREND_VARIANTS:
-            counter = PeakCounter(polarity=polarities[k], detrend_periods=periods_n).fit(pcs[:, k], t)
-            candidates.append((k, periods_n, counter.count_, max(scores_a[k], 1e-6)))
+        for i, variant in enumerate(VARIANTS):
+            counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
+            candidates.append((k, i, counter.count_, max(scores_a[k], 1e-6)))
     for k in range(pcs.shape[1]):
-        counts.append(next((c for kk, d, c, _ in candidates if kk == k and d == 0.0), -1))
+        counts.append(next((c for kk, i, c, _ in candidates if kk == k and i == 0), -1))
     consensus = _weighted_median(
         np.array([c[2] for c in candidates], dtype=float), np.array([c[3] for c in candidates])
     )
     agreeing = [c for c in candidates if c[2] == consensus]
-    best, best_detrend = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
+    best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
     return CountSignal(
         name=f"pc{best + 1} of normalised pose",
         times=t,
@@ -135,13 +136,13 @@ def auto_signal(
         polarity=polarities[best],
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
-        settings={"detrend_periods": best_detrend},
+        settings=dict(VARIANTS[best_variant]),
         details={
             "scores": scores,
             "periods_s": periods,
             "counts": counts,
             "consensus_count": int(consensus),
-            "candidates": [[int(k), float(d), int(c), float(w)] for k, d, c, w in candidates],
+            "candidates": [[int(k), dict(VARIANTS[i]), int(c), float(w)] for k, i, c, w in candidates],
             "explained_variance": var.tolist(),
             "component": best,
         },
