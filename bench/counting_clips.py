@@ -27,6 +27,12 @@ from analysis.pose import extract_pose  # noqa: E402
 from bench.counting_metrics import SHARED, mae_obo, match_times, table  # noqa: E402
 
 TOLERANCE_S = 0.5
+PRESET_KEYWORDS = {"squat": "squat", "push-up": "push_up", "pull-up": "pull_up", "jumping jack": "jumping_jack",
+                   "curl": "curl"}  # fmt: skip
+
+
+def preset_of(exercise: str) -> str | None:
+    return next((p for k, p in PRESET_KEYWORDS.items() if exercise.startswith(k)), None)
 
 
 def cached_flow(path: Path, track) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-flow", action="store_true", help="skip the optical-flow counter")
     parser.add_argument("--per-clip", action="store_true", help="print a row per clip")
+    parser.add_argument(
+        "--presets",
+        action="store_true",
+        help="also count on the exercise presets (exercise column as oracle)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     with open(SHARED / "clips" / "clips.tsv", newline="") as handle:
@@ -61,27 +72,37 @@ def main() -> None:
         results = compare_counters(track, methods=methods, signal=signal, flow=flow)
         recount_ms = (time.perf_counter() - started) * 1000
         truth = [float(v) for v in row["rep_bottom_times_s"].split(";") if v]
-        for method, res in results.items():
-            bottoms = [rep.bottom_s for rep in res.reps]
-            matches = match_times(bottoms, truth, TOLERANCE_S)
-            errors = [abs(p - t) for p, t in matches]
-            records.append((row, method, res.count, len(matches), len(truth), errors))
+        variants = {"auto": results}
+        if args.presets and preset_of(row["exercise"]):
+            pose_methods = [m for m in methods if m != "flow"]
+            variants["preset"] = compare_counters(
+                track, methods=pose_methods, exercise=preset_of(row["exercise"])
+            )
+        for variant, found in variants.items():
+            for method, res in found.items():
+                bottoms = [rep.bottom_s for rep in res.reps]
+                matches = match_times(bottoms, truth, TOLERANCE_S)
+                errors = [abs(p - t) for p, t in matches]
+                records.append((row, method, res.count, len(matches), len(truth), errors, variant))
         per_clip.append(
             [row["file"], int(row["reps"])] + [results[m].count for m in methods] + [f"{recount_ms:.0f}"]
         )
     print(f"\n{len(rows)} clips\n")
-    header = ["algorithm", "MAE", "OBO (within 1)", "exact", "bottoms matched <= 0.5 s", "mean bottom err s"]
+    header = ["signal", "algorithm", "clips", "MAE", "OBO (within 1)", "exact", "bottoms matched <= 0.5 s",
+              "mean bottom err s"]  # fmt: skip
     out = []
-    for method in methods:
-        sel = [r for r in records if r[1] == method]
-        mae, obo = mae_obo([r[2] for r in sel], [int(r[0]["reps"]) for r in sel])
-        exact = float(np.mean([r[2] == int(r[0]["reps"]) for r in sel]))
-        matched = sum(r[3] for r in sel) / max(sum(r[4] for r in sel), 1)
-        errors = [e for r in sel for e in r[5]]
-        name = method + (" (recommended)" if method == "peaks" else "")
-        out.append(
-            [name, mae, obo, exact, f"{matched:.0%}", float(np.mean(errors)) if errors else float("nan")]
-        )
+    for variant in ("auto", "preset"):
+        for method in methods:
+            sel = [r for r in records if r[1] == method and r[6] == variant]
+            if not sel:
+                continue
+            mae, obo = mae_obo([r[2] for r in sel], [int(r[0]["reps"]) for r in sel])
+            exact = float(np.mean([r[2] == int(r[0]["reps"]) for r in sel]))
+            matched = sum(r[3] for r in sel) / max(sum(r[4] for r in sel), 1)
+            errors = [e for r in sel for e in r[5]]
+            name = method + (" (recommended)" if method == "peaks" and variant == "auto" else "")
+            mean_err = float(np.mean(errors)) if errors else float("nan")
+            out.append([variant, name, len(sel), mae, obo, exact, f"{matched:.0%}", mean_err])
     print(table(header, out))
     if args.per_clip:
         print()
