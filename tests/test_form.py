@@ -168,3 +168,23 @@ def test_form_json_cli_on_a_saved_track(tmp_path, capsys, sample_squat_track):
         assert rep["good"] == (rep["p_good"] >= 0.62)
         assert isinstance(rep["reason"], str) and rep["reason"]
         assert not math.isnan(rep["p_good"])
+
+
+@pytest.mark.slow
+def test_heel_and_toe_lift_need_the_feet_in_the_frame(sample_squat_track):
+    from analysis.form.view import FEET, feet_in_view
+    from analysis.landmarks import INDEX
+    from analysis.track import PoseTrack
+
+    assert feet_in_view(sample_squat_track)
+    landmarks = sample_squat_track.landmarks.copy()
+    landmarks[:, [INDEX[name] for name in FEET], 1] = 1.2  # a close-up: feet below the frame's edge
+    cropped = PoseTrack(
+        times=sample_squat_track.times, landmarks=landmarks, visibility=sample_squat_track.visibility,
+        world=sample_squat_track.world, width=sample_squat_track.width, height=sample_squat_track.height,
+    )  # fmt: skip
+    assert not feet_in_view(cropped)
+    reps = [type("Rep", (), {"start_s": 7.6, "bottom_s": 10.5, "end_s": 12.1})()]
+    (verdict,) = assess_squat_reps(cropped, reps)
+    assert verdict.trusted["heel_lift"] is False and verdict.trusted["toe_lift"] is False
+    assert not {"heels lifting", "toes lifting"} & set(verdict.faults)

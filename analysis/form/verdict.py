@@ -19,7 +19,7 @@ from analysis.form.dataset import GOOD_LABELS
 from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
-from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, detect_view
+from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, detect_view, feet_in_view
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
@@ -171,15 +171,18 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps).
-    The detected view decides which faults may be raised. A rep with too few usable pose
+    The detected view (and whether the feet are in the frame) decides which faults may
+    be raised. A rep with too few usable pose
     frames gets label "unknown", P(good) NaN and a reason saying so.
     """
     model = load_model() if model is None else model
     view = detect_view(track)
-    trusted = dict(TRUSTED[view])
     verdicts = []
     for i, rep in enumerate(reps):
         start, bottom, end = float(rep.start_s), float(rep.bottom_s), float(rep.end_s)
+        trusted = dict(TRUSTED[view])
+        if not feet_in_view(track, start, end):
+            trusted["heel_lift"] = trusted["toe_lift"] = False
         joints, times, metres = track_joints(track, start, end)
         try:
             features = RepFeatures.from_joints(joints, times)

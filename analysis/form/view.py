@@ -85,3 +85,28 @@ def detect_view(track) -> str:
     if angle >= SIDE_MIN_DEG:
         return "side"
     return "diagonal"
+
+
+FEET = ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
+MIN_FOOT_VISIBILITY = 0.5
+
+
+def feet_in_view(track, start_s: float | None = None, end_s: float | None = None) -> bool:
+    """Whether at least one foot is seen during a stretch of the track.
+
+    Close-ups often cut the feet off; MediaPipe then still guesses foot landmarks (low
+    visibility, or below the frame's edge), and heel or toe lift measured on guesses
+    would be invented. The better-seen foot must be visible and inside the frame.
+    """
+    keep = np.ones(len(track.times), dtype=bool)
+    if start_s is not None:
+        keep &= track.times >= start_s
+    if end_s is not None:
+        keep &= track.times <= end_s
+    idx = [INDEX[name] for name in FEET]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        visibility = np.nanmedian(track.visibility[keep][:, idx], axis=0)
+        inside = np.nanmedian(track.landmarks[keep][:, idx, 1], axis=0) <= 1.0
+    best = np.where(inside, visibility, 0.0)
+    return bool(np.isfinite(best).any() and np.nanmax(best) >= MIN_FOOT_VISIBILITY)
