@@ -69,6 +69,17 @@ with reps_col:
         if result.count == 0:
             st.info("No repetitions found in this clip. Check that the whole movement is in view.")
         else:
+            if exercise == "squat" and common.assess_squat_reps is not None:
+                try:
+                    verdicts = common.verdicts_for(track, reps)
+                except (RepLabError, ValueError) as exc:
+                    st.caption(f"No form verdicts: {exc}")
+                else:
+                    good = sum(1 for v in verdicts if v.good)
+                    st.markdown(f"Form: **{good} of {len(verdicts)}** reps good")
+                    st.page_link(
+                        "pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:"
+                    )
             st.dataframe(
                 [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
                   "end (s)": round(r.end_s, 2)}

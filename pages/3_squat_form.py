@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -47,24 +48,27 @@ c2.metric("Good reps", f"{good} of {len(verdicts)}")
 c3.metric("Camera view", view)
 trusted = verdicts[0].trusted if verdicts else {}
 if trusted:
-    yes = [name for name, ok in trusted.items() if ok]
-    no = [name for name, ok in trusted.items() if not ok]
+    yes = [name.replace("_", " ") for name, ok in trusted.items() if ok]
+    no = [name.replace("_", " ") for name, ok in trusted.items() if not ok]
     st.markdown(
         f"**Trusted from a {view} view:** {', '.join(yes) or 'none'}"
         + (f"  \n**Not judged from this view:** {', '.join(no)}" if no else "")
     )
 
+threshold = common.p_good_threshold(strictness) if common.p_good_threshold else strictness
+p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]
+colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else "#d62728") for v in verdicts]
 fig = go.Figure(
     go.Bar(
-        x=[f"rep {v.index + 1}" for v in verdicts], y=[v.p_good for v in verdicts],
-        marker_color=["#2ca02c" if v.good else "#d62728" for v in verdicts],
+        x=[f"rep {v.index + 1}" for v in verdicts], y=p_values, marker_color=colours,
         text=[v.label for v in verdicts], textposition="outside",
         hovertemplate="%{x}: %{text}<br>p(good) %{y:.2f}<extra></extra>",
     )
 )  # fmt: skip
-fig.add_hline(y=strictness, line_dash="dot", line_color="grey", annotation_text="strictness")
-fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis={"range": [0, 1.15],
-                  "title": "probability of good form"})  # fmt: skip
+fig.add_hline(y=threshold, line_dash="dot", line_color="grey",
+              annotation_text=f"needed for good: {threshold:.2f}")  # fmt: skip
+fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5,
+                  yaxis={"range": [0, 1.15], "title": "probability of good form"})  # fmt: skip
 st.plotly_chart(fig, key="verdict_chart")
 
 per_row = 3
@@ -72,13 +76,16 @@ for start in range(0, len(verdicts), per_row):
     columns = st.columns(per_row)
     for column, verdict in zip(columns, verdicts[start : start + per_row]):
         with column.container(border=True):
-            colour = "green" if verdict.good else "red"
+            colour = "green" if verdict.good else ("gray" if not np.isfinite(verdict.p_good) else "red")
             st.markdown(
                 f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {verdict.p_good:.2f}"
             )
-            image = common.frame_with_skeleton(clip.path, track, verdict.bottom_s, max_side=480)
+            # The frame the verdict judged as the bottom (the form model's, else the counter's).
+            bottom = verdict.features.get("bottom_time_s", verdict.bottom_s)
+            bottom = bottom if bottom is not None and np.isfinite(bottom) else verdict.bottom_s
+            image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:
-                common.show_frame(st, image, f"bottom at {verdict.bottom_s:.2f} s", max_height=380)
+                common.show_frame(st, image, f"bottom at {bottom:.2f} s", max_height=380)
             st.write(verdict.reason)
             if verdict.faults:
                 st.caption("Faults: " + ", ".join(verdict.faults))

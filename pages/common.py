@@ -53,9 +53,9 @@ except ImportError as exc:  # pragma: no cover - only while the module is being 
 else:
     COUNTING_ERROR = ""
 try:
-    from analysis.form import assess_squat_reps, detect_view
+    from analysis.form import assess_squat_reps, detect_view, load_model, p_good_threshold
 except ImportError as exc:  # pragma: no cover
-    assess_squat_reps = detect_view = None
+    assess_squat_reps = detect_view = load_model = p_good_threshold = None
     FORM_ERROR = str(exc)
 else:
     FORM_ERROR = ""
@@ -231,10 +231,23 @@ def count_for(track: PoseTrack, exercise: str | None = None, method: str = "auto
     return _count_cached(track.source_hash, len(track), method, exercise, track)
 
 
+@st.cache_resource(show_spinner=False)
+def form_model():
+    """The fitted squat-form model, loaded once per server (raises RepLabError if missing)."""
+    return load_model()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _verdicts_cached(track_hash: str, spans: tuple, strictness: float, _track: PoseTrack, _reps):
+    return assess_squat_reps(_track, _reps, strictness=strictness, model=form_model())
+
+
 def verdicts_for(track: PoseTrack, reps, strictness: float = 0.5):
+    """Per-rep squat verdicts (memoised per track, rep spans and strictness); None if unavailable."""
     if assess_squat_reps is None or not reps:
         return None
-    return assess_squat_reps(track, reps, strictness=strictness)
+    spans = tuple((r.start_s, r.bottom_s, r.end_s) for r in reps)
+    return _verdicts_cached(track.source_hash, spans, float(strictness), track, list(reps))
 
 
 @st.cache_resource

@@ -83,6 +83,13 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert rows[0]["clip_name"] == SAMPLE
     assert rows[0]["count"] == _true_reps(clips_table, SAMPLE)
     assert len(rows[0]["reps"]) == rows[0]["count"]
+    try:
+        from analysis.form import assess_squat_reps  # noqa: F401
+    except ImportError:
+        pass
+    else:  # a squat is saved with one verdict per rep
+        assert rows[0]["judged_reps"] == rows[0]["count"]
+        assert len(rows[0]["verdicts"]) == rows[0]["count"]
 
     at.switch_page("pages/5_history.py")
     at.run()
