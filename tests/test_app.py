@@ -217,3 +217,16 @@ def test_side_by_side_shows_both_clips(app_env):
     assert len(labels) == 2 and labels[0] != labels[1]
     assert all(m.value.endswith("reps") for m in at.metric)
     assert len(at.get("plotly_chart")) == 1
+
+
+@needs_counting
+def test_side_by_side_opens_a_saved_analysis(app_env):
+    from analysis.cache import file_hash
+
+    sample = REPO_ROOT / "sample_videos" / SAMPLE
+    HistoryStore(app_env).add_session("Ana", SAMPLE, file_hash(sample), "squat", 2, [])
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="src_a").set_value("History").run()
+    assert not at.exception
+    assert "Ana" in at.selectbox(key="hist_a").format_func(at.selectbox(key="hist_a").value)
+    assert at.metric[0].label == SAMPLE
