@@ -96,7 +96,7 @@ chosen = c1.multiselect(
 axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Image coordinates, 0..1.")
 fig = common.line_chart()
 for i, name in enumerate(chosen):
-    fig.add_scatter(x=track.times, y=common.landmark_series(track, name, axis), name=f"{name} {axis}",
+    common.add_line(fig, track.times, common.landmark_series(track, name, axis), name=f"{name} {axis}",
                     mode="lines", line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
 common.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
@@ -111,7 +111,7 @@ use_world = c2.toggle(
 )  # fmt: skip
 fig = common.line_chart()
 for i, name in enumerate(angles):
-    fig.add_scatter(x=track.times, y=common.angle_series(track, name, use_world), name=name, mode="lines",
+    common.add_line(fig, track.times, common.angle_series(track, name, use_world), name=name, mode="lines",
                     line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
 common.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")

@@ -148,7 +148,7 @@ for i, (method, result) in enumerate(results.items()):
         signals_drawn.add(result.signal_name)
         lo, hi = np.nanpercentile(values, [2, 98])
         scaled = (values - lo) / (hi - lo) if hi > lo else values * 0
-        fig.add_scatter(x=times, y=scaled, mode="lines", name=result.signal_name, hoverinfo="skip",
+        common.add_line(fig, times, scaled, mode="lines", name=result.signal_name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:

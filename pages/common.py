@@ -306,6 +306,15 @@ def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:
     return track.landmarks[:, INDEX[name], "xyz".index(axis)]
 
 
+WEBGL_FROM = 5000  # points per series above which lines use WebGL (SVG slows down on long clips)
+
+
+def add_line(fig: go.Figure, x, y, **kwargs) -> None:
+    """A line trace; WebGL (``Scattergl``) for long series so a 10-minute clip stays responsive."""
+    trace = go.Scattergl if len(x) > WEBGL_FROM else go.Scatter
+    fig.add_trace(trace(x=x, y=y, **kwargs))
+
+
 def line_chart(height: int = 320) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
