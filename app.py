@@ -18,30 +18,6 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging
 
-
-def _fix_media_serving() -> None:
-    """Work around Streamlit 1.60 + Starlette >= 1.5 failing every image and video (HTTP 500).
-
-    Streamlit's gzip responders override the start-of-response step and expect Starlette's
-    older body step to send the held headers; since Starlette 1.5 the base class sends them
-    itself for excluded types (it also excludes audio/* and video/* now), so Streamlit's
-    override drops them and every ``st.image``/``st.video`` fails. With such a Starlette,
-    hand the whole message flow back to the base class. No-op on older Starlette.
-    """
-    try:
-        from starlette.middleware.gzip import IdentityResponder
-        from streamlit.web.server.starlette import starlette_gzip_middleware as gzip_mw
-    except ImportError:
-        return
-    if not hasattr(IdentityResponder(None, 0), "exclude_content_types"):
-        return  # Starlette < 1.5: Streamlit's override matches it
-    for cls in (gzip_mw._MediaAwareGZipResponder, gzip_mw._MediaAwareIdentityResponder):
-        if "send_with_compression" in cls.__dict__:
-            del cls.send_with_compression
-
-
-_fix_media_serving()
-
 st.set_page_config(page_title="RepLab", page_icon="🏋️", layout="wide")
 
 PAGES = [
