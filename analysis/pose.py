@@ -365,6 +365,14 @@ def _pump(who: int, proc: subprocess.Popen, messages: queue.Queue) -> None:
     messages.put(("exit", who, proc.returncode))
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, not just the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def chunk_bounds(duration_s: float, workers: int) -> list[tuple[float, float | None]]:
     """Equal time chunks; the last one is open-ended so no trailing frame is lost."""
     workers = max(1, int(workers))
@@ -387,7 +395,9 @@ def extract_pose(
     Args:
         path: the video file.
         progress: called as ``progress(done, total)`` with frame counts while working.
-        workers: processes working on separate time chunks in parallel.
+        workers: processes working on separate time chunks in parallel (at most one per
+            core this process may use: MediaPipe's graph keeps a core busy, so more would
+            only add start-up and warm-up work).
         settings: model and pre-processing settings (``PoseSettings()`` by default).
         cache: a ``TrackCache``, ``True`` for the default cache folder, or ``False``/``None``
             to always run the model.
@@ -410,7 +420,7 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    n_chunks = len(chunk_bounds(info.duration_s, workers))
+    n_chunks = len(chunk_bounds(info.duration_s, min(workers, usable_cores())))
     if n_chunks == 1:
         counter = {"done": 0}
 

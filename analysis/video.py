@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from analysis.errors import VideoError
 
@@ -151,6 +152,9 @@ def iter_frames(
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         index = 0
         first_time = None
+        # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new
+        # swscale context (filter tables and all) for every frame, a third of decoding's cost.
+        reformatter = VideoReformatter()
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
             if first_time is None:
@@ -160,7 +164,7 @@ def iter_frames(
             if end_s is not None and time_s >= end_s - 1e-6:
                 break
             width, height = _scaled_size(frame.width, frame.height, max_side)
-            rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+            rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
             yield Frame(index=index, time_s=time_s, rgb=_rotate(rgb, frame.rotation or 0))
             index += 1
         if first_time is None:
