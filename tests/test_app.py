@@ -7,12 +7,10 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analysis.history import HistoryStore
 from tests.conftest import REPO_ROOT
-
-streamlit_testing = pytest.importorskip("streamlit.testing.v1")
-AppTest = streamlit_testing.AppTest
 
 APP = str(REPO_ROOT / "app.py")
 SAMPLE = "squat_side_rohanx01_1.mp4"
@@ -41,17 +39,6 @@ def _true_reps(clips_table, name: str) -> int:
     return int(next(row["reps"] for row in clips_table if row["file"] == name))
 
 
-def _counting_available() -> bool:
-    try:
-        from analysis.counting import count_reps  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_counting = pytest.mark.skipif(not _counting_available(), reason="analysis.counting is not available")
-
-
 def test_analyse_page_shows_summary_and_charts(app_env, sample_squat_track):
     at = _run()
     metrics = {m.label: m.value for m in at.metric}
@@ -62,14 +49,12 @@ def test_analyse_page_shows_summary_and_charts(app_env, sample_squat_track):
     assert not at.error
 
 
-@needs_counting
 def test_analyse_page_counts_the_sample(app_env, clips_table):
     at = _run()
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Reps counted"]) == _true_reps(clips_table, SAMPLE)
 
 
-@needs_counting
 def test_save_to_history_writes_one_row(app_env, clips_table):
     at = _run()
     at.text_input(key="athlete").input("Ana")
@@ -83,13 +68,9 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert rows[0]["clip_name"] == SAMPLE
     assert rows[0]["count"] == _true_reps(clips_table, SAMPLE)
     assert len(rows[0]["reps"]) == rows[0]["count"]
-    try:
-        from analysis.form import assess_squat_reps  # noqa: F401
-    except ImportError:
-        pass
-    else:  # a squat is saved with one verdict per rep
-        assert rows[0]["judged_reps"] == rows[0]["count"]
-        assert len(rows[0]["verdicts"]) == rows[0]["count"]
+    # a squat is saved with one verdict per rep
+    assert rows[0]["judged_reps"] == rows[0]["count"]
+    assert len(rows[0]["verdicts"]) == rows[0]["count"]
 
     at.switch_page("pages/5_history.py")
     at.run()
@@ -154,7 +135,6 @@ def test_clip_without_a_person_says_so(app_env, tmp_path):
     assert "empty room.mp4" in at.error[0].value and "no person" in at.error[0].value
 
 
-@needs_counting
 def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track):
     from analysis.counting import COUNTERS, compare_counters
 
@@ -179,13 +159,7 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     assert (errors["error"] == errors["count"] - 2).all()
 
 
-@needs_counting
 def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
-    try:
-        from analysis.form import assess_squat_reps  # noqa: F401
-    except ImportError:
-        pytest.skip("analysis.form is not available")
-
     at = _run("pages/3_squat_form.py")
     metrics = {m.label: m.value for m in at.metric}
     n_reps = int(metrics["Reps"])
@@ -210,7 +184,6 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     assert len(at.dataframe[0].value) == 1
 
 
-@needs_counting
 def test_side_by_side_shows_both_clips(app_env):
     at = _run("pages/4_side_by_side.py")
     labels = [m.label for m in at.metric]
@@ -219,7 +192,6 @@ def test_side_by_side_shows_both_clips(app_env):
     assert len(at.get("plotly_chart")) == 1
 
 
-@needs_counting
 def test_side_by_side_opens_a_saved_analysis(app_env):
     from analysis.cache import file_hash
 
