@@ -65,8 +65,9 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc).split(":")[-1].strip() or type(exc).__name__
-    return text.rstrip(".").lower()
+    """FFmpeg's own words for what went wrong, without its error number or the file name."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return str(text).strip().rstrip(".").lower()
 
 
 def _rotate(rgb: np.ndarray, rotation: int) -> np.ndarray:
