@@ -48,6 +48,85 @@ def rest_polarity(values: np.ndarray, period_frames: float | None = None) -> int
 
 
 ARRIVAL = 0.03  # share of the excursion: how close to the turning value counts as arrived
+ONSET = 0.1  # share of the peak speed: movement onset / end, as in biomechanics' onset detection
+REST_BAND = 0.1  # share of the excursion: how close to the flanking rest level counts as at rest
+NEAR_REST = 0.4  # share of the excursion: a movement onset lies below the rep's middle, with a margin
+
+
+def _first_slow(speed: np.ndarray, ratio: float, seen: np.ndarray, low: np.ndarray) -> int | None:
+    """First index, from the fastest step on, moving at most ``ratio`` x the peak speed
+    where ``low`` (near rest).
+
+    Only steps between two ``seen`` frames count: across a dropout the series is a
+    straight line bridging the gap, neither the fastest step nor a still one.
+    """
+    if not seen.any() or not np.max(speed[seen]) > 0:
+        return None
+    fastest = int(np.flatnonzero(seen)[np.argmax(speed[seen])])
+    slow = np.flatnonzero(seen[fastest:] & low[fastest:] & (speed[fastest:] <= ratio * speed[fastest]))
+    return fastest + int(slow[0]) if len(slow) else None
+
+
+def hug_movement(
+    y: np.ndarray,
+    lo: int,
+    b: int,
+    hi: int,
+    excursion: float,
+    arrival_ratio: float = ARRIVAL,
+    onset_ratio: float = ONSET,
+) -> tuple[int, int, int]:
+    """(start, bottom, end) of one rep whose turning point (a maximum of ``y``) is near ``b``.
+
+    ``lo`` and ``hi`` are the rest frames on either side (the lowest points between this
+    turning point and its neighbours). A standing pause before the rep is not part of
+    it, even when the resting level drifts (a lifter settling, a camera creeping): the
+    start is the movement onset, the last frame before the descent's fastest step where
+    the speed towards the turning point is below ``onset_ratio`` of that peak, looked
+    for in the lower ``NEAR_REST`` of the excursion (as in biomechanics' onset
+    detection). Without one, it is the last frame within ``REST_BAND`` of the rest
+    level. The end mirrors the start. Steps across a dropout (bridged by a straight
+    line) are neither fast nor still. The bottom is when the turning value is reached
+    (a held bottom turns on arrival).
+    """
+    n = len(y)
+    lo, hi = max(0, min(lo, b)), min(n - 1, max(hi, b))
+    seg = y[lo : hi + 1]
+    ok = np.isfinite(seg)
+    if ok.sum() < 3:
+        return lo, b, hi
+    seen = np.ones(n, dtype=bool)
+    if not ok.all():  # a dropout inside the rep (the pose lost at the bottom) is motion, not a pause
+        idx = np.arange(len(seg))
+        y = y.copy()
+        y[lo : hi + 1] = np.interp(idx, idx[ok], seg[ok])
+        seen[lo : hi + 1] = ok
+    # the turning point on this (finer) series, at a frame where someone was seen
+    top = lo + int(np.argmax(np.where(seen[lo : hi + 1], y[lo : hi + 1], -np.inf)))
+    rest_in, rest_out = np.min(y[lo : top + 1]), np.min(y[top : hi + 1])
+    # the last / first frame within REST_BAND of the excursion of the rest level: the
+    # boundary when no clear onset is found
+    start = lo + int(np.flatnonzero(y[lo : top + 1] <= rest_in + REST_BAND * excursion)[-1])
+    end = top + int(np.flatnonzero(y[top : hi + 1] <= rest_out + REST_BAND * excursion)[0])
+    # movement onset: walking back from the turning point past the fastest step, the
+    # first step slower than ``onset_ratio`` of it, in the lower part of the excursion
+    # (a hesitation half way down is not rest), is still rest
+    steps = np.diff(y[lo : top + 1])[::-1]  # steps[i]: frame top-i-1 -> top-i
+    ok = (seen[lo:top] & seen[lo + 1 : top + 1])[::-1]
+    low = (y[lo + 1 : top + 1] <= rest_in + NEAR_REST * excursion)[::-1]
+    slow = _first_slow(steps, onset_ratio, ok, low)
+    if slow is not None:
+        start = top - slow
+    steps = -np.diff(y[top : hi + 1])  # steps[k]: frame top+k -> top+k+1
+    low = y[top:hi] <= rest_out + NEAR_REST * excursion
+    slow = _first_slow(steps, onset_ratio, seen[top:hi] & seen[top + 1 : hi + 1], low)
+    if slow is not None:
+        end = top + slow
+    arrived = np.flatnonzero(
+        seen[start : top + 1] & (y[start : top + 1] >= y[top] - arrival_ratio * excursion)
+    )
+    bottom = start + int(arrived[0]) if len(arrived) else top
+    return int(start), int(bottom), int(end)
 
 
 def find_cycles(
@@ -59,6 +138,8 @@ def find_cycles(
     min_excursion_ratio: float = 0.5,
     return_ratio: float = 0.5,
     arrival_ratio: float = ARRIVAL,
+    onset_ratio: float = ONSET,
+    fine: np.ndarray | None = None,
 ) -> dict:
     """Full rep cycles in a smoothed series.
 
@@ -73,6 +154,10 @@ def find_cycles(
             the rep's excursion on *both* sides of the turning point (full cycle).
         arrival_ratio: the bottom is the first frame within this share of the excursion
             of the turning value (when a bottom is held, the moment it is reached).
+        onset_ratio: a rep starts when the speed towards the turning point first exceeds
+            this share of its peak speed, and ends when the speed back falls below it.
+        fine: the same series less smoothed (same length), used only to place each rep's
+            start, bottom and end once the reps are found on ``values``; None = ``values``.
 
     Returns a dict of int index arrays ``starts, bottoms, ends`` (the kept reps) and
     ``candidates`` (every turning point considered), plus ``excursions`` (per kept rep).
@@ -114,21 +199,13 @@ def find_cycles(
     starts = np.array(starts)[keep]
     ends = np.array(ends)[keep]
     bottoms = peaks[keep]
-    # a rep starts where it leaves rest and ends where it is back: the last / first
-    # frame within 10% of the excursion of the flanking rest level
+    # a rep starts where it leaves rest and ends where it is back: see ``hug_movement``
+    fine_y = y if fine is None else polarity * np.asarray(fine, dtype=np.float64)
     exc = np.minimum(exc_before, exc_after)[keep]
     for j, b in enumerate(bottoms):
-        seg = y[starts[j] : b + 1]
-        near = np.flatnonzero(seg <= y[starts[j]] + 0.1 * exc[j])
-        starts[j] = starts[j] + (near[-1] if len(near) else 0)
-        seg = y[b : ends[j] + 1]
-        near = np.flatnonzero(seg <= y[ends[j]] + 0.1 * exc[j])
-        ends[j] = b + (near[0] if len(near) else len(seg) - 1)
-        # a held bottom: the turning point is when the hold is reached, not its middle
-        seg = y[starts[j] : b + 1]
-        arrived = np.flatnonzero(seg >= y[b] - arrival_ratio * exc[j])
-        if len(arrived):
-            bottoms[j] = starts[j] + arrived[0]
+        starts[j], bottoms[j], ends[j] = hug_movement(
+            fine_y, starts[j], b, ends[j], exc[j], arrival_ratio, onset_ratio
+        )
     return {
         "starts": starts.astype(int),
         "bottoms": bottoms.astype(int),

@@ -38,9 +38,6 @@ def signal_period(
     return fallback_s, 0.0
 
 
-DT = 0.0
-
-
 def remove_drift(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
     """``values`` minus their running median over ``window_s`` (NaN stays NaN)."""
     out = detrend(values, times, window_s)
@@ -67,6 +64,8 @@ class PeakCounter(BaseCounter):
             typical one (the active stretch, ``active.py``); 0 (default) turns the check off.
         detrend_periods: subtract a running median over this many periods (removes level
             shifts such as camera cuts); 0 turns it off.
+        fine_smooth_s: smoothing sigma (s) of the copy on which each rep's start, bottom
+            and end are placed (never more than ``smooth_s``); detection is unaffected.
     """
 
     name = "peaks"
@@ -82,6 +81,7 @@ class PeakCounter(BaseCounter):
         "harmonic_ratio": (0.4, 1.0),
         "active_ratio": (0.0, 0.8),
         "detrend_periods": (0.0, 6.0),
+        "fine_smooth_s": (0.0, 0.5),
     }
 
     def __init__(
@@ -97,7 +97,8 @@ class PeakCounter(BaseCounter):
         period_s: float | None = None,
         harmonic_ratio: float = 0.7,
         active_ratio: float = 0.0,
-        detrend_periods: float = DT,
+        detrend_periods: float = 0.0,
+        fine_smooth_s: float = 0.1,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -111,6 +112,7 @@ class PeakCounter(BaseCounter):
         self.harmonic_ratio = harmonic_ratio
         self.active_ratio = active_ratio
         self.detrend_periods = detrend_periods
+        self.fine_smooth_s = fine_smooth_s
 
     def fit(self, signal, times) -> PeakCounter:
         x, t = check_series(signal, times)
@@ -121,11 +123,16 @@ class PeakCounter(BaseCounter):
             self.period_s_, self.periodicity_ = signal_period(x, t, harmonic_ratio=self.harmonic_ratio)
         sigma = self.smooth_s if self.smooth_s is not None else self.period_s_ / 10
         xs = smooth(x, t, sigma)
+        # reps are found on ``xs``; their start, bottom and end are placed on a lightly
+        # smoothed copy, so the smoothing that steadies detection does not smear timing
+        fine = smooth(x, t, min(sigma, self.fine_smooth_s))
         self.polarity_ = resolve_polarity(self.polarity, xs, self.period_s_ * fps)
         if self.detrend_periods > 0:
             # level shifts (a camera cut, the person moving) are not reps: measure every
             # frame against the running median of the surrounding periods
-            xs = remove_drift(xs, t, self.detrend_periods * self.period_s_)
+            detrended = remove_drift(xs, t, self.detrend_periods * self.period_s_)
+            fine = fine - (xs - detrended)
+            xs = detrended
         self.smoothed_ = xs
         amp = robust_range(xs)
         self.prominence_ = self.prominence if self.prominence is not None else self.prominence_ratio * amp
@@ -134,7 +141,7 @@ class PeakCounter(BaseCounter):
         )
         cyc = find_cycles(
             xs, fps, self.polarity_, self.min_distance_s_, self.prominence_,
-            self.min_excursion_ratio, self.return_ratio,
+            self.min_excursion_ratio, self.return_ratio, fine=fine,
         )  # fmt: skip
         self.peaks_ = t[cyc["candidates"]]
         self.peak_values_ = xs[cyc["candidates"]]
