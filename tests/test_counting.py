@@ -259,3 +259,19 @@ def test_very_short_and_gappy_tracks_never_break_a_counter(repcount):
         assert name == "flow" or result.error is None, (name, result.error)
         for rep in result.reps:
             assert not (100 / 30 < rep.bottom_s < 300 / 30), name  # no rep where nobody is seen
+
+
+def test_slider_ranges_follow_the_signal_actually_counted(repcount):
+    """Hysteresis thresholds are levels of the signal: PC units in auto mode, degrees on an angle."""
+    track, _, _ = _track(repcount, "stu9_64")
+    for exercise in (None, "squat"):
+        result = count_reps(track, method="hysteresis", exercise=exercise)
+        values = result.signal[np.isfinite(result.signal)]
+        for key in ("down_below", "up_above"):
+            lo, hi = result.param_ranges[key]
+            assert lo < hi
+            assert np.percentile(values, 0.5) <= lo and hi <= np.percentile(values, 99.5), (exercise, key)
+            assert result.params[key] is None or lo <= result.params[key] <= hi
+        assert result.param_ranges["min_dwell_s"] == COUNTERS["hysteresis"].param_ranges["min_dwell_s"]
+    peaks = count_reps(track)
+    assert 0 < peaks.param_ranges["prominence"][1] <= np.nanmax(peaks.signal) - np.nanmin(peaks.signal)

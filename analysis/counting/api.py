@@ -71,6 +71,7 @@ def _result(method: str, counter: BaseCounter, signal_name: str, times, values) 
         signal=np.asarray(values, dtype=float),
         diagnostics=counter.diagnostics(),
         params=counter.get_params(),
+        param_ranges=counter.param_ranges_for(values),
     )
 
 

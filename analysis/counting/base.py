@@ -63,6 +63,8 @@ class CountResult:
     diagnostics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     error: str | None = None  # set when the method could not run on this input
+    # slider bounds for ``params`` on THIS signal (``BaseCounter.param_ranges_for``)
+    param_ranges: dict = field(default_factory=dict)
 
     def to_dict(self, with_series: bool = False) -> dict:
         out = {
@@ -102,6 +104,33 @@ class BaseCounter:
                 raise ValueError(f"{type(self).__name__} has no setting {key!r} (settings: {sorted(valid)})")
             setattr(self, key, value)
         return self
+
+    # settings measured in the signal's own units (slider bounds follow the signal)
+    signal_unit_params: tuple[str, ...] = ()
+
+    def param_ranges_for(self, signal) -> dict[str, tuple[float, float]]:
+        """Slider bounds for this estimator on ``signal``: ``param_ranges`` with every
+        setting in signal units (``signal_unit_params``) bounded by the signal's own
+        1st..99th percentile span instead of a fixed range (degrees make no sense on a
+        principal component, and a PC's units make none on a knee angle).
+        """
+        ranges = dict(self.param_ranges)
+        x = np.asarray(signal, dtype=float)
+        x = x[np.isfinite(x)]
+        if len(x) < 2 or not self.signal_unit_params:
+            return ranges
+        lo, hi = (float(v) for v in np.percentile(x, [1, 99]))
+        if hi <= lo:
+            return ranges
+        for key in self.signal_unit_params:
+            if key in ranges:
+                ranges[key] = (
+                    (0.0, round(hi - lo, 6)) if key in self.spread_params else (round(lo, 6), round(hi, 6))
+                )
+        return ranges
+
+    # of ``signal_unit_params``, those that are a spread (0..range), not a level
+    spread_params: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

@@ -39,6 +39,9 @@ class HysteresisCounter(BaseCounter):
         "min_dwell_s": (0.0, 1.5),
         "smooth_s": (0.0, 0.5),
     }
+    # thresholds are levels of the signal: on an angle degrees, on a principal component
+    # its own units (``param_ranges_for`` bounds them by the signal actually counted)
+    signal_unit_params = ("down_below", "up_above")
 
     def __init__(
         self,

@@ -83,6 +83,8 @@ class PeakCounter(BaseCounter):
         "detrend_periods": (0.0, 6.0),
         "fine_smooth_s": (0.0, 0.5),
     }
+    signal_unit_params = ("prominence",)
+    spread_params = ("prominence",)
 
     def __init__(
         self,
