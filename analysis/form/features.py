@@ -267,6 +267,20 @@ def _rep_scalars(series: dict[str, np.ndarray], times: np.ndarray, bottom: int) 
         out["max_abs_knee_asym"] = float(np.nanmax(np.abs(series["knee_angle_asym"])))
         out["max_abs_pelvis_tilt"] = float(np.nanmax(np.abs(series["pelvis_tilt"])))
         out["start_stance_width"] = start["stance_width"]
+        for name in SERIES_NAMES:
+            if name not in CHANGE_SERIES:
+                out[f"change_{name}"] = out[f"bottom_{name}"] - start[name]
+        out["p90_heel_rise"] = float(np.nanpercentile(series["heel_rise"], 90))
+        out["p90_toe_rise"] = float(np.nanpercentile(series["toe_rise"], 90))
+        out["bottom_heel_minus_toe_rise"] = out["bottom_heel_rise"] - out["bottom_toe_rise"]
+        hip = series["hip_height"]
+        out["bottom_hold_fraction"] = float(np.mean(hip - np.nanmin(hip) < 0.05))
+        if n > 3:
+            step = np.gradient(ndimage.gaussian_filter1d(np.nan_to_num(hip, nan=np.nanmean(hip)), 2.0), times)
+            out["max_down_speed"] = float(-np.min(step))
+            out["max_up_speed"] = float(np.max(step))
+        else:
+            out["max_down_speed"] = out["max_up_speed"] = float("nan")
     duration = float(times[-1] - times[0]) if n > 1 else 0.0
     out["down_s"] = float(times[bottom] - times[0])
     out["up_s"] = float(times[-1] - times[bottom])
@@ -291,6 +305,23 @@ class _quiet:
 SCALAR_NAMES: tuple[str, ...] = (
     *(f"bottom_{name}" for name in SERIES_NAMES),
     *(f"change_{name}" for name in CHANGE_SERIES),
-    "max_trunk_lean", "max_foot_pitch_rise", "max_foot_pitch_drop", "min_knee_width_ratio",
-    "max_heel_rise", "max_toe_rise", "max_abs_knee_asym", "max_abs_pelvis_tilt", "start_stance_width", "down_s", "up_s", "down_fraction",
+    "max_trunk_lean",
+    "max_foot_pitch_rise",
+    "max_foot_pitch_drop",
+    "min_knee_width_ratio",
+    "max_heel_rise",
+    "max_toe_rise",
+    "max_abs_knee_asym",
+    "max_abs_pelvis_tilt",
+    "start_stance_width",
+    "down_s",
+    "up_s",
+    "down_fraction",
+)
+# Added after the first comparison (see the model card): more changes from standing,
+# robust foot rises, the hold at the bottom and the hip's peak speeds.
+EXTRA_SCALAR_NAMES: tuple[str, ...] = (
+    *(f"change_{name}" for name in SERIES_NAMES if name not in CHANGE_SERIES),
+    "p90_heel_rise", "p90_toe_rise", "bottom_heel_minus_toe_rise", "bottom_hold_fraction",
+    "max_down_speed", "max_up_speed",
 )  # fmt: skip

@@ -19,9 +19,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from analysis.form.dataset import DATASET_FPS, GOOD_LABELS, LABELS
-from analysis.form.features import SCALAR_NAMES, SERIES_NAMES, RepFeatures
+from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES, RepFeatures
 
-VARIANTS = ("bottom", "temporal", "both")
+VARIANTS = ("bottom", "bottom_extra", "temporal", "both")
 CLASSIFIERS = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression")
 
 
@@ -118,7 +118,8 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
 
     Parameters:
         variant: "bottom" (per-rep numbers at the bottom frame plus ranges and tempo, as
-            DeepSquat looks at the full-squat frame), "temporal" (every per-frame series
+            DeepSquat looks at the full-squat frame), "bottom_extra" (bottom plus
+            ``EXTRA_SCALAR_NAMES``), "temporal" (every per-frame series
             resampled to ``n_points`` over the rep, as the mobile assistant's temporal
             model) or "both".
         n_points: samples per series for the temporal variant.
@@ -134,8 +135,10 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
         names = []
-        if self.variant in ("bottom", "both"):
+        if self.variant in ("bottom", "bottom_extra", "both"):
             names += list(SCALAR_NAMES)
+        if self.variant == "bottom_extra":
+            names += list(EXTRA_SCALAR_NAMES)
         if self.variant in ("temporal", "both"):
             names += [f"{s}@{i}" for s in SERIES_NAMES for i in range(self.n_points)]
         self.feature_names_ = np.array(names)
@@ -155,8 +158,10 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
                 rows.append(np.full(n_columns, np.nan))
                 continue
             parts = []
-            if self.variant in ("bottom", "both"):
+            if self.variant in ("bottom", "bottom_extra", "both"):
                 parts.append([features.scalars[name] for name in SCALAR_NAMES])
+            if self.variant == "bottom_extra":
+                parts.append([features.scalars[name] for name in EXTRA_SCALAR_NAMES])
             if self.variant in ("temporal", "both"):
                 parts.append(features.resampled(self.n_points).ravel())
             rows.append(np.concatenate([np.asarray(p, dtype=np.float64) for p in parts]))

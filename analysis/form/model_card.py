@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.form.features import SCALAR_NAMES, SERIES_NAMES
+from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES
 from analysis.form.view import TRUSTED
 
 VARIANT_TEXT = {
     "bottom": "per-rep numbers: every per-frame feature at the bottom frame, plus ranges, extremes and tempo",
+    "bottom_extra": "bottom plus more changes from standing, robust foot rises, bottom hold, hip speeds",
     "temporal": "every per-frame feature resampled to 12 points over the rep",
     "both": "bottom + temporal",
 }
@@ -58,6 +59,8 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "",
         "Per rep (variant *bottom*): " + ", ".join(f"`{n}`" for n in SCALAR_NAMES) + ".",
         "",
+        "Added in variant *bottom_extra*: " + ", ".join(f"`{n}`" for n in EXTRA_SCALAR_NAMES) + ".",
+        "",
         "## Variants compared (grouped CV: leave one recording date out, 12 folds)",
         "Balanced accuracy over out-of-fold predictions; the 7-class label is the likeliest class. Good-vs-fault uses P(good) >= 0.5, "
         "where P(good) is the sum of the two good classes rescaled to an even prior "
@@ -83,6 +86,8 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "0.57 (7-class) and 0.75 (good-vs-fault).",
         "",
         f"## Shipped model: {best['variant']} + {best['classifier']}",
+        "Chosen by the mean of the two balanced accuracies above, then refitted on all reps.",
+        "",
         f"Grouped-CV balanced accuracy: **7-class {best['balanced_accuracy_7']:.3f}**, "
         f"**good-vs-fault {best['balanced_accuracy_good_fault']:.3f}** "
         "(targets on held-back dates: 0.70 and 0.85 - not reached).",
