@@ -14,6 +14,7 @@ import pytest
 
 from analysis.cache import TrackCache
 from analysis.counting import count_reps
+from analysis.counting.peaks import remove_drift
 from analysis.counting.signals import smooth
 from analysis.pose import extract_pose
 from analysis.track import load_track
@@ -35,14 +36,17 @@ REPCOUNT = ["stu9_64", "stu3_25", "stu5_16", "stu5_32", "test2021", "stu6_63", "
 def movement_problems(result, window_s: float = 1.0) -> list[str]:
     """What is wrong with each rep's boundaries on the signal the counter saw (empty = fine).
 
-    For every rep, on the signal lightly smoothed and oriented so the turning point is
-    high: the signal at ``start_s`` is near the rest level before the rep (within 25% of
+    For every rep, on the signal the counter saw (lightly smoothed, level shifts removed
+    when the counter removed them) oriented so the turning point is high: the signal at ``start_s`` is near the rest level before the rep (within 25% of
     the excursion), it has left rest within ``window_s`` after ``start_s`` (moved 25% of
     the excursion), the way down holds no still stretch of ``window_s`` (a standing pause
     inside the rep), and the same mirrored for ``end_s``.
     """
     t = result.times
-    y = result.diagnostics["polarity"] * smooth(result.signal, t, 0.1)
+    y = smooth(result.signal, t, 0.1)
+    if result.params.get("detrend_periods"):  # the counter saw the signal without its level shifts
+        y = remove_drift(y, t, result.params["detrend_periods"] * result.diagnostics["period_s"])
+    y = result.diagnostics["polarity"] * y
     w = int(round(window_s / np.median(np.diff(t))))
     problems = []
     for i, rep in enumerate(result.reps):

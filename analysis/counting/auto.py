@@ -66,6 +66,23 @@ def extension_polarity(track: PoseTrack, values: np.ndarray, min_corr: float = 0
     return "min" if r > 0 else "max"
 
 
+def period_fit(reps: list, period_s: float) -> float:
+    """How well a count agrees with its own period, 0..1 (1 = reps fill their span).
+
+    ``count x period`` should equal the time from the first rep's start to the last
+    one's end. A counter that found every second rep (or half-reps twice per cycle)
+    misses that by a factor of about two, so its vote weighs about half as much.
+    With fewer than two reps there is no span to check (1).
+    """
+    if len(reps) < 2 or not np.isfinite(period_s) or period_s <= 0:
+        return 1.0
+    span = reps[-1].end_s - reps[0].start_s
+    if span <= 0:
+        return 1.0
+    ratio = len(reps) * period_s / span
+    return float(min(ratio, 1.0 / ratio))
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
@@ -80,9 +97,10 @@ def auto_signal(
     Single-frame glitches are removed with a 5-frame median filter, then a light
     Gaussian smoothing. Each of the top components is scored by its autocorrelation
     peak (after removing slow drift). Components scoring at least ``score_ratio`` of
-    the best each count their reps with the default peak counter; the count with the
-    score-weighted median wins and, among the components giving it, the most periodic
-    one is the signal. One component alone is often fooled (a camera cut, every
+    the best each count their reps with the default peak counter; each count votes with
+    the component's score times how well the count fits its own period
+    (``period_fit``), the weighted median wins and, among the components giving it,
+    the most periodic one is the signal. One component alone is often fooled (a camera cut, every
     second rep looking different); the consensus of several rarely is.
     """
     from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
@@ -121,7 +139,8 @@ def auto_signal(
     for k in good:
         for i, variant in enumerate(VARIANTS):
             counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
-            candidates.append((k, i, counter.count_, max(scores_a[k], 1e-6)))
+            weight = max(scores_a[k], 1e-6) * period_fit(counter.reps_, counter.period_s_)
+            candidates.append((k, i, counter.count_, weight))
     for k in range(pcs.shape[1]):
         counts.append(next((c for kk, i, c, _ in candidates if kk == k and i == 0), -1))
     consensus = _weighted_median(
