@@ -38,25 +38,6 @@ def signal_period(
     return fallback_s, 0.0
 
 
-# shortest rep period considered when halving (a very fast jumping jack is ~0.4 s)
-MIN_PERIOD_S = 0.35
-# reps alternate big-small when consecutive excursions differ by more than this share
-ALTERNATION = 0.5
-
-
-def alternation(excursions: np.ndarray) -> float:
-    """Median relative difference of consecutive reps' excursions (0 = all alike).
-
-    Big-small-big-small (every second "rep" is half a rep, or a different motion)
-    gives a value near 2 x (big - small) / (big + small); regular reps stay low.
-    """
-    e = np.asarray(excursions, dtype=float)
-    if len(e) < 3:
-        return 0.0
-    pair = (e[1:] + e[:-1]) / 2
-    return float(np.median(np.abs(np.diff(e)) / np.where(pair > 0, pair, 1.0)))
-
-
 def remove_drift(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
     """``values`` minus their running median over ``window_s`` (NaN stays NaN)."""
     out = detrend(values, times, window_s)
@@ -85,8 +66,6 @@ class PeakCounter(BaseCounter):
             shifts such as camera cuts); 0 turns it off.
         fine_smooth_s: smoothing sigma (s) of the copy on which each rep's start, bottom
             and end are placed (never more than ``smooth_s``); detection is unaffected.
-        resolve_period: when the period is estimated (``period_s`` None), check it
-            against half and twice itself by the cycles each finds (``_resolve_period``).
     """
 
     name = "peaks"
@@ -122,7 +101,6 @@ class PeakCounter(BaseCounter):
         active_ratio: float = 0.0,
         detrend_periods: float = 0.0,
         fine_smooth_s: float = 0.1,
-        resolve_period: bool = False,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -137,7 +115,6 @@ class PeakCounter(BaseCounter):
         self.active_ratio = active_ratio
         self.detrend_periods = detrend_periods
         self.fine_smooth_s = fine_smooth_s
-        self.resolve_period = resolve_period
 
     def _cycles(self, x: np.ndarray, t: np.ndarray, fps: float, period_s: float) -> dict:
         """Smooth, orient and (optionally) detrend for ``period_s``, then find the full cycles."""
@@ -163,35 +140,6 @@ class PeakCounter(BaseCounter):
         return {"period_s": period_s, "xs": xs, "cyc": cyc, "polarity": polarity,
                 "prominence": prominence, "min_distance_s": distance}  # fmt: skip
 
-    def _resolve_period(self, x: np.ndarray, t: np.ndarray, fps: float, run: dict) -> dict:
-        """Check the estimated period P against P/2 and 2P by the cycles each one finds.
-
-        The autocorrelation often peaks at twice the rep period (every second rep looks
-        alike, or a slow sway rides on the reps) or at half of it (the way down and the
-        way up look alike). The cycles decide: if counting at P/2 finds about twice the
-        reps and they do not alternate big-small, they are real and P was two reps (this
-        may repeat once, P/4). If the reps at P alternate big-small, every second one is
-        half a rep and 2P is tried.
-        """
-        n = len(run["cyc"]["bottoms"])
-        halved = 0
-        while halved < 2 and run["period_s"] / 2 >= MIN_PERIOD_S:
-            half = self._cycles(x, t, fps, run["period_s"] / 2)
-            m = len(half["cyc"]["bottoms"])
-            if m < 1.6 * max(n, 1) or alternation(half["cyc"]["excursions"]) > ALTERNATION:
-                break
-            run, n, halved = half, m, halved + 1
-        if halved:
-            self.period_resolution_ = f"period / {2**halved}"
-            return run
-        if n >= 4 and alternation(run["cyc"]["excursions"]) > ALTERNATION:
-            double = self._cycles(x, t, fps, run["period_s"] * 2)
-            m = len(double["cyc"]["bottoms"])
-            if 0.3 * n <= m <= 0.7 * n and alternation(double["cyc"]["excursions"]) <= ALTERNATION:
-                self.period_resolution_ = "period x 2"
-                return double
-        return run
-
     def fit(self, signal, times) -> PeakCounter:
         x, t = check_series(signal, times)
         fps = frame_rate(t)
@@ -200,10 +148,6 @@ class PeakCounter(BaseCounter):
         else:
             self.period_s_, self.periodicity_ = signal_period(x, t, harmonic_ratio=self.harmonic_ratio)
         run = self._cycles(x, t, fps, self.period_s_)
-        self.period_resolution_ = "as estimated"
-        if not self.period_s and self.resolve_period:
-            run = self._resolve_period(x, t, fps, run)
-        self.period_s_ = run["period_s"]
         xs, cyc = run["xs"], run["cyc"]
         self.polarity_ = run["polarity"]
         self.smoothed_ = xs
