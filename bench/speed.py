@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -352,6 +353,7 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--recount-only", type=Path, help="only time re-counting this saved track")
+    parser.add_argument("--keep-track", type=Path, help="keep the long clip's track (.npz) here")
     args = parser.parse_args()
     if args.recount_only:
         recount_table(args.recount_only)
@@ -364,6 +366,8 @@ def main() -> None:
             throughput_table(args.clip, args.workers, args.repeats, tmp)
         if not args.skip_long:
             track_path = long_clip_table(args.clip, args.workers, args.long_minutes, tmp)
+            if args.keep_track:
+                shutil.copy(track_path, args.keep_track)
             recount_table(track_path)
 
 
