@@ -160,5 +160,6 @@ class PeakCounter(BaseCounter):
         start_s, end_s, active = active_stretch(xs, t, self.period_s_, ratio)
         self.active_start_s_, self.active_end_s_ = start_s, end_s
         inside = active[cyc["bottoms"]] if self.active_ratio > 0 else np.ones(len(cyc["bottoms"]), bool)
+        self.excursions_ = cyc["excursions"][inside]
         self._set_reps(t, cyc["starts"][inside], cyc["bottoms"][inside], cyc["ends"][inside])
         return self
