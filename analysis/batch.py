@@ -304,6 +304,13 @@ class BatchAnalyser:
 
     def run(self, inputs, outdir: str | os.PathLike, progress: ProgressFn | None = None) -> BatchAnalyser:
         """Analyse ``inputs`` (see ``find_clips``) into ``outdir``; returns ``self``."""
+        if self.exercise:
+            from analysis.counting import preset_for
+
+            try:
+                preset_for(self.exercise)  # a typo fails here, not once per clip
+            except ValueError as exc:
+                raise RepLabError(str(exc)) from None
         paths = find_clips(inputs)
         if not paths:
             raise RepLabError(f"no clips found in {inputs}")

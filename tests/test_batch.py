@@ -147,3 +147,12 @@ def test_cli_batch_reports_progress_and_failures(clip_dir, pose_cache_dir, tmp_p
     assert "[4/4]" in done.stderr and "FAILED" in done.stderr and "3 analysed" in done.stderr
     rows = read_summary(outdir / "summary.csv")
     assert sorted(r["status"] for r in rows) == ["failed", "ok", "ok", "ok"]
+
+
+def test_an_unknown_exercise_is_refused_before_any_clip_runs(tmp_path):
+    from analysis.errors import RepLabError
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    with pytest.raises(RepLabError, match="unknown exercise"):
+        BatchAnalyser(exercise="pushupz").run(tmp_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
