@@ -60,9 +60,10 @@ def _first_slow(speed: np.ndarray, ratio: float, seen: np.ndarray, low: np.ndarr
     Only steps between two ``seen`` frames count: across a dropout the series is a
     straight line bridging the gap, neither the fastest step nor a still one.
     """
-    if not seen.any() or not np.max(speed[seen]) > 0:
+    masked = np.where(seen, speed, -np.inf)
+    fastest = int(np.argmax(masked)) if len(masked) else 0
+    if not len(masked) or not masked[fastest] > 0:
         return None
-    fastest = int(np.flatnonzero(seen)[np.argmax(speed[seen])])
     slow = np.flatnonzero(seen[fastest:] & low[fastest:] & (speed[fastest:] <= ratio * speed[fastest]))
     return fastest + int(slow[0]) if len(slow) else None
 
