@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from analysis.form.dataset import DATASET_FPS, GOOD_LABELS, LABELS
 from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES, RepFeatures
 
-VARIANTS = ("bottom", "bottom_extra", "temporal", "both")
+VARIANTS = ("bottom_frame", "bottom", "bottom_extra", "temporal", "both")
 CLASSIFIERS = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression")
 
 
@@ -117,8 +117,9 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
     """Reps -> feature matrix.
 
     Parameters:
-        variant: "bottom" (per-rep numbers at the bottom frame plus ranges and tempo, as
-            DeepSquat looks at the full-squat frame), "bottom_extra" (bottom plus
+        variant: "bottom_frame" (the per-frame features at the bottom frame only, as
+            DeepSquat looks at the full-squat frame), "bottom" (those plus ranges,
+            extremes and tempo), "bottom_extra" (bottom plus
             ``EXTRA_SCALAR_NAMES``), "temporal" (every per-frame series
             resampled to ``n_points`` over the rep, as the mobile assistant's temporal
             model) or "both".
@@ -135,6 +136,8 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, not {self.variant!r}")
         names = []
+        if self.variant == "bottom_frame":
+            names += [n for n in SCALAR_NAMES if n.startswith("bottom_")]
         if self.variant in ("bottom", "bottom_extra", "both"):
             names += list(SCALAR_NAMES)
         if self.variant == "bottom_extra":
@@ -158,6 +161,8 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
                 rows.append(np.full(n_columns, np.nan))
                 continue
             parts = []
+            if self.variant == "bottom_frame":
+                parts.append([features.scalars[n] for n in SCALAR_NAMES if n.startswith("bottom_")])
             if self.variant in ("bottom", "bottom_extra", "both"):
                 parts.append([features.scalars[name] for name in SCALAR_NAMES])
             if self.variant == "bottom_extra":

@@ -11,9 +11,10 @@ from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAME
 from analysis.form.view import TRUSTED
 
 VARIANT_TEXT = {
-    "bottom": "per-rep numbers: every per-frame feature at the bottom frame, plus ranges, extremes and tempo",
+    "bottom_frame": "every per-frame feature at the bottom frame only (like DeepSquat)",
+    "bottom": "bottom_frame plus changes from standing, ranges, extremes and tempo",
     "bottom_extra": "bottom plus more changes from standing, robust foot rises, bottom hold, hip speeds",
-    "temporal": "every per-frame feature resampled to 12 points over the rep",
+    "temporal": "every per-frame feature resampled to 12 points over the rep (like the mobile assistant's temporal model)",
     "both": "bottom + temporal",
 }
 
@@ -61,7 +62,7 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "",
         "Added in variant *bottom_extra*: " + ", ".join(f"`{n}`" for n in EXTRA_SCALAR_NAMES) + ".",
         "",
-        "## Variants compared (grouped CV: leave one recording date out, 12 folds)",
+        f"## Variants compared (grouped CV: leave one recording date out, {counts.shape[0]} folds)",
         "Balanced accuracy over out-of-fold predictions; the 7-class label is the likeliest class. Good-vs-fault uses P(good) >= 0.5, "
         "where P(good) is the sum of the two good classes rescaled to an even prior "
         "(`analysis.form.model.good_probability`).",

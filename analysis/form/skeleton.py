@@ -9,6 +9,8 @@ their bone lengths, because one absurd frame would otherwise decide a rep's bott
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import ndimage
 
@@ -99,7 +101,8 @@ def body_scale(joints: np.ndarray) -> float:
     """Median distance from the ankle centre to the shoulder centre: the rep's length unit."""
     ankles = (joints[:, J["left_ankle"]] + joints[:, J["right_ankle"]]) / 2
     shoulders = (joints[:, J["left_shoulder"]] + joints[:, J["right_shoulder"]]) / 2
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         scale = float(np.nanmedian(np.linalg.norm(shoulders - ankles, axis=-1)))
     return scale if np.isfinite(scale) and scale > 0 else 1.0
 
@@ -117,7 +120,9 @@ def outlier_joints(joints: np.ndarray, tolerance: float = 0.3, window: int = 7) 
     if len(joints) < 3:
         return ~np.isfinite(joints).all(axis=-1)
     scale = body_scale(joints)
-    filled = np.where(np.isfinite(joints), joints, np.nanmedian(joints, axis=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        filled = np.where(np.isfinite(joints), joints, np.nan_to_num(np.nanmedian(joints, axis=0)))
     running = ndimage.median_filter(filled, size=(min(window, len(joints)), 1, 1), mode="nearest")
     distance = np.linalg.norm(filled - running, axis=-1) / scale
     return (distance > tolerance) | ~np.isfinite(joints).all(axis=-1)
