@@ -90,18 +90,19 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def auto_signal(
-    track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05, score_ratio: float = 0.5
+    track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05, score_ratio: float = 0.0
 ) -> CountSignal:
     """The principal component of the normalised pose to count on, found without an exercise.
 
     Single-frame glitches are removed with a 5-frame median filter, then a light
     Gaussian smoothing. Each of the top components is scored by its autocorrelation
-    peak (after removing slow drift). Components scoring at least ``score_ratio`` of
-    the best each count their reps with the default peak counter; each count votes with
-    the component's score times how well the count fits its own period
-    (``period_fit``), the weighted median wins and, among the components giving it,
-    the most periodic one is the signal. One component alone is often fooled (a camera cut, every
-    second rep looking different); the consensus of several rarely is.
+    peak (after removing slow drift). Every component that moves enough (and scores at
+    least ``score_ratio`` of the best; 0 = no such cut, the weights already carry the
+    score) counts its reps with the default peak counter; each count votes with the
+    component's score times how well the count fits its own period (``period_fit``),
+    the weighted median wins and, among the components giving it, the most periodic one
+    is the signal. One component alone is often fooled (a camera cut, every second rep
+    looking different); the consensus of several rarely is.
     """
     from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
 
