@@ -188,3 +188,17 @@ def test_heel_and_toe_lift_need_the_feet_in_the_frame(sample_squat_track):
     (verdict,) = assess_squat_reps(cropped, reps)
     assert verdict.trusted["heel_lift"] is False and verdict.trusted["toe_lift"] is False
     assert not {"heels lifting", "toes lifting"} & set(verdict.faults)
+
+
+@pytest.mark.slow
+def test_form_cli_on_the_sample_video(capsys, pose_cache_dir, sample_squat_track):
+    from analysis.cli import main
+    from tests.conftest import SAMPLE_VIDEOS
+
+    video = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
+    assert main(["form", "--json", "--workers", "1", "--cache-dir", str(pose_cache_dir), str(video)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["file"] == video.name and len(payload["reps"]) == 2
+    bottoms = sorted(rep["features"]["bottom_time_s"] for rep in payload["reps"])
+    assert bottoms[0] == pytest.approx(10.5, abs=1.0) and bottoms[1] == pytest.approx(17.3, abs=1.0)
+    assert all("bottom_hip_above_knee_cm" in rep["features"] for rep in payload["reps"])

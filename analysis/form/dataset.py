@@ -60,6 +60,7 @@ def load_dataset(folder: str | os.PathLike) -> RepDataset:
         if missing:
             raise RepLabError(f"{len(missing)} reps of labels.csv are not in reps.npz, e.g. {missing[0]}")
         reps = [np.asarray(data[rep], dtype=np.float64) for rep in table["rep"]]
+    reps = [r.reshape(len(r), 19, 3) if r.ndim == 2 and r.shape[1] == 57 else r for r in reps]
     for rep, array in zip(table["rep"], reps):
         if array.ndim != 3 or array.shape[1:] != (19, 3):
             raise RepLabError(f"rep {rep} has shape {array.shape}, expected (frames, 19, 3)")

@@ -199,6 +199,9 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
         numbers["bottom_time_s"] = features.bottom_time
         if metres:
             numbers["thigh_length_m"] = features.lengths["thigh"]
+            numbers["bottom_hip_above_knee_cm"] = (
+                100 * features.scalars["bottom_hip_above_knee"] * features.lengths["thigh"]
+            )
         verdicts.append(
             RepVerdict(i, start, bottom, end, label, good, faults, p_good, reason, numbers, view, trusted)
         )
