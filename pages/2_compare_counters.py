@@ -101,7 +101,8 @@ columns = st.columns(min(len(methods), 3))
 for i, method in enumerate(methods):
     estimator = common.COUNTERS[method]
     params = defaults[method].params or estimator().get_params()
-    ranges = getattr(estimator, "param_ranges", {})
+    # bounds measured on the signal actually counted (a principal component is not in degrees)
+    ranges = defaults[method].param_ranges or getattr(estimator, "param_ranges", {})
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
         chosen = {}
         for key, value in params.items():
