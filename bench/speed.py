@@ -218,9 +218,10 @@ def throughput_table(clip: Path, workers: int, repeats: int, tmp: Path) -> None:
               f"| {seconds:.1f} |")  # fmt: skip
 
 
-def long_clip_table(sample: Path, workers: int, minutes: float, tmp: Path) -> Path:
+def long_clip_table(sample: Path, workers: int, minutes: float, tmp: Path, plain: bool = False) -> Path:
     long_clip = build_long_clip(sample, tmp / "long.mp4", minutes * 60)
     track_path = tmp / "long.npz"
+    baseline = run_plain(long_clip) if plain else None
     result = run_extract(long_clip, workers, track_path, measure_memory=True)
     size_mb = long_clip.stat().st_size / 2**20
     print(
@@ -232,6 +233,11 @@ def long_clip_table(sample: Path, workers: int, minutes: float, tmp: Path) -> Pa
     print(f"| {workers} | {result['frames']} | {result['wall_s']:.1f} | {result['frames'] / result['wall_s']:.1f} "
           f"| {result['peak_pss_mb']:.0f} MB | {result['peak_rss_mb']:.0f} MB | {result['peak_single_mb']:.0f} MB "
           f"| {result['processes']} |")  # fmt: skip
+    if baseline:
+        print(f"\nPlain loop on the same clip, just before: {baseline['wall_s']:.1f} s whole process "
+              f"({baseline['frames'] / baseline['wall_s']:.1f} frames/s); ratio {baseline['wall_s'] / result['wall_s']:.2f} "
+              f"(loop only: {baseline['loop_s'] / result['wall_s']:.2f}); CPU seconds: plain {baseline['cpu_s']:.0f}, "
+              f"extract {result['cpu_s']:.0f}.")  # fmt: skip
     return track_path
 
 
@@ -354,6 +360,7 @@ def main() -> None:
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--recount-only", type=Path, help="only time re-counting this saved track")
     parser.add_argument("--keep-track", type=Path, help="keep the long clip's track (.npz) here")
+    parser.add_argument("--long-plain", action="store_true", help="also time the plain loop on the long clip")
     args = parser.parse_args()
     if args.recount_only:
         recount_table(args.recount_only)
@@ -365,7 +372,7 @@ def main() -> None:
         if not args.skip_throughput:
             throughput_table(args.clip, args.workers, args.repeats, tmp)
         if not args.skip_long:
-            track_path = long_clip_table(args.clip, args.workers, args.long_minutes, tmp)
+            track_path = long_clip_table(args.clip, args.workers, args.long_minutes, tmp, args.long_plain)
             if args.keep_track:
                 shutil.copy(track_path, args.keep_track)
             recount_table(track_path)
