@@ -83,6 +83,10 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "",
         "Variants: " + "; ".join(f"*{k}* = {v}" for k, v in VARIANT_TEXT.items()) + ".",
         "",
+        "Other ideas scored the same way and not adopted (other regularisation, an RBF SVM, "
+        "features standardised per recording date, joint positions in a body frame) are in "
+        "`bench/form_tries.py`; none beat the shipped set-up by more than the noise between folds.",
+        "",
         "Reference (data README): a plain random forest on simple features, grouped by date: "
         "0.57 (7-class) and 0.75 (good-vs-fault).",
         "",
