@@ -167,10 +167,16 @@ def verdict_from_features(
     return label, False, faults, p_good, reason
 
 
+def _field(rep, name: str):
+    """A rep's time by attribute (the counter's ``Rep``) or by key (its ``to_dict()``)."""
+    return rep[name] if isinstance(rep, dict) else getattr(rep, name)
+
+
 def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[RepVerdict]:
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
-    ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps).
+    ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
+    or dicts with those keys.
     The detected view (and whether the feet are in the frame) decides which faults may
     be raised. A rep with too few usable pose
     frames gets label "unknown", P(good) NaN and a reason saying so.
@@ -179,7 +185,7 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
     view = detect_view(track)
     verdicts = []
     for i, rep in enumerate(reps):
-        start, bottom, end = float(rep.start_s), float(rep.bottom_s), float(rep.end_s)
+        start, bottom, end = (float(_field(rep, name)) for name in ("start_s", "bottom_s", "end_s"))
         trusted = dict(TRUSTED[view])
         if not feet_in_view(track, start, end):
             trusted["heel_lift"] = trusted["toe_lift"] = False
