@@ -52,4 +52,6 @@ def sample_squat_track(pose_cache_dir):
     from analysis.cache import TrackCache
     from analysis.pose import extract_pose
 
-    return extract_pose(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", workers=1, cache=TrackCache(pose_cache_dir))
+    return extract_pose(
+        SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", workers=1, cache=TrackCache(pose_cache_dir)
+    )
