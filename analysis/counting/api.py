@@ -14,6 +14,7 @@ from analysis.counting.adaptive import AdaptiveThresholdCounter
 from analysis.counting.auto import CountSignal, auto_signal
 from analysis.counting.base import BaseCounter, CountResult
 from analysis.counting.flow import FlowCounter, flow_signal
+from analysis.counting.gate import BodyMotion, gate_reps
 from analysis.counting.hysteresis import HysteresisCounter
 from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
@@ -42,6 +43,7 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
         values=preset.signal(track),
         polarity=preset.polarity,
         details={"exercise": exercise, "kind": preset.kind},
+        motion=BodyMotion.from_track(track),
     )
 
 
@@ -61,15 +63,21 @@ def _settings_for(method: str, signal: CountSignal, exercise: str | None, settin
     return out
 
 
-def _result(method: str, counter: BaseCounter, signal_name: str, times, values) -> CountResult:
+def _result(
+    method: str, counter: BaseCounter, signal_name: str, times, values, motion: BodyMotion | None = None
+) -> CountResult:
+    reps, gate = gate_reps(motion, list(counter.reps_))
+    diagnostics = counter.diagnostics()
+    if gate:
+        diagnostics["gate"] = gate
     return CountResult(
-        count=int(counter.count_),
-        reps=list(counter.reps_),
+        count=len(reps),
+        reps=reps,
         method=method,
         signal_name=signal_name,
         times=np.asarray(times, dtype=float),
         signal=np.asarray(values, dtype=float),
-        diagnostics=counter.diagnostics(),
+        diagnostics=diagnostics,
         params=counter.get_params(),
         param_ranges=counter.param_ranges_for(values),
     )
@@ -82,6 +90,7 @@ def count_reps(
     video_path=None,
     signal: CountSignal | None = None,
     flow: tuple[np.ndarray, np.ndarray] | None = None,
+    gate: bool = True,
     **counter_settings,
 ) -> CountResult:
     """Count the reps of one track with one algorithm.
@@ -93,6 +102,8 @@ def count_reps(
         video_path: the clip, needed only by the optical-flow counter.
         signal: a ``prepare_signal`` result to reuse (skips the pose work).
         flow: a ``flow_signal`` result to reuse (skips the optical flow).
+        gate: drop reps too small to be reps, measured on the body (``gate.py``: a
+            still person gives 0, not a count of jitter). Pose counters only.
         **counter_settings: ``__init__`` keywords of the chosen estimator.
     """
     name = RECOMMENDED if method in (None, "auto") else method
@@ -111,7 +122,7 @@ def count_reps(
     sig = signal if signal is not None else prepare_signal(track, exercise)
     counter = COUNTERS[name](**_settings_for(name, sig, exercise, counter_settings))
     counter.fit(sig.values, sig.times)
-    result = _result(name, counter, sig.name, sig.times, sig.values)
+    result = _result(name, counter, sig.name, sig.times, sig.values, sig.motion if gate else None)
     result.diagnostics["signal_period_s"] = sig.period_s
     result.diagnostics["signal_periodicity"] = sig.periodicity
     result.diagnostics["signal_details"] = dict(sig.details)
@@ -126,6 +137,7 @@ def compare_counters(
     video_path=None,
     signal: CountSignal | None = None,
     flow: tuple[np.ndarray, np.ndarray] | None = None,
+    gate: bool = True,
 ) -> dict[str, CountResult]:
     """Run several counters on one track; name -> ``CountResult``.
 
@@ -144,7 +156,14 @@ def compare_counters(
             if name == "flow" and flow is None and video_path is None:
                 raise ValueError("unavailable: the optical-flow counter needs the video (video_path=)")
             out[name] = count_reps(
-                track, name, exercise, video_path=video_path, signal=sig, flow=flow, **settings.get(name, {})
+                track,
+                name,
+                exercise,
+                video_path=video_path,
+                signal=sig,
+                flow=flow,
+                gate=gate,
+                **settings.get(name, {}),
             )
         except Exception as exc:  # report, do not crash the comparison
             out[name] = CountResult(

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from analysis.counting.cycles import robust_range
+from analysis.counting.gate import BodyMotion, gate_reps
 from analysis.counting.period import detrend, estimate_period
-from analysis.counting.signals import fill_all, mean_angle, normalised_pose, principal_signals, smooth
+from analysis.counting.signals import clean_pose, mean_angle, normalised_pose, principal_signals
 from analysis.track import PoseTrack
 
 
@@ -33,6 +33,8 @@ class CountSignal:
     periodicity: float = 0.0
     details: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)  # peak-counter settings that reproduce the auto count
+    # the pose the counted reps are checked against (``gate.py``); None = no check
+    motion: BodyMotion | None = None
 
 
 # components whose robust range is below this share of the largest one do not compete
@@ -43,6 +45,8 @@ MIN_PERIODICITY = 0.3
 # peak-counter settings tried on each component: as it is, and with level shifts removed
 # (running median over 1.5 periods). The first is the plain one.
 VARIANTS: tuple[dict, ...] = ({"detrend_periods": 0.0}, {"detrend_periods": 1.5})
+# share of the pose variance the first component must carry for its one rep to be the clip
+LONE_SHARE = 0.75
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -112,11 +116,9 @@ def auto_signal(
     seen = np.isfinite(flat).all(axis=1)
     if seen.sum() < 3:
         return CountSignal("no pose", t, np.full(len(t), np.nan), details={"scores": []})
-    filled = fill_all(flat)
-    if len(filled) >= 5:
-        filled = median_filter(filled, size=(5, 1), mode="nearest")
-    filled = smooth(filled, t, smooth_s)
-    pcs, var = principal_signals(filled.reshape(pose.shape), n_components)
+    cleaned = clean_pose(track, smooth_s)
+    motion = BodyMotion.from_track(track, cleaned)
+    pcs, var = principal_signals(cleaned, n_components)
     pcs[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
     scores, periods, counts = [], [], []
     for k in range(pcs.shape[1]):
@@ -135,20 +137,38 @@ def auto_signal(
         good = np.flatnonzero(eligible)[:1]
     # every good component counts, as it is and with level shifts removed (camera cuts
     # and a person moving between segments hide small reps behind the big steps)
-    polarities = {k: extension_polarity(track, pcs[:, k]) for k in good}
-    candidates = []  # (component, detrend_periods, count, weight)
+    polarities = {k: extension_polarity(track, pcs[:, k]) for k in set(good) | {0}}
+
+    def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
+        counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
+        return gate_reps(motion, counter.reps_)[0], counter
+
+    # the largest motion showing exactly one rep, and carrying most of the movement:
+    # when all that another component counts lies inside that rep, those are its phases
+    # (the way down and the way up of a single squat), not reps
+    lone = gated(0, VARIANTS[0])[0] if var[0] >= LONE_SHARE else []
+    lone = lone[0] if len(lone) == 1 else None
+    candidates = []  # (component, variant, count, weight, own count)
     for k in good:
         for i, variant in enumerate(VARIANTS):
-            counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
-            weight = max(scores_a[k], 1e-6) * period_fit(counter.reps_, counter.period_s_)
-            candidates.append((k, i, counter.count_, weight))
+            reps, counter = gated(k, variant)
+            own = len(reps)
+            if lone is not None and k != 0 and all(lone.start_s <= r.bottom_s <= lone.end_s for r in reps):
+                reps = reps[:1]
+            weight = max(scores_a[k], 1e-6) * period_fit(reps, counter.period_s_)
+            candidates.append((k, i, len(reps), weight, own))
     for k in range(pcs.shape[1]):
-        counts.append(next((c for kk, i, c, _ in candidates if kk == k and i == 0), -1))
+        counts.append(next((c for kk, i, c, _, _ in candidates if kk == k and i == 0), -1))
     consensus = _weighted_median(
         np.array([c[2] for c in candidates], dtype=float), np.array([c[3] for c in candidates])
     )
-    agreeing = [c for c in candidates if c[2] == consensus]
-    best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
+    # the signal shown is one whose own count is the consensus (a count merged into the
+    # lone rep is not what that component counts on its own)
+    agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
+    if consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
+        best, best_variant = 0, 0
+    else:
+        best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
     return CountSignal(
         name=f"pc{best + 1} of normalised pose",
         times=t,
@@ -157,12 +177,13 @@ def auto_signal(
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
         settings=dict(VARIANTS[best_variant]),
+        motion=motion,
         details={
             "scores": scores,
             "periods_s": periods,
             "counts": counts,
             "consensus_count": int(consensus),
-            "candidates": [[int(k), dict(VARIANTS[i]), int(c), float(w)] for k, i, c, w in candidates],
+            "candidates": [[int(k), dict(VARIANTS[i]), int(c), float(w)] for k, i, c, w, _ in candidates],
             "explained_variance": var.tolist(),
             "component": best,
         },

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from analysis.landmarks import INDEX, fill_gaps, gaussian_smooth, joint_angle, midpoint, torso_length
 from analysis.track import PoseTrack
@@ -61,6 +62,18 @@ def normalised_pose(track: PoseTrack) -> np.ndarray:
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
     return (points[:, BODY_POINTS, :] - hips[:, None, :]) / scale
+
+
+def clean_pose(track: PoseTrack, smooth_s: float = 0.05) -> np.ndarray:
+    """``normalised_pose`` with every gap filled, single-frame glitches removed (5-frame
+    median) and a light Gaussian smoothing: (T, len(BODY_POINTS), 2), no NaN."""
+    pose = normalised_pose(track)
+    filled = fill_all(pose.reshape(len(pose), -1))
+    if not np.isfinite(filled).all():
+        filled = np.nan_to_num(filled)
+    if len(filled) >= 5:
+        filled = median_filter(filled, size=(5, 1), mode="nearest")
+    return smooth(filled, track.times, smooth_s).reshape(pose.shape)
 
 
 def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarray, np.ndarray]:

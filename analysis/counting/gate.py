@@ -1,0 +1,123 @@
+"""Is it a rep at all? Absolute checks in body units that a 1-D signal cannot make.
+
+Every counter finds turning points on a signal scaled to itself: on a clip where the
+person only stands, breathing and tracking jitter become "reps" as big as any other.
+The gate measures each counted rep on the body instead: how far the most-moving
+reliably seen landmark travels between the rep's start (or end) and its turning point,
+in torso lengths (the normalised pose's unit), and how far a reliably seen joint bends.
+
+- Every rep must move some body part by ``min_excursion`` torso lengths. Measured
+  (``docs/benchmarks.md``): annotated reps of RepCount and the clips move 0.28 or more
+  (99% of them 0.47 or more), a lifter standing still 0.06.
+- A lone rep (one left after the first check) has no repetition to confirm it, so it
+  must also bend a joint by ``lone_min_angle`` degrees: a walk-out under the bar or a
+  settling step moves the feet a third of a torso length but bends the knees only
+  20-30 degrees; single squats and curls bend them 65 degrees or more.
+
+Landmarks the pose model hides most of the clip (median visibility < 0.5, the far arm
+in a side view) are guesses that jump about; they are left out of both measures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.landmarks import INDEX, JOINT_ANGLES, angle_at
+from analysis.track import PoseTrack
+
+MIN_EXCURSION = 0.15  # torso lengths
+LONE_MIN_ANGLE = 45.0  # degrees
+MIN_VISIBILITY = 0.5
+# joints whose bend the lone-rep check reads (ankles add only jitter)
+GATE_ANGLES = tuple(name for name in JOINT_ANGLES if not name.endswith("ankle"))
+
+
+def reliable_points(track: PoseTrack, points: tuple[int, ...]) -> np.ndarray:
+    """Mask over ``points``: seen with median visibility >= ``MIN_VISIBILITY`` (unknown = seen)."""
+    vis = np.asarray(track.visibility, dtype=float)[:, list(points)]
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(vis, axis=0) if np.isfinite(vis).any() else np.full(len(points), np.nan)
+    ok = ~(med < MIN_VISIBILITY)  # NaN (no visibility known, e.g. RepCount) counts as seen
+    return ok if ok.sum() >= 3 else np.ones(len(points), dtype=bool)
+
+
+@dataclass
+class BodyMotion:
+    """The pose a counter's reps are checked against (see ``gate_reps``).
+
+    ``pose``: (T, P, 2) normalised pose (hip centre 0, torso length 1) of the reliably
+    seen landmarks, gaps filled and lightly smoothed; ``angles``: (T, J) image-plane
+    angles (degrees) of the reliably seen joints.
+    """
+
+    times: np.ndarray
+    pose: np.ndarray
+    angles: np.ndarray
+
+    @classmethod
+    def from_track(cls, track: PoseTrack, pose: np.ndarray | None = None) -> BodyMotion:
+        """From a track; ``pose`` = its cleaned (T, len(BODY_POINTS), 2) normalised pose if
+        already computed (``signals.clean_pose``)."""
+        from analysis.counting.signals import BODY_POINTS, clean_pose, fill_all, smooth
+
+        if pose is None:
+            pose = clean_pose(track)
+        pose = pose[:, reliable_points(track, BODY_POINTS)]
+        points = fill_all(np.asarray(track.landmarks, dtype=np.float64)[..., :2])
+        angles = []
+        for name in GATE_ANGLES:
+            idx = [INDEX[n] for n in JOINT_ANGLES[name]]
+            if not reliable_points(track, tuple(idx)).all():
+                continue
+            angles.append(smooth(angle_at(*(points[:, i] for i in idx)), track.times, 0.05))
+        angles_a = np.stack(angles, axis=1) if angles else np.zeros((len(track.times), 0))
+        return cls(np.asarray(track.times, dtype=float), pose, angles_a)
+
+    def excursions(self, reps) -> tuple[np.ndarray, np.ndarray]:
+        """(torso lengths, degrees) per rep: the largest move of a landmark, and the largest
+        bend of a joint, between the turning point and the rep's start or end."""
+        body, bend = np.zeros(len(reps)), np.zeros(len(reps))
+        if self.angles.shape[1] == 0:  # no joint seen reliably: the bend cannot veto
+            bend[:] = np.inf
+        last = len(self.times) - 1
+        for i, rep in enumerate(reps):
+            s, b, e = (
+                min(int(np.searchsorted(self.times, v)), last) for v in (rep.start_s, rep.bottom_s, rep.end_s)
+            )
+            for frame in (s, e):
+                step = np.hypot(*(self.pose[b] - self.pose[frame]).T)
+                if np.isfinite(step).any():
+                    body[i] = max(body[i], float(np.nanmax(step)))
+                turn = np.abs(self.angles[b] - self.angles[frame])
+                if np.isfinite(turn).any():
+                    bend[i] = max(bend[i], float(np.nanmax(turn)))
+        return body, bend
+
+
+def gate_reps(
+    motion: BodyMotion | None,
+    reps: list,
+    min_excursion: float = MIN_EXCURSION,
+    lone_min_angle: float = LONE_MIN_ANGLE,
+) -> tuple[list, dict]:
+    """(kept reps, diagnostics): drop reps too small to be reps (see the module text).
+
+    The diagnostics hold each input rep's ``body_excursions`` (torso lengths) and
+    ``bends`` (degrees), the thresholds, and ``dropped`` (the reps taken out).
+    """
+    if motion is None or not reps:
+        return list(reps), {}
+    body, bend = motion.excursions(reps)
+    keep = body >= min_excursion
+    if keep.sum() == 1:  # a lone rep: nothing repeats to confirm it
+        keep &= bend >= lone_min_angle
+    info = {
+        "min_excursion": float(min_excursion),
+        "lone_min_angle": float(lone_min_angle),
+        "body_excursions": body,
+        "bends": bend,
+        "dropped": [rep.to_dict() for rep, k in zip(reps, keep) if not k],
+    }
+    return [rep for rep, k in zip(reps, keep) if k], info

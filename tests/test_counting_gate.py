@@ -1,0 +1,99 @@
+"""No reps where there are none, one where there is one: the body gate on real tracks.
+
+Still stretches and single reps are cut from the real clips (cached MediaPipe tracks)
+at times taken from ``clips.tsv``: its notes for the pauses, its hand-marked bottoms
+for the reps.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.cache import TrackCache
+from analysis.counting import Rep, count_reps
+from analysis.counting.gate import MIN_EXCURSION, BodyMotion, gate_reps
+from analysis.pose import extract_pose
+
+pytestmark = pytest.mark.slow  # a cold pose cache runs MediaPipe on each clip once
+
+# (clip, start s, end s): nobody exercises in these stretches (clips.tsv notes)
+STILL = [
+    ("squat_side_rohanx01_1.mp4", 0.0, 8.0),  # stands, then walks the bar out of the rack
+    ("squat_side_rohanx01_1.mp4", 11.8, 15.0),  # standing pause between the two squats
+    ("pullup_front_joelo_2.mp4", 16.3, 18.9),  # long hold at the top of the bar
+]
+# clips whose every rep, cut out alone, must count as one (squats side and front, push-ups, a curl)
+SINGLE = [
+    "squat_side_rohanx01_1.mp4",
+    "squat_side_wissem_1.mp4",
+    "squat_front_rjsong_1.mp4",
+    "pushup_side_divyansh_1.mp4",
+    "pushup_diagonal_dollarpy_2.mp4",
+    "curl_side_formfit_1.mp4",
+]
+
+
+@pytest.fixture(scope="module")
+def clip_rows(clips_table):
+    return {row["file"]: row for row in clips_table}
+
+
+def _track(shared_data, pose_cache_dir, name):
+    return extract_pose(shared_data / "clips" / name, workers=1, cache=TrackCache(pose_cache_dir))
+
+
+def _bottoms(row) -> list[float]:
+    return [float(v) for v in row["rep_bottom_times_s"].split(";") if v]
+
+
+def _single_rep_windows(bottoms: list[float], duration: float) -> list[tuple[float, float, float]]:
+    """(start, bottom, end) windows holding one marked rep: half way to each neighbour
+    (the rest between two reps); the first and last reps get the same half width."""
+    out = []
+    for i, b in enumerate(bottoms):
+        half_before = (b - bottoms[i - 1]) / 2 if i > 0 else (bottoms[1] - b) / 2
+        half_after = (bottoms[i + 1] - b) / 2 if i + 1 < len(bottoms) else (b - bottoms[i - 1]) / 2
+        out.append((max(0.0, b - half_before), b, min(duration, b + half_after)))
+    return out
+
+
+@pytest.mark.parametrize("name,start,end", STILL)
+def test_still_stretches_of_real_clips_count_no_reps(shared_data, pose_cache_dir, name, start, end):
+    cut = _track(shared_data, pose_cache_dir, name).slice_time(start, end)
+    result = count_reps(cut)
+    assert result.count == 0, result.reps
+    assert result.reps == []
+    # the body gate is what says so: without it the same stretch yields a "rep"
+    assert count_reps(cut, gate=False).count >= 1
+
+
+@pytest.mark.parametrize("name", SINGLE)
+def test_each_rep_cut_out_alone_counts_one(shared_data, pose_cache_dir, clip_rows, name):
+    track = _track(shared_data, pose_cache_dir, name)
+    for lo, marked, hi in _single_rep_windows(_bottoms(clip_rows[name]), float(track.times[-1])):
+        result = count_reps(track.slice_time(lo, hi))
+        assert result.count == 1, f"{name} {lo:.1f}-{hi:.1f} s: {result.reps}"
+        rep = result.reps[0]
+        assert rep.start_s < marked < rep.end_s  # the rep found is the marked one
+
+
+def test_gate_keeps_the_squats_and_drops_a_rep_placed_in_a_standing_pause(sample_squat_track):
+    motion = BodyMotion.from_track(sample_squat_track)
+    squats = [Rep(8.5, 10.5, 11.6), Rep(15.1, 17.3, 18.4)]  # around the marked bottoms (clips.tsv)
+    pause = Rep(12.0, 13.0, 14.5)  # 11.5-15.5 s: standing still
+    kept, info = gate_reps(motion, [squats[0], pause, squats[1]])
+    assert kept == squats
+    body = info["body_excursions"]
+    assert body[1] < MIN_EXCURSION < min(body[0], body[2])
+    assert info["dropped"] == [pause.to_dict()]
+    # a lone rep must also bend a joint well: the squat does, the pause does not
+    assert gate_reps(motion, [squats[0]])[0] == [squats[0]]
+    assert gate_reps(motion, [pause])[0] == []
+
+
+def test_the_full_sample_still_counts_its_two_squats_with_the_gate_reported(sample_squat_track):
+    result = count_reps(sample_squat_track)
+    assert result.count == 2
+    gate = result.diagnostics["gate"]
+    assert gate["dropped"] == []
+    assert min(gate["body_excursions"]) > 2 * MIN_EXCURSION
