@@ -328,6 +328,8 @@ def _run_chunks(
                     if who == 0 or who in assigned:
                         error = value
                     running.discard(who)
+                    if not planned:
+                        ready.discard(who)
                 else:  # exit
                     running.discard(who)
                     if who in assigned and value != 0:
