@@ -22,6 +22,7 @@ a half-written result that a resume would trust.
 from __future__ import annotations
 
 import csv
+import functools
 import glob
 import io
 import json
@@ -192,10 +193,12 @@ def analyse_clip(
     workers: int = 1,
     cache: TrackCache | bool | None = True,
     overwrite: bool = False,
+    frame_progress: Callable[[int, int], None] | None = None,
 ) -> ClipResult:
     """Analyse one clip into its folder under ``outdir``; never raises for a bad clip.
 
     A plain function of picklable arguments, so joblib and Dask can ship it to workers.
+    ``frame_progress(done, total)`` follows the pose pass (in-process runs only).
     """
     settings = settings or PoseSettings()
     started = time.perf_counter()
@@ -210,7 +213,7 @@ def analyse_clip(
             values["seconds"] = time.perf_counter() - started
             return ClipResult(**values, path=os.fspath(path), status="skipped", folder=str(folder))
 
-        track = extract_pose(path, workers=workers, settings=settings, cache=cache)
+        track = extract_pose(path, progress=frame_progress, workers=workers, settings=settings, cache=cache)
         counts, reps = count_clip(track, path, exercise)
         files = ["track.npz", "counts.json"]
         verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
@@ -302,8 +305,19 @@ class BatchAnalyser:
         self.cache = cache
         self.overwrite = overwrite
 
-    def run(self, inputs, outdir: str | os.PathLike, progress: ProgressFn | None = None) -> BatchAnalyser:
-        """Analyse ``inputs`` (see ``find_clips``) into ``outdir``; returns ``self``."""
+    def run(
+        self,
+        inputs,
+        outdir: str | os.PathLike,
+        progress: ProgressFn | None = None,
+        frame_progress: Callable[[str, int, int], None] | None = None,
+    ) -> BatchAnalyser:
+        """Analyse ``inputs`` (see ``find_clips``) into ``outdir``; returns ``self``.
+
+        ``progress(done, total, result)`` is called as each clip finishes;
+        ``frame_progress(path, done, total)`` follows each pose pass when clips run one
+        at a time in this process (with parallel clips only finished clips are reported).
+        """
         if self.exercise:
             from analysis.counting import preset_for
 
@@ -335,18 +349,21 @@ class BatchAnalyser:
         if self.scheduler is not None:
             self._run_dask(paths, kwargs, collect)
         else:
-            self._run_local(paths, kwargs, collect)
+            self._run_local(paths, kwargs, collect, frame_progress)
         self.results_ = [done[i] for i in range(len(paths))]
         write_summary(self.results_, self.summary_path_)
         return self
 
-    def _run_local(self, paths: list[Path], kwargs: dict, collect) -> None:
+    def _run_local(self, paths: list[Path], kwargs: dict, collect, frame_progress=None) -> None:
         from joblib import Parallel, delayed
 
         jobs, per_clip = plan_workers(len(paths), self.workers)
-        if jobs == 1:  # in this process: no pool start-up, errors keep their traceback
+        if jobs == 1:  # in this process: no pool start-up, frame progress, errors keep their traceback
             for index, path in enumerate(paths):
-                collect(index, analyse_clip(path, workers=per_clip, **kwargs))
+                follow = None
+                if frame_progress:
+                    follow = functools.partial(frame_progress, os.fspath(path))
+                collect(index, analyse_clip(path, workers=per_clip, frame_progress=follow, **kwargs))
             return
 
         def task(index: int, path: Path):

@@ -156,3 +156,15 @@ def test_an_unknown_exercise_is_refused_before_any_clip_runs(tmp_path):
     with pytest.raises(RepLabError, match="unknown exercise"):
         BatchAnalyser(exercise="pushupz").run(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_one_clip_at_a_time_reports_its_pose_pass(shared_data, pose_cache_dir, tmp_path):
+    clip = shared_data / "clips" / CLIPS[0]
+    calls = []
+    run = BatchAnalyser(workers=1, cache=TrackCache(pose_cache_dir)).run(
+        clip, tmp_path, frame_progress=lambda path, done, total: calls.append((path, done, total))
+    )
+    frames = run.results_[0].frames
+    assert calls and calls[-1] == (str(clip), frames, frames)
+    assert all(path == str(clip) and 0 < done <= total for path, done, total in calls)

@@ -55,8 +55,33 @@ class ClipProgress:
         self.width = width
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._started = time.monotonic()
+        self._done = 0
+        self._total = 0
+        self._last_draw = 0.0
+        self._last_step = -1
+
+    def frames(self, path: str, done: int, total: int) -> None:
+        """The pose pass of the clip being analysed (clips one at a time): a long clip
+        shows life before it finishes."""
+        fraction = min(done / max(total, 1), 1.0)
+        name = os.path.basename(path)
+        if self._tty:
+            now = time.monotonic()
+            if fraction < 1.0 and now - self._last_draw < 0.2:
+                return
+            self._last_draw = now
+            self.stream.write(f"\r\033[Kbatch {self._done}/{self._total or '?'} clips done; "
+                              f"{name}: pose {done}/{total} frames")  # fmt: skip
+        else:  # a log: a line per quarter, and only for passes long enough to wait for
+            quarter = int(fraction * 4)
+            if total < 1000 or quarter == self._last_step or quarter in (0, 4):
+                return
+            self._last_step = quarter
+            self.stream.write(f"    {name}: pose {quarter * 25}%\n")
+        self.stream.flush()
 
     def __call__(self, done: int, total: int, result) -> None:
+        self._done, self._total, self._last_step = done, total, -1
         name = os.path.basename(result.path)
         if result.status == "failed":
             note = f"FAILED: {result.error}"
@@ -91,7 +116,8 @@ def run(args) -> int:
         cache=False if args.no_cache else TrackCache(args.cache_dir),
         overwrite=args.overwrite,
     )
-    analyser.run(args.inputs, args.outdir, progress=ClipProgress())
+    bar = ClipProgress()
+    analyser.run(args.inputs, args.outdir, progress=bar, frame_progress=bar.frames)
     totals = summarise(analyser.results_)
     print(
         f"{len(analyser.results_)} clips: {totals['ok']} analysed, {totals['skipped']} already done, "
