@@ -154,7 +154,7 @@ def iter_frames(
         index = 0
         first_time = None
         # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new
-        # swscale context (filter tables and all) for every frame, a third of decoding's cost.
+        # swscale context (filter tables and all) for every frame: about a quarter of decoding.
         reformatter = VideoReformatter()
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
