@@ -8,7 +8,6 @@ world landmarks and the RepCount pose files alike.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage, signal
 
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
@@ -136,6 +135,8 @@ def butter_lowpass(values: np.ndarray, fps: float, cutoff_hz: float = 3.0, order
     Finite runs are filtered separately so a gap does not smear NaNs over the series;
     runs too short for the filter are left as they are.
     """
+    from scipy import signal  # imported here: pose workers import this module and start faster without SciPy
+
     values = np.asarray(values, dtype=np.float64)
     nyquist = fps / 2.0
     if cutoff_hz >= nyquist:
@@ -158,6 +159,8 @@ def gaussian_smooth(values: np.ndarray, sigma: float = 2.0) -> np.ndarray:
     """
     values = np.asarray(values, dtype=np.float64)
     flat = values.reshape(len(values), -1)
+
+    from scipy import ndimage  # see butter_lowpass
 
     def run(series):
         return ndimage.gaussian_filter1d(series, sigma, mode="nearest")
