@@ -454,7 +454,7 @@ def extract_pose(
         },
     )
     if progress:
-        progress(total, total)
+        progress(len(track), len(track))  # the real frame count, not the estimate
     if store is not None:
         store.put(key, track)
     _check_person(track, require_person)

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 
+from analysis.cli.native_logs import filter_native_logs
 from analysis.errors import RepLabError
 
 COMMAND_MODULES = ("extract", "count", "form", "train_form", "batch")
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logs off the terminal
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     args = build_parser().parse_args(argv)
+    filter_native_logs()
     try:
         return int(args.func(args) or 0)
     except RepLabError as exc:
