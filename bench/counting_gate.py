@@ -31,7 +31,9 @@ from bench.counting_repcount import load_rows  # noqa: E402
 # (clip, start s, end s, what happens): from the notes in clips.tsv
 STILL = [
     ("squat_side_rohanx01_1.mp4", 0.0, 8.0, "stands, walks the bar out"),
+    ("squat_side_rohanx01_1.mp4", 1.0, 7.0, "stands, walks the bar out"),
     ("squat_side_rohanx01_1.mp4", 11.8, 15.0, "standing pause"),
+    ("squat_side_rohanx01_1.mp4", 12.0, 14.5, "standing pause"),
     ("pullup_front_joelo_2.mp4", 16.3, 18.9, "hold at the top"),
     ("squat_side_tommyhillphyga_1.mp4", 8.4, 15.3, "bottle pick-up, drinking"),
 ]
@@ -132,6 +134,8 @@ def main() -> None:
         "\nStill stretches (true count 0): reps found without the gate, their move and bend, count with it\n"
     )
     print(table(["stretch", "what", "found without gate", "move", "bend", "count"], still_rows))
+    one = tracks["squat_side_rohanx01_1.mp4"].slice_time(8.0, 14.0)
+    print(f"\nsquat_side_rohanx01_1.mp4 8-14 s (exactly one squat): count {count_reps(one).count}")
     print("\nEvery marked rep cut out alone (half way to its neighbours), recommended count\n")
     total, ones = sum(r[1] for r in cut_rows), sum(r[2] for r in cut_rows)
     print(
