@@ -1,8 +1,12 @@
-"""Ideas tried against the shipped squat-form set-up and not adopted, with their grouped-CV scores.
+"""Ideas tried for the squat-form model, with their grouped-CV scores.
 
-Run: ``python bench/form_tries.py``. Every row leaves one recording date out; the
-baseline row is the shipped model (variant "bottom", logistic regression). Prints a
-markdown table to paste into the report.
+Run: ``python bench/form_tries.py [--quick]``. Every row leaves one recording date out.
+Round 1 (first helper): the "bottom" features with logistic regression, and ideas around
+it. Round 2: trees, gradient boosting, quantile transforms, soft-voting ensembles (the
+shipped "lr_hgb_vote"), dedicated binary good-vs-fault models, other P(good) thresholds.
+*7-class* is the likeliest class, *printed* the label consistent with P(good) >= 0.5
+(what ``form predict`` prints). Prints markdown tables to paste into the report.
+``--quick`` skips the gradient-boosting rows (minutes each on 2 cores).
 """
 
 from __future__ import annotations
@@ -15,17 +19,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import balanced_accuracy_score  # noqa: E402
 from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import QuantileTransformer, StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
 from analysis.form.dataset import GOOD_LABELS, load_dataset, rep_features  # noqa: E402
-from analysis.form.model import RepFeaturizer, good_probability  # noqa: E402
+from analysis.form.features import SCALAR_NAMES  # noqa: E402
+from analysis.form.model import RepFeaturizer, decide_labels, good_probability  # noqa: E402
 from analysis.form.skeleton import J  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "squat_form"
@@ -47,6 +56,7 @@ def canonical_bottom_pose(features) -> np.ndarray:
 
 def main() -> None:
     warnings.simplefilter("ignore")
+    quick = "--quick" in sys.argv[1:]
     data = load_dataset(DATA)
     reps = [rep_features(r) for r in data.reps]
     y, groups = data.labels, data.groups
@@ -86,13 +96,118 @@ def main() -> None:
         ("joint positions at the bottom in a body frame", logistic(0.03), canonical),
         ("bottom features + body-frame joints, random forest", forest, np.hstack([bottom, canonical])),
     ]
-    print("| try | 7-class | good-vs-fault |")
-    print("|---|---|---|")
-    for name, model, matrix in tries:
-        proba = cross_val_predict(model, matrix, y, cv=folds, method="predict_proba")
+    extra = RepFeaturizer("bottom_extra").fit(reps).transform(reps)
+    assert np.allclose(extra[:, : len(SCALAR_NAMES)], bottom, equal_nan=True)
+
+    def quantile_logistic(c=0.1):
+        return make_pipeline(
+            SimpleImputer(strategy="median"),
+            QuantileTransformer(n_quantiles=200, output_distribution="normal"),
+            LogisticRegression(C=c, max_iter=3000, class_weight="balanced"),
+        )
+
+    extra_trees = make_pipeline(
+        SimpleImputer(strategy="median"),
+        ExtraTreesClassifier(300, min_samples_leaf=2, class_weight="balanced", random_state=0, n_jobs=1),
+    )
+
+    def boosting():
+        return HistGradientBoostingClassifier(
+            max_iter=150, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
+            class_weight="balanced", random_state=0,
+        )  # fmt: skip
+
+    tries += [
+        ("round 2: bottom_extra features, logistic regression", logistic(), extra),
+        ("quantile transform, bottom features, logistic regression", quantile_logistic(), bottom),
+        ("quantile transform, bottom_extra features, logistic regression", quantile_logistic(), extra),
+        ("quantile transform, bottom_extra, logistic regression C=0.03", quantile_logistic(0.03), extra),
+        ("extra trees, bottom features", extra_trees, bottom),
+        ("extra trees, bottom_extra features", extra_trees, extra),
+    ]
+    if not quick:
+        tries += [
+            ("gradient boosting, bottom features", boosting(), bottom),
+            ("gradient boosting, bottom_extra features", boosting(), extra),
+        ]
+    print("| try | 7-class | printed | good-vs-fault |")
+    print("|---|---|---|---|")
+    oof = {}
+
+    def show(name, proba):
         seven = balanced_accuracy_score(y, classes[np.argmax(proba, axis=1)])
+        printed = balanced_accuracy_score(y, decide_labels(proba, classes, 0.5))
         binary = balanced_accuracy_score(truth_good, good_probability(proba, classes) >= 0.5)
-        print(f"| {name} | {seven:.3f} | {binary:.3f} |", flush=True)
+        print(f"| {name} | {seven:.3f} | {printed:.3f} | {binary:.3f} |", flush=True)
+
+    for name, model, matrix in tries:
+        oof[name] = proba = cross_val_predict(model, matrix, y, cv=folds, method="predict_proba")
+        show(name, proba)
+    linear = oof["shipped: bottom features, logistic regression C=0.1"]
+    show(
+        "soft vote: logistic (bottom) + extra trees (bottom_extra)",
+        (linear + oof["extra trees, bottom_extra features"]) / 2,
+    )
+    if quick:
+        return
+    vote = (linear + oof["gradient boosting, bottom_extra features"]) / 2
+    show("soft vote: logistic (bottom) + gradient boosting (bottom_extra) [shipped lr_hgb_vote]", vote)
+    show(
+        "soft vote: logistic (bottom_extra) + gradient boosting (bottom_extra)",
+        (
+            oof["round 2: bottom_extra features, logistic regression"]
+            + oof["gradient boosting, bottom_extra features"]
+        )
+        / 2,
+    )
+    show(
+        "soft vote: logistic + extra trees + gradient boosting",
+        (linear + oof["extra trees, bottom_extra features"] + oof["gradient boosting, bottom_extra features"])
+        / 3,
+    )
+
+    print()
+    print("Good-vs-fault from a dedicated binary model (P(good) >= 0.5; printed label: the vote's")
+    print("likeliest good style or fault on that side):")
+    print()
+    print("| binary model | good-vs-fault | printed 7-class |")
+    print("|---|---|---|")
+    binary_oof = {}
+    for name, model, matrix in [
+        ("logistic regression, bottom", logistic(), bottom),
+        ("logistic regression, bottom_extra", logistic(), extra),
+        ("gradient boosting, bottom_extra", boosting(), extra),
+    ]:
+        p = cross_val_predict(model, matrix, truth_good, cv=folds, method="predict_proba")[:, 1]
+        binary_oof[name] = p
+        good = np.isin(classes, GOOD_LABELS)
+        best_good = classes[good][np.argmax(vote[:, good], axis=1)]
+        best_fault = classes[~good][np.argmax(vote[:, ~good], axis=1)]
+        label = np.where(p >= 0.5, best_good, best_fault)
+        print(
+            f"| {name} | {balanced_accuracy_score(truth_good, p >= 0.5):.3f} | "
+            f"{balanced_accuracy_score(y, label):.3f} |",
+            flush=True,
+        )
+
+    print()
+    print(
+        "P(good) threshold on the plain sum of the two good classes (shipped: 2/7, the class-balanced prior):"
+    )
+    print()
+    print("| model | threshold | good-vs-fault | printed 7-class |")
+    print("|---|---|---|---|")
+    good = np.isin(classes, GOOD_LABELS)
+    for name, proba in [("logistic (bottom)", linear), ("lr_hgb_vote", vote)]:
+        for threshold in (0.25, 2 / 7, 0.33, 0.4, 0.5):
+            is_good = proba[:, good].sum(axis=1) >= threshold
+            best_good = classes[good][np.argmax(proba[:, good], axis=1)]
+            best_fault = classes[~good][np.argmax(proba[:, ~good], axis=1)]
+            label = np.where(is_good, best_good, best_fault)
+            print(
+                f"| {name} | {threshold:.3f} | {balanced_accuracy_score(truth_good, is_good):.3f} | "
+                f"{balanced_accuracy_score(y, label):.3f} |"
+            )
 
 
 if __name__ == "__main__":

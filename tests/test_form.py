@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.form import LABELS, RepFeatures, assess_squat_reps, detect_view, load_dataset, load_model
@@ -113,6 +114,72 @@ def test_form_predict_cli_writes_one_row_per_rep(tmp_path, capsys, squat_form, w
     for line, rep in zip(lines[1:], table["rep"]):
         name, label, p_good = line.split(",")
         assert name == rep and label in LABELS and 0.0 <= float(p_good) <= 1.0
+
+
+def _damaged_reps(squat_form, rows):
+    """Real reps broken in the ways held-back data may be: every frame unknown, two frames
+    left, most frames NaN, runs of frames exploded to another scale, no foot joints."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for i in rows:
+        rep = squat_form.reps[i].copy()
+        out[f"{i}_all_nan"] = np.full_like(rep, np.nan)
+        out[f"{i}_two_frames"] = rep[:2]
+        nan = rep.copy()
+        nan[rng.random(len(rep)) < 0.7] = np.nan
+        out[f"{i}_nan_frames"] = nan
+        exploded = rep.copy()
+        exploded[rng.random(len(rep)) < 0.4] *= 1e6
+        out[f"{i}_exploded_frames"] = exploded
+        no_feet = rep.copy()
+        no_feet[:, J["left_heel"] :] = np.nan
+        out[f"{i}_no_feet"] = no_feet
+    return out
+
+
+def test_form_predict_labels_agree_with_p_good_and_are_never_unknown(tmp_path, capsys, squat_form):
+    from analysis.cli import main
+
+    rows = list(range(3, len(squat_form.reps), 53))
+    reps = {squat_form.table["rep"][i]: squat_form.reps[i] for i in rows}
+    reps.update(_damaged_reps(squat_form, rows[:4]))
+    table = pd.DataFrame(
+        {"rep": list(reps), "recording_date": "01012024", "frames": [len(r) for r in reps.values()]}
+    )
+    table.to_csv(tmp_path / "labels.csv", index=False)
+    np.savez(tmp_path / "reps.npz", **reps)
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "rep,label,p_good" and len(lines) == len(reps) + 1
+    good_seen = fault_seen = False
+    for line, name in zip(lines[1:], reps):
+        rep, label, p_good = line.split(",")
+        assert rep == name and label in LABELS, line
+        assert (float(p_good) >= 0.5) == (label in GOOD_LABELS), line
+        good_seen |= label in GOOD_LABELS
+        fault_seen |= label not in GOOD_LABELS
+    assert good_seen and fault_seen
+
+
+def test_model_labels_agree_with_p_good(squat_form):
+    model = load_model()
+    reps = squat_form.reps[1::30]
+    labels = model.predict(reps)
+    p_good = model.predict_good(reps)
+    assert np.array_equal(np.isin(labels, GOOD_LABELS), p_good >= 0.5)
+
+
+def test_exploded_frames_and_missing_feet_keep_the_rep_measurable(squat_form):
+    rows = [3, 100, 500]
+    damaged = _damaged_reps(squat_form, rows)
+    for i in rows:
+        clean = rep_features(squat_form.reps[i]).scalars
+        exploded = rep_features(damaged[f"{i}_exploded_frames"]).scalars
+        assert exploded["bottom_knee_angle"] == pytest.approx(clean["bottom_knee_angle"], abs=10)
+        assert exploded["max_trunk_lean"] == pytest.approx(clean["max_trunk_lean"], abs=10)
+        no_feet = rep_features(damaged[f"{i}_no_feet"]).scalars
+        assert no_feet["bottom_knee_angle"] == pytest.approx(clean["bottom_knee_angle"], abs=1e-6)
+        assert math.isnan(no_feet["max_heel_rise"])
 
 
 def test_predictions_do_not_depend_on_units(squat_form):

@@ -55,14 +55,24 @@ def run(args) -> int:
 
 
 def predict_folder(folder: str, model_path: str | None, out) -> int:
-    """Write ``rep,label,p_good`` for every rep of a squat_form folder, in labels.csv order."""
+    """Write ``rep,label,p_good`` for every rep of a squat_form folder, in labels.csv order.
+
+    Every rep gets one of the seven labels, even one too broken to measure (its missing
+    features are imputed by the model): held-back data is scored from this output.
+    """
+    import numpy as np
+
     from analysis.form.dataset import load_dataset
+    from analysis.form.model import decide_labels, good_probability
     from analysis.form.verdict import load_model
 
     model = load_model(model_path)
     data = load_dataset(folder)
-    labels = model.predict(data.reps)
-    p_good = model.predict_good(data.reps)
+    proba = model.predict_proba(data.reps)
+    # Round first, then pick the label from the rounded number, so that the printed label
+    # and the printed p_good always agree (good style iff p_good >= 0.5).
+    p_good = np.round(good_probability(proba, model.classes_), 4)
+    labels = decide_labels(proba, model.classes_, 0.5, p_good=p_good)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["rep", "label", "p_good"])
     for rep, label, p in zip(data.table["rep"], labels, p_good):

@@ -223,11 +223,11 @@ class RepFeatures:
             joints, times = clean_rep(joints, times)
         if len(joints) < 3:
             raise ValueError("a rep needs at least 3 usable frames")
-        up = up_vector(joints)
-        series = frame_series(joints, up)
-        return cls(
-            joints, np.asarray(times, float), series, bottom_index(series), reference_lengths(joints), up
-        )
+        with _quiet():  # a joint unknown in the whole rep (e.g. the feet) leaves NaN, not news
+            up = up_vector(joints)
+            series = frame_series(joints, up)
+            lengths = reference_lengths(joints)
+        return cls(joints, np.asarray(times, float), series, bottom_index(series), lengths, up)
 
     @property
     def bottom_time(self) -> float:

@@ -22,7 +22,7 @@ from analysis.form.dataset import DATASET_FPS, GOOD_LABELS, LABELS
 from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES, RepFeatures
 
 VARIANTS = ("bottom_frame", "bottom", "bottom_extra", "temporal", "both")
-CLASSIFIERS = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression")
+CLASSIFIERS = ("random_forest", "extra_trees", "hist_gradient_boosting", "logistic_regression", "lr_hgb_vote")
 
 
 class SquatFormModel(BaseEstimator, ClassifierMixin):
@@ -39,8 +39,8 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
 
     def __init__(
         self,
-        variant: str = "bottom",
-        classifier: str = "logistic_regression",
+        variant: str = "bottom_extra",
+        classifier: str = "lr_hgb_vote",
         n_points: int = 12,
         random_state: int = 0,
         rule_percentiles: tuple[float, float] = (99.0, 85.0),
@@ -71,9 +71,9 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         return good_probability(self.predict_proba(X), self.classes_)
 
     def predict(self, X) -> np.ndarray:
-        """The likeliest of the 7 labels (best 7-class score; the app's verdicts instead
-        pick the label consistent with P(good) and the strictness, see ``decide_labels``)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """One of the 7 labels per rep, consistent with ``predict_good`` at 0.5: the likeliest
+        good style when P(good) >= 0.5, else the likeliest fault (see ``decide_labels``)."""
+        return decide_labels(self.predict_proba(X), self.classes_, 0.5)
 
 
 def _as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
@@ -83,7 +83,7 @@ def _as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
         return rep
     try:
         return RepFeatures.from_joints(np.asarray(rep, dtype=np.float64), np.arange(len(rep)) / fps)
-    except ValueError:
+    except (ValueError, IndexError, FloatingPointError, np.linalg.LinAlgError):
         return None
 
 
@@ -174,8 +174,28 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
         return np.where(np.isfinite(matrix), matrix, np.nan)
 
 
-def make_classifier(name: str = "extra_trees", random_state: int = 0):
-    """One of ``CLASSIFIERS`` with the settings used for every comparison."""
+def make_classifier(name: str = "extra_trees", random_state: int = 0, n_linear: int | None = None):
+    """One of ``CLASSIFIERS`` with the settings used for every comparison.
+
+    "lr_hgb_vote" averages the class probabilities of logistic regression (on the first
+    ``n_linear`` columns, all when None) and gradient boosting (on all columns): the
+    linear model extrapolates smoothly to dates unlike the training ones, the trees catch
+    thresholds and interactions (e.g. heel rise only matters with a deep knee bend).
+    Equal weights, not tuned.
+    """
+    if name == "lr_hgb_vote":
+        from sklearn.compose import ColumnTransformer
+        from sklearn.ensemble import VotingClassifier
+
+        linear = make_classifier("logistic_regression", random_state)
+        if n_linear is not None:
+            select = ColumnTransformer([("first", "passthrough", slice(0, n_linear))])
+            linear = Pipeline([("select", select), *linear.steps])
+        boosting = HistGradientBoostingClassifier(
+            max_iter=150, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
+            class_weight="balanced", random_state=random_state,
+        )  # fmt: skip
+        return VotingClassifier([("linear", linear), ("boosting", boosting)], voting="soft")
     if name == "random_forest":
         return RandomForestClassifier(
             n_estimators=300, min_samples_leaf=2, class_weight="balanced", n_jobs=1, random_state=random_state
@@ -209,14 +229,20 @@ def _impute_for_trees(name: str, clf):
     return clf
 
 
+def linear_columns(variant: str) -> int | None:
+    """Columns the linear half of "lr_hgb_vote" reads: for *bottom_extra*, only the *bottom*
+    features (the extra ones helped the trees but not the linear model, see the model card)."""
+    return len(SCALAR_NAMES) if variant == "bottom_extra" else None
+
+
 def make_form_model(
-    variant: str = "bottom",
-    classifier: str = "logistic_regression",
+    variant: str = "bottom_extra",
+    classifier: str = "lr_hgb_vote",
     n_points: int = 12,
     random_state: int = 0,
 ) -> Pipeline:
     """Unfitted pipeline: ``RepFeaturizer`` then the classifier."""
-    clf = _impute_for_trees(classifier, make_classifier(classifier, random_state))
+    clf = _impute_for_trees(classifier, make_classifier(classifier, random_state, linear_columns(variant)))
     return Pipeline([("features", RepFeaturizer(variant=variant, n_points=n_points)), ("classifier", clf)])
 
 
@@ -234,18 +260,26 @@ def good_probability(proba: np.ndarray, classes) -> np.ndarray:
     return odds / (1 + odds)
 
 
-def decide_labels(proba: np.ndarray, classes, threshold: float = 0.5) -> np.ndarray:
+def decide_labels(proba: np.ndarray, classes, threshold: float = 0.5, p_good=None) -> np.ndarray:
     """Label per rep, consistent with P(good): the likeliest good style when
-    ``p_good >= threshold``, otherwise the likeliest fault."""
+    ``p_good >= threshold``, otherwise the likeliest fault. ``p_good`` defaults to
+    ``good_probability(proba, classes)`` (pass it to decide on a rounded value)."""
     classes = np.asarray(classes)
     good = np.isin(classes, GOOD_LABELS)
-    p_good = good_probability(proba, classes)
+    p_good = good_probability(proba, classes) if p_good is None else np.asarray(p_good)
     best_good = classes[good][np.argmax(proba[:, good], axis=1)]
     best_fault = classes[~good][np.argmax(proba[:, ~good], axis=1)]
     return np.where(p_good >= threshold, best_good, best_fault)
 
 
-def grouped_cv(matrix: np.ndarray, labels, groups, classifier: str = "extra_trees", random_state: int = 0):
+def grouped_cv(
+    matrix: np.ndarray,
+    labels,
+    groups,
+    classifier: str = "extra_trees",
+    random_state: int = 0,
+    n_linear: int | None = None,
+):
     """Out-of-fold class probabilities, leaving one recording date out at a time.
 
     ``matrix`` is the output of ``RepFeaturizer.transform`` (computed once, because the
@@ -255,7 +289,7 @@ def grouped_cv(matrix: np.ndarray, labels, groups, classifier: str = "extra_tree
     classes = np.array(sorted(set(labels)))
     proba = np.zeros((len(labels), len(classes)))
     for train, test in LeaveOneGroupOut().split(matrix, labels, groups):
-        model = _impute_for_trees(classifier, make_classifier(classifier, random_state))
+        model = _impute_for_trees(classifier, make_classifier(classifier, random_state, n_linear))
         model.fit(matrix[train], labels[train])
         fold_classes = list(model.classes_)
         p = model.predict_proba(matrix[test])
@@ -265,25 +299,30 @@ def grouped_cv(matrix: np.ndarray, labels, groups, classifier: str = "extra_tree
 
 
 def cv_report(labels, proba: np.ndarray, classes, groups=None) -> dict:
-    """Scores of out-of-fold predictions (label = argmax): 7-class and good-vs-fault balanced accuracy,
-    per-class F1, confusion matrix (rows true, columns predicted, in ``LABELS`` order)
-    and, given ``groups``, the 7-class balanced accuracy of each held-out date."""
+    """Scores of out-of-fold predictions: 7-class balanced accuracy of the likeliest class
+    and of the label consistent with P(good) (what ``form predict`` prints), good-vs-fault
+    balanced accuracy, and for the consistent label: per-class F1, confusion matrix (rows
+    true, columns predicted, in ``LABELS`` order) and, given ``groups``, the accuracy of
+    each held-out date."""
     labels = np.asarray(labels)
     predicted = np.asarray(classes)[np.argmax(proba, axis=1)]
+    consistent = decide_labels(proba, classes, 0.5)
     true_good = np.isin(labels, GOOD_LABELS)
     pred_good = good_probability(proba, classes) >= 0.5
     order = [c for c in LABELS if c in set(labels)]
     report = {
         "balanced_accuracy_7": float(balanced_accuracy_score(labels, predicted)),
         "balanced_accuracy_good_fault": float(balanced_accuracy_score(true_good, pred_good)),
-        "f1": dict(zip(order, f1_score(labels, predicted, labels=order, average=None).tolist())),
-        "confusion": confusion_matrix(labels, predicted, labels=order).tolist(),
+        # The label ``form predict`` prints: agrees with P(good), so it can differ from the argmax.
+        "balanced_accuracy_7_consistent": float(balanced_accuracy_score(labels, consistent)),
+        "f1": dict(zip(order, f1_score(labels, consistent, labels=order, average=None).tolist())),
+        "confusion": confusion_matrix(labels, consistent, labels=order).tolist(),
         "labels": order,
     }
     if groups is not None:
         groups = np.asarray(groups)
         report["per_date"] = {
-            g: float(np.mean(predicted[groups == g] == labels[groups == g])) for g in sorted(set(groups))
+            g: float(np.mean(consistent[groups == g] == labels[groups == g])) for g in sorted(set(groups))
         }
     return report
 

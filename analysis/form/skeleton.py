@@ -107,6 +107,15 @@ def body_scale(joints: np.ndarray) -> float:
     return scale if np.isfinite(scale) and scale > 0 else 1.0
 
 
+# A joint this many body lengths from its median position over the rep is exploded, and so
+# is a frame whose median bone is this many times longer (or shorter) than usual.
+MAX_TRAVEL = 2.0
+MAX_FRAME_STRETCH = 3.0
+# Joints a frame cannot do without (shoulders, hips, knees, ankles): a frame missing one is
+# dropped; missing face, arm or foot joints only leave their own features unknown.
+ESSENTIAL_JOINTS: tuple[int, ...] = (3, 4, 9, 10, 11, 12, 13, 14)
+
+
 def outlier_joints(joints: np.ndarray, tolerance: float = 0.3, window: int = 7) -> np.ndarray:
     """(T, 19) True where a joint jumps away from its own recent path.
 
@@ -125,14 +134,27 @@ def outlier_joints(joints: np.ndarray, tolerance: float = 0.3, window: int = 7) 
         filled = np.where(np.isfinite(joints), joints, np.nan_to_num(np.nanmedian(joints, axis=0)))
     running = ndimage.median_filter(filled, size=(min(window, len(joints)), 1, 1), mode="nearest")
     distance = np.linalg.norm(filled - running, axis=-1) / scale
-    return (distance > tolerance) | ~np.isfinite(joints).all(axis=-1)
+    # Runs of exploded frames longer than half the window defeat the running median: also
+    # refuse any joint far from where that joint is over the whole rep (a squat moves no
+    # joint by more than a body length or so), and whole frames whose bones are several
+    # times their usual length (a frame thrown away at another scale).
+    overall = np.nanmedian(filled, axis=0)
+    far = np.linalg.norm(filled - overall, axis=-1) / scale > MAX_TRAVEL
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bones = bone_lengths(joints)
+        stretch = bones / np.nanmedian(bones, axis=0)
+        absurd = np.nanmedian(stretch, axis=1)
+    absurd_frame = ~((absurd > 1 / MAX_FRAME_STRETCH) & (absurd < MAX_FRAME_STRETCH))
+    return (distance > tolerance) | far | absurd_frame[:, None] | ~np.isfinite(joints).all(axis=-1)
 
 
 def clean_rep(joints: np.ndarray, times: np.ndarray | None = None, tolerance: float = 0.3):
     """Repair or drop exploded frames of one rep. Returns ``(joints, times)``.
 
     Outlier joints are replaced by interpolation from the same joint in neighbouring
-    frames; a frame with a leg or trunk joint still unknown after that is dropped.
+    frames; a frame with an ``ESSENTIAL_JOINTS`` joint still unknown after that is dropped
+    (a joint unknown in the whole rep stays NaN, and so do the features that need it).
     Everything is relative to the rep's own body length, so any unit works.
     """
     joints = np.array(joints, dtype=np.float64)
@@ -145,5 +167,5 @@ def clean_rep(joints: np.ndarray, times: np.ndarray | None = None, tolerance: fl
         if ok.sum() >= 2:
             for d in range(3):
                 joints[:, j, d] = np.interp(frames, frames[ok], joints[ok, j, d])
-    keep = np.isfinite(joints[:, 3:]).all(axis=(1, 2))
+    keep = np.isfinite(joints[:, list(ESSENTIAL_JOINTS)]).all(axis=(1, 2))
     return joints[keep], times[keep]
