@@ -20,6 +20,7 @@ in a side view) are guesses that jump about; they are left out of both measures.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,8 @@ GATE_ANGLES = tuple(name for name in JOINT_ANGLES if not name.endswith("ankle"))
 def reliable_points(track: PoseTrack, points: tuple[int, ...]) -> np.ndarray:
     """Mask over ``points``: seen with median visibility >= ``MIN_VISIBILITY`` (unknown = seen)."""
     vis = np.asarray(track.visibility, dtype=float)[:, list(points)]
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a landmark never seen: all-NaN column
         med = np.nanmedian(vis, axis=0) if np.isfinite(vis).any() else np.full(len(points), np.nan)
     ok = ~(med < MIN_VISIBILITY)  # NaN (no visibility known, e.g. RepCount) counts as seen
     return ok if ok.sum() >= 3 else np.ones(len(points), dtype=bool)
