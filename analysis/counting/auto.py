@@ -169,14 +169,27 @@ def auto_signal(
         best, best_variant = 0, 0
     else:
         best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
+    values, settings, name = (
+        pcs[:, best].copy(),
+        dict(VARIANTS[best_variant]),
+        f"pc{best + 1} of normalised pose",
+    )
+    if consensus >= 2:
+        block = _second_block(track, pcs, t, best, settings, polarities, eligible, motion)
+        if block is not None:
+            values, settings, name = (
+                block[0],
+                block[1],
+                f"{name}, pc{block[2] + 1} {block[3]:.1f}-{block[4]:.1f} s",
+            )
     return CountSignal(
-        name=f"pc{best + 1} of normalised pose",
+        name=name,
         times=t,
-        values=pcs[:, best].copy(),
+        values=values,
         polarity=polarities[best],
         period_s=float(periods[best]),
         periodicity=float(scores[best]),
-        settings=dict(VARIANTS[best_variant]),
+        settings=settings,
         motion=motion,
         details={
             "scores": scores,
@@ -188,3 +201,65 @@ def auto_signal(
             "component": best,
         },
     )
+
+
+# a stretch with no rep of the chosen component, this many of its periods long, may hold a
+# second set on another component; it is taken when it is a regular block of reps
+GAP_PERIODS = 3.0
+MIN_BLOCK = 5
+MAX_INTERVAL_CV = 0.2
+
+
+def _second_block(track, pcs, t, best, settings, polarities, eligible, motion):
+    """A second set the chosen component does not see (the camera or the exercise changed).
+
+    In each stretch of at least ``GAP_PERIODS`` of the chosen component's periods without
+    one of its reps, another component may count a block of at least ``MIN_BLOCK`` reps
+    at a regular pace (spread of the intervals <= ``MAX_INTERVAL_CV`` of their mean).
+    The largest such block is pasted into the chosen signal, turned and scaled to its
+    reps' direction, rest level and size, so one signal shows both sets. Kept only when
+    the peak counter on the pasted signal finds exactly the reps of both: returns
+    (values, settings, component, start_s, end_s) or None.
+    """
+    from analysis.counting.peaks import PeakCounter
+
+    main = PeakCounter(polarity=polarities[best], **settings).fit(pcs[:, best], t)
+    reps = gate_reps(motion, main.reps_)[0]
+    if len(reps) < 2:
+        return None
+    period = main.period_s_
+    edges = [t[0]] + [v for r in reps for v in (r.start_s, r.end_s)] + [t[-1]]
+    found = None
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        if hi - lo < GAP_PERIODS * period:
+            continue
+        inside = (t >= lo) & (t <= hi)
+        for k in np.flatnonzero(eligible):
+            if k == best or inside.sum() < 10:
+                continue
+            pol = polarities.get(k) or extension_polarity(track, pcs[:, k])
+            counter = PeakCounter(polarity=pol).fit(pcs[inside, k], t[inside])
+            block = gate_reps(motion, counter.reps_)[0]
+            if len(block) < MIN_BLOCK:
+                continue
+            steps = np.diff([r.bottom_s for r in block])
+            if np.std(steps) > MAX_INTERVAL_CV * np.mean(steps):
+                continue
+            if found is None or len(block) > len(found[1]):
+                found = (k, block, counter, inside)
+    if found is None:
+        return None
+    k, block, counter, inside = found
+    x = pcs[:, best]
+    rest_main = np.nanmedian([x[np.searchsorted(t, r.start_s)] for r in reps])
+    y = pcs[inside, k]
+    ty = t[inside]
+    rest_block = np.nanmedian([y[min(np.searchsorted(ty, r.start_s), len(y) - 1)] for r in block])
+    scale = np.median(main.excursions_) / max(np.median(counter.excursions_), 1e-9)
+    values = x.copy()
+    values[inside] = main.polarity_ * counter.polarity_ * (y - rest_block) * scale + rest_main
+    settings = dict(settings, period_s=float(min(period, counter.period_s_)))
+    check = PeakCounter(polarity=polarities[best], **settings).fit(values, t)
+    if len(gate_reps(motion, check.reps_)[0]) != len(reps) + len(block):
+        return None
+    return values, settings, int(k), float(ty[0]), float(ty[-1])
