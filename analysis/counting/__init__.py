@@ -5,7 +5,8 @@
     results = compare_counters(track, video_path="clip.mp4")
 
 See ``api.py`` for the two entry points, one module per algorithm, ``auto.py`` for the
-exercise-free signal and ``presets.py`` for the per-exercise ones.
+exercise-free signal, ``presets.py`` for the per-exercise ones and ``gate.py`` for the
+check in body units that drops "reps" of someone standing still.
 """
 
 from analysis.counting.adaptive import AdaptiveThresholdCounter
@@ -20,6 +21,7 @@ from analysis.counting.api import (
 from analysis.counting.auto import CountSignal, auto_signal
 from analysis.counting.base import BaseCounter, CountResult, Rep
 from analysis.counting.flow import FlowCounter, flow_signal
+from analysis.counting.gate import BodyMotion, gate_reps
 from analysis.counting.hysteresis import HysteresisCounter
 from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
@@ -27,6 +29,7 @@ from analysis.counting.presets import EXERCISE_PRESETS, ExercisePreset, preset_f
 
 __all__ = [
     "COUNTERS", "EXERCISE_PRESETS", "POSE_METHODS", "RECOMMENDED", "AdaptiveThresholdCounter", "BaseCounter",
+    "BodyMotion", "gate_reps",
     "CountResult", "CountSignal", "ExercisePreset", "FlowCounter", "HysteresisCounter", "PeakCounter",
     "PeriodicityCounter", "Rep", "auto_signal", "compare_counters", "count_reps", "flow_signal",
     "prepare_signal", "preset_for",

@@ -6,6 +6,9 @@ periodic ones (high autocorrelation at the rep period) each count their reps, an
 score-weighted median of those counts decides: one component alone is often fooled by
 a camera cut or by every second rep looking different, the consensus rarely is. A
 component's sign is arbitrary, so the turning point is judged by the body's extension.
+Every count is gated on the body (``gate.py``: a still person shows no reps); when the
+largest motion is one rep, what smaller components count inside it are its phases; and
+a second set that another component shows where the chosen one is quiet is pasted in.
 """
 
 from __future__ import annotations
