@@ -291,3 +291,14 @@ def test_a_second_set_seen_by_another_component_is_counted(repcount):
     hits = sum(any(s <= r.bottom_s <= e for r in result.reps) for s, e in second)
     assert hits >= 0.8 * len(second)
     assert ", pc" in result.signal_name  # the block is named in the signal shown
+
+
+def test_prepared_signal_is_remembered_by_track_content(sample_squat_track):
+    from analysis.counting import prepare_signal
+
+    first = prepare_signal(sample_squat_track)
+    copy = sample_squat_track.slice_time(0, 1e9)  # same content, another object
+    assert prepare_signal(copy) is first  # re-counting with new settings skips the pose work
+    other = sample_squat_track.slice_time(8.0, 14.0)
+    assert prepare_signal(other) is not first
+    assert prepare_signal(sample_squat_track, exercise="squat") is not first

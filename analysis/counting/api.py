@@ -8,6 +8,9 @@ from ``COUNTERS`` counts on it. The recommended count is the peak counter on the
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 
 from analysis.counting.adaptive import AdaptiveThresholdCounter
@@ -32,8 +35,38 @@ RECOMMENDED = "peaks"
 POSE_METHODS = ("peaks", "adaptive", "hysteresis", "periodicity")
 
 
+_SIGNAL_CACHE: OrderedDict[tuple, CountSignal] = OrderedDict()
+_SIGNAL_CACHE_SIZE = 8
+
+
+def _track_key(track: PoseTrack, exercise: str | None) -> tuple:
+    """Identity of a track's content: a digest of its landmarks and times (a few ms for 10 minutes)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(track.times).tobytes())
+    digest.update(np.ascontiguousarray(track.landmarks).tobytes())
+    digest.update(np.ascontiguousarray(track.visibility).tobytes())
+    return (digest.hexdigest(), str(exercise or "auto").lower())
+
+
 def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal:
-    """The signal to count on: the exercise preset's, or the ``auto`` one when None/"auto"."""
+    """The signal to count on: the exercise preset's, or the ``auto`` one when None/"auto".
+
+    Remembered for the last few tracks (keyed by their content), because it is the only
+    step that works on the whole pose: counting the same track again with new counter
+    settings then costs milliseconds, whoever calls (the CLI, a script, the dashboard).
+    """
+    key = _track_key(track, exercise)
+    if key in _SIGNAL_CACHE:
+        _SIGNAL_CACHE.move_to_end(key)
+        return _SIGNAL_CACHE[key]
+    signal = _build_signal(track, exercise)
+    _SIGNAL_CACHE[key] = signal
+    while len(_SIGNAL_CACHE) > _SIGNAL_CACHE_SIZE:
+        _SIGNAL_CACHE.popitem(last=False)
+    return signal
+
+
+def _build_signal(track: PoseTrack, exercise: str | None) -> CountSignal:
     if exercise is None or str(exercise).lower() == "auto":
         return auto_signal(track)
     preset = preset_for(exercise)
