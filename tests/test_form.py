@@ -187,7 +187,11 @@ def test_predictions_do_not_depend_on_units(squat_form):
     reps = squat_form.reps[:40]
     a = model.predict_good(reps)
     b = model.predict_good([r * 0.001 for r in reps])
-    assert np.allclose(a, b, atol=1e-6)
+    # The features agree to float rounding (test_features_ignore_units_and_rotation); a
+    # tree's split can fall between two such values, so P(good) may move by a hair, and
+    # the printed labels must not change at all.
+    assert np.allclose(a, b, atol=0.01)
+    assert np.array_equal(model.predict(reps), model.predict([r * 0.001 for r in reps]))
 
 
 def test_strictness_never_makes_more_reps_good(squat_form):
