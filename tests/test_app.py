@@ -202,3 +202,17 @@ def test_side_by_side_opens_a_saved_analysis(app_env):
     assert not at.exception
     assert "Ana" in at.selectbox(key="hist_a").format_func(at.selectbox(key="hist_a").value)
     assert at.metric[0].label == SAMPLE
+
+
+def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
+    """A real upload through the Analyse page: the lifter standing and walking the bar out."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "standing.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=6.0, start_s=1.0)
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("standing.mp4", clip.read_bytes(), "video/mp4")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
+    assert any("No repetitions found" in info.value for info in at.info)
