@@ -216,3 +216,21 @@ def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
     assert any("No repetitions found" in info.value for info in at.info)
+
+
+def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_path):
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "phone.mov"
+    reencode(
+        REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5, rotate_pixels=-90, rotation=-90
+    )
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("phone.mov", clip.read_bytes(), "video/quicktime")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reps counted"] == "1"  # the squat with its bottom at 10.5 s
+    width, height = (int(v) for v in metrics["Size"].replace("×", "x").split("x"))
+    assert height > width  # portrait again, as filmed
+    assert any("stored turned by" in caption.value for caption in at.caption)
