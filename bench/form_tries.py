@@ -7,6 +7,58 @@ shipped "lr_hgb_vote"), dedicated binary good-vs-fault models, other P(good) thr
 *7-class* is the likeliest class, *printed* the label consistent with P(good) >= 0.5
 (what ``form predict`` prints). Prints markdown tables to paste into the report.
 ``--quick`` skips the gradient-boosting rows (minutes each on 2 cores).
+
+Output of the last full run (2026-11-21, second round; the shipped model is the
+"[shipped lr_hgb_vote]" row, the same number ``train-form`` measures)::
+
+    | try | 7-class | printed | good-vs-fault |
+    |---|---|---|---|
+    | round 1 shipped: bottom features, logistic regression C=0.1 | 0.582 | 0.556 | 0.762 |
+    | logistic regression C=0.03 | 0.584 | 0.542 | 0.769 |
+    | logistic regression C=1 | 0.545 | 0.521 | 0.745 |
+    | RBF support vector machine | 0.513 | 0.480 | 0.689 |
+    | features standardised per recording date | 0.300 | 0.292 | 0.602 |
+    | joint positions at the bottom in a body frame | 0.465 | 0.411 | 0.630 |
+    | bottom features + body-frame joints, random forest | 0.563 | 0.487 | 0.745 |
+    | round 2: bottom_extra features, logistic regression | 0.563 | 0.530 | 0.747 |
+    | quantile transform, bottom features, logistic regression | 0.540 | 0.499 | 0.734 |
+    | quantile transform, bottom_extra features, logistic regression | 0.527 | 0.491 | 0.739 |
+    | quantile transform, bottom_extra, logistic regression C=0.03 | 0.545 | 0.493 | 0.749 |
+    | extra trees, bottom features | 0.511 | 0.430 | 0.687 |
+    | extra trees, bottom_extra features | 0.557 | 0.483 | 0.725 |
+    | bottom + foot-plane heel/toe rise + knee-over-toe, logistic regression | 0.584 | 0.559 | 0.768 |
+    | gradient boosting, bottom features | 0.561 | 0.555 | 0.696 |
+    | gradient boosting, bottom_extra features | 0.599 | 0.593 | 0.765 |
+    | gradient boosting, bottom_extra + foot-plane + knee-over-toe | 0.604 | 0.605 | 0.783 |
+    | soft vote: logistic (bottom) + extra trees (bottom_extra) | 0.598 | 0.559 | 0.767 |
+    | soft vote: logistic (bottom) + gradient boosting (bottom_extra) [shipped lr_hgb_vote] | 0.619 | 0.599 | 0.786 |
+    | soft vote: logistic (bottom_extra) + gradient boosting (bottom_extra) | 0.614 | 0.596 | 0.788 |
+    | soft vote: logistic + extra trees + gradient boosting | 0.625 | 0.591 | 0.776 |
+    | soft vote: logistic (bottom) + gradient boosting (bottom_extra + foot-plane + knee-over-toe) | 0.621 | 0.600 | 0.793 |
+
+    Good-vs-fault from a dedicated binary model (P(good) >= 0.5; printed label: the vote's
+    likeliest good style or fault on that side):
+
+    | binary model | good-vs-fault | printed 7-class |
+    |---|---|---|
+    | logistic regression, bottom | 0.743 | 0.542 |
+    | logistic regression, bottom_extra | 0.755 | 0.560 |
+    | gradient boosting, bottom_extra | 0.737 | 0.595 |
+
+    P(good) threshold on the plain sum of the two good classes (shipped: 2/7, the class-balanced prior):
+
+    | model | threshold | good-vs-fault | printed 7-class |
+    |---|---|---|---|
+    | logistic (bottom) | 0.250 | 0.761 | 0.545 |
+    | logistic (bottom) | 0.286 | 0.762 | 0.556 |
+    | logistic (bottom) | 0.330 | 0.767 | 0.568 |
+    | logistic (bottom) | 0.400 | 0.770 | 0.578 |
+    | logistic (bottom) | 0.500 | 0.761 | 0.580 |
+    | lr_hgb_vote | 0.250 | 0.774 | 0.584 |
+    | lr_hgb_vote | 0.286 | 0.786 | 0.599 |
+    | lr_hgb_vote | 0.330 | 0.792 | 0.608 |
+    | lr_hgb_vote | 0.400 | 0.793 | 0.625 |
+    | lr_hgb_vote | 0.500 | 0.775 | 0.625 |
 """
 
 from __future__ import annotations
@@ -33,11 +85,43 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler  # noqa: E
 from sklearn.svm import SVC  # noqa: E402
 
 from analysis.form.dataset import GOOD_LABELS, load_dataset, rep_features  # noqa: E402
-from analysis.form.features import SCALAR_NAMES  # noqa: E402
+from analysis.form.features import SCALAR_NAMES, standing_frames  # noqa: E402
 from analysis.form.model import RepFeaturizer, decide_labels, good_probability  # noqa: E402
 from analysis.form.skeleton import J  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "squat_form"
+
+
+def foot_plane_features(features) -> np.ndarray:
+    """Heel and toe rise above the floor plane fitted to the standing frames' heels and toes,
+    per side (the higher one), max and 90th percentile over the rep, in leg lengths; and how
+    far the knees travel past the toes (max over the rep, leg lengths)."""
+    j, up, leg = features.joints, features.up, features.lengths["leg"]
+    standing = standing_frames(j)
+    feet = ["left_heel", "right_heel", "left_foot_index", "right_foot_index"]
+    points = j[standing][:, [J[n] for n in feet]].reshape(-1, 3)
+    points = points[np.isfinite(points).all(axis=1)]
+    centre = points.mean(axis=0)
+    normal = np.linalg.svd(points - centre)[2][-1]
+    normal = normal if normal @ up >= 0 else -normal
+    if normal @ up < np.cos(np.radians(35)):  # degenerate plane (feet in a line): use "up"
+        normal = up
+    out = []
+    for left, right in (("left_heel", "right_heel"), ("left_foot_index", "right_foot_index")):
+        rises = []
+        for name in (left, right):
+            h = (j[:, J[name]] - centre) @ normal / leg
+            rises.append(h - np.nanmedian(h[standing]))
+        rise = np.maximum(*rises)
+        out += [np.nanmax(rise), np.nanpercentile(rise, 90)]
+    heel = (j[:, J["left_heel"]] + j[:, J["right_heel"]]) / 2
+    toe = (j[:, J["left_foot_index"]] + j[:, J["right_foot_index"]]) / 2
+    forward = np.nanmedian(toe - heel, axis=0)
+    forward = forward - (forward @ up) * up
+    forward /= np.linalg.norm(forward)
+    travel = [(j[:, J[f"{s}_knee"]] - j[:, J[f"{s}_foot_index"]]) @ forward for s in ("left", "right")]
+    out.append(np.nanmax(np.maximum(*travel)) / leg)
+    return np.array(out)
 
 
 def canonical_bottom_pose(features) -> np.ndarray:
@@ -88,7 +172,7 @@ def main() -> None:
         SVC(probability=True, class_weight="balanced", random_state=0),
     )
     tries = [
-        ("shipped: bottom features, logistic regression C=0.1", logistic(), bottom),
+        ("round 1 shipped: bottom features, logistic regression C=0.1", logistic(), bottom),
         ("logistic regression C=0.03", logistic(0.03), bottom),
         ("logistic regression C=1", logistic(1.0), bottom),
         ("RBF support vector machine", svc, bottom),
@@ -125,10 +209,23 @@ def main() -> None:
         ("extra trees, bottom features", extra_trees, bottom),
         ("extra trees, bottom_extra features", extra_trees, extra),
     ]
+    plane = np.array([foot_plane_features(r) for r in reps])
+    tries += [
+        (
+            "bottom + foot-plane heel/toe rise + knee-over-toe, logistic regression",
+            logistic(),
+            np.hstack([bottom, plane]),
+        )
+    ]
     if not quick:
         tries += [
             ("gradient boosting, bottom features", boosting(), bottom),
             ("gradient boosting, bottom_extra features", boosting(), extra),
+            (
+                "gradient boosting, bottom_extra + foot-plane + knee-over-toe",
+                boosting(),
+                np.hstack([extra, plane]),
+            ),
         ]
     print("| try | 7-class | printed | good-vs-fault |")
     print("|---|---|---|---|")
@@ -143,7 +240,7 @@ def main() -> None:
     for name, model, matrix in tries:
         oof[name] = proba = cross_val_predict(model, matrix, y, cv=folds, method="predict_proba")
         show(name, proba)
-    linear = oof["shipped: bottom features, logistic regression C=0.1"]
+    linear = oof["round 1 shipped: bottom features, logistic regression C=0.1"]
     show(
         "soft vote: logistic (bottom) + extra trees (bottom_extra)",
         (linear + oof["extra trees, bottom_extra features"]) / 2,
@@ -164,6 +261,10 @@ def main() -> None:
         "soft vote: logistic + extra trees + gradient boosting",
         (linear + oof["extra trees, bottom_extra features"] + oof["gradient boosting, bottom_extra features"])
         / 3,
+    )
+    show(
+        "soft vote: logistic (bottom) + gradient boosting (bottom_extra + foot-plane + knee-over-toe)",
+        (linear + oof["gradient boosting, bottom_extra + foot-plane + knee-over-toe"]) / 2,
     )
 
     print()

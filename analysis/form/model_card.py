@@ -93,9 +93,11 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "",
         "Other ideas scored the same way (other regularisation, an RBF SVM, features standardised "
         "per recording date, joint positions in a body frame, quantile transforms, extra trees, "
-        "random forests, gradient boosting alone, dedicated binary good-vs-fault models, other "
-        "good-vs-fault thresholds) are in `bench/form_tries.py` with their numbers; none beat the "
-        "shipped set-up by more than the noise between folds.",
+        "random forests, gradient boosting alone, other soft votes, dedicated binary good-vs-fault "
+        "models, other P(good) thresholds, heel and toe rise above a floor plane fitted to the "
+        "standing feet, knee-over-toe travel) are in `bench/form_tries.py`, whose docstring holds "
+        "the numbers of its last run; none beat the shipped set-up by more than the noise between "
+        "folds.",
         "",
         "Reference (data README): a plain random forest on simple features, grouped by date: "
         "0.57 (7-class) and 0.75 (good-vs-fault).",
