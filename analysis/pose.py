@@ -4,20 +4,16 @@ Default backend: MediaPipe's legacy Pose solution with the BlazePose *full* mode
 ships inside the ``mediapipe==0.10.21`` wheel, so it works offline. A user-supplied
 ``.task`` bundle runs through the MediaPipe Tasks API instead.
 
-With ``workers > 1`` the clip is cut into time chunks analysed by separate processes
-(MediaPipe's legacy graph runs on one core). Each chunk starts a short warm-up before
-its boundary so tracking and smoothing have settled when its own frames begin; the
-warm-up frames are dropped, so the joined track matches a single pass closely.
+With ``workers > 1`` the clip is cut into time chunks analysed at once, each by its own
+decoder and MediaPipe graph (one graph keeps one core busy). Each chunk starts a short
+warm-up before its boundary so tracking and smoothing have settled when its own frames
+begin; the warm-up frames are dropped, so the joined track matches a single pass closely.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import queue
-import subprocess
-import sys
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
@@ -35,7 +31,6 @@ ProgressFn = Callable[[int, int], None]  # (frames done, frames expected)
 DEFAULT_MAX_SIDE = 640
 WARMUP_S = 1.0
 _PROGRESS_EVERY = 10
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True)
@@ -142,26 +137,6 @@ def make_backend(settings: PoseSettings):
     return TasksPoseBackend(settings) if settings.model_path else LegacyPoseBackend(settings)
 
 
-class ChunkLimit:
-    """The moving end of a chunk that is already running (thread-safe).
-
-    The in-process chunk starts before the worker processes are ready, with no end;
-    once they are, the parent sets its end from how far it has got, so no core idles
-    while the others start up.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.end_s: float | None = None
-        self.position_s = 0.0  # time of the last frame the chunk reached
-
-    def reached(self, time_s: float) -> bool:
-        """Record progress; True when ``time_s`` is at or past the end."""
-        with self.lock:
-            self.position_s = time_s
-            return self.end_s is not None and time_s >= self.end_s - 1e-6
-
-
 def _analyse_range(
     path: str,
     settings: PoseSettings,
@@ -169,15 +144,15 @@ def _analyse_range(
     end_s: float | None,
     report: Callable[[int], None],
     backend=None,
-    limit: ChunkLimit | None = None,
+    stop: threading.Event | None = None,
     decode_threads: bool = True,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
     Frames in the warm-up before ``start_s`` are fed to the model but not kept. A
-    ``backend`` built beforehand (a worker warms up while it waits) is used and closed;
-    a ``limit`` lets the caller move the end while the chunk runs. Chunks that run in
-    parallel pass ``decode_threads=False`` (every core is busy with a model already).
+    ``backend`` built beforehand is used and closed; a set ``stop`` event ends the chunk
+    early (another chunk failed). Chunks that run in parallel pass
+    ``decode_threads=False`` (every core is busy with a model already).
     """
     backend = backend or make_backend(settings)
     warm_from = max(0.0, start_s - WARMUP_S) if start_s > 0 else 0.0
@@ -190,7 +165,7 @@ def _analyse_range(
     try:
         frames = iter_frames(path, warm_from, end_s, max_side=settings.max_side, threads=decode_threads)
         for frame in frames:
-            if limit is not None and limit.reached(frame.time_s):
+            if stop is not None and stop.is_set():
                 break
             keep = frame.time_s >= start_s - 1e-6
             if keep and settings.stride > 1 and frame.index % settings.stride:
@@ -224,12 +199,12 @@ def _analyse_range(
 def plan_chunks(
     position_s: float, duration_s: float, n_chunks: int, warmup_s: float = WARMUP_S, min_chunk_s: float = 2.0
 ) -> list[float]:
-    """Start times of the worker chunks, given where the running first chunk has got to.
+    """Start times of the chunks after the first, which begins at ``position_s``.
 
-    Every worker first analyses ``warmup_s`` of frames it does not keep, so the first
+    Every later chunk first analyses ``warmup_s`` of frames it does not keep, so the first
     chunk gets that much more video and all chunks finish together. Fewer chunks are
-    used when each would be shorter than ``min_chunk_s`` (the start-up would not pay).
-    Returns an empty list when the first chunk should just carry on to the end.
+    used when each would be shorter than ``min_chunk_s`` (the warm-up would not pay).
+    Returns an empty list when the clip should be one chunk.
     """
     remaining = duration_s - position_s
     for m in range(max(1, n_chunks), 1, -1):
@@ -241,130 +216,62 @@ def plan_chunks(
 
 
 def _run_chunks(
-    path: str,
-    settings: PoseSettings,
-    duration_s: float,
-    workers: int,
-    total: int,
-    progress: ProgressFn | None,
-) -> tuple[dict, int]:
-    """Analyse one clip with this process and ``workers - 1`` worker processes.
+    path: str, settings: PoseSettings, starts: list[float], total: int, progress: ProgressFn | None
+) -> dict:
+    """Analyse one clip as time chunks running at once, one thread per chunk.
 
-    Returns the joined arrays and the number of chunks that ran.
-
-    The first chunk starts at once in a thread of this process (MediaPipe releases the
-    GIL while it works) while the workers (``python -m analysis.pose_worker``) import
-    MediaPipe and build their graph; only when they report ready are the chunk
-    boundaries drawn, from how far the first chunk has got, so start-up costs no idle
-    core. A worker that never gets ready is told to quit and the first chunk carries on.
-    Workers are plain subprocesses rather than ``multiprocessing`` children, so they work
-    the same from a script without a ``__main__`` guard, from Streamlit and from Dask.
+    Each chunk has its own decoder and its own MediaPipe graph and starts ``WARMUP_S``
+    before its boundary. The boundaries depend only on the clip's duration, so the same
+    clip always gives the same track (and the cache stores that track), whatever the load.
+    Threads, not processes: MediaPipe's graph and FFmpeg's decoder release the GIL while
+    they work, so threads keep both cores busy (two threads ran 1.95x one on the same
+    decoded frames). A process version, whose boundaries had to wait for a second
+    interpreter to start, was no faster (docs/performance.md) and gave tracks that
+    depended on how soon that process was ready. Progress is forwarded to the calling
+    thread, so a Streamlit progress bar is updated from the script's own thread.
     """
+    bounds = list(zip(starts, [*starts[1:], None]))
     messages: queue.Queue = queue.Queue()
-    local: dict = {}
-    limit = ChunkLimit()
+    results: dict[int, dict] = {}
+    stop = threading.Event()
 
-    def run_first_chunk() -> None:
+    def run(i: int, start_s: float, end_s: float | None) -> None:
         try:
-            local["arrays"] = _analyse_range(
-                path, settings, 0.0, None, lambda n: messages.put(("progress", 0, n)), limit=limit,
+            results[i] = _analyse_range(
+                path, settings, start_s, end_s, lambda n: messages.put(("progress", n)), stop=stop,
                 decode_threads=False,
             )  # fmt: skip
-            messages.put(("exit", 0, 0))
-        except Exception as exc:
+            messages.put(("done", i))
+        except Exception as exc:  # shown to the user; the other chunks are stopped
             text = str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}"
-            messages.put(("error", 0, text))
+            messages.put(("error", text))
 
-    with tempfile.TemporaryDirectory(prefix="replab-chunks-") as tmp:
-        procs: dict[int, subprocess.Popen] = {}
-        for i in range(1, workers):
-            job = {"path": path, "settings": settings.__dict__, "out": os.path.join(tmp, f"chunk{i}.npz")}
-            procs[i] = subprocess.Popen(
-                [sys.executable, "-m", "analysis.pose_worker", json.dumps(job)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                cwd=_PACKAGE_ROOT, env={**os.environ, "GLOG_minloglevel": "2"},
-            )  # fmt: skip
-            threading.Thread(target=_pump, args=(i, procs[i], messages), daemon=True).start()
-        first = threading.Thread(target=run_first_chunk, daemon=True)
-        first.start()
-        ready: set[int] = set()
-        running = {0, *procs}  # chunks that have not exited yet
-        assigned: list[int] = []  # workers given a chunk, in time order
-        starts: list[float] = []
-        planned = False
-        done, error = 0, None
-
-        def plan() -> None:
-            nonlocal planned, assigned, starts
-            planned = True
-            with limit.lock:
-                if 0 in running:
-                    starts = plan_chunks(limit.position_s, duration_s, 1 + len(ready))
-                    limit.end_s = starts[0] if starts else None
-            assigned = sorted(ready)[: len(starts)]
-            for i, worker in sorted(procs.items()):
-                if i in assigned:
-                    k = assigned.index(i)
-                    end = starts[k + 1] if k + 1 < len(starts) else None
-                    line = json.dumps({"start_s": starts[k], "end_s": end})
-                else:
-                    line = "quit"
-                try:
-                    worker.stdin.write(line + "\n")
-                    worker.stdin.close()
-                except OSError:
-                    pass  # it has died; its exit message tells
-
-        try:
-            while running and error is None:
-                kind, who, value = messages.get()
-                if kind == "progress":
-                    done += value
-                    if progress:
-                        progress(min(done, total), total)
-                elif kind == "ready":
-                    ready.add(who)
-                elif kind == "error":
-                    if who == 0 or who in assigned:
-                        error = value
-                    running.discard(who)
-                    if not planned:
-                        ready.discard(who)
-                else:  # exit
-                    running.discard(who)
-                    if who in assigned and value != 0:
-                        error = "a pose worker process stopped unexpectedly"
-                    if not planned:
-                        ready.discard(who)  # died while starting: carry on without it
-                if not planned and (0 not in running or all(i in ready for i in running - {0})):
-                    plan()
-        finally:
-            if error is not None or running:  # stop everything still working
-                with limit.lock:
-                    limit.end_s = -1.0
-            for worker in procs.values():
-                if worker.poll() is None and (error is not None or running):
-                    worker.kill()
-                worker.wait()
-            first.join()
+    threads = [
+        threading.Thread(target=run, args=(i, s, e), name=f"pose-chunk-{i}", daemon=True)
+        for i, (s, e) in enumerate(bounds)
+    ]
+    for thread in threads:
+        thread.start()
+    done, finished, error = 0, 0, None
+    try:
+        while finished < len(threads) and error is None:
+            kind, value = messages.get()
+            if kind == "progress":
+                done += value
+                if progress:
+                    progress(min(done, total), total)
+            elif kind == "done":
+                finished += 1
+            else:
+                error = value
+    finally:
         if error is not None:
-            raise PoseError(error)
-        parts = [local["arrays"]] + [dict(np.load(os.path.join(tmp, f"chunk{i}.npz"))) for i in assigned]
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}, len(parts)
-
-
-def _pump(who: int, proc: subprocess.Popen, messages: queue.Queue) -> None:
-    """Forward one worker's stdout lines ("ready", "progress N", "error MSG") to the queue."""
-    for line in proc.stdout:
-        kind, _, value = line.rstrip("\n").partition(" ")
-        if kind == "progress":
-            messages.put(("progress", who, int(value)))
-        elif kind == "ready":
-            messages.put(("ready", who, None))
-        elif kind == "error":
-            messages.put(("error", who, value))
-    proc.wait()
-    messages.put(("exit", who, proc.returncode))
+            stop.set()
+        for thread in threads:
+            thread.join()
+    if error is not None:
+        raise PoseError(error)
+    return {key: np.concatenate([results[i][key] for i in range(len(threads))]) for key in results[0]}
 
 
 def usable_cores() -> int:
@@ -373,15 +280,6 @@ def usable_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def chunk_bounds(duration_s: float, workers: int) -> list[tuple[float, float | None]]:
-    """Equal time chunks; the last one is open-ended so no trailing frame is lost."""
-    workers = max(1, int(workers))
-    if workers == 1 or duration_s < 4.0 * workers:  # too short to be worth the start-up cost
-        return [(0.0, None)]
-    edges = [duration_s * i / workers for i in range(workers)]
-    return [(edges[i], edges[i + 1] if i + 1 < workers else None) for i in range(workers)]
 
 
 def extract_pose(
@@ -397,9 +295,9 @@ def extract_pose(
     Args:
         path: the video file.
         progress: called as ``progress(done, total)`` with frame counts while working.
-        workers: processes working on separate time chunks in parallel (at most one per
-            core this process may use: MediaPipe's graph keeps a core busy, so more would
-            only add start-up and warm-up work).
+        workers: time chunks analysed at once, one thread each (at most one per core this
+            process may use: MediaPipe's graph keeps a core busy, so more would only add
+            warm-up work; short clips run as one chunk).
         settings: model and pre-processing settings (``PoseSettings()`` by default).
         cache: a ``TrackCache``, ``True`` for the default cache folder, or ``False``/``None``
             to always run the model.
@@ -422,8 +320,8 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    n_chunks = len(chunk_bounds(info.duration_s, min(workers, usable_cores())))
-    if n_chunks == 1:
+    starts = [0.0, *plan_chunks(0.0, info.duration_s, min(workers, usable_cores()))]
+    if len(starts) == 1:
         counter = {"done": 0}
 
         def report(n: int) -> None:
@@ -432,9 +330,8 @@ def extract_pose(
                 progress(min(counter["done"], total), total)
 
         arrays = _analyse_range(path, settings, 0.0, None, report)
-        used = 1
     else:
-        arrays, used = _run_chunks(path, settings, info.duration_s, n_chunks, total, progress)
+        arrays = _run_chunks(path, settings, starts, total, progress)
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
     track = PoseTrack(
@@ -447,8 +344,7 @@ def extract_pose(
         meta={
             "backend": "mediapipe-tasks" if settings.model_path else "mediapipe-legacy",
             "model": os.path.basename(settings.model_path) if settings.model_path else "pose_landmark_full",
-            "workers": n_chunks,
-            "chunks": used,  # chunks actually run (fewer when workers started too late)
+            "workers": len(starts),  # time chunks analysed at once
             "rotation": info.rotation,
             **{k: v for k, v in settings.__dict__.items() if k != "model_path"},
         },

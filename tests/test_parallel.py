@@ -1,6 +1,6 @@
-"""Parallel pose extraction (time chunks in worker processes) against a single pass.
+"""Parallel pose extraction (time chunks analysed at once) against a single pass.
 
-A chunk's tracker starts cold, so each worker analyses a warm-up second it does not
+A chunk's tracker starts cold, so each later chunk analyses a warm-up second it does not
 keep; the joined track must then agree with a single pass on every frame, and carry
 exactly the same timestamps.
 """
@@ -18,16 +18,16 @@ from analysis.pose import extract_pose, plan_chunks, usable_cores
 CLIP = "pushup_diagonal_dollarpy_2.mp4"  # 20 s, 1280x720, 25 frames/s
 
 
-def test_plan_gives_the_first_chunk_the_workers_warm_up_and_covers_the_rest():
+def test_plan_gives_the_first_chunk_the_others_warm_up_and_covers_the_rest():
     starts = plan_chunks(position_s=3.0, duration_s=23.0, n_chunks=2, warmup_s=1.0, min_chunk_s=2.0)
     assert len(starts) == 1
     first_len, worker_len = starts[0] - 3.0, 23.0 - starts[0]
-    assert first_len == pytest.approx(worker_len + 1.0)  # same work: the worker also warms up
+    assert first_len == pytest.approx(worker_len + 1.0)  # same work: the later chunk also warms up
     three = plan_chunks(position_s=0.0, duration_s=31.0, n_chunks=3, warmup_s=1.0)
     assert np.allclose(np.diff([*three, 31.0]), 10.0) and three[0] == pytest.approx(11.0)
 
 
-def test_plan_drops_workers_when_too_little_is_left():
+def test_plan_uses_fewer_chunks_when_too_little_is_left():
     assert plan_chunks(position_s=8.0, duration_s=10.0, n_chunks=2) == []
     assert len(plan_chunks(position_s=0.0, duration_s=8.0, n_chunks=4, warmup_s=1.0, min_chunk_s=2.0)) == 2
 
@@ -41,7 +41,6 @@ def test_two_workers_match_one_pass(shared_data, pose_cache_dir):
     progress = []
     double = extract_pose(path, workers=2, cache=False, progress=lambda d, t: progress.append((d, t)))
     assert double.meta["workers"] == 2
-    assert double.meta["chunks"] == 2, "the worker process never got a chunk"
     assert np.array_equal(double.times, single.times)  # no frame lost or repeated at the boundary
     assert progress[-1][0] == progress[-1][1] and all(b[0] >= a[0] for a, b in zip(progress, progress[1:]))
     seen = (single.visibility > 0.5) & (double.visibility > 0.5)
@@ -54,3 +53,19 @@ def test_two_workers_match_one_pass(shared_data, pose_cache_dir):
     assert np.median(per_frame) < 0.002
     assert np.mean(per_frame < 0.005) > 0.95
     assert np.mean(double.detected == single.detected) > 0.99
+
+
+@pytest.mark.slow
+def test_parallel_extraction_is_repeatable(tmp_path):
+    """Chunk boundaries depend only on the clip: the same bytes give the same track, whatever the load."""
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    if usable_cores() < 2:
+        pytest.skip("needs two cores: extract_pose runs at most one chunk per core")
+    clip = tmp_path / "six_seconds.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=6.0, start_s=8.0)
+    first = extract_pose(clip, workers=2, cache=False)
+    second = extract_pose(clip, workers=2, cache=False)
+    assert first.meta["workers"] == 2
+    assert np.array_equal(first.landmarks, second.landmarks, equal_nan=True)
