@@ -32,8 +32,8 @@ clip, track = common.track_or_previous(clip)
 if track is None:
     st.stop()
 
-result = common.count_for(track, exercise) if common.count_reps is not None else None
-reps = list(result.reps) if result is not None else []
+result = common.count_for(track, exercise)
+reps = list(result.reps)
 
 # ---- summary -----------------------------------------------------------------------------
 st.subheader(clip.name)
@@ -61,31 +61,28 @@ with frame_col:
     if image is not None:
         common.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
 with reps_col:
-    if result is None:
-        common.need_counting()
+    st.metric("Reps counted", result.count)
+    st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
+    if result.count == 0:
+        st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
-        st.metric("Reps counted", result.count)
-        st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
-        if result.count == 0:
-            st.info("No repetitions found in this clip. Check that the whole movement is in view.")
-        else:
-            if exercise == "squat" and common.assess_squat_reps is not None:
-                try:
-                    verdicts = common.verdicts_for(track, reps)
-                except (RepLabError, ValueError) as exc:
-                    st.caption(f"No form verdicts: {exc}")
-                else:
-                    good = sum(1 for v in verdicts if v.good)
-                    st.markdown(f"Form: **{good} of {len(verdicts)}** reps good")
-                    st.page_link(
-                        "pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:"
-                    )
-            st.dataframe(
-                [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
-                  "end (s)": round(r.end_s, 2)}
-                 for i, r in enumerate(reps)],
-                hide_index=True,
-            )  # fmt: skip
+        if exercise == "squat":
+            try:
+                verdicts = common.verdicts_for(track, reps)
+            except (RepLabError, ValueError) as exc:
+                st.caption(f"No form verdicts: {exc}")
+            else:
+                good = sum(1 for v in verdicts if v.good)
+                st.markdown(f"Form: **{good} of {len(verdicts)}** reps good")
+                st.page_link(
+                    "pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:"
+                )
+        st.dataframe(
+            [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
+              "end (s)": round(r.end_s, 2)}
+             for i, r in enumerate(reps)],
+            hide_index=True,
+        )  # fmt: skip
 
 # ---- charts ------------------------------------------------------------------------------
 st.subheader("Movement over time")
@@ -132,11 +129,10 @@ def _track_csv() -> str:
 
 
 c1.download_button("Pose track (CSV)", _track_csv, file_name=f"{stem}_pose.csv", mime="text/csv")
-if result is not None:
-    payload = {"clip": clip.name, "clip_hash": track.source_hash, "exercise": exercise or "auto",
-               **result.to_dict()}  # fmt: skip
-    c2.download_button("Reps (JSON)", json.dumps(payload, indent=2, default=float),
-                       file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
+payload = {"clip": clip.name, "clip_hash": track.source_hash, "exercise": exercise or "auto",
+           **result.to_dict()}  # fmt: skip
+c2.download_button("Reps (JSON)", json.dumps(payload, indent=2, default=float),
+                   file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
 with c3:
     if annotated and os.path.exists(annotated):
         st.download_button("Annotated video (mp4)", lambda: Path(annotated).read_bytes(),
@@ -161,36 +157,33 @@ with c3:
 
 # ---- history -----------------------------------------------------------------------------
 st.subheader("Save to history")
-if result is None:
-    st.caption("Saving needs a rep count.")
-else:
-    store = common.get_history()
-    with st.form("save_history", clear_on_submit=False):
-        c1, c2, c3 = st.columns(3)
-        athlete = c1.text_input("Athlete", placeholder="name", key="athlete")
-        known = store.athletes()
-        if known:
-            c1.caption("Known: " + ", ".join(known[:8]))
-        kinds = [*common.EXERCISE_PRESETS, "other"]
-        preferred = exercise if exercise in kinds else ("squat" if "squat" in kinds else kinds[0])
-        saved_exercise = c2.selectbox(
-            "Exercise", kinds, index=kinds.index(preferred), key="save_exercise",
-            help="Squats are saved with a form verdict per rep.",
-        )  # fmt: skip
-        notes = c3.text_input("Notes", key="save_notes")
-        submitted = st.form_submit_button("Save analysis")
-    if submitted:
-        verdicts = None
-        if saved_exercise.strip().lower().startswith("squat"):
-            try:
-                verdicts = common.verdicts_for(track, reps)
-            except (RepLabError, ValueError) as exc:
-                st.warning(f"Saved without form verdicts: {exc}")
+store = common.get_history()
+with st.form("save_history", clear_on_submit=False):
+    c1, c2, c3 = st.columns(3)
+    athlete = c1.text_input("Athlete", placeholder="name", key="athlete")
+    known = store.athletes()
+    if known:
+        c1.caption("Known: " + ", ".join(known[:8]))
+    kinds = [*common.EXERCISE_PRESETS, "other"]
+    preferred = exercise if exercise in kinds else ("squat" if "squat" in kinds else kinds[0])
+    saved_exercise = c2.selectbox(
+        "Exercise", kinds, index=kinds.index(preferred), key="save_exercise",
+        help="Squats are saved with a form verdict per rep.",
+    )  # fmt: skip
+    notes = c3.text_input("Notes", key="save_notes")
+    submitted = st.form_submit_button("Save analysis")
+if submitted:
+    verdicts = None
+    if saved_exercise.strip().lower().startswith("squat"):
         try:
-            session_id = store.add_session(
-                athlete, clip.name, track.source_hash, saved_exercise, result.count, reps, verdicts, notes
-            )
-        except ValueError as exc:
-            st.error(str(exc))
-        else:
-            st.success(f"Saved for {athlete.strip()} (entry {session_id}): {result.count} reps.")
+            verdicts = common.verdicts_for(track, reps)
+        except (RepLabError, ValueError) as exc:
+            st.warning(f"Saved without form verdicts: {exc}")
+    try:
+        session_id = store.add_session(
+            athlete, clip.name, track.source_hash, saved_exercise, result.count, reps, verdicts, notes
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Saved for {athlete.strip()} (entry {session_id}): {result.count} reps.")

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.counting import COUNTERS, compare_counters, flow_signal, prepare_signal
 from analysis.errors import RepLabError
 from pages import common
 
@@ -18,13 +19,13 @@ st.caption(
 )
 
 clip = common.clip_picker("main")
-if clip is None or not common.need_counting():
+if clip is None:
     st.stop()
 clip, track = common.track_or_previous(clip)
 if track is None:
     st.stop()
 
-names = list(common.COUNTERS)
+names = list(COUNTERS)
 exercise = common.exercise_value(
     st.sidebar.selectbox("Exercise", common.exercise_choices(), key="compare_exercise")
 )
@@ -70,7 +71,7 @@ _KEEP = object()
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _signal(track_hash: str, n_frames: int, exercise: str | None, _track):
-    return common.prepare_signal(_track, exercise)
+    return prepare_signal(_track, exercise)
 
 
 def _flow(clip_path: str, track_hash: str, _track):
@@ -78,7 +79,7 @@ def _flow(clip_path: str, track_hash: str, _track):
     store = st.session_state.setdefault("flow_signals", {})
     if track_hash not in store:
         with st.spinner("Measuring optical flow in the person's box (reads every frame once) ..."):
-            store[track_hash] = common.flow_signal(clip_path, _track)
+            store[track_hash] = flow_signal(clip_path, _track)
     return store[track_hash]
 
 
@@ -94,12 +95,12 @@ if "flow" in methods:
     except (ValueError, RepLabError) as exc:
         st.warning(f"The optical-flow counter cannot run on this clip: {exc}")
 # Effective settings (some are chosen from the signal, e.g. polarity) seed the widgets.
-defaults = common.compare_counters(track, methods=methods, exercise=exercise, signal=signal, flow=flow)
+defaults = compare_counters(track, methods=methods, exercise=exercise, signal=signal, flow=flow)
 
 settings: dict[str, dict] = {}
 columns = st.columns(min(len(methods), 3))
 for i, method in enumerate(methods):
-    estimator = common.COUNTERS[method]
+    estimator = COUNTERS[method]
     params = defaults[method].params or estimator().get_params()
     # bounds measured on the signal actually counted (a principal component is not in degrees)
     ranges = defaults[method].param_ranges or getattr(estimator, "param_ranges", {})
@@ -112,7 +113,7 @@ for i, method in enumerate(methods):
         settings[method] = chosen
 
 started = time.perf_counter()
-results = common.compare_counters(
+results = compare_counters(
     track, methods=methods, exercise=exercise, settings=settings, signal=signal, flow=flow
 )
 elapsed_ms = (time.perf_counter() - started) * 1000

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import RepLabError
+from analysis.form import detect_view, p_good_threshold
 from pages import common
 
 st.title("Squat form")
@@ -16,10 +17,7 @@ st.caption(
 )
 
 clip = common.clip_picker("main")
-if clip is None or not common.need_counting():
-    st.stop()
-if common.assess_squat_reps is None:
-    st.warning(f"Form verdicts are not available yet ({common.FORM_ERROR}).")
+if clip is None:
     st.stop()
 clip, track = common.track_or_previous(clip)
 if track is None:
@@ -41,7 +39,7 @@ except RepLabError as exc:
     st.stop()
 
 good = sum(1 for v in verdicts if v.good)
-view = verdicts[0].view if verdicts else (common.detect_view(track) if common.detect_view else "unknown")
+view = verdicts[0].view if verdicts else (detect_view(track) if detect_view else "unknown")
 c1, c2, c3 = st.columns(3)
 c1.metric("Reps", len(verdicts))
 c2.metric("Good reps", f"{good} of {len(verdicts)}")
@@ -55,7 +53,7 @@ if trusted:
         + (f"  \n**Not judged from this view:** {', '.join(no)}" if no else "")
     )
 
-threshold = common.p_good_threshold(strictness) if common.p_good_threshold else strictness
+threshold = p_good_threshold(strictness)
 p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]
 colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else "#d62728") for v in verdicts]
 fig = go.Figure(

@@ -16,8 +16,6 @@ from pages import common
 
 st.title("Side by side")
 st.caption("Two clips next to each other: the same rep at the same phase, and joint angles per rep.")
-if not common.need_counting():
-    st.stop()
 
 
 def history_clip(slot: str, container) -> common.Clip | None:

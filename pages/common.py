@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.cache import file_hash
+from analysis.counting import EXERCISE_PRESETS, count_reps
 from analysis.errors import RepLabError
+from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
 from analysis.pose import extract_pose
@@ -36,29 +38,6 @@ RENDER_DIR = Path(tempfile.gettempdir()) / "replab-renders"
 UPLOAD_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
 REP_FILL = "rgba(46, 134, 222, 0.13)"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
-
-try:  # counting and form are separate modules; the app still runs while one is missing.
-    from analysis.counting import (
-        COUNTERS,
-        EXERCISE_PRESETS,
-        compare_counters,
-        count_reps,
-        flow_signal,
-        prepare_signal,
-    )
-except ImportError as exc:  # pragma: no cover - only while the module is being written
-    COUNTERS, EXERCISE_PRESETS = {}, {}
-    compare_counters = count_reps = flow_signal = prepare_signal = None
-    COUNTING_ERROR = str(exc)
-else:
-    COUNTING_ERROR = ""
-try:
-    from analysis.form import assess_squat_reps, detect_view, load_model, p_good_threshold
-except ImportError as exc:  # pragma: no cover
-    assess_squat_reps = detect_view = load_model = p_good_threshold = None
-    FORM_ERROR = str(exc)
-else:
-    FORM_ERROR = ""
 
 
 @dataclass(frozen=True)
@@ -226,8 +205,6 @@ def _count_cached(track_hash: str, n_frames: int, method: str, exercise: str | N
 
 def count_for(track: PoseTrack, exercise: str | None = None, method: str = "auto"):
     """``count_reps`` on a cached track (memoised per track hash, method and exercise)."""
-    if count_reps is None:
-        return None
     return _count_cached(track.source_hash, len(track), method, exercise, track)
 
 
@@ -244,7 +221,7 @@ def _verdicts_cached(track_hash: str, spans: tuple, strictness: float, _track: P
 
 def verdicts_for(track: PoseTrack, reps, strictness: float = 0.5):
     """Per-rep squat verdicts (memoised per track, rep spans and strictness); None if unavailable."""
-    if assess_squat_reps is None or not reps:
+    if not reps:
         return None
     spans = tuple((r.start_s, r.bottom_s, r.end_s) for r in reps)
     return _verdicts_cached(track.source_hash, spans, float(strictness), track, list(reps))
@@ -335,11 +312,3 @@ def summary_row(track: PoseTrack) -> None:
     rotation = int(track.meta.get("rotation", 0) or 0)
     if rotation % 360:
         st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")
-
-
-def need_counting() -> bool:
-    """False (after saying so) while the counting module is not available."""
-    if count_reps is None:
-        st.warning(f"Rep counting is not available yet ({COUNTING_ERROR}).")
-        return False
-    return True
