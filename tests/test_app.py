@@ -205,11 +205,11 @@ def test_side_by_side_opens_a_saved_analysis(app_env):
 
 
 def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
-    """A real upload through the Analyse page: the lifter standing and walking the bar out."""
+    """A real upload through the Analyse page: the lifter standing between his two squats."""
     from tests.clipmaker import reencode
 
     clip = tmp_path / "standing.mp4"
-    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=6.0, start_s=1.0)
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=3.0, start_s=12.0)
     at = _run()
     at.sidebar.radio[0].set_value("Upload a video").run()
     at.sidebar.get("file_uploader")[0].set_value(("standing.mp4", clip.read_bytes(), "video/mp4")).run()
