@@ -18,12 +18,7 @@ st.caption(
     "Click a rep's marker to see its frame."
 )
 
-clip = common.clip_picker("main")
-if clip is None:
-    st.stop()
-clip, track = common.track_or_previous(clip)
-if track is None:
-    st.stop()
+clip, track = common.current_clip_and_track()
 
 names = list(COUNTERS)
 exercise = common.exercise_value(

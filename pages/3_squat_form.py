@@ -16,12 +16,7 @@ st.caption(
     "from features the camera view can show (knees caving needs a front view; trunk lean a side view)."
 )
 
-clip = common.clip_picker("main")
-if clip is None:
-    st.stop()
-clip, track = common.track_or_previous(clip)
-if track is None:
-    st.stop()
+clip, track = common.current_clip_and_track()
 
 strictness = st.sidebar.slider(
     "Strictness", 0.0, 1.0, 0.5, 0.05, key="strictness",

@@ -190,6 +190,20 @@ def track_or_previous(clip: Clip, slot: str = "main") -> tuple[Clip, PoseTrack] 
     return None, None
 
 
+def current_clip_and_track(slot: str = "main") -> tuple[Clip, PoseTrack]:
+    """The clip picked in the sidebar and its pose track; stops the page when there is none.
+
+    Every page that works on "the current clip" starts with this.
+    """
+    clip = clip_picker(slot)
+    if clip is None:
+        st.stop()
+    clip, track = track_or_previous(clip, slot)
+    if track is None:
+        st.stop()
+    return clip, track
+
+
 def exercise_choices() -> list[str]:
     return ["auto (any up-and-down exercise)", *EXERCISE_PRESETS]
 
