@@ -94,7 +94,7 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
 
 
 def plan_workers(n_clips: int, workers: int) -> tuple[int, int]:
-    """(clips analysed at once, processes per clip) for ``workers`` processes in total.
+    """(clips analysed at once, time chunks per clip) for ``workers`` cores in total.
 
     Clips in parallel waste nothing (no chunk warm-up, one start-up per process), so
     that comes first; cores left over go to time chunks within each clip.

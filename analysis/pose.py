@@ -143,18 +143,16 @@ def _analyse_range(
     start_s: float,
     end_s: float | None,
     report: Callable[[int], None],
-    backend=None,
     stop: threading.Event | None = None,
     decode_threads: bool = True,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
-    Frames in the warm-up before ``start_s`` are fed to the model but not kept. A
-    ``backend`` built beforehand is used and closed; a set ``stop`` event ends the chunk
-    early (another chunk failed). Chunks that run in parallel pass
+    Frames in the warm-up before ``start_s`` are fed to the model but not kept. A set
+    ``stop`` event ends the chunk early (another chunk failed). Chunks that run in parallel pass
     ``decode_threads=False`` (every core is busy with a model already).
     """
-    backend = backend or make_backend(settings)
+    backend = make_backend(settings)
     warm_from = max(0.0, start_s - WARMUP_S) if start_s > 0 else 0.0
     n_max = 1024
     times = np.empty(n_max, dtype=np.float64)

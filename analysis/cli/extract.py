@@ -17,7 +17,7 @@ def add_pose_options(parser) -> None:
         "--workers",
         type=int,
         default=min(2, os.cpu_count() or 1),
-        help="parallel processes over time chunks (default: up to 2)",
+        help="time chunks analysed at once, one per core (default: up to 2)",
     )
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
     parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
