@@ -22,6 +22,7 @@ from analysis.counting.hysteresis import HysteresisCounter
 from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
 from analysis.counting.presets import preset_for
+from analysis.counting.signals import frame_rate
 from analysis.track import PoseTrack
 
 COUNTERS: dict[str, type[BaseCounter]] = {
@@ -90,8 +91,7 @@ def _settings_for(method: str, signal: CountSignal, exercise: str | None, settin
         preset = preset_for(exercise)
         out["down_below"], out["up_above"] = preset.down_below, preset.up_above
     if method == "adaptive":
-        fps = float(1.0 / np.median(np.diff(signal.times))) if len(signal.times) > 1 else 30.0
-        out["n"] = int(round(2.0 * fps))  # two seconds of history whatever the frame rate
+        out["n"] = int(round(2.0 * frame_rate(signal.times)))  # two seconds of history whatever the frame rate
     out.update(settings)
     return out
 
