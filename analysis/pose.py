@@ -24,12 +24,15 @@ import numpy as np
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import PoseError, RepLabError, VideoError
 from analysis.track import N_LANDMARKS, PoseTrack, load_track  # noqa: F401  (re-exported)
-from analysis.video import iter_frames, probe
+from analysis.video import iter_frames, keyframe_before, probe
 
 ProgressFn = Callable[[int, int], None]  # (frames done, frames expected)
 
 DEFAULT_MAX_SIDE = 640
-WARMUP_S = 1.0
+WARMUP_S = 0.5
+# Decoding a 720p frame without analysing it costs about 0.9 ms against about 13 ms for a
+# frame the model sees (bench/speed.py, "where a frame's time goes").
+PREROLL_DECODE_SHARE = 0.07
 _PROGRESS_EVERY = 10
 
 
@@ -49,17 +52,25 @@ class PoseSettings:
         fields = dict(self.__dict__)
         if self.model_path:
             fields["model_path"] = file_hash(self.model_path)
-        fields["version"] = 1
+        fields["version"] = 2  # 2: frames shrunk in YUV with area averaging
         return fields
 
 
 class LegacyPoseBackend:
-    """``mp.solutions.pose`` with the model bundled in the wheel (no download)."""
+    """``mp.solutions.pose`` with the model bundled in the wheel (no download).
+
+    Frames go to the solution's graph directly, stamped with their real presentation
+    times, instead of through ``Pose.process``: that method stamps every frame 1/30 s
+    after the last (so the landmark smoothing filter, which works in time, is wrong for
+    60 fps and variable-frame-rate clips) and spends about 0.4 ms of Python per frame
+    building a namedtuple type, a share of the frame budget that parallel chunks feel.
+    """
 
     name = "mediapipe-legacy"
 
     def __init__(self, settings: PoseSettings):
         import mediapipe as mp
+        from mediapipe.python import packet_creator, packet_getter
 
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=False,
@@ -68,14 +79,28 @@ class LegacyPoseBackend:
             min_detection_confidence=settings.min_detection_confidence,
             min_tracking_confidence=settings.min_tracking_confidence,
         )
+        self._graph = self._pose._graph  # noqa: SLF001  (mediapipe is pinned: 0.10.21)
+        self._outputs = self._pose._graph_outputs  # noqa: SLF001  filled by the graph's observers
+        self._image_frame = packet_creator.create_image_frame
+        self._get_proto = packet_getter.get_proto
+        self._srgb = mp.ImageFormat.SRGB
+        self._last_us = -1
 
     def process(self, rgb: np.ndarray, time_s: float):
-        result = self._pose.process(rgb)
-        if result.pose_landmarks is None:
+        stamp = max(int(round(time_s * 1e6)), self._last_us + 1)  # must strictly increase
+        self._last_us = stamp
+        self._outputs.clear()
+        packet = self._image_frame(data=rgb, image_format=self._srgb).at(stamp)
+        self._graph.add_packet_to_input_stream(stream="image", packet=packet)
+        self._graph.wait_until_idle()
+        found = self._outputs.get("pose_landmarks")
+        if found is None or found.is_empty():
             return None
-        image = np.array([[p.x, p.y, p.z, p.visibility] for p in result.pose_landmarks.landmark])
-        world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks.landmark])
-        return image[:, :3], image[:, 3], world
+        points = self._get_proto(found).landmark
+        world = self._get_proto(self._outputs["pose_world_landmarks"]).landmark
+        image = np.array([[p.x, p.y, p.z, p.visibility] for p in points], dtype=np.float32)
+        world_xyz = np.array([[p.x, p.y, p.z] for p in world], dtype=np.float32)
+        return image[:, :3], image[:, 3], world_xyz
 
     def close(self) -> None:
         self._pose.close()
@@ -195,21 +220,43 @@ def _analyse_range(
 
 
 def plan_chunks(
-    position_s: float, duration_s: float, n_chunks: int, warmup_s: float = WARMUP_S, min_chunk_s: float = 2.0
+    position_s: float,
+    duration_s: float,
+    n_chunks: int,
+    warmup_s: float = WARMUP_S,
+    min_chunk_s: float = 2.0,
+    keyframe_before: Callable[[float], float] | None = None,
+    preroll_share: float = PREROLL_DECODE_SHARE,
 ) -> list[float]:
     """Start times of the chunks after the first, which begins at ``position_s``.
 
-    Every later chunk first analyses ``warmup_s`` of frames it does not keep, so the first
-    chunk gets that much more video and all chunks finish together. Fewer chunks are
-    used when each would be shorter than ``min_chunk_s`` (the warm-up would not pay).
-    Returns an empty list when the clip should be one chunk.
+    Chunks are sized to take the same time. Every later chunk first analyses ``warmup_s``
+    of frames it does not keep, and before that decodes (without analysing) the frames
+    from the keyframe its seek lands on: ``keyframe_before(t)`` gives that keyframe's time
+    and ``preroll_share`` what decoding a frame costs against analysing one. A clip with
+    one keyframe every 8 s, or only one at all, would otherwise leave the later chunk
+    several seconds of decoding behind. Fewer chunks are used when each would be shorter
+    than ``min_chunk_s`` (the warm-up would not pay). Returns an empty list when the clip
+    should be one chunk. Boundaries depend only on the clip, so a clip always gives the
+    same track.
     """
     remaining = duration_s - position_s
     for m in range(max(1, n_chunks), 1, -1):
-        length = (remaining - warmup_s) / m
-        if length >= min_chunk_s:
-            first_end = position_s + length + warmup_s
-            return [first_end + i * length for i in range(m - 1)]
+        extra = [warmup_s] * (m - 1)  # work of each later chunk beyond its own frames
+        for _ in range(20):  # the keyframes depend on the boundaries: settle them in turn
+            length = (remaining + sum(extra)) / m  # the first chunk's length, and the work of each
+            starts = list(position_s + length + np.cumsum([0.0, *(length - e for e in extra[:-1])]))
+            if keyframe_before is None:
+                break
+            settled = extra
+            extra = [
+                warmup_s + preroll_share * max(0.0, s - warmup_s - keyframe_before(s - warmup_s))
+                for s in starts
+            ]
+            if np.allclose(extra, settled, atol=1e-4):
+                break
+        if length - max(extra) >= min_chunk_s:
+            return starts
     return []
 
 
@@ -318,7 +365,12 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    starts = [0.0, *plan_chunks(0.0, info.duration_s, min(workers, usable_cores()))]
+    n_chunks = min(workers, usable_cores())
+    starts = [0.0]
+    if n_chunks > 1:
+        starts += plan_chunks(
+            0.0, info.duration_s, n_chunks, keyframe_before=lambda t: keyframe_before(path, t)
+        )
     if len(starts) == 1:
         counter = {"done": 0}
 

@@ -126,6 +126,31 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         container.close()
 
 
+class _RgbConverter:
+    """Decoded frame to RGB, shrunk so its longer side is at most ``max_side``.
+
+    Shrinking happens in YUV, before the colour conversion: swscale's combined
+    scale-and-convert path is slow (about 1.0 ms per 720p frame here, against 0.5 ms for
+    the two steps; ``bench/speed.py`` prints the split), and the conversion then touches a
+    quarter of the pixels. Area averaging, so thin limbs do not alias away. One
+    ``VideoReformatter`` per step for the whole clip: ``frame.to_ndarray(width=...)`` builds
+    a new swscale context, filter tables and all, for every frame.
+    """
+
+    def __init__(self, max_side: int | None):
+        self.max_side = max_side
+        self._shrink = VideoReformatter()
+        self._convert = VideoReformatter()
+
+    def __call__(self, frame) -> np.ndarray:
+        width, height = _scaled_size(frame.width, frame.height, self.max_side)
+        if (width, height) != (frame.width, frame.height):
+            frame = self._shrink.reformat(
+                frame, width=width, height=height, format="yuv420p", interpolation="AREA"
+            )
+        return self._convert.reformat(frame, format="rgb24").to_ndarray()
+
+
 def iter_frames(
     path: str | os.PathLike,
     start_s: float = 0.0,
@@ -153,9 +178,7 @@ def iter_frames(
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         index = 0
         first_time = None
-        # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new
-        # swscale context (filter tables and all) for every frame: about a quarter of decoding.
-        reformatter = VideoReformatter()
+        to_rgb = _RgbConverter(max_side)
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
             if first_time is None:
@@ -164,12 +187,34 @@ def iter_frames(
                 continue
             if end_s is not None and time_s >= end_s - 1e-6:
                 break
-            width, height = _scaled_size(frame.width, frame.height, max_side)
-            rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
-            yield Frame(index=index, time_s=time_s, rgb=_rotate(rgb, frame.rotation or 0))
+            yield Frame(index=index, time_s=time_s, rgb=_rotate(to_rgb(frame), frame.rotation or 0))
             index += 1
         if first_time is None:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
+    finally:
+        container.close()
+
+
+def keyframe_before(path: str | os.PathLike, time_s: float) -> float:
+    """Time of the keyframe a seek to ``time_s`` lands on (reads one packet, decodes nothing).
+
+    A reader starting at ``time_s`` must decode every frame from there on; parallel
+    chunks size themselves by it. Falls back to 0 (decode from the start) when the
+    container does not say.
+    """
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        if time_s <= 0 or stream.time_base is None:
+            return 0.0
+        container.seek(int(time_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+        for packet in container.demux(stream):
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if stamp is not None:
+                return min(time_s, max(0.0, float(stamp * stream.time_base)))
+        return 0.0
+    except av.error.FFmpegError:
+        return 0.0
     finally:
         container.close()
 

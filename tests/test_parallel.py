@@ -27,6 +27,23 @@ def test_plan_gives_the_first_chunk_the_others_warm_up_and_covers_the_rest():
     assert np.allclose(np.diff([*three, 31.0]), 10.0) and three[0] == pytest.approx(11.0)
 
 
+def test_plan_gives_a_later_chunk_less_video_when_its_seek_lands_far_back():
+    """A clip with one keyframe: the later chunk decodes from the start before its warm-up."""
+    plain = plan_chunks(position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5)
+    one_keyframe = plan_chunks(
+        position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: 0.0,
+        preroll_share=0.1,
+    )  # fmt: skip
+    boundary = one_keyframe[0]
+    assert boundary > plain[0]
+    later_work = (30.0 - boundary) + 0.5 + 0.1 * (boundary - 0.5)
+    assert boundary == pytest.approx(later_work, abs=1e-3)  # both chunks take the same time
+    keyframe_at_warmup = plan_chunks(
+        position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: t
+    )
+    assert keyframe_at_warmup == pytest.approx(plain)  # nothing to decode before the warm-up
+
+
 def test_plan_uses_fewer_chunks_when_too_little_is_left():
     assert plan_chunks(position_s=8.0, duration_s=10.0, n_chunks=2) == []
     assert len(plan_chunks(position_s=0.0, duration_s=8.0, n_chunks=4, warmup_s=1.0, min_chunk_s=2.0)) == 2

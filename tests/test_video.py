@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import VideoError
-from analysis.video import iter_frames, probe, read_frame
+from analysis.video import iter_frames, keyframe_before, probe, read_frame
 from tests.clipmaker import audio_only, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
@@ -102,3 +102,28 @@ def test_unreadable_input_raises_one_clear_error(tmp_path, make, message):
     assert path.name in text
     assert message in text
     assert "Traceback" not in text and len(text) < 200
+
+
+def test_shrunk_frames_are_the_full_frame_averaged_down():
+    """Shrinking happens in YUV before the colour conversion; the picture must not change."""
+    import cv2
+
+    full = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1)).rgb
+    small = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1, max_side=540)).rgb
+    assert small.shape == (540, 304, 3)
+    reference = cv2.resize(full, (304, 540), interpolation=cv2.INTER_AREA)
+    difference = np.abs(small.astype(int) - reference.astype(int))
+    assert difference.mean() < 2.0  # grey levels: chroma subsampling rounding only
+    assert np.abs(small.mean(axis=(0, 1)) - full.mean(axis=(0, 1))).max() < 1.0  # colours kept
+
+
+def test_keyframe_before_is_where_a_seek_lands():
+    import av
+
+    with av.open(str(SIDE_SQUAT)) as container:
+        stream = container.streams.video[0]
+        keyframes = [float(p.pts * stream.time_base) for p in container.demux(stream) if p.is_keyframe]
+    assert len(keyframes) >= 3  # one every few seconds in this clip
+    for time_s in (0.0, keyframes[1] + 0.01, keyframes[1] + 2.0, keyframes[-1] + 0.5):
+        expected = max([k for k in keyframes if k <= time_s + 1e-9], default=0.0)
+        assert keyframe_before(SIDE_SQUAT, time_s) == pytest.approx(expected, abs=1e-3)
