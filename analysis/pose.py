@@ -170,6 +170,7 @@ def _analyse_range(
     report: Callable[[int], None],
     stop: threading.Event | None = None,
     decode_threads: bool = True,
+    fps: float = 30.0,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
@@ -191,7 +192,9 @@ def _analyse_range(
             if stop is not None and stop.is_set():
                 break
             keep = frame.time_s >= start_s - 1e-6
-            if keep and settings.stride > 1 and frame.index % settings.stride:
+            # the stride counts frames from the clip's start (not the chunk's), so every
+            # chunk keeps the same frames a single pass keeps
+            if keep and settings.stride > 1 and int(round(frame.time_s * fps)) % settings.stride:
                 done += 1
                 continue
             result = backend.process(frame.rgb, frame.time_s)
@@ -261,7 +264,12 @@ def plan_chunks(
 
 
 def _run_chunks(
-    path: str, settings: PoseSettings, starts: list[float], total: int, progress: ProgressFn | None
+    path: str,
+    settings: PoseSettings,
+    starts: list[float],
+    total: int,
+    progress: ProgressFn | None,
+    fps: float = 30.0,
 ) -> dict:
     """Analyse one clip as time chunks running at once, one thread per chunk.
 
@@ -284,7 +292,7 @@ def _run_chunks(
         try:
             results[i] = _analyse_range(
                 path, settings, start_s, end_s, lambda n: messages.put(("progress", n)), stop=stop,
-                decode_threads=False,
+                decode_threads=False, fps=fps,
             )  # fmt: skip
             messages.put(("done", i))
         except Exception as exc:  # shown to the user; the other chunks are stopped
@@ -327,6 +335,28 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def chunk_plan(path: str, duration_s: float, workers: int) -> list[float]:
+    """Start times of the time chunks ``extract_pose`` analyses at once (``[0.0]`` = one pass)."""
+    n_chunks = min(workers, usable_cores())
+    if n_chunks < 2:
+        return [0.0]
+    return [0.0, *plan_chunks(0.0, duration_s, n_chunks, keyframe_before=lambda t: keyframe_before(path, t))]
+
+
+def track_key(content_hash: str, settings: PoseSettings, starts: list[float]) -> str:
+    """Cache key of a track: the clip's bytes, the settings and the chunk boundaries.
+
+    The boundaries belong in it because MediaPipe's tracker depends on its own past: a
+    track analysed in two chunks differs slightly from a single pass after the boundary,
+    and a cache that handed back whichever was stored first would make results depend on
+    which run came first (a single-pass track counted 0 reps where a two-chunk one
+    counted 2 on a short still clip).
+    """
+    return settings_key(
+        content_hash, {**settings.cache_fields(), "chunk_starts": [round(s, 3) for s in starts]}
+    )
+
+
 def extract_pose(
     path: str | os.PathLike,
     progress: ProgressFn | None = None,
@@ -353,7 +383,8 @@ def extract_pose(
     info = probe(path)  # raises VideoError with a readable message on bad input
     content_hash = file_hash(path)
     store = TrackCache() if cache is True else (cache or None)
-    key = settings_key(content_hash, settings.cache_fields())
+    starts = chunk_plan(path, info.duration_s, workers)
+    key = track_key(content_hash, settings, starts)
     if store is not None:
         cached = store.get(key)
         if cached is not None:
@@ -365,12 +396,6 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    n_chunks = min(workers, usable_cores())
-    starts = [0.0]
-    if n_chunks > 1:
-        starts += plan_chunks(
-            0.0, info.duration_s, n_chunks, keyframe_before=lambda t: keyframe_before(path, t)
-        )
     if len(starts) == 1:
         counter = {"done": 0}
 
@@ -379,9 +404,9 @@ def extract_pose(
             if progress:
                 progress(min(counter["done"], total), total)
 
-        arrays = _analyse_range(path, settings, 0.0, None, report)
+        arrays = _analyse_range(path, settings, 0.0, None, report, fps=info.fps)
     else:
-        arrays = _run_chunks(path, settings, starts, total, progress)
+        arrays = _run_chunks(path, settings, starts, total, progress, fps=info.fps)
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
     track = PoseTrack(

@@ -275,12 +275,51 @@ def stage_table(clip: Path, frames: int = 300) -> None:
             n += 1
         return n
 
+    def pyav_raw(one_step: bool):
+        """Decode only, or decode plus the old single swscale step (scale and convert at once)."""
+
+        def work():
+            import av
+            from av.video.reformatter import VideoReformatter
+
+            reformatter, n = VideoReformatter(), 0
+            with av.open(str(clip)) as container:
+                for frame in container.decode(video=0):
+                    if one_step:
+                        width = 640
+                        height = int(round(frame.height * 640 / frame.width / 2)) * 2
+                        reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
+                    n += 1
+                    if n == frames:
+                        break
+            return n
+
+        return work
+
     rows = [
+        ("decode only, PyAV, no conversion, one thread", cpu_per_frame(pyav_raw(False))),
         ("decode, PyAV, full size RGB, one thread", cpu_per_frame(pyav(None, False))),
-        ("decode, PyAV, scaled to 640 px during conversion, one thread", cpu_per_frame(pyav(640, False))),
-        ("decode, PyAV, scaled to 640 px, FFmpeg threads", cpu_per_frame(pyav(640, True))),
+        ("decode, PyAV, scaled to 640 px and converted in one swscale step (before)", cpu_per_frame(pyav_raw(True))),
+        ("decode, PyAV, shrunk to 640 px in YUV, then converted (iter_frames), one thread", cpu_per_frame(pyav(640, False))),
+        ("decode, PyAV, as above, FFmpeg threads", cpu_per_frame(pyav(640, True))),
         ("decode, OpenCV + cvtColor, full size (the plain loop)", cpu_per_frame(opencv)),
-    ]
+    ]  # fmt: skip
+    from analysis.pose import LegacyPoseBackend, PoseSettings
+
+    frames_640 = [(f.rgb, f.time_s) for f, _ in zip(iter_frames(clip, max_side=640), range(frames))]
+    backend = LegacyPoseBackend(PoseSettings())
+    backend.process(*frames_640[0])
+
+    def lean(frames_640=frames_640, backend=backend):
+        for image, time_s in frames_640[1:]:
+            backend.process(image, time_s)
+        return len(frames_640) - 1
+
+    rows.append(
+        ("LegacyPoseBackend.process (graph fed directly, real times), 640 px input", cpu_per_frame(lean))
+    )
+    backend.close()
+    del frames_640
     for side in (None, 640, 320):
         images = [f.rgb for f, _ in zip(iter_frames(clip, max_side=side), range(frames))]
         pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
@@ -292,7 +331,7 @@ def stage_table(clip: Path, frames: int = 300) -> None:
             return len(images)
 
         label = f"{images[0].shape[1]}x{images[0].shape[0]}"
-        rows.append((f"MediaPipe Pose (full model), {label} input", cpu_per_frame(model)))
+        rows.append((f"MediaPipe Pose.process (full model), {label} input", cpu_per_frame(model)))
         pose.close()
         del images
     print(

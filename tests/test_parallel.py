@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from analysis.cache import TrackCache
-from analysis.pose import extract_pose, plan_chunks, usable_cores
+from analysis.pose import PoseSettings, extract_pose, plan_chunks, usable_cores
 
 CLIP = "pushup_diagonal_dollarpy_2.mp4"  # 20 s, 1280x720, 25 frames/s
 
@@ -86,3 +86,31 @@ def test_parallel_extraction_is_repeatable(tmp_path):
     second = extract_pose(clip, workers=2, cache=False)
     assert first.meta["workers"] == 2
     assert np.array_equal(first.landmarks, second.landmarks, equal_nan=True)
+
+
+@pytest.mark.slow
+def test_cache_keeps_single_pass_and_chunked_tracks_apart_and_strides_from_the_clip_start(tmp_path):
+    """A chunked track differs slightly from a single pass, so the cache must never hand one
+    back for the other; and a stride keeps the frames a single pass keeps, in every chunk."""
+    from analysis.cache import TrackCache
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    if usable_cores() < 2:
+        pytest.skip("needs two cores: extract_pose runs at most one chunk per core")
+    clip = tmp_path / "six_seconds.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=6.0, start_s=8.0)
+    cache = TrackCache(tmp_path / "cache")
+    single = extract_pose(clip, workers=1, cache=cache)
+    double = extract_pose(clip, workers=2, cache=cache)
+    assert (single.meta["workers"], double.meta["workers"]) == (1, 2)
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 2
+    assert extract_pose(clip, workers=2, cache=cache).meta["workers"] == 2  # and each is found again
+
+    settings = PoseSettings(stride=3)
+    strided_single = extract_pose(clip, workers=1, cache=False, settings=settings)
+    strided_double = extract_pose(clip, workers=2, cache=False, settings=settings)
+    assert strided_double.meta["workers"] == 2
+    assert np.array_equal(strided_double.times, strided_single.times)
+    steps = np.diff(strided_double.times) * 29.97
+    assert np.allclose(steps, 3.0, atol=0.05)  # every third frame, across the chunk boundary too

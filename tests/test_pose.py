@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cache import TrackCache, file_hash, settings_key
+from analysis.cache import TrackCache, file_hash
 from analysis.errors import PoseError
 from analysis.landmarks import LANDMARK_NAMES, midpoint
-from analysis.pose import PoseSettings, extract_pose
+from analysis.pose import PoseSettings, extract_pose, track_key
 from analysis.task_bundle import build_pose_task_bundle
 from analysis.track import PoseTrack, load_track
 from tests.clipmaker import reencode
@@ -69,7 +69,7 @@ def test_second_analysis_of_the_same_bytes_loads_the_stored_track(tmp_path):
     reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5)
     cache = TrackCache(tmp_path / "cache")
     first = extract_pose(clip, cache=cache)
-    key = settings_key(file_hash(clip), PoseSettings().cache_fields())
+    key = track_key(file_hash(clip), PoseSettings(), [0.0])  # a 1 s clip is one chunk
     assert cache.path_for(key).exists()
     # Mark the stored entry: if the second call ran the model again, the mark would be gone.
     marked = load_track(cache.path_for(key))
