@@ -104,8 +104,8 @@ def test_unreadable_input_raises_one_clear_error(tmp_path, make, message):
     assert "Traceback" not in text and len(text) < 200
 
 
-def test_shrunk_frames_are_the_full_frame_averaged_down():
-    """Shrinking happens in YUV before the colour conversion; the picture must not change."""
+def test_shrunk_frames_keep_the_picture():
+    """Shrinking happens inside the colour conversion (swscale); the picture must not change."""
     import cv2
 
     full = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1)).rgb
@@ -113,8 +113,10 @@ def test_shrunk_frames_are_the_full_frame_averaged_down():
     assert small.shape == (540, 304, 3)
     reference = cv2.resize(full, (304, 540), interpolation=cv2.INTER_AREA)
     difference = np.abs(small.astype(int) - reference.astype(int))
-    assert difference.mean() < 2.0  # grey levels: chroma subsampling rounding only
-    assert np.abs(small.mean(axis=(0, 1)) - full.mean(axis=(0, 1))).max() < 1.0  # colours kept
+    # swscale's filter and chroma siting differ from OpenCV's by about 2 grey levels of 255;
+    # a wrong colour matrix, range or crop would be tens
+    assert difference.mean() < 3.0
+    assert np.abs(small.mean(axis=(0, 1)) - full.mean(axis=(0, 1))).max() < 2.0  # colours kept
 
 
 def test_keyframe_before_is_where_a_seek_lands():
