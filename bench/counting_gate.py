@@ -107,7 +107,9 @@ def main() -> None:
             counts.append(count_reps(track.slice_time(lo, hi)).count)
         cut_rows.append([row["file"], len(counts), sum(c == 1 for c in counts), " ".join(map(str, counts))])
     header = ["reps", "n", "measure", *[f"p{p:g}" for p in pct]]
-    print(f"\nGate: a rep moves a landmark >= {MIN_EXCURSION} torso lengths; a lone rep also bends a joint")
+    print(
+        f"\nGate: a rep moves a landmark >= {MIN_EXCURSION} torso lengths; one or two reps (FEW_REPS) also bend a joint"
+    )
     print(f">= {LONE_MIN_ANGLE} degrees.\n")
     print("Reps found by the recommended counter without the gate, measured as the gate does")
     print("(true = an annotated rep / a marked bottom within 0.5 s):\n")

@@ -97,3 +97,34 @@ def test_the_full_sample_still_counts_its_two_squats_with_the_gate_reported(samp
     gate = result.diagnostics["gate"]
     assert gate["dropped"] == []
     assert min(gate["body_excursions"]) > 2 * MIN_EXCURSION
+
+
+def test_a_walk_out_uploaded_alone_counts_no_reps_single_pass_or_chunked(tmp_path):
+    """The sample's 1-7 s (he stands, then steps back with the bar) as its own clip.
+
+    Its two steps move the body 0.2-0.3 torso lengths but bend no joint by 45 degrees; once
+    counted 0 after a single pass and 2 after two time chunks, whose landmarks differ only
+    after the boundary. A pair of reps must bend a joint like a lone one.
+    """
+    from analysis.pose import usable_cores
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    clip = tmp_path / "walk_out.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=6.0, start_s=1.0)
+    for workers in (1, 2) if usable_cores() >= 2 else (1,):
+        track = extract_pose(clip, workers=workers, cache=False)
+        assert track.meta["workers"] == workers
+        result = count_reps(track)
+        assert result.count == 0, (workers, result.reps)
+        assert count_reps(track, gate=False).count >= 1  # the gate is what says so
+
+
+def test_a_pair_of_shallow_steps_is_dropped_and_a_pair_of_squats_kept(sample_squat_track):
+    motion = BodyMotion.from_track(sample_squat_track)
+    squats = [Rep(8.5, 10.5, 11.6), Rep(15.1, 17.3, 18.4)]  # around the marked bottoms (clips.tsv)
+    kept, info = gate_reps(motion, squats)
+    assert kept == squats and min(info["bends"]) >= 45.0
+    steps = [Rep(1.7, 2.1, 2.6), Rep(2.7, 3.0, 3.3)]  # the walk-out: he steps back with the bar
+    kept, info = gate_reps(motion, steps)
+    assert kept == [] and max(info["bends"]) < 45.0

@@ -50,6 +50,11 @@ MIN_PERIODICITY = 0.3
 VARIANTS: tuple[dict, ...] = ({"detrend_periods": 0.0}, {"detrend_periods": 1.5})
 # share of the pose variance the first component must carry for its one rep to be the clip
 LONE_SHARE = 0.75
+# the votes gate only a lone rep on its bend: a minor component often shows a single
+# squat's way down and way up as two shallow "reps", and dropping those would turn its
+# vote into 0 against the first component's 1. The final count (``count_reps``) checks
+# pairs too (``gate.FEW_REPS``).
+VOTE_FEW_REPS = 1
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -144,7 +149,7 @@ def auto_signal(
 
     def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
         counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
-        return gate_reps(motion, counter.reps_)[0], counter
+        return gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0], counter
 
     # the largest motion showing exactly one rep, and carrying most of the movement:
     # when all that another component counts lies inside that rep, those are its phases
@@ -227,7 +232,7 @@ def _second_block(track, pcs, t, best, settings, polarities, eligible, motion):
     from analysis.counting.peaks import PeakCounter
 
     main = PeakCounter(polarity=polarities[best], **settings).fit(pcs[:, best], t)
-    reps = gate_reps(motion, main.reps_)[0]
+    reps = gate_reps(motion, main.reps_, few_reps=VOTE_FEW_REPS)[0]
     if len(reps) < 2:
         return None
     period = main.period_s_
@@ -242,7 +247,7 @@ def _second_block(track, pcs, t, best, settings, polarities, eligible, motion):
                 continue
             pol = polarities.get(k) or extension_polarity(track, pcs[:, k])
             counter = PeakCounter(polarity=pol).fit(pcs[inside, k], t[inside])
-            block = gate_reps(motion, counter.reps_)[0]
+            block = gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0]
             if len(block) < MIN_BLOCK:
                 continue
             steps = np.diff([r.bottom_s for r in block])
@@ -263,6 +268,6 @@ def _second_block(track, pcs, t, best, settings, polarities, eligible, motion):
     values[inside] = main.polarity_ * counter.polarity_ * (y - rest_block) * scale + rest_main
     settings = dict(settings, period_s=float(min(period, counter.period_s_)))
     check = PeakCounter(polarity=polarities[best], **settings).fit(values, t)
-    if len(gate_reps(motion, check.reps_)[0]) != len(reps) + len(block):
+    if len(gate_reps(motion, check.reps_, few_reps=VOTE_FEW_REPS)[0]) != len(reps) + len(block):
         return None
     return values, settings, int(k), float(ty[0]), float(ty[-1])
