@@ -30,8 +30,8 @@ ProgressFn = Callable[[int, int], None]  # (frames done, frames expected)
 
 DEFAULT_MAX_SIDE = 640
 WARMUP_S = 0.5
-# Decoding a 720p frame without analysing it costs about 0.9 ms against about 13 ms for a
-# frame the model sees (bench/speed.py, "where a frame's time goes").
+# Decoding a 720p frame without analysing it costs 0.7-0.8 ms against 11-13 ms for a frame
+# the model sees (bench/speed.py, "where a frame's time goes").
 PREROLL_DECODE_SHARE = 0.07
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
 _PROGRESS_EVERY = 10
@@ -173,7 +173,8 @@ def _analyse_range(
     report: Callable[[int], None],
     stop: threading.Event | None = None,
     decode_threads: bool = True,
-    fps: float = 30.0,
+    *,
+    fps: float,
 ) -> dict:
     """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
 
@@ -272,7 +273,8 @@ def _run_chunks(
     starts: list[float],
     total: int,
     progress: ProgressFn | None,
-    fps: float = 30.0,
+    *,
+    fps: float,
 ) -> dict:
     """Analyse one clip as time chunks running at once, one thread per chunk.
 

@@ -126,26 +126,6 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         container.close()
 
 
-class _RgbConverter:
-    """Decoded frame to RGB, shrunk so its longer side is at most ``max_side``, in one
-    swscale step (bilinear).
-
-    One ``VideoReformatter`` for the whole clip: ``frame.to_ndarray(width=...)`` builds a
-    new swscale context, filter tables and all, for every frame. Shrinking the YUV planes
-    first and converting the smaller picture is a third cheaper (``bench/speed.py``), but
-    its slightly different pixels changed the count on 2 of the 20 hand-counted clips
-    (docs/performance.md), so the tracks the counters were validated on are kept.
-    """
-
-    def __init__(self, max_side: int | None):
-        self.max_side = max_side
-        self._reformatter = VideoReformatter()
-
-    def __call__(self, frame) -> np.ndarray:
-        width, height = _scaled_size(frame.width, frame.height, self.max_side)
-        return self._reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
-
-
 def iter_frames(
     path: str | os.PathLike,
     start_s: float = 0.0,
@@ -173,7 +153,12 @@ def iter_frames(
             container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         index = 0
         first_time = None
-        to_rgb = _RgbConverter(max_side)
+        # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new
+        # swscale context (filter tables and all) for every frame. Shrinking happens inside
+        # the conversion (bilinear): shrinking the YUV planes first and converting the smaller
+        # picture is a third cheaper, but its slightly different pixels changed the count on
+        # 2 of the 20 hand-counted clips (docs/performance.md), so it is not used.
+        reformatter = VideoReformatter()
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
             if first_time is None:
@@ -182,7 +167,9 @@ def iter_frames(
                 continue
             if end_s is not None and time_s >= end_s - 1e-6:
                 break
-            yield Frame(index=index, time_s=time_s, rgb=_rotate(to_rgb(frame), frame.rotation or 0))
+            width, height = _scaled_size(frame.width, frame.height, max_side)
+            rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
+            yield Frame(index=index, time_s=time_s, rgb=_rotate(rgb, frame.rotation or 0))
             index += 1
         if first_time is None:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
@@ -197,10 +184,12 @@ def keyframe_before(path: str | os.PathLike, time_s: float) -> float:
     chunks size themselves by it. Falls back to 0 (decode from the start) when the
     container does not say.
     """
+    if time_s <= 0:
+        return 0.0
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        if time_s <= 0 or stream.time_base is None:
+        if stream.time_base is None:
             return 0.0
         container.seek(int(time_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         for packet in container.demux(stream):
