@@ -23,6 +23,7 @@ import numpy as np
 
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import PoseError, RepLabError, VideoError
+from analysis.mediapipe_import import import_mediapipe
 from analysis.track import N_LANDMARKS, PoseTrack, load_track  # noqa: F401  (re-exported)
 from analysis.video import iter_frames, keyframe_before, probe
 
@@ -72,7 +73,7 @@ class LegacyPoseBackend:
     name = "mediapipe-legacy"
 
     def __init__(self, settings: PoseSettings):
-        import mediapipe as mp
+        mp = import_mediapipe()
         from mediapipe.python import packet_creator, packet_getter
 
         self._pose = mp.solutions.pose.Pose(
@@ -116,6 +117,7 @@ class TasksPoseBackend:
 
     def __init__(self, settings: PoseSettings):
         check_task_file(settings.model_path)
+        import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.PoseLandmarkerOptions(

@@ -14,7 +14,9 @@ import os
 
 def build_pose_task_bundle(out_path: str | os.PathLike) -> str:
     """Write ``out_path`` (a .task zip with pose_detector + pose_landmarks_detector) and return it."""
-    import mediapipe as mp
+    from analysis.mediapipe_import import import_mediapipe
+
+    mp = import_mediapipe()
     from mediapipe.tasks.python.metadata.metadata_writers import (
         metadata_writer,
         model_asset_bundle_utils,
