@@ -302,3 +302,18 @@ def test_prepared_signal_is_remembered_by_track_content(sample_squat_track):
     other = sample_squat_track.slice_time(8.0, 14.0)
     assert prepare_signal(other) is not first
     assert prepare_signal(sample_squat_track, exercise="squat") is not first
+
+
+def test_a_component_at_half_the_period_counts_each_rep_once(repcount):
+    """stu8_9: 28 bench presses. Two small components (4-5% of the variance) run at half
+    the first one's period and show each press twice, at the bottom and at the rest in
+    between (59 and 66 with level shifts removed); their votes pulled the count to 33.
+    Bumps in one cycle of the larger component are one rep (``auto._halves_of``).
+    """
+    track, truth, _ = _track(repcount, "stu8_9")
+    signal = prepare_signal(track)
+    periods, first = signal.details["periods_s"], signal.details["counts"][0]
+    assert first == truth
+    halves = [c for k, _, c, _ in signal.details["candidates"] if 1.6 <= periods[0] / periods[k] <= 2.4]
+    assert halves and max(halves) <= 1.5 * first, halves
+    assert abs(count_reps(track).count - truth) <= 2

@@ -7,7 +7,8 @@ score-weighted median of those counts decides: one component alone is often fool
 a camera cut or by every second rep looking different, the consensus rarely is. A
 component's sign is arbitrary, so the turning point is judged by the body's extension.
 Every count is gated on the body (``gate.py``: a still person shows no reps); when the
-largest motion is one rep, what smaller components count inside it are its phases; and
+largest motion is one rep, what smaller components count inside it are its phases, and
+so are the two bumps per rep of a smaller component at half a larger one's period; and
 a second set that another component shows where the chosen one is quiet is pasted in.
 """
 
@@ -55,6 +56,13 @@ LONE_SHARE = 0.75
 # vote into 0 against the first component's 1. The final count (``count_reps``) checks
 # pairs too (``gate.FEW_REPS``).
 VOTE_FEW_REPS = 1
+# "about twice": a smaller component whose period is about half a larger one's, and whose
+# count is about twice its count, shows each of the larger one's reps as two bumps, the
+# way down and the way up (``_halves_of``). Both ratios are required: in stu9_31 two
+# components run at periods 0.43 and 0.93 s but count 7 and 8 (the same reps), and in
+# stu6_15 a smaller component's right count (12) is 1.5x a larger one's wrong 8.
+# 1.6-2.4, 1.7-2.3 and 1.8-2.2 give the same counts on RepCount; 1.5-2.5 takes in stu6_15.
+HALF_PERIOD_RATIO = (1.6, 2.4)
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -93,6 +101,35 @@ def period_fit(reps: list, period_s: float) -> float:
         return 1.0
     ratio = len(reps) * period_s / span
     return float(min(ratio, 1.0 / ratio))
+
+
+def _about_twice(main_period: float, period: float, main_reps: list, reps: list) -> bool:
+    """Whether a component (``period``, ``reps``) runs at about twice the pace of a larger one."""
+    lo, hi = HALF_PERIOD_RATIO
+    if not (np.isfinite(main_period) and np.isfinite(period) and period > 0 and main_reps):
+        return False
+    return lo <= main_period / period <= hi and lo <= len(reps) / len(main_reps) <= hi
+
+
+def _halves_of(reps: list, outer: list) -> list:
+    """``reps`` with those in the same cycle of ``outer`` merged into one (the first).
+
+    A cycle of ``outer`` runs from one rep's start to the next one's (the way down, the
+    way up and the return to rest: a bump at half the period lies at the bottom and one
+    at the rest in between), at most 1.5 typical rep spacings, so a stretch where the
+    larger component shows nothing (a second set) keeps its own reps.
+    """
+    starts = np.array([o.start_s for o in outer])
+    limit = 1.5 * float(np.median(np.diff(starts))) if len(outer) >= 2 else outer[0].end_s - starts[0]
+    ends = [max(o.end_s, min(nxt, o.start_s + limit)) for o, nxt in zip(outer, [*starts[1:], np.inf])]
+    kept, used = [], set()
+    for rep in reps:
+        hit = next((i for i, (a, b) in enumerate(zip(starts, ends)) if a <= rep.bottom_s <= b), None)
+        if hit is None or hit not in used:
+            kept.append(rep)
+        if hit is not None:
+            used.add(hit)
+    return kept
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -147,15 +184,23 @@ def auto_signal(
     # and a person moving between segments hide small reps behind the big steps)
     polarities = {k: extension_polarity(track, pcs[:, k]) for k in set(good) | {0}}
 
+    memo: dict = {}
+
     def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
-        counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
-        return gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0], counter
+        key = (k, tuple(sorted(variant.items())))
+        if key not in memo:
+            counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
+            memo[key] = gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0], counter
+        return memo[key]
 
     # the largest motion showing exactly one rep, and carrying most of the movement:
     # when all that another component counts lies inside that rep, those are its phases
     # (the way down and the way up of a single squat), not reps
     lone = gated(0, VARIANTS[0])[0] if var[0] >= LONE_SHARE else []
     lone = lone[0] if len(lone) == 1 else None
+    # each component's reps (as it is): a smaller component at about half its period and
+    # twice its count shows the way down and the way up of each of those reps
+    mains = [(j, gated(j, VARIANTS[0])[0]) for j in good]
     candidates = []  # (component, variant, count, weight, own count)
     for k in good:
         for i, variant in enumerate(VARIANTS):
@@ -163,6 +208,11 @@ def auto_signal(
             own = len(reps)
             if lone is not None and k != 0 and all(lone.start_s <= r.bottom_s <= lone.end_s for r in reps):
                 reps = reps[:1]
+            outer = next(
+                (m for j, m in mains if j < k and _about_twice(periods[j], periods[k], m, reps)), None
+            )
+            if outer is not None:
+                reps = _halves_of(reps, outer)
             weight = max(scores_a[k], 1e-6) * period_fit(reps, counter.period_s_)
             candidates.append((k, i, len(reps), weight, own))
     for k in range(pcs.shape[1]):
