@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ class Clip:
 
     path: str
     name: str
-    kind: str  # "sample" | "upload"
+    kind: str  # "sample" | "upload" | "recording"
 
 
 # ---- picking a clip --------------------------------------------------------------------
@@ -69,12 +70,23 @@ def save_upload(uploaded) -> Clip:
         while block := uploaded.read(1 << 20):
             digest.update(block)
             tmp.write(block)
-    name = Path(uploaded.name).name or "upload.mp4"
-    folder = UPLOAD_DIR / digest.hexdigest()[:32]
+    return _file_under_hash(tmp.name, digest.hexdigest(), Path(uploaded.name).name or "upload.mp4", "upload")
+
+
+def store_file(path: str, name: str, kind: str) -> Clip:
+    """Copy a finished file (a webcam recording) into the upload store, as an upload is kept."""
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=UPLOAD_DIR, delete=False, suffix=".part") as tmp:
+        shutil.copyfile(path, tmp.name)
+    return _file_under_hash(tmp.name, file_hash(tmp.name), name, kind)
+
+
+def _file_under_hash(part: str, content_hash: str, name: str, kind: str) -> Clip:
+    folder = UPLOAD_DIR / content_hash[:32]  # where ``clip_path_for_hash`` looks
     folder.mkdir(exist_ok=True)
     target = folder / name
-    os.replace(tmp.name, target)
-    return Clip(path=str(target), name=name, kind="upload")
+    os.replace(part, target)
+    return Clip(path=str(target), name=name, kind=kind)
 
 
 def _remember(key: str) -> None:
@@ -86,7 +98,7 @@ def clip_picker(slot: str = "main", container=None) -> Clip | None:
     """Sample-or-upload chooser; returns the chosen clip (a sample is chosen by default)."""
     box = container or st.sidebar
     samples = sample_clips()
-    options = ["Sample clip", "Upload a video"]
+    options = ["Sample clip", "Upload a video", "Record with webcam"]
     source_key = f"source_{slot}"
     source = box.radio(
         "Clip", options, key=f"_{source_key}", horizontal=True,
@@ -108,6 +120,10 @@ def clip_picker(slot: str = "main", container=None) -> Clip | None:
             on_change=_remember, args=(sample_key,),
         )  # fmt: skip
         return Clip(path=str(SAMPLE_DIR / name), name=name, kind="sample")
+    if source == "Record with webcam":
+        from pages.webcam import record_clip  # WebRTC is loaded only by those who record
+
+        return record_clip(slot, container)
     uploaded = box.file_uploader(
         "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",
         help="mp4, mov, m4v, avi, webm or mkv, up to 1 GB. Film the whole body from the side for squats.",

@@ -85,3 +85,31 @@ def audio_only(dst: str | Path, seconds: float = 1.0) -> None:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+
+
+def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, max_side: int = 480) -> int:
+    """A Y4M file for Chromium's fake camera (``--use-file-for-fake-video-capture``).
+
+    Chromium plays the file in a loop, so it is written forward and then backward: the
+    loop has no jump for the counter to mistake for a movement. Returns the frame count.
+    """
+    frames = []
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            t = float(frame.pts * stream.time_base)
+            if start_s <= t < end_s:
+                scale = max_side / max(frame.width, frame.height)
+                w, h = int(frame.width * scale) // 2 * 2, int(frame.height * scale) // 2 * 2
+                frames.append(frame.reformat(width=w, height=h, format="yuv420p"))
+    looped = frames + frames[-2:0:-1]
+    with av.open(str(dst), "w", format="yuv4mpegpipe") as out:
+        stream = out.add_stream("wrapped_avframe", rate=30)
+        stream.width, stream.height, stream.pix_fmt = looped[0].width, looped[0].height, "yuv420p"
+        for index, frame in enumerate(looped):
+            frame.pts = index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return len(looped)
