@@ -159,8 +159,7 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
 def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     """Record with Chromium's fake camera playing a real squat, STOP, and get the analysis.
 
-    The camera file is 4 s of the sample (one squat) played forward and back, so a recording
-    of 5 s or more holds at least one full squat. The recording goes through the real path:
+    The camera file is 4 s of the sample (one squat) played forward and then backward. The recording goes through the real path:
     WebRTC to the server, aiortc's recorder, the upload store and a new pose pass.
     """
     camera = tmp_path / "camera.y4m"
@@ -189,7 +188,7 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
             camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
             camera_widget.get_by_role("button", name="START").click(timeout=60_000)
             page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
-            page.wait_for_timeout(7_000)
+            page.wait_for_timeout(10_000)
             camera_widget.get_by_role("button", name="STOP").click()
             heading = page.get_by_role("heading", name="webcam", exact=False)
             heading.wait_for(timeout=120_000)
@@ -203,10 +202,15 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
             page.locator("video").first.wait_for(timeout=30_000)
         finally:
             browser.close()
-    assert seconds >= 5.0  # STOP came 7 s after recording started
+    # STOP came 10 s after the page said it was recording; frames reach the server a
+    # little later (5.4-7.7 s kept of a 7 s wait in trial runs)
+    assert seconds >= 7.0
     assert person == "100%"
-    # At least the one squat of the camera file. Not an exact number: the recording starts at
-    # any point of the loop, and the backward half is a squat with a fast descent and a slow
-    # rise, which the automatic counter has split in two (3 counted for 2 squats in 7.7 s).
+    # The camera loop (7.9 s) shows the squat forward, then backward (a fast descent and a
+    # slow rise), 3.5-4.5 s apart: 7 s or more hold at least one whole squat. Only "at least
+    # one" is checked: this test is about the recording path, and on this artificial loop
+    # the automatic counter has also counted 5 in a 10.5 s recording of two squats and a half
+    # (minor pose components at half the period outvoting the main one; counting accuracy
+    # is measured on real clips in bench/ and tests/test_counting_*).
     assert count >= 1
     assert not failed_media, failed_media

@@ -8,8 +8,10 @@ a camera cut or by every second rep looking different, the consensus rarely is. 
 component's sign is arbitrary, so the turning point is judged by the body's extension.
 Every count is gated on the body (``gate.py``: a still person shows no reps); when the
 largest motion is one rep, what smaller components count inside it are its phases, and
-so are the two bumps per rep of a smaller component at half a larger one's period; and
-a second set that another component shows where the chosen one is quiet is pasted in.
+so are the two bumps per rep of a smaller component at half a larger one's period;
+when the clip is too short to measure the largest motion's period (one or two reps),
+that motion's own count stands; and a second set that another component shows where the
+chosen one is quiet is pasted in.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.counting.cycles import robust_range
-from analysis.counting.gate import BodyMotion, gate_reps
+from analysis.counting.gate import FEW_REPS, BodyMotion, gate_reps
 from analysis.counting.period import detrend, estimate_period
 from analysis.counting.signals import clean_pose, mean_angle, normalised_pose, principal_signals
 from analysis.track import PoseTrack
@@ -223,7 +225,14 @@ def auto_signal(
     # the signal shown is one whose own count is the consensus (a count merged into the
     # lone rep is not what that component counts on its own)
     agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
-    if consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
+    # the largest motion, carrying most of the movement, in a clip too short for its
+    # period to be measured (one or two reps): its own count stands; the smaller
+    # components' periods on so few cycles are noise that would otherwise outvote it
+    few = gated(0, VARIANTS[0])[0] if var[0] >= LONE_SHARE and not np.isfinite(periods[0]) else []
+    if 1 <= len(few) <= FEW_REPS:
+        consensus = len(few)
+        best, best_variant = 0, 0
+    elif consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
         best, best_variant = 0, 0
     else:
         best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
