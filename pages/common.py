@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,11 +73,8 @@ def save_upload(uploaded) -> Clip:
 
 
 def store_file(path: str, name: str, kind: str) -> Clip:
-    """Copy a finished file (a webcam recording) into the upload store, as an upload is kept."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=UPLOAD_DIR, delete=False, suffix=".part") as tmp:
-        shutil.copyfile(path, tmp.name)
-    return _file_under_hash(tmp.name, file_hash(tmp.name), name, kind)
+    """Move a finished file (a webcam recording, written inside ``UPLOAD_DIR``) into the store."""
+    return _file_under_hash(path, file_hash(path), name, kind)
 
 
 def _file_under_hash(part: str, content_hash: str, name: str, kind: str) -> Clip:
@@ -95,7 +91,7 @@ def _remember(key: str) -> None:
 
 
 def clip_picker(slot: str = "main", container=None) -> Clip | None:
-    """Sample-or-upload chooser; returns the chosen clip (a sample is chosen by default)."""
+    """Sample, upload or webcam chooser; returns the chosen clip (a sample by default)."""
     box = container or st.sidebar
     samples = sample_clips()
     options = ["Sample clip", "Upload a video", "Record with webcam"]

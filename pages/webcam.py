@@ -76,8 +76,7 @@ def record_clip(slot: str, container=None) -> Clip | None:
             os.remove(path)
             return None
         name = time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4")
-        clip = store_file(path, name, kind="recording")
-        os.remove(path)
+        clip = store_file(path, name, kind="recording")  # moves it: the next START starts afresh
         st.session_state[kept_key] = clip
         return clip
     kept = st.session_state.get(kept_key)
