@@ -97,26 +97,32 @@ def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
         log.close()
 
 
+def _open_dashboard(playwright, url: str, failed_media: list[str], height: int, extra: list[str] = ()):
+    """Chromium on the dashboard's first page, with its chart drawn; media errors are collected."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", *extra],
+    )  # fmt: skip
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.on(
+        "response",
+        lambda r: failed_media.append(f"{r.status} {r.url}") if "/media/" in r.url and r.status >= 400
+        else None,
+    )  # fmt: skip
+    page.goto(url + "/", wait_until="domcontentloaded")
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+    return browser, page
+
+
 def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table, tmp_path):
     screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
     true_reps = int(next(r["reps"] for r in clips_table if r["file"] == "squat_side_rohanx01_1.mp4"))
     failed_media: list[str] = []
     screenshots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+        browser, page = _open_dashboard(playwright, streamlit_server, failed_media, height=1900)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1900})
-            page.on(
-                "response",
-                lambda r: failed_media.append(f"{r.status} {r.url}") if "/media/" in r.url and r.status >= 400
-                else None,
-            )  # fmt: skip
-            page.goto(streamlit_server + "/", wait_until="domcontentloaded")
-            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
             reps_metric = page.locator('[data-testid="stMetric"]', has_text="Reps counted")
             reps_metric.wait_for(timeout=60_000)
             assert reps_metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == str(true_reps)
@@ -165,25 +171,17 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     camera = tmp_path / "camera.y4m"
     camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
     failed_media: list[str] = []
+    camera_args = [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+        # announce the loopback address itself, not an mDNS name the server would resolve
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ]  # fmt: skip
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera}",
-                  # announce the loopback address itself, not an mDNS name the server would resolve
-                  "--disable-features=WebRtcHideLocalIpsWithMdns"],
-        )  # fmt: skip
+        browser, page = _open_dashboard(
+            playwright, streamlit_server, failed_media, height=1600, extra=camera_args
+        )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.on(
-                "response",
-                lambda r: failed_media.append(f"{r.status} {r.url}") if "/media/" in r.url and r.status >= 400
-                else None,
-            )  # fmt: skip
-            page.goto(streamlit_server + "/", wait_until="domcontentloaded")
-            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
             page.get_by_text("Record with webcam").click()
             camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
             camera_widget.get_by_role("button", name="START").click(timeout=60_000)
