@@ -56,6 +56,7 @@ def record_clip(slot: str, container=None) -> Clip | None:
         "Press START and allow the camera, do your set with the whole body in view, then press "
         "STOP. The recording is analysed like an uploaded clip."
     )
+    status = box.empty()  # above the preview, so STOP and the state are seen together
     with box:
         ctx = webrtc_streamer(
             key=f"webcam_{slot}",
@@ -63,10 +64,17 @@ def record_clip(slot: str, container=None) -> Clip | None:
             in_recorder_factory=lambda: MediaRecorder(path, format="mp4"),
             rtc_configuration={"iceServers": []},
             media_stream_constraints={"video": True, "audio": False},
+            # a portrait phone camera would otherwise push STOP below the fold
+            video_html_attrs={
+                "style": {"width": "100%", "maxHeight": "420px", "objectFit": "contain"},
+                "autoPlay": True,
+                "muted": True,
+                "controls": False,
+            },
         )
     kept_key = f"keep_recording_{slot}"
     if ctx.state.playing:
-        box.info("Recording. Press STOP when the set is done.")
+        status.info("Recording. Press STOP when the set is done.")
         return None
     if os.path.exists(path):
         with st.spinner("Finishing the recording ..."):

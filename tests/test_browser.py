@@ -168,6 +168,8 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     The camera file is 4 s of the sample (one squat) played forward and then backward. The recording goes through the real path:
     WebRTC to the server, aiortc's recorder, the upload store and a new pose pass.
     """
+    screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
+    screenshots.mkdir(parents=True, exist_ok=True)
     camera = tmp_path / "camera.y4m"
     camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
     failed_media: list[str] = []
@@ -186,7 +188,9 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
             camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
             camera_widget.get_by_role("button", name="START").click(timeout=60_000)
             page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
-            page.wait_for_timeout(10_000)
+            page.wait_for_timeout(5_000)
+            save_small_png(page.screenshot(), screenshots / "webcam.png")
+            page.wait_for_timeout(5_000)
             camera_widget.get_by_role("button", name="STOP").click()
             heading = page.get_by_role("heading", name="webcam", exact=False)
             heading.wait_for(timeout=120_000)
@@ -212,3 +216,4 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     # is measured on real clips in bench/ and tests/test_counting_*).
     assert count >= 1
     assert not failed_media, failed_media
+    assert (screenshots / "webcam.png").stat().st_size < MAX_SCREENSHOT_BYTES
