@@ -97,7 +97,10 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "models, other P(good) thresholds, heel and toe rise above a floor plane fitted to the "
         "standing feet, knee-over-toe travel) are in `bench/form_tries.py`, whose docstring holds "
         "the numbers of its last run; none beat the shipped set-up by more than the noise between "
-        "folds.",
+        "folds. The third round (MiniRocket and ROCKET time-series features, mirror and time-stretch "
+        "augmentation, date x label sample weights, tilts and foot pitch only as changes from "
+        "standing) is in `bench/form_tries_round3.py`; none of it beat the shipped model beyond the "
+        "noise between folds either.",
         "",
         "Reference (data README): a plain random forest on simple features, grouped by date: "
         "0.57 (7-class) and 0.75 (good-vs-fault).",
