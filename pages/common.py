@@ -25,7 +25,7 @@ from analysis.errors import RepLabError
 from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
-from analysis.pose import extract_pose
+from analysis.pose import PoseSettings, TasksPoseBackend, extract_pose
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, read_frame
@@ -34,6 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_videos"
 DEFAULT_SAMPLE = "squat_side_rohanx01_1.mp4"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "replab-uploads"
+MODEL_DIR = UPLOAD_DIR / "models"
+BUILT_IN_MODEL = "Built-in (BlazePose full, offline)"
 RENDER_DIR = Path(tempfile.gettempdir()) / "replab-renders"
 UPLOAD_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
 REP_FILL = "rgba(46, 134, 222, 0.13)"
@@ -91,7 +93,17 @@ def _remember(key: str) -> None:
 
 
 def clip_picker(slot: str = "main", container=None) -> Clip | None:
-    """Sample, upload or webcam chooser; returns the chosen clip (a sample by default)."""
+    """Sample, upload or webcam chooser; returns the chosen clip (a sample by default).
+
+    In the sidebar (no ``container``) the session's pose model choice follows it.
+    """
+    clip = _pick_clip(slot, container)
+    if container is None:
+        model_picker(st.sidebar)
+    return clip
+
+
+def _pick_clip(slot: str, container) -> Clip | None:
     box = container or st.sidebar
     samples = sample_clips()
     options = ["Sample clip", "Upload a video", "Record with webcam"]
@@ -136,6 +148,51 @@ def clip_picker(slot: str = "main", container=None) -> Clip | None:
     return None
 
 
+def model_picker(box) -> None:
+    """The pose model for this session: the built-in one, or a MediaPipe ``.task`` file.
+
+    The built-in BlazePose full model ships inside the mediapipe wheel and needs no
+    download; a ``pose_landmarker_*.task`` bundle the user has runs through the Tasks API
+    instead. A file that is not such a bundle is refused with MediaPipe's reason and the
+    model in use does not change. Tracks are cached per model (its bytes are in the key).
+    """
+    with box.expander("Pose model"):
+        choice = st.radio(
+            "Model", [BUILT_IN_MODEL, "My own .task file"], key="_model_source",
+            index=0 if st.session_state.get("pose_model") is None else 1, label_visibility="collapsed",
+        )  # fmt: skip
+        if choice == BUILT_IN_MODEL:
+            st.session_state["pose_model"] = None
+            return
+        uploaded = st.file_uploader(
+            "MediaPipe pose_landmarker .task file", type=["task"], key="model_upload",
+            help="A pose_landmarker_lite/full/heavy.task bundle, run through MediaPipe's Tasks API.",
+        )  # fmt: skip
+        if uploaded is not None:
+            MODEL_DIR.mkdir(parents=True, exist_ok=True)
+            data = uploaded.getvalue()
+            path = MODEL_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.task"
+            path.write_bytes(data)
+            try:  # load it once now: a bad file is refused here, not on every clip
+                TasksPoseBackend(PoseSettings(model_path=str(path))).close()
+            except RepLabError as exc:
+                st.error(str(exc).replace(path.name, uploaded.name))
+                return
+            st.session_state["pose_model"] = (uploaded.name, str(path))
+        current = st.session_state.get("pose_model")
+        st.caption(
+            f"In use: {current[0]}"
+            if current
+            else "Choose a .task file; the built-in model is used until then."
+        )
+
+
+def pose_settings() -> PoseSettings:
+    """The settings of this session's pose passes (the model picked in the sidebar)."""
+    model = st.session_state.get("pose_model")
+    return PoseSettings(model_path=model[1]) if model else PoseSettings()
+
+
 @st.cache_data(show_spinner=False)
 def _sample_hashes(names: tuple[str, ...]) -> dict[str, str]:
     return {file_hash(SAMPLE_DIR / name): str(SAMPLE_DIR / name) for name in names}
@@ -161,7 +218,8 @@ def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
     """
     tracks = st.session_state.setdefault("tracks", {})
     stat = os.stat(clip.path) if os.path.exists(clip.path) else None
-    memo_key = (clip.path, stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0)
+    settings = pose_settings()
+    memo_key = (clip.path, stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0, settings)
     if memo_key in tracks:
         return tracks[memo_key]
     bar = st.progress(0.0, text=f"Finding the pose in {clip.name} ...")
@@ -172,7 +230,7 @@ def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
         )
 
     try:
-        track = extract_pose(clip.path, progress=report, workers=workers)
+        track = extract_pose(clip.path, progress=report, workers=workers, settings=settings)
     except RepLabError as exc:
         bar.empty()
         st.error(str(exc).replace(os.path.dirname(clip.path) + os.sep, ""))
@@ -335,6 +393,8 @@ def summary_row(track: PoseTrack) -> None:
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")
     cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
     cols[4].metric("Size", f"{track.width}×{track.height}")
+    if track.meta.get("backend") == "mediapipe-tasks":
+        st.caption(f"Pose from your own model ({track.meta.get('model')}) through MediaPipe's Tasks API.")
     rotation = int(track.meta.get("rotation", 0) or 0)
     if rotation % 360:
         st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")

@@ -6,6 +6,8 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -234,3 +236,40 @@ def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_pa
     width, height = (int(v) for v in metrics["Size"].replace("×", "x").split("x"))
     assert height > width  # portrait again, as filmed
     assert any("stored turned by" in caption.value for caption in at.caption)
+
+
+def _model_uploader(at: AppTest):
+    return next(u for u in at.sidebar.get("file_uploader") if u.key == "model_upload")
+
+
+def test_own_task_model_runs_the_pose_pass(app_env, tmp_path):
+    """A pose_landmarker .task bundle picked in the sidebar: the next pass uses the Tasks API."""
+    from analysis.task_bundle import build_pose_task_bundle
+    from tests.clipmaker import reencode
+
+    bundle = Path(build_pose_task_bundle(tmp_path / "pose_landmarker_full.task"))
+    clip = tmp_path / "one_squat.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5)
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("one_squat.mp4", clip.read_bytes(), "video/mp4")).run()
+    assert not any("own model" in c.value for c in at.caption)  # the built-in model so far
+    at.radio(key="_model_source").set_value("My own .task file").run()
+    _model_uploader(at).set_value(("pose_landmarker_full.task", bundle.read_bytes(), "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("Pose from your own model" in c.value for c in at.caption)
+    assert any("In use: pose_landmarker_full.task" in c.value for c in at.sidebar.caption)
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Person found"].rstrip("%")) >= 90
+    assert metrics["Reps counted"] == "1"
+
+
+def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_env, sample_squat_track):
+    at = _run()
+    at.radio(key="_model_source").set_value("My own .task file").run()
+    _model_uploader(at).set_value(("holiday.task", b"not a model at all", "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("holiday.task" in e.value and "not a MediaPipe .task bundle" in e.value for e in at.error)
+    assert not any("own model" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["Frames"] == str(len(sample_squat_track))
