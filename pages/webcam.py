@@ -1,12 +1,13 @@
 """Record a clip with the webcam in the browser (streamlit-webrtc) and keep it like an upload.
 
-The browser streams the camera to this server over WebRTC; aiortc's ``MediaRecorder``
-writes the frames it receives into an H.264 mp4 (PyAV's bundled libx264), one file per
-browser session and picker slot. When the person presses STOP the file is finished in the
-WebRTC thread; the script waits until it can be read, then stores it under its content
-hash exactly as an upload is stored, so the pose cache, history and exports treat it like
-any other clip. No ICE servers are configured: the app works offline, and a browser on
-the same machine or network reaches the server directly.
+The browser streams the camera to this server over WebRTC; every frame it sends is
+written by ``analysis.recording.FrameRecorder`` (H.264 through PyAV, the capture times
+kept) and shown back as the preview. There is one recorder per browser session and picker
+slot. When the person presses STOP the stream ends and the recorder finishes the file;
+the script waits for that, then stores the file under its content hash exactly as an
+upload is stored, so the pose cache, history and exports treat it like any other clip.
+No ICE servers are configured: the app works offline, and a browser on the same machine
+or network reaches the server directly.
 """
 
 from __future__ import annotations
@@ -18,50 +19,45 @@ import uuid
 import streamlit as st
 
 from analysis.errors import RepLabError
+from analysis.recording import FrameRecorder
 from analysis.video import probe
 from pages.common import UPLOAD_DIR, Clip, store_file
 
 RECORDING_DIR = UPLOAD_DIR / "recordings"
-FINISH_TIMEOUT_S = 15.0  # the recorder closes the mp4 (writes its index) after STOP
+FINISH_TIMEOUT_S = 10.0  # for the stream's end to reach the recorder after STOP
 
 
-def _recording_path(slot: str) -> str:
-    session = st.session_state.setdefault("webcam_session", uuid.uuid4().hex)
-    RECORDING_DIR.mkdir(parents=True, exist_ok=True)
-    return str(RECORDING_DIR / f"{session}-{slot}.mp4")
-
-
-def _finished(path: str, timeout_s: float = FINISH_TIMEOUT_S) -> bool:
-    """Wait until the recorder has closed ``path`` (it reads as a video with frames)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            try:
-                probe(path)
-                return True
-            except RepLabError:
-                pass
-        time.sleep(0.25)
-    return False
+def _recorder(slot: str) -> FrameRecorder:
+    """This session's recorder for ``slot`` (kept in the session: frames arrive between reruns)."""
+    recorders = st.session_state.setdefault("webcam_recorders", {})
+    if slot not in recorders:
+        RECORDING_DIR.mkdir(parents=True, exist_ok=True)
+        recorders[slot] = FrameRecorder(RECORDING_DIR / f"{uuid.uuid4().hex}-{slot}.mp4")
+    return recorders[slot]
 
 
 def record_clip(slot: str, container=None) -> Clip | None:
     """Camera preview with START/STOP; returns the last finished recording of this slot."""
-    from aiortc.contrib.media import MediaRecorder
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     box = container if container is not None else st.container()
-    path = _recording_path(slot)
+    recorder = _recorder(slot)
     box.caption(
         "Press START and allow the camera, do your set with the whole body in view, then press "
         "STOP. The recording is analysed like an uploaded clip."
     )
     status = box.empty()  # above the preview, so STOP and the state are seen together
+
+    def record_and_show(frame):  # runs in a WebRTC worker thread for every camera frame
+        recorder.write(frame)
+        return frame
+
     with box:
         ctx = webrtc_streamer(
             key=f"webcam_{slot}",
             mode=WebRtcMode.SENDRECV,
-            in_recorder_factory=lambda: MediaRecorder(path, format="mp4"),
+            video_frame_callback=record_and_show,
+            on_video_ended=recorder.close,
             rtc_configuration={"iceServers": []},
             media_stream_constraints={"video": True, "audio": False},
             # a portrait phone camera would otherwise push STOP below the fold
@@ -76,15 +72,19 @@ def record_clip(slot: str, container=None) -> Clip | None:
     if ctx.state.playing:
         status.info("Recording. Press STOP when the set is done.")
         return None
-    if os.path.exists(path):
+    if recorder.recording:  # STOP pressed: the stream's end closes the file
         with st.spinner("Finishing the recording ..."):
-            done = _finished(path)
-        if not done:
-            box.error("The recording could not be read (it may have been too short). Please record again.")
-            os.remove(path)
+            if not recorder.closed.wait(FINISH_TIMEOUT_S):
+                recorder.close()  # the stream did not say it ended: finish it here
+    if os.path.exists(recorder.path):
+        try:
+            probe(recorder.path)
+        except RepLabError as exc:
+            os.remove(recorder.path)
+            box.error(f"The recording could not be read ({exc}). Please record again.")
             return None
         name = time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4")
-        clip = store_file(path, name, kind="recording")  # moves it: the next START starts afresh
+        clip = store_file(recorder.path, name, kind="recording")  # moves it: the next START starts afresh
         st.session_state[kept_key] = clip
         return clip
     kept = st.session_state.get(kept_key)
