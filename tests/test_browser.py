@@ -165,8 +165,9 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
 def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     """Record with Chromium's fake camera playing a real squat, STOP, and get the analysis.
 
-    The camera file is 4 s of the sample (one squat) played forward and then backward. The recording goes through the real path:
-    WebRTC to the server, analysis.recording's writer, the upload store and a new pose pass.
+    The camera file is 4 s of the sample (one squat) played forward and then backward. The
+    recording goes through the real path: WebRTC to the server, analysis.recording's
+    writer, the upload store and a new pose pass.
     """
     screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
     screenshots.mkdir(parents=True, exist_ok=True)
