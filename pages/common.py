@@ -168,7 +168,8 @@ def model_picker(box) -> None:
             "MediaPipe pose_landmarker .task file", type=["task"], key="model_upload",
             help="A pose_landmarker_lite/full/heavy.task bundle, run through MediaPipe's Tasks API.",
         )  # fmt: skip
-        if uploaded is not None:
+        if uploaded is not None and uploaded.file_id != st.session_state.get("model_checked"):
+            # a new file (the uploader keeps returning the same one on every rerun)
             MODEL_DIR.mkdir(parents=True, exist_ok=True)
             data = uploaded.getvalue()
             path = MODEL_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.task"
@@ -176,9 +177,13 @@ def model_picker(box) -> None:
             try:  # load it once now: a bad file is refused here, not on every clip
                 TasksPoseBackend(PoseSettings(model_path=str(path))).close()
             except RepLabError as exc:
-                st.error(str(exc).replace(path.name, uploaded.name))
-                return
-            st.session_state["pose_model"] = (uploaded.name, str(path))
+                st.session_state["model_refused"] = str(exc).replace(path.name, uploaded.name)
+            else:
+                st.session_state["model_refused"] = None
+                st.session_state["pose_model"] = (uploaded.name, str(path))
+            st.session_state["model_checked"] = uploaded.file_id
+        if uploaded is not None and st.session_state.get("model_refused"):
+            st.error(st.session_state["model_refused"])
         current = st.session_state.get("pose_model")
         st.caption(
             f"In use: {current[0]}"

@@ -273,3 +273,6 @@ def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_
     assert any("holiday.task" in e.value and "not a MediaPipe .task bundle" in e.value for e in at.error)
     assert not any("own model" in c.value for c in at.caption)
     assert {m.label: m.value for m in at.metric}["Frames"] == str(len(sample_squat_track))
+    at.run()  # a rerun (any widget) keeps saying so, and keeps the built-in model
+    assert any("holiday.task" in e.value for e in at.error)
+    assert any("built-in model is used" in c.value for c in at.sidebar.caption)
