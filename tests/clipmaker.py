@@ -87,11 +87,10 @@ def audio_only(dst: str | Path, seconds: float = 1.0) -> None:
             out.mux(packet)
 
 
-def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, max_side: int = 480) -> int:
-    """A Y4M file for Chromium's fake camera (``--use-file-for-fake-video-capture``).
+def _forward_and_back(src: str | Path, start_s: float, end_s: float, max_side: int) -> list:
+    """Frames of ``src`` in ``[start_s, end_s)`` played forward and then backward (yuv420p).
 
-    Chromium plays the file in a loop, so it is written forward and then backward: the
-    loop has no jump for the counter to mistake for a movement. Returns the frame count.
+    Played in a loop this has no jump: the last frame leads back into the first.
     """
     frames = []
     with av.open(str(src)) as container:
@@ -102,7 +101,16 @@ def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, 
                 scale = max_side / max(frame.width, frame.height)
                 w, h = int(frame.width * scale) // 2 * 2, int(frame.height * scale) // 2 * 2
                 frames.append(frame.reformat(width=w, height=h, format="yuv420p"))
-    looped = frames + frames[-2:0:-1]
+    return frames + frames[-2:0:-1]
+
+
+def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, max_side: int = 480) -> int:
+    """A Y4M file for Chromium's fake camera (``--use-file-for-fake-video-capture``).
+
+    Chromium plays the file in a loop, so it is written forward and then backward: the
+    loop has no jump for the counter to mistake for a movement. Returns the frame count.
+    """
+    looped = _forward_and_back(src, start_s, end_s, max_side)
     with av.open(str(dst), "w", format="yuv4mpegpipe") as out:
         stream = out.add_stream("wrapped_avframe", rate=30)
         stream.width, stream.height, stream.pix_fmt = looped[0].width, looped[0].height, "yuv420p"
@@ -113,3 +121,18 @@ def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, 
         for packet in stream.encode():
             out.mux(packet)
     return len(looped)
+
+
+def looped_clip(src: str | Path, dst: str | Path, start_s: float, end_s: float, seconds: float) -> None:
+    """What the fake camera films: ``[start_s, end_s)`` forward and back, looped, as H.264."""
+    looped = _forward_and_back(src, start_s, end_s, 480)
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = looped[0].width, looped[0].height, "yuv420p"
+        for index in range(int(round(seconds * 30))):
+            frame = looped[index % len(looped)]
+            frame.pts = index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)

@@ -9,9 +9,9 @@ component's sign is arbitrary, so the turning point is judged by the body's exte
 Every count is gated on the body (``gate.py``: a still person shows no reps); when the
 largest motion is one rep, what smaller components count inside it are its phases, and
 so are the two bumps per rep of a smaller component at half a larger one's period;
-when the clip is too short to measure the largest motion's period (one or two reps),
-that motion's own count stands; and a second set that another component shows where the
-chosen one is quiet is pasted in.
+when the clip is too short to measure the largest motion's period (one or two reps), or
+that motion is nearly all the movement and keeps to its period, its own count stands; and
+a second set that another component shows where the chosen one is quiet is pasted in.
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ VOTE_FEW_REPS = 1
 # stu6_15 a smaller component's right count (12) is 1.5x a larger one's wrong 8.
 # 1.6-2.4, 1.7-2.3 and 1.8-2.2 give the same counts on RepCount; 1.5-2.5 takes in stu6_15.
 HALF_PERIOD_RATIO = (1.6, 2.4)
+# a first component with this share of the pose variance, whose reps fit its period this
+# well, decides alone (``_first_component_decides``). On RepCount no count changes with
+# 0.85-0.95 (0.8 changes three, one for the better); the webcam test's looped squat
+# counted 5 for 2 before.
+DOMINANT_SHARE = 0.9
+DOMINANT_FIT = 0.8
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -132,6 +138,26 @@ def _halves_of(reps: list, outer: list) -> list:
         if hit is not None:
             used.add(hit)
     return kept
+
+
+def _first_component_decides(var: np.ndarray, period_s: float, reps: list, counter) -> bool:
+    """Whether the largest motion's own count stands against the vote of the others.
+
+    Two cases, both where the smaller components' periods are noise that would outvote it:
+    it carries most of the movement (``LONE_SHARE``) in a clip too short for its period to
+    be measured (one or two reps); or it carries nearly all of it (``DOMINANT_SHARE``) and
+    its reps keep to its own period (``DOMINANT_FIT``), so what the others repeat is a
+    detail of those reps (an arm, the head), which on a short clip often scores as more
+    periodic than the reps themselves.
+    """
+    if var[0] >= LONE_SHARE and not np.isfinite(period_s):
+        return 1 <= len(reps) <= FEW_REPS
+    return (
+        var[0] >= DOMINANT_SHARE
+        and np.isfinite(period_s)
+        and len(reps) >= 2
+        and period_fit(reps, counter.period_s_) >= DOMINANT_FIT
+    )
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -225,12 +251,8 @@ def auto_signal(
     # the signal shown is one whose own count is the consensus (a count merged into the
     # lone rep is not what that component counts on its own)
     agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
-    # the largest motion, carrying most of the movement, in a clip too short for its
-    # period to be measured (one or two reps): its own count stands; the smaller
-    # components' periods on so few cycles are noise that would otherwise outvote it
-    few = gated(0, VARIANTS[0])[0] if var[0] >= LONE_SHARE and not np.isfinite(periods[0]) else []
-    if 1 <= len(few) <= FEW_REPS:
-        consensus = len(few)
+    if _first_component_decides(var, periods[0], *gated(0, VARIANTS[0])):
+        consensus = len(gated(0, VARIANTS[0])[0])
         best, best_variant = 0, 0
     elif consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
         best, best_variant = 0, 0
