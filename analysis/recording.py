@@ -18,9 +18,7 @@ from fractions import Fraction
 
 import av
 
-from analysis.render import h264_encoder_name
-
-_TIME_BASE = Fraction(1, 90000)
+from analysis.render import TIME_BASE, add_h264_stream
 
 
 class FrameRecorder:
@@ -52,17 +50,17 @@ class FrameRecorder:
             if self._container is None:
                 self._open(frame)
             if frame.time is None:  # no clock on the frame: assume 30 frames/s
-                pts = self._last_pts + int(round(Fraction(1, 30) / _TIME_BASE))
+                pts = self._last_pts + int(round(Fraction(1, 30) / TIME_BASE))
             else:
                 if self._first_time is None:
                     self._first_time = frame.time
-                pts = max(int(round((frame.time - self._first_time) / _TIME_BASE)), self._last_pts + 1)
+                pts = max(int(round((frame.time - self._first_time) / TIME_BASE)), self._last_pts + 1)
             self._last_pts = pts
             # reformat hands back the frame itself when nothing changes, and the caller
             # sends that frame on (the preview): put its own clock back after encoding
             image = frame.reformat(width=self._stream.width, height=self._stream.height, format="yuv420p")
             own_clock = image.pts, image.time_base
-            image.pts, image.time_base = pts, _TIME_BASE
+            image.pts, image.time_base = pts, TIME_BASE
             try:
                 for packet in self._stream.encode(image):
                     self._container.mux(packet)
@@ -89,14 +87,6 @@ class FrameRecorder:
     def _open(self, frame: av.VideoFrame) -> None:
         self._part = f"{self.path}.part.mp4"
         self._container = av.open(self._part, mode="w", format="mp4")
-        codec = h264_encoder_name()
-        stream = self._container.add_stream(codec, rate=30)
-        stream.width, stream.height = frame.width // 2 * 2, frame.height // 2 * 2
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = _TIME_BASE
-        stream.codec_context.time_base = _TIME_BASE
-        if codec.startswith("libx264"):
-            stream.options = {"crf": str(self.crf), "preset": "veryfast"}
-        self._stream = stream
+        self._stream = add_h264_stream(self._container, frame.width, frame.height, 30, self.crf)
         self.frames_written = 0
         self.closed.clear()

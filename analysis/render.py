@@ -30,7 +30,7 @@ RIGHT_COLOUR = (0, 170, 255)
 CENTRE_COLOUR = (235, 235, 235)
 GOOD_COLOUR = (40, 180, 80)
 BAD_COLOUR = (220, 50, 50)
-_TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for 23.976, 25, 29.97, 30, 60 fps
+TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for 23.976, 25, 29.97, 30, 60 fps
 
 
 def h264_encoder_name() -> str:
@@ -39,6 +39,23 @@ def h264_encoder_name() -> str:
         if name in av.codecs_available:
             return name
     raise RuntimeError("this PyAV build has no H.264 encoder (libx264, h264 or libopenh264)")
+
+
+def add_h264_stream(container, width: int, height: int, rate, crf: int = 23):
+    """An H.264 (yuv420p) stream on ``TIME_BASE``, so frames keep their own times.
+
+    Browsers play it (``st.video``); the size is rounded down to even numbers, as
+    yuv420p needs.
+    """
+    codec = h264_encoder_name()
+    stream = container.add_stream(codec, rate=rate)
+    stream.width, stream.height = width // 2 * 2, height // 2 * 2
+    stream.pix_fmt = "yuv420p"
+    stream.time_base = TIME_BASE
+    stream.codec_context.time_base = TIME_BASE  # else pts are rounded to the frame rate
+    if codec.startswith("libx264"):
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+    return stream
 
 
 def _side_colour(a: int, b: int) -> tuple[int, int, int]:
@@ -161,7 +178,6 @@ def render_annotated_video(
     info = probe(video_path)
     out_path = os.fspath(out_path)
     tmp_path = f"{out_path}.part.mp4"
-    codec = h264_encoder_name()
     total = max(1, info.frame_count)
     # faststart puts the index first, so a browser starts playing before the whole file arrives.
     container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
@@ -171,15 +187,9 @@ def render_annotated_video(
         for done, frame in enumerate(iter_frames(video_path, max_side=max_side), start=1):
             rgb = frame.rgb
             if stream is None:
-                height, width = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-                stream = container.add_stream(codec, rate=Fraction(info.fps).limit_denominator(100000))
-                stream.width, stream.height = width, height
-                stream.pix_fmt = "yuv420p"
-                stream.time_base = _TIME_BASE
-                stream.codec_context.time_base = _TIME_BASE
-                if codec.startswith("libx264"):
-                    stream.options = {"crf": str(crf), "preset": "veryfast"}
-            rgb = rgb[:height, :width]
+                rate = Fraction(info.fps).limit_denominator(100000)
+                stream = add_h264_stream(container, rgb.shape[1], rgb.shape[0], rate, crf)
+            rgb = rgb[: stream.height, : stream.width]
             if len(track):
                 i = track.frame_at(frame.time_s)
                 rgb = draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
@@ -187,10 +197,10 @@ def render_annotated_video(
             if lines:
                 _label_box(rgb, lines)
             video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            pts = max(int(round(frame.time_s / _TIME_BASE)), last_pts + 1)  # strictly increasing
+            pts = max(int(round(frame.time_s / TIME_BASE)), last_pts + 1)  # strictly increasing
             last_pts = pts
             video_frame.pts = pts
-            video_frame.time_base = _TIME_BASE
+            video_frame.time_base = TIME_BASE
             for packet in stream.encode(video_frame.reformat(format="yuv420p")):
                 container.mux(packet)
             if progress and done % 10 == 0:
