@@ -91,9 +91,8 @@ def _settings_for(method: str, signal: CountSignal, exercise: str | None, settin
         preset = preset_for(exercise)
         out["down_below"], out["up_above"] = preset.down_below, preset.up_above
     if method == "adaptive":
-        out["n"] = int(
-            round(2.0 * frame_rate(signal.times))
-        )  # two seconds of history whatever the frame rate
+        # two seconds of history whatever the frame rate
+        out["n"] = int(round(2.0 * frame_rate(signal.times)))
     out.update(settings)
     return out
 

@@ -224,8 +224,8 @@ def auto_signal(
     # the largest motion showing exactly one rep, and carrying most of the movement:
     # when all that another component counts lies inside that rep, those are its phases
     # (the way down and the way up of a single squat), not reps
-    lone = gated(0, VARIANTS[0])[0] if var[0] >= LONE_SHARE else []
-    lone = lone[0] if len(lone) == 1 else None
+    first_reps, first_counter = gated(0, VARIANTS[0])
+    lone = first_reps[0] if var[0] >= LONE_SHARE and len(first_reps) == 1 else None
     # each component's reps (as it is): a smaller component at about half its period and
     # twice its count shows the way down and the way up of each of those reps
     mains = [(j, gated(j, VARIANTS[0])[0]) for j in good]
@@ -251,8 +251,8 @@ def auto_signal(
     # the signal shown is one whose own count is the consensus (a count merged into the
     # lone rep is not what that component counts on its own)
     agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
-    if _first_component_decides(var, periods[0], *gated(0, VARIANTS[0])):
-        consensus = len(gated(0, VARIANTS[0])[0])
+    if _first_component_decides(var, periods[0], first_reps, first_counter):
+        consensus = len(first_reps)
         best, best_variant = 0, 0
     elif consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
         best, best_variant = 0, 0
