@@ -25,7 +25,7 @@ from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import PoseError, RepLabError, VideoError
 from analysis.mediapipe_import import import_mediapipe
 from analysis.track import N_LANDMARKS, PoseTrack, load_track  # noqa: F401  (re-exported)
-from analysis.video import iter_frames, keyframe_before, probe
+from analysis.video import iter_frames, keyframe_lookup, probe
 
 ProgressFn = Callable[[int, int], None]  # (frames done, frames expected)
 
@@ -347,7 +347,8 @@ def chunk_plan(path: str, duration_s: float, workers: int) -> list[float]:
     n_chunks = min(workers, usable_cores())
     if n_chunks < 2:
         return [0.0]
-    return [0.0, *plan_chunks(0.0, duration_s, n_chunks, keyframe_before=lambda t: keyframe_before(path, t))]
+    with keyframe_lookup(path) as keyframe_before:
+        return [0.0, *plan_chunks(0.0, duration_s, n_chunks, keyframe_before=keyframe_before)]
 
 
 def track_key(content_hash: str, settings: PoseSettings, starts: list[float]) -> str:

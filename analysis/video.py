@@ -9,8 +9,9 @@ memory whole.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -186,19 +187,31 @@ def keyframe_before(path: str | os.PathLike, time_s: float) -> float:
     """
     if time_s <= 0:
         return 0.0
+    with keyframe_lookup(path) as lookup:
+        return lookup(time_s)
+
+
+@contextlib.contextmanager
+def keyframe_lookup(path: str | os.PathLike) -> Iterator[Callable[[float], float]]:
+    """``keyframe_before`` for many times on one open file (the chunk planner asks 3-4)."""
     container = _open(path)
-    try:
-        stream = container.streams.video[0]
-        if stream.time_base is None:
+    stream = container.streams.video[0]
+
+    def lookup(time_s: float) -> float:
+        if time_s <= 0 or stream.time_base is None:
             return 0.0
-        container.seek(int(time_s / stream.time_base), stream=stream, backward=True, any_frame=False)
-        for packet in container.demux(stream):
-            stamp = packet.pts if packet.pts is not None else packet.dts
-            if stamp is not None:
-                return min(time_s, max(0.0, float(stamp * stream.time_base)))
+        try:
+            container.seek(int(time_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+            for packet in container.demux(stream):
+                stamp = packet.pts if packet.pts is not None else packet.dts
+                if stamp is not None:
+                    return min(time_s, max(0.0, float(stamp * stream.time_base)))
+        except av.error.FFmpegError:
+            pass
         return 0.0
-    except av.error.FFmpegError:
-        return 0.0
+
+    try:
+        yield lookup
     finally:
         container.close()
 
