@@ -79,17 +79,16 @@ from sklearn.ensemble import (  # noqa: E402
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict  # noqa: E402
+from sklearn.model_selection import cross_val_predict  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import QuantileTransformer, StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
-from analysis.form.dataset import GOOD_LABELS, load_dataset, rep_features  # noqa: E402
+from analysis.form.dataset import GOOD_LABELS  # noqa: E402
 from analysis.form.features import SCALAR_NAMES, standing_frames  # noqa: E402
-from analysis.form.model import RepFeaturizer, decide_labels, good_probability  # noqa: E402
+from analysis.form.model import RepFeaturizer  # noqa: E402
 from analysis.form.skeleton import J  # noqa: E402
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "squat_form"
+from bench.form_metrics import form_scores, load_form_cv  # noqa: E402
 
 
 def foot_plane_features(features) -> np.ndarray:
@@ -141,12 +140,9 @@ def canonical_bottom_pose(features) -> np.ndarray:
 def main() -> None:
     warnings.simplefilter("ignore")
     quick = "--quick" in sys.argv[1:]
-    data = load_dataset(DATA)
-    reps = [rep_features(r) for r in data.reps]
-    y, groups = data.labels, data.groups
-    truth_good = np.isin(y, GOOD_LABELS)
-    classes = np.array(sorted(set(y)))
-    folds = list(LeaveOneGroupOut().split(reps, y, groups))
+    cv = load_form_cv()
+    reps, y, groups = cv.reps, cv.y, cv.groups
+    truth_good, classes, folds = cv.truth_good, cv.classes, cv.folds
     bottom = RepFeaturizer("bottom").fit(reps).transform(reps)
     session = bottom.copy()
     for g in np.unique(groups):
@@ -232,9 +228,7 @@ def main() -> None:
     oof = {}
 
     def show(name, proba):
-        seven = balanced_accuracy_score(y, classes[np.argmax(proba, axis=1)])
-        printed = balanced_accuracy_score(y, decide_labels(proba, classes, 0.5))
-        binary = balanced_accuracy_score(truth_good, good_probability(proba, classes) >= 0.5)
+        seven, printed, binary = form_scores(proba, y, classes, truth_good)
         print(f"| {name} | {seven:.3f} | {printed:.3f} | {binary:.3f} |", flush=True)
 
     for name, model, matrix in tries:

@@ -66,24 +66,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import LogisticRegression, RidgeClassifierCV  # noqa: E402
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import LeaveOneGroupOut  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from analysis.form.dataset import GOOD_LABELS, load_dataset, rep_features  # noqa: E402
+from analysis.form.dataset import rep_features  # noqa: E402
 from analysis.form.features import SCALAR_NAMES  # noqa: E402
 from analysis.form.model import (  # noqa: E402
     RepFeaturizer,
-    decide_labels,
-    good_probability,
     grouped_cv,
     linear_columns,
     make_classifier,
 )
 from analysis.form.skeleton import JOINT_NAMES  # noqa: E402
+from bench.form_metrics import form_scores, load_form_cv  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "squat_form"
 SERIES_POINTS = 64
 
 # ---------------------------------------------------------------- MiniRocket and ROCKET
@@ -236,12 +232,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     quick = "--quick" in sys.argv[1:]
     started = time.time()
-    data = load_dataset(DATA)
-    reps = [rep_features(r) for r in data.reps]
-    y, groups = data.labels, data.groups
-    truth_good = np.isin(y, GOOD_LABELS)
-    classes = np.array(sorted(set(y)))
-    folds = list(LeaveOneGroupOut().split(reps, y, groups))
+    cv = load_form_cv()
+    data, reps, y, groups = cv.data, cv.reps, cv.y, cv.groups
+    truth_good, classes, folds = cv.truth_good, cv.classes, cv.folds
     featurizer = RepFeaturizer("bottom_extra").fit(reps)
     names = list(featurizer.feature_names_)
     extra = featurizer.transform(reps)
@@ -256,12 +249,7 @@ def main() -> None:
         return proba
 
     def scores(proba, idx=slice(None)):
-        p = proba[idx]
-        return (
-            balanced_accuracy_score(y[idx], classes[np.argmax(p, axis=1)]),
-            balanced_accuracy_score(y[idx], decide_labels(p, classes, 0.5)),
-            balanced_accuracy_score(truth_good[idx], good_probability(p, classes) >= 0.5),
-        )
+        return form_scores(proba[idx], y[idx], classes, truth_good[idx])
 
     def show(name, proba):
         seven, printed, binary = scores(proba)
