@@ -1,6 +1,6 @@
 """Speed and memory of pose extraction, against a plain single-process MediaPipe loop.
 
-    python bench/speed.py [--clip CLIP] [--workers 2] [--repeats 2] [--long-minutes 10]
+    python bench/speed.py [--clip CLIP] [--workers 2] [--repeats 2] [--long-minutes 10] [--ceiling]
 
 Prints markdown tables (pasted into docs/performance.md):
 
@@ -14,7 +14,9 @@ Prints markdown tables (pasted into docs/performance.md):
    re-encode, written to a temporary folder): wall time, frames/s and the peak memory of
    the whole process tree (parent plus workers, resident set sampled every 0.1 s).
 3. Re-counting that clip's cached track with new settings, step by step, median of 5.
-4. Where a frame's time goes: CPU time per frame of decoding (PyAV with and without
+4. With ``--ceiling``: the plain loop alone and two copies at once, the most any two-way
+   split can reach on this machine (``ceiling_table``).
+5. Where a frame's time goes: CPU time per frame of decoding (PyAV with and without
    scaling, OpenCV) and of the model on the same frames at three sizes.
 
 Timings depend on what else the machine is doing: the load average is printed with
@@ -218,6 +220,54 @@ def throughput_table(clip: Path, workers: int, repeats: int, tmp: Path) -> None:
               f"| {seconds:.1f} |")  # fmt: skip
 
 
+def run_plain_pair(clip: Path) -> list[dict]:
+    """Two plain loops started together, each on the whole clip, as separate processes."""
+    command = [sys.executable, "-c", PLAIN_LOOP, str(clip)]
+    started = time.perf_counter()
+    procs = [subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for _ in range(2)]  # fmt: skip
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode:
+            raise SystemExit("plain loop failed")
+        results.append({"wall_s": time.perf_counter() - started, **json.loads(out.strip().splitlines()[-1])})
+    return results
+
+
+def ceiling_table(clip: Path, repeats: int) -> None:
+    """What two cores give two independent programs on this machine: the ratio no split can beat.
+
+    The same plain loop runs alone, then twice at once. With both cores busy each copy
+    runs slower than alone (shared caches and memory bandwidth, the virtual machine's
+    clock), so the pair's combined throughput against one copy alone, 2 x alone / pair,
+    is the most any two-way split of the same per-frame work can reach against the plain
+    loop. The plain loop alone already lends its decoding to the second core, so that
+    figure is if anything generous.
+    """
+    rows = []
+    for i in range(repeats):
+        alone = run_plain(clip)
+        pair = run_plain_pair(clip)
+        rows.append((alone, pair))
+        print(f"  run {i + 1}: alone {alone['loop_s']:.1f} s, pair {pair[0]['loop_s']:.1f} / {pair[1]['loop_s']:.1f} s "
+              f"(load {load()})", file=sys.stderr)  # fmt: skip
+    med = statistics.median
+    alone_loop = med(r[0]["loop_s"] for r in rows)
+    alone_wall = med(r[0]["wall_s"] for r in rows)
+    pair_loop = med(max(p["loop_s"] for p in r[1]) for r in rows)
+    pair_wall = med(max(p["wall_s"] for p in r[1]) for r in rows)
+    print(f"\n### The machine's own ceiling: the plain loop alone and two at once ({clip.name}, median of "
+          f"{repeats}, load average after {load()})\n")  # fmt: skip
+    print(
+        "| run | loop seconds | whole-process seconds | 2 x alone / pair (loop) | 2 x alone / pair (whole) |"
+    )
+    print("|---|---|---|---|---|")
+    print(f"| plain loop alone | {alone_loop:.2f} | {alone_wall:.2f} | | |")
+    print(f"| two plain loops at once (the later to finish) | {pair_loop:.2f} | {pair_wall:.2f} "
+          f"| {2 * alone_loop / pair_loop:.2f} | {2 * alone_wall / pair_wall:.2f} |")  # fmt: skip
+
+
 def long_clip_table(sample: Path, workers: int, minutes: float, tmp: Path, plain: bool = False) -> Path:
     long_clip = build_long_clip(sample, tmp / "long.mp4", minutes * 60)
     track_path = tmp / "long.npz"
@@ -400,6 +450,9 @@ def main() -> None:
     parser.add_argument("--recount-only", type=Path, help="only time re-counting this saved track")
     parser.add_argument("--keep-track", type=Path, help="keep the long clip's track (.npz) here")
     parser.add_argument("--long-plain", action="store_true", help="also time the plain loop on the long clip")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="also time two plain loops at once (the ceiling)"
+    )
     args = parser.parse_args()
     if args.recount_only:
         recount_table(args.recount_only)
@@ -410,6 +463,8 @@ def main() -> None:
             stage_table(args.clip)
         if not args.skip_throughput:
             throughput_table(args.clip, args.workers, args.repeats, tmp)
+        if args.ceiling:
+            ceiling_table(args.clip, args.repeats)
         if not args.skip_long:
             track_path = long_clip_table(args.clip, args.workers, args.long_minutes, tmp, args.long_plain)
             if args.keep_track:
