@@ -238,12 +238,11 @@ def run_plain_pair(clip: Path) -> list[dict]:
 def ceiling_table(clip: Path, repeats: int) -> None:
     """What two cores give two independent programs on this machine: the ratio no split can beat.
 
-    The same plain loop runs alone, then twice at once. With both cores busy each copy
-    runs slower than alone (shared caches and memory bandwidth, the virtual machine's
-    clock), so the pair's combined throughput against one copy alone, 2 x alone / pair,
-    is the most any two-way split of the same per-frame work can reach against the plain
-    loop. The plain loop alone already lends its decoding to the second core, so that
-    figure is if anything generous.
+    The same plain loop runs alone, then twice at once. Together the two copies do twice
+    the work of one in the pair's time, so 2 x alone / pair is what a perfect two-way split
+    of the plain loop's own per-frame work would reach against it. Each copy runs slower
+    in the pair than alone: alone it decodes on spare threads of the second core, and the
+    two copies share caches and memory bandwidth.
     """
     rows = []
     for i in range(repeats):
