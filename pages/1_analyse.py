@@ -44,6 +44,7 @@ if track.detection_rate < 0.5:
         "miss reps. Film the whole body, well lit, from a steady camera."
     )
 render_key = ("annotated", track.source_hash, tuple((r.start_s, r.end_s) for r in reps))
+table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
 with video_col:
@@ -54,8 +55,12 @@ with video_col:
         st.video(clip.path)
         st.caption("Original clip. Make an annotated copy under Exports below.")
 with frame_col:
-    default_frame = track.frame_at(reps[0].bottom_s) if reps else 0
-    frame_index = st.slider("Frame", 0, len(track) - 1, default_frame, key=f"frame_{track.source_hash}")
+    frame_key = f"frame_{track.source_hash}"
+    st.session_state.setdefault(frame_key, track.frame_at(reps[0].bottom_s) if reps else 0)
+    picked = common.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
+    if picked is not None:
+        st.session_state[frame_key] = track.frame_at(picked)
+    frame_index = st.slider("Frame", 0, len(track) - 1, key=frame_key)
     time_s = float(track.times[frame_index])
     image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
@@ -81,8 +86,9 @@ with reps_col:
             [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
               "end (s)": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
-            hide_index=True,
+            hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
         )  # fmt: skip
+        st.caption("Click a rep in the table, or a point on a chart below, to show that frame.")
 
 # ---- charts ------------------------------------------------------------------------------
 st.subheader("Movement over time")
@@ -94,11 +100,12 @@ axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Ima
 fig = common.line_chart()
 for i, name in enumerate(chosen):
     common.add_line(fig, track.times, common.landmark_series(track, name, axis), name=f"{name} {axis}",
-                    mode="lines", line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
+                    clickable=True, line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
 common.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
 fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
-st.plotly_chart(fig, key="trajectory_chart")
+fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
+st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="points")
 
 c1, c2 = st.columns([3, 1])
 angles = c1.multiselect("Joint angles", ANGLE_NAMES, default=["left_knee", "left_hip"], key="angles")
@@ -108,12 +115,13 @@ use_world = c2.toggle(
 )  # fmt: skip
 fig = common.line_chart()
 for i, name in enumerate(angles):
-    common.add_line(fig, track.times, common.angle_series(track, name, use_world), name=name, mode="lines",
+    common.add_line(fig, track.times, common.angle_series(track, name, use_world), name=name, clickable=True,
                     line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
 common.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
 fig.update_yaxes(title="degrees")
-st.plotly_chart(fig, key="angle_chart")
+fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
+st.plotly_chart(fig, key="angle_chart", on_select="rerun", selection_mode="points")
 
 # ---- exports -----------------------------------------------------------------------------
 st.subheader("Exports")

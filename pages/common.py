@@ -343,6 +343,35 @@ def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: in
     return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
 
 
+def _selection_signature(state, kind: str) -> tuple:
+    """What a dataframe ("rows") or Plotly chart ("points") widget has selected, as a tuple."""
+    selection = (state or {}).get("selection", {}) or {}
+    if kind == "rows":
+        return tuple(selection.get("rows", []) or [])
+    return tuple(round(float(p["x"]), 4) for p in selection.get("points", []) or [] if "x" in p)
+
+
+def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | None:
+    """The time the user has just picked: a row of the rep table (its bottom) or a chart point.
+
+    Streamlit keeps a selection in session state for as long as it is shown, so only a
+    selection that differs from the last one seen counts: moving the frame slider by hand
+    afterwards is not undone by the row or point still highlighted. Call it before the
+    frame slider is drawn; the widgets themselves are drawn later on the page.
+    """
+    seen = st.session_state.setdefault("_seen_picks", {})
+    picked = None
+    for key, kind in ((table_key, "rows"), *((k, "points") for k in chart_keys)):
+        signature = _selection_signature(st.session_state.get(key), kind)
+        if signature and signature != seen.get(key):
+            if kind == "rows" and 0 <= signature[0] < len(reps):
+                picked = reps[signature[0]].bottom_s
+            elif kind == "points":
+                picked = signature[0]
+        seen[key] = signature
+    return picked
+
+
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
     """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)."""
     height, width = image.shape[:2]
@@ -375,10 +404,20 @@ def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:
 WEBGL_FROM = 5000  # points per series above which lines use WebGL (SVG slows down on long clips)
 
 
-def add_line(fig: go.Figure, x, y, **kwargs) -> None:
-    """A line trace; WebGL (``Scattergl``) for long series so a 10-minute clip stays responsive."""
+# Plotly selects markers, never bare lines: a clickable line carries invisible markers.
+_INVISIBLE = {"opacity": 0}
+CLICKABLE = {"mode": "lines+markers", "marker": {"size": 8, **_INVISIBLE},
+             "selected": {"marker": _INVISIBLE}, "unselected": {"marker": _INVISIBLE}}  # fmt: skip
+
+
+def add_line(fig: go.Figure, x, y, clickable: bool = False, **kwargs) -> None:
+    """A line trace; WebGL (``Scattergl``) for long series so a 10-minute clip stays responsive.
+
+    ``clickable``: a click on the line selects the frame under it (the chart must be drawn
+    with ``on_select``); the markers that make that possible are invisible.
+    """
     trace = go.Scattergl if len(x) > WEBGL_FROM else go.Scatter
-    fig.add_trace(trace(x=x, y=y, **kwargs))
+    fig.add_trace(trace(x=x, y=y, **{**kwargs, **(CLICKABLE if clickable else {})}))
 
 
 def line_chart(height: int = 320) -> go.Figure:

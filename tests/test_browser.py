@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -160,6 +161,69 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
     assert not failed_media, failed_media
     for name in ("analyse.png", "compare_counters.png", "squat_form.png"):
         assert (screenshots / name).stat().st_size < MAX_SCREENSHOT_BYTES
+
+
+def _frame_caption(page) -> str:
+    return page.get_by_text(re.compile(r"^frame \d+ at [\d.]+ s$")).first.inner_text()
+
+
+def _wait_for_caption(page, expected: str) -> None:
+    page.get_by_text(expected, exact=True).wait_for(timeout=30_000)
+
+
+def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir):
+    """A click on a rep's row shows its bottom frame, a click on a chart line the frame at that
+    time, and moving the slider afterwards is not undone by the selection still shown."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.pose import extract_pose
+    from tests.conftest import SAMPLE_VIDEOS
+
+    # the track the app itself analyses (two chunks, the same cache), and its reps
+    track = extract_pose(
+        SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", workers=2, cache=TrackCache(pose_cache_dir)
+    )
+    reps = count_reps(track).reps
+    assert len(reps) == 2
+
+    def caption_at(time_s: float) -> str:
+        i = track.frame_at(time_s)
+        return f"frame {i} at {track.times[i]:.2f} s"
+
+    failed_media: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(playwright, streamlit_server, failed_media, height=1900)
+        try:
+            _wait_for_caption(page, caption_at(reps[0].bottom_s))  # the first rep's bottom to start with
+
+            grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+            row_height = 35  # Streamlit's data grid: a header row, then 35 px per row
+            page.mouse.click(grid["x"] + 12, grid["y"] + row_height * 2.5)  # rep 2's selection box
+            _wait_for_caption(page, caption_at(reps[1].bottom_s))
+
+            page.get_by_role("slider").first.focus()
+            page.keyboard.press("ArrowRight")
+            i = track.frame_at(reps[1].bottom_s) + 1
+            _wait_for_caption(page, f"frame {i} at {track.times[i]:.2f} s")
+            page.wait_for_timeout(1000)  # a rerun that snapped back to the row would show by now
+            assert _frame_caption(page) == f"frame {i} at {track.times[i]:.2f} s"
+
+            angles = page.locator(".js-plotly-plot").nth(1).locator(".nsewdrag").first.bounding_box()
+            x, y = angles["x"] + angles["width"] * 0.3, angles["y"] + angles["height"] * 0.5
+            page.mouse.move(x - 5, y)
+            page.mouse.move(x, y)
+            page.mouse.click(x, y)
+            before = _frame_caption(page)
+            deadline = time.monotonic() + 30
+            while _frame_caption(page) == before and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+            clicked = float(re.match(r"frame \d+ at ([\d.]+) s", _frame_caption(page)).group(1))
+            # the chart spans the clip: 30% across is 30% into it (give or take the nearest frame)
+            expected = track.times[0] + 0.3 * (track.times[-1] - track.times[0])
+            assert abs(clicked - expected) < 0.25, (clicked, expected)
+        finally:
+            browser.close()
+    assert not failed_media, failed_media
 
 
 def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
