@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.form import detect_view, p_good_threshold
+from analysis.form import detect_view, p_good_threshold, write_verdicts_csv
 from pages import common
 
 st.title("Squat form")
@@ -63,6 +66,12 @@ fig.add_hline(y=threshold, line_dash="dot", line_color="grey",
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5,
                   yaxis={"range": [0, 1.15], "title": "probability of good form"})  # fmt: skip
 st.plotly_chart(fig, key="verdict_chart")
+table = io.StringIO()
+write_verdicts_csv(verdicts, table)
+st.download_button(
+    "Verdicts (CSV)", table.getvalue(), file_name=f"{os.path.splitext(clip.name)[0]}_form.csv", mime="text/csv",
+    help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
+)  # fmt: skip
 
 per_row = 3
 for start in range(0, len(verdicts), per_row):

@@ -242,6 +242,46 @@ def test_form_json_cli_on_a_saved_track(tmp_path, capsys, sample_squat_track):
 
 
 @pytest.mark.slow
+def test_form_csv_cli_is_the_verdicts_table(tmp_path, capsys, sample_squat_track):
+    """`form --csv` (the Squat form page's export) has one row per rep with the verdict and
+    the measures the reason quotes."""
+    import csv
+    import io
+
+    from analysis.cli import main
+    from analysis.counting import count_reps
+    from analysis.form.verdict import VERDICT_COLUMNS
+
+    path = tmp_path / "squat.npz"
+    sample_squat_track.save(path)
+    assert main(["form", "--csv", str(path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    verdicts = assess_squat_reps(
+        sample_squat_track, count_reps(sample_squat_track, method="auto", exercise="squat").reps
+    )
+    assert len(rows) == len(verdicts) == 2
+    assert tuple(rows[0]) == VERDICT_COLUMNS
+    for row, verdict in zip(rows, verdicts):
+        assert int(row["rep"]) == verdict.index + 1 and row["label"] == verdict.label
+        assert float(row["p_good"]) == pytest.approx(verdict.p_good, abs=1e-3)
+        assert row["good"] == str(verdict.good) and row["reason"] == verdict.reason
+        assert float(row["start_s"]) < float(row["bottom_s"]) < float(row["end_s"])
+        # the measures are the features the verdict used: a deep squat bends the knee well past 45 degrees
+        assert float(row["knee_angle_deg"]) == pytest.approx(verdict.features["bottom_knee_angle"], abs=1e-3)
+        assert float(row["knee_angle_deg"]) < 135
+        assert float(row["trunk_lean_deg"]) == pytest.approx(verdict.features["max_trunk_lean"], abs=1e-3)
+
+
+def test_form_cli_refuses_json_and_csv_together(capsys):
+    from analysis.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["form", "--json", "--csv", "clip.mp4"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_heel_and_toe_lift_need_the_feet_in_the_frame(sample_squat_track):
     from analysis.form.view import FEET, feet_in_view
     from analysis.landmarks import INDEX

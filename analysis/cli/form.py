@@ -4,8 +4,9 @@ Two shapes share one command:
 
 - ``form predict --data DIR``: a folder in the squat_form format (``reps.npz`` +
   ``labels.csv``, the ``label`` column optional) -> CSV ``rep,label,p_good`` on stdout.
-- ``form [--json] [--strictness S] VIDEO|TRACK``: pose (cached), rep segmentation by the
-  counter, then one verdict per squat rep, as text or JSON.
+- ``form [--json | --csv] [--strictness S] VIDEO|TRACK``: pose (cached), rep segmentation
+  by the counter, then one verdict per squat rep, as text, JSON or CSV (the verdicts
+  table the Squat form page exports).
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ def register(subparsers) -> None:
         "target", nargs="+", metavar="VIDEO|TRACK|predict", help="a clip, a track, or `predict`"
     )
     parser.add_argument("--data", help="with `predict`: folder with reps.npz and labels.csv")
-    parser.add_argument("--json", action="store_true", help="print JSON (one object per rep)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON (one object per rep)")
+    output.add_argument(
+        "--csv", action="store_true", help="print CSV: one row per rep with its verdict and measures"
+    )
     parser.add_argument(
         "--strictness", type=float, default=0.5, help="0 (lenient) .. 1 (strict), default 0.5"
     )
@@ -82,7 +87,7 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
 
 def judge_clip(args) -> int:
     from analysis.counting import count_reps
-    from analysis.form.verdict import assess_squat_reps, load_model, p_good_threshold
+    from analysis.form.verdict import assess_squat_reps, load_model, p_good_threshold, write_verdicts_csv
     from analysis.track import load_track
 
     path = args.target[0]
@@ -99,6 +104,9 @@ def judge_clip(args) -> int:
     model = load_model(args.form_model)
     result = count_reps(track, method="auto", exercise="squat")
     verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
+    if args.csv:
+        write_verdicts_csv(verdicts, sys.stdout)
+        return 0
     if args.json:
         payload = {
             "file": os.path.basename(path),

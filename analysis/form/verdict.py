@@ -9,6 +9,7 @@ difficulty setting, raises the P(good) a rep needs and tightens the rule thresho
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,6 +63,59 @@ class RepVerdict:
 def _json_float(value):
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+# The measures a coach reads in the verdicts table (``verdict_rows``): column -> feature.
+# Angles in degrees; heights and widths as a share of a body length (cm only when the
+# pose has metric world landmarks); tempo in seconds.
+VERDICT_MEASURES: dict[str, str] = {
+    "hips_above_knee_thighs": "bottom_hip_above_knee",
+    "hips_above_knee_cm": "bottom_hip_above_knee_cm",
+    "knee_angle_deg": "bottom_knee_angle",
+    "trunk_lean_deg": "max_trunk_lean",
+    "knee_width_ratio": "bottom_knee_width_ratio",
+    "heel_rise_legs": "max_heel_rise",
+    "toe_rise_legs": "max_toe_rise",
+    "knee_asymmetry_deg": "max_abs_knee_asym",
+    "stance_width": "start_stance_width",
+    "down_s": "down_s",
+    "up_s": "up_s",
+}
+VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "end_s", "label", "good", "p_good", "faults", "reason", "view",
+                   *VERDICT_MEASURES)  # fmt: skip
+
+
+def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
+    """One flat row per rep (``VERDICT_COLUMNS``) for a table or a CSV export; a measure
+    that could not be taken is None."""
+
+    def number(value, digits: int = 3):
+        value = _json_float(value) if value is not None else None
+        return None if value is None else round(value, digits)
+
+    return [
+        {
+            "rep": v.index + 1,
+            "start_s": number(v.start_s),
+            "bottom_s": number(v.bottom_s),
+            "end_s": number(v.end_s),
+            "label": v.label,
+            "good": v.good,
+            "p_good": number(v.p_good),
+            "faults": "; ".join(v.faults),
+            "reason": v.reason,
+            "view": v.view,
+            **{column: number(v.features.get(name)) for column, name in VERDICT_MEASURES.items()},
+        }  # fmt: skip
+        for v in verdicts
+    ]
+
+
+def write_verdicts_csv(verdicts: list[RepVerdict], out) -> None:
+    """``verdict_rows`` as CSV (header ``VERDICT_COLUMNS``) to a text file object."""
+    writer = csv.DictWriter(out, fieldnames=VERDICT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(verdict_rows(verdicts))
 
 
 def load_model(path=None):
