@@ -48,7 +48,16 @@ table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
 with video_col:
-    if annotated and os.path.exists(annotated):
+    has_annotated = bool(annotated and os.path.exists(annotated))
+    chosen = common.selected_rep(reps, table_key)
+    if chosen is not None:  # the rep ticked in the table, over and over
+        rep = reps[chosen]
+        st.video(
+            annotated if has_annotated else clip.path, start_time=rep.start_s, end_time=rep.end_s, loop=True
+        )
+        st.caption(f"Rep {chosen + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
+                   "table for the whole clip.")  # fmt: skip
+    elif has_annotated:
         st.video(annotated)
         st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
     else:
@@ -88,7 +97,10 @@ with reps_col:
              for i, r in enumerate(reps)],
             hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
         )  # fmt: skip
-        st.caption("Click a rep in the table, or a point on a chart below, to show that frame.")
+        st.caption(
+            "Tick a rep to loop it in the player and show its bottom frame; click a point on a chart "
+            "below to show that frame."
+        )
 
 # ---- charts ------------------------------------------------------------------------------
 st.subheader("Movement over time")

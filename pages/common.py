@@ -372,6 +372,12 @@ def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | No
     return picked
 
 
+def selected_rep(reps, table_key: str) -> int | None:
+    """Index of the rep whose row is ticked in the rep table (None when none is)."""
+    rows = _selection_signature(st.session_state.get(table_key), "rows")
+    return rows[0] if rows and 0 <= rows[0] < len(reps) else None
+
+
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
     """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)."""
     height, width = image.shape[:2]

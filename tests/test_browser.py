@@ -172,8 +172,9 @@ def _wait_for_caption(page, expected: str) -> None:
 
 
 def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir):
-    """A click on a rep's row shows its bottom frame, a click on a chart line the frame at that
-    time, and moving the slider afterwards is not undone by the selection still shown."""
+    """Ticking a rep's row shows its bottom frame and loops that rep in the player, a click on a
+    chart line shows the frame at that time, and moving the slider afterwards is not undone by
+    the selection still shown."""
     from analysis.cache import TrackCache
     from analysis.counting import count_reps
     from analysis.pose import extract_pose
@@ -200,6 +201,16 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             row_height = 35  # Streamlit's data grid: a header row, then 35 px per row
             page.mouse.click(grid["x"] + 12, grid["y"] + row_height * 2.5)  # rep 2's selection box
             _wait_for_caption(page, caption_at(reps[1].bottom_s))
+            # ... and the player loops that rep: it starts there and, played for longer than the
+            # rep lasts, is still inside it (Streamlit starts on the whole second)
+            video = page.locator("video").first
+            page.wait_for_function(
+                "v => v.readyState >= 1 && v.currentTime > 0", arg=video.element_handle(), timeout=30_000
+            )
+            assert int(reps[1].start_s) <= video.evaluate("v => v.currentTime") <= reps[1].end_s
+            video.evaluate("v => { v.muted = true; return v.play(); }")
+            page.wait_for_timeout(1000 * (reps[1].end_s - reps[1].start_s + 1.5))
+            assert int(reps[1].start_s) - 0.1 <= video.evaluate("v => v.currentTime") <= reps[1].end_s + 0.5
 
             page.get_by_role("slider").first.focus()
             page.keyboard.press("ArrowRight")
