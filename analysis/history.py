@@ -77,6 +77,45 @@ def _json_default(value):
     return str(value)
 
 
+def session_rep_rows(session: dict) -> list[dict]:
+    """One row per rep of a saved analysis: its times and, when it was judged, the verdict.
+
+    Reps and verdicts are stored side by side (a verdict's ``index`` is its rep's); a rep
+    without a verdict (counted but not a squat) keeps empty verdict columns.
+    """
+    verdicts = {int(v.get("index", i)): v for i, v in enumerate(session.get("verdicts") or [])}
+    rows = []
+    for i, rep in enumerate(session.get("reps") or []):
+        verdict = verdicts.get(i, {})
+        p_good = verdict.get("p_good")
+        rows.append(
+            {
+                "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), "bottom (s)": _rounded(rep.get("bottom_s")),
+                "end (s)": _rounded(rep.get("end_s")), "verdict": verdict.get("label", ""),
+                "p(good)": _rounded(p_good), "faults": ", ".join(verdict.get("faults") or []),
+                "reason": verdict.get("reason", ""),
+            }
+        )  # fmt: skip
+    return rows
+
+
+def fault_counts(sessions: Sequence[dict]) -> dict[str, list[int]]:
+    """Per fault, how many reps of each session (in the order given) showed it.
+
+    Only faults that occur at least once are listed; a session saved without verdicts
+    counts 0 for every fault (``good_share`` tells those apart).
+    """
+    names = sorted({f for s in sessions for v in (s.get("verdicts") or []) for f in v.get("faults") or []})
+    return {
+        name: [sum(name in (v.get("faults") or []) for v in (s.get("verdicts") or [])) for s in sessions]
+        for name in names
+    }
+
+
+def _rounded(value, digits: int = 2):
+    return None if value is None else round(float(value), digits)
+
+
 class HistoryStore:
     """Saved analyses in a SQLite file (created, with its folder, on first use).
 

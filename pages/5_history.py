@@ -1,10 +1,12 @@
-"""History: saved analyses per athlete, trends over sessions, delete and export."""
+"""History: saved analyses per athlete, trends over sessions (reps, good share, faults), one
+session rep by rep, delete and export."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.history import fault_counts, session_rep_rows
 from pages import common
 
 st.title("Athlete history")
@@ -52,6 +54,34 @@ fig.update_layout(
 )  # fmt: skip
 st.plotly_chart(fig, key="history_trend")
 
+faults = fault_counts(sessions)
+if faults:
+    fig = go.Figure()
+    for i, (name, counts) in enumerate(faults.items()):
+        fig.add_bar(x=dates, y=counts, name=name, marker_color=common.PALETTE[i % len(common.PALETTE)])
+    fig.update_layout(
+        barmode="stack", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": "reps with the fault", "rangemode": "tozero",
+               "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
+        title={"text": "Faults per session", "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3},
+    )  # fmt: skip
+    st.plotly_chart(fig, key="history_faults")
+
+st.subheader("One session, rep by rep")
+labels = {
+    s["id"]: f"#{s['id']} {s['created_at'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
+}
+shown = st.selectbox("Session", list(reversed(labels)), format_func=labels.get, key="history_detail")
+session = next(s for s in sessions if s["id"] == shown)
+if session["notes"]:
+    st.caption(f"Notes: {session['notes']}")
+rows = session_rep_rows(session)
+if rows:
+    st.dataframe(rows, hide_index=True)
+else:
+    st.caption("No reps were counted in this session.")
+
 c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
@@ -62,9 +92,6 @@ with c1:
     st.download_button("Everyone (CSV)", store.export_csv(), file_name="replab_history.csv", mime="text/csv")
 with c2:
     st.subheader("Delete an entry")
-    labels = {
-        s["id"]: f"#{s['id']} {s['created_at'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
-    }
     chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
     confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
     if st.button("Delete", type="primary", disabled=not confirm, key="delete_button"):

@@ -187,6 +187,32 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     assert len(at.dataframe[0].value) == 1
 
 
+def test_history_page_shows_a_session_rep_by_rep_and_faults_over_time(app_env, sample_squat_track):
+    """A real analysis of the sample (two good squats) and an older one with faults: the
+    page draws the faults per session and, for the chosen session, one row per rep."""
+    from datetime import UTC, datetime
+
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+
+    reps = count_reps(sample_squat_track, exercise="squat").reps
+    verdicts = assess_squat_reps(sample_squat_track, reps)
+    store = HistoryStore(app_env)
+    older = store.add_session("Ana", "old.mp4", "h0", "squat", 2, reps, [{"good": False, "faults": ["no depth"]}] * 2,
+                              created_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    latest = store.add_session(
+        "Ana", SAMPLE, sample_squat_track.source_hash, "squat", len(reps), reps, verdicts
+    )
+    at = _run("pages/5_history.py")
+    assert len(at.get("plotly_chart")) == 2  # the trend and the faults per session
+    assert at.selectbox(key="history_detail").value == latest  # the newest session first
+    detail = at.dataframe[1].value
+    assert list(detail["verdict"]) == [v.label for v in verdicts]
+    assert list(detail["reason"]) == [v.reason for v in verdicts]
+    at.selectbox(key="history_detail").set_value(older).run()
+    assert list(at.dataframe[1].value["faults"]) == ["no depth", "no depth"]
+
+
 def test_side_by_side_shows_both_clips(app_env):
     at = _run("pages/4_side_by_side.py")
     labels = [m.label for m in at.metric]

@@ -1,4 +1,5 @@
-"""HistoryStore on a real SQLite file: round trip, delete, reopen, export, atomic writes."""
+"""HistoryStore on a real SQLite file: round trip, delete, reopen, export, atomic writes, and
+the per-rep and per-fault views the History page draws from it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analysis.history import SCHEMA_VERSION, HistoryStore
+from analysis.history import SCHEMA_VERSION, HistoryStore, fault_counts, session_rep_rows
 
 REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
 VERDICTS = [{"index": 0, "label": "good", "good": True}, {"index": 1, "label": "no depth", "good": False}]
@@ -100,3 +101,50 @@ def test_env_overrides_default_path(tmp_path, monkeypatch):
     store.add_session("Ana", "a.mp4", "h1", "squat", 1, REPS[:1])
     assert target.exists()
     assert HistoryStore(target).sessions()[0]["clip_name"] == "a.mp4"
+
+
+@pytest.mark.slow
+def test_session_rep_rows_show_each_saved_rep_with_its_verdict(tmp_path, sample_squat_track):
+    """A real analysis saved and read back: one row per rep, its times and its verdict."""
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+
+    reps = count_reps(sample_squat_track, exercise="squat").reps
+    verdicts = assess_squat_reps(sample_squat_track, reps)
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    saved = store.add_session(
+        "Ana", "squat.mp4", sample_squat_track.source_hash, "squat", len(reps), reps, verdicts
+    )
+    rows = session_rep_rows(HistoryStore(tmp_path / "h.sqlite3").session(saved))
+    assert [row["rep"] for row in rows] == list(range(1, len(reps) + 1))
+    for row, rep, verdict in zip(rows, reps, verdicts):
+        assert row["start (s)"] == pytest.approx(rep.start_s, abs=0.006)  # stored to the ms, shown to 0.01 s
+        assert row["end (s)"] == pytest.approx(rep.end_s, abs=0.006)
+        assert row["verdict"] == verdict.label and row["reason"] == verdict.reason
+        assert row["p(good)"] == pytest.approx(verdict.p_good, abs=0.006)
+        assert row["faults"] == ", ".join(verdict.faults)
+
+
+def test_session_rep_rows_leave_unjudged_reps_blank(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    judged_once = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS[:1])
+    counted_only = store.add_session("Ana", "b.mp4", "h2", "push-up", 2, REPS)
+    rows = session_rep_rows(store.session(judged_once))
+    assert [row["verdict"] for row in rows] == ["good", ""]
+    assert rows[1]["p(good)"] is None and rows[1]["bottom (s)"] == 4.5
+    assert [row["verdict"] for row in session_rep_rows(store.session(counted_only))] == ["", ""]
+
+
+def test_fault_counts_per_session_in_order(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    caving = {"good": False, "faults": ["knees caving"]}
+    both = {"good": False, "faults": ["knees caving", "no depth"]}
+    good = {"good": True, "faults": []}
+    store.add_session("Ana", "a.mp4", "h1", "squat", 3, REPS, [caving, both, good],
+                      created_at=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    store.add_session(
+        "Ana", "b.mp4", "h2", "squat", 2, REPS, [good, caving], created_at=datetime(2026, 2, 1, tzinfo=UTC)
+    )
+    store.add_session("Ana", "c.mp4", "h3", "push-up", 2, REPS, created_at=datetime(2026, 3, 1, tzinfo=UTC))
+    assert fault_counts(store.sessions("Ana")) == {"knees caving": [2, 1, 0], "no depth": [1, 0, 0]}
+    assert fault_counts(store.sessions("Nobody")) == {}
