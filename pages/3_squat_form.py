@@ -63,9 +63,24 @@ fig = go.Figure(
 )  # fmt: skip
 fig.add_hline(y=threshold, line_dash="dot", line_color="grey",
               annotation_text=f"needed for good: {threshold:.2f}")  # fmt: skip
-fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5,
+fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
                   yaxis={"range": [0, 1.15], "title": "probability of good form"})  # fmt: skip
-st.plotly_chart(fig, key="verdict_chart")
+event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
+picked = [
+    p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p
+]
+if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, over and over
+    verdict = verdicts[picked[0]]
+    player, words = st.columns([1, 2])
+    player.video(
+        clip.path, start_time=verdict.start_s, end_time=verdict.end_s, loop=True, autoplay=True, muted=True
+    )
+    words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
+                   f"**{verdict.label}**, p(good) {verdict.p_good:.2f}")  # fmt: skip
+    words.write(verdict.reason)
+    words.caption("Click another bar to watch that rep instead.")
+else:
+    st.caption("Click a rep's bar to watch that rep in a loop.")
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)
 st.download_button(

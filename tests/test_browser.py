@@ -122,7 +122,13 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
     failed_media: list[str] = []
     screenshots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser, page = _open_dashboard(playwright, streamlit_server, failed_media, height=1900)
+        browser, page = _open_dashboard(
+            playwright,
+            streamlit_server,
+            failed_media,
+            height=1900,
+            extra=["--autoplay-policy=no-user-gesture-required"],
+        )
         try:
             reps_metric = page.locator('[data-testid="stMetric"]', has_text="Reps counted")
             reps_metric.wait_for(timeout=60_000)
@@ -154,7 +160,19 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.get_by_role("heading", name="Squat form").wait_for(timeout=60_000)
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)
             page.get_by_text("Rep 1", exact=False).first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1500)
+            # Clicking a rep's bar loops that rep in a player beside its verdict.
+            bars = page.locator(".js-plotly-plot .barlayer .point path")
+            assert bars.count() == true_reps
+            box = bars.last.bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.get_by_text(f"Rep {true_reps} (", exact=False).first.wait_for(timeout=30_000)
+            video = page.locator("video").first
+            page.wait_for_function("v => v.readyState >= 1", arg=video.element_handle(), timeout=30_000)
+            start, end = (
+                float(x) for x in re.search(r"\(([\d.]+)-([\d.]+) s\), looping", page.content()).groups()
+            )
+            page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
+            assert int(start) - 0.1 <= video.evaluate("v => v.currentTime") <= end + 0.5
             save_small_png(page.screenshot(), screenshots / "squat_form.png")
         finally:
             browser.close()
