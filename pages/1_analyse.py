@@ -52,9 +52,7 @@ with video_col:
     chosen = common.selected_rep(reps, table_key)
     if chosen is not None:  # the rep ticked in the table, over and over
         rep = reps[chosen]
-        st.video(
-            annotated if has_annotated else clip.path, start_time=rep.start_s, end_time=rep.end_s, loop=True
-        )
+        common.loop_rep(st, annotated if has_annotated else clip.path, rep.start_s, rep.end_s)
         st.caption(f"Rep {chosen + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
                    "table for the whole clip.")  # fmt: skip
     elif has_annotated:

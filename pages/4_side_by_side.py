@@ -62,6 +62,7 @@ max_reps = max(1, min(len(r.reps) for _, _, r in ready))
 c1, c2 = st.columns(2)
 rep_number = c1.slider("Rep", 1, max_reps, 1, key="sbs_rep") if max_reps > 1 else 1
 phase = c2.slider("Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05, key="sbs_phase")
+moving = c1.toggle("Play the two reps, looping", key="sbs_play", help="Each side loops its own rep, muted.")
 
 
 def phase_time(rep, phase: float) -> float:
@@ -90,6 +91,12 @@ for (clip, track, result), column in zip(ready, st.columns(2)):
             st.info("No reps found in this clip.")
             continue
         rep = result.reps[min(rep_number, len(result.reps)) - 1]
+        if moving:
+            common.loop_rep(st, clip.path, rep.start_s, rep.end_s)
+            st.caption(
+                f"rep {rep_number}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
+            )
+            continue
         t = phase_time(rep, phase)
         image = common.frame_with_skeleton(clip.path, track, t, max_side=560)
         if image is not None:

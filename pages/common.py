@@ -10,6 +10,7 @@ with ``st.error`` and leave everything already shown or saved untouched.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -376,6 +377,16 @@ def selected_rep(reps, table_key: str) -> int | None:
     """Index of the rep whose row is ticked in the rep table (None when none is)."""
     rows = _selection_signature(st.session_state.get(table_key), "rows")
     return rows[0] if rows and 0 <= rows[0] < len(reps) else None
+
+
+def loop_rep(container, path: str, start_s: float, end_s: float) -> None:
+    """A muted player that plays one rep over and over.
+
+    Streamlit's player takes whole seconds, so the loop runs from the second before the
+    rep starts to the second after it ends: a little extra rather than a clipped end.
+    """
+    container.video(path, start_time=math.floor(start_s), end_time=math.ceil(end_s), loop=True, autoplay=True,
+                    muted=True)  # fmt: skip
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -6,6 +6,7 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -219,6 +220,19 @@ def test_side_by_side_shows_both_clips(app_env):
     assert len(labels) == 2 and labels[0] != labels[1]
     assert all(m.value.endswith("reps") for m in at.metric)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
+    at = _run("pages/4_side_by_side.py")
+    assert not at.get("video")
+    at.toggle(key="sbs_play").set_value(True).run()
+    videos = at.get("video")
+    spans = [c.value for c in at.caption if c.value.startswith("rep 1, ")]
+    assert len(videos) == len(spans) == 2
+    for video, span in zip(videos, spans):  # "rep 1, 8.48-11.61 s (3.1 s)"
+        start, end = (float(x) for x in span.split(", ")[1].split(" s")[0].split("-"))
+        assert video.proto.loop and video.proto.muted
+        assert (video.proto.start_time, video.proto.end_time) == (math.floor(start), math.ceil(end))
 
 
 def test_side_by_side_opens_a_saved_analysis(app_env):
