@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.form import detect_view, p_good_threshold, write_verdicts_csv
+from analysis.report import form_report_html
 from pages import common
 
 st.title("Squat form")
@@ -79,11 +80,18 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
     words.caption("Click another bar to watch that rep instead.")
 else:
     st.caption("Click a rep's bar to watch that rep in a loop.")
+stem = os.path.splitext(clip.name)[0]
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)
-st.download_button(
-    "Verdicts (CSV)", table.getvalue(), file_name=f"{os.path.splitext(clip.name)[0]}_form.csv", mime="text/csv",
+csv_col, report_col, _ = st.columns([1, 1, 3])
+csv_col.download_button(
+    "Verdicts (CSV)", table.getvalue(), file_name=f"{stem}_form.csv", mime="text/csv",
     help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
+)  # fmt: skip
+report_col.download_button(
+    "Report (HTML)", lambda: form_report_html(clip.path, track, verdicts, clip.name, strictness),
+    file_name=f"{stem}_form_report.html", mime="text/html",
+    help="One file to send an athlete: the summary and every rep's bottom frame, verdict and reason.",
 )  # fmt: skip
 
 per_row = 3
@@ -95,9 +103,7 @@ for start in range(0, len(verdicts), per_row):
             st.markdown(
                 f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {verdict.p_good:.2f}"
             )
-            # The frame the verdict judged as the bottom (the form model's, else the counter's).
-            bottom = verdict.features.get("bottom_time_s", verdict.bottom_s)
-            bottom = bottom if bottom is not None and np.isfinite(bottom) else verdict.bottom_s
+            bottom = verdict.judged_bottom_s
             image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:
                 common.show_frame(st, image, f"bottom at {bottom:.2f} s", max_height=380)

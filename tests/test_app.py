@@ -170,7 +170,7 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
     cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
     assert len(cards) == n_reps
     assert len(at.get("plotly_chart")) == 1
-    assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)"]
+    assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)", "Report (HTML)"]
 
 
 def test_history_page_deletes_only_after_confirmation(app_env):

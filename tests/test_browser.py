@@ -175,6 +175,14 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
             assert math.floor(start) - 0.1 <= video.evaluate("v => v.currentTime") <= math.ceil(end) + 0.3
             save_small_png(page.screenshot(), screenshots / "squat_form.png")
+            # The report to send is built when asked for, and holds one card per rep.
+            with page.expect_download(timeout=60_000) as download:
+                page.get_by_role("button", name="Report (HTML)").click()
+            report = Path(download.value.path()).read_text(encoding="utf-8")
+            assert (
+                report.count('class="card"') == true_reps
+                and report.count("data:image/jpeg;base64,") == true_reps
+            )
         finally:
             browser.close()
     assert not failed_media, failed_media

@@ -4,9 +4,10 @@ Two shapes share one command:
 
 - ``form predict --data DIR``: a folder in the squat_form format (``reps.npz`` +
   ``labels.csv``, the ``label`` column optional) -> CSV ``rep,label,p_good`` on stdout.
-- ``form [--json | --csv] [--strictness S] VIDEO|TRACK``: pose (cached), rep segmentation
-  by the counter, then one verdict per squat rep, as text, JSON or CSV (the verdicts
-  table the Squat form page exports).
+- ``form [--json | --csv] [--strictness S] [--report OUT.html] VIDEO|TRACK``: pose
+  (cached), rep segmentation by the counter, then one verdict per squat rep, as text, JSON
+  or CSV (the verdicts table the Squat form page exports); ``--report`` also writes the
+  coach's HTML report (``analysis.report``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--strictness", type=float, default=0.5, help="0 (lenient) .. 1 (strict), default 0.5"
+    )
+    parser.add_argument(
+        "--report",
+        metavar="OUT.html",
+        help="also write a coach's report: one HTML file with each rep's bottom frame",
     )
     parser.add_argument("--form-model", help="model file (default models/squat_form.joblib)")
     add_pose_options(parser)
@@ -104,6 +110,8 @@ def judge_clip(args) -> int:
     model = load_model(args.form_model)
     result = count_reps(track, method="auto", exercise="squat")
     verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
+    if args.report:
+        write_report(args, path, track, verdicts)
     if args.csv:
         write_verdicts_csv(verdicts, sys.stdout)
         return 0
@@ -130,3 +138,15 @@ def judge_clip(args) -> int:
             f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s): {verdict} (p_good {v.p_good:.2f}) - {v.reason}"
         )
     return 0
+
+
+def write_report(args, path: str, track, verdicts) -> None:
+    """The HTML report next to whatever the command prints (it needs the video's frames)."""
+    from analysis.report import form_report_html
+
+    if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
+        raise RepLabError("--report needs the video (its frames go into the report), not a saved track")
+    page = form_report_html(path, track, verdicts, strictness=args.strictness)
+    with open(args.report, "w", encoding="utf-8") as out:
+        out.write(page)
+    print(f"report written to {args.report}", file=sys.stderr)

@@ -52,6 +52,12 @@ class RepVerdict:
     view: str = "diagonal"
     trusted: dict[str, bool] = field(default_factory=dict)
 
+    @property
+    def judged_bottom_s(self) -> float:
+        """The bottom the form model judged (its own, from the rep's deepest frame), else the counter's."""
+        bottom = self.features.get("bottom_time_s")
+        return float(bottom) if bottom is not None and np.isfinite(bottom) else self.bottom_s
+
     def to_dict(self) -> dict:
         """JSON-able dict (NaN becomes None)."""
         out = asdict(self)

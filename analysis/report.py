@@ -1,0 +1,128 @@
+"""A squat-form report a coach can send: one self-contained HTML file, no server, no assets.
+
+Why HTML: it opens in any browser or mail client, prints to PDF from there, and can carry
+the pictures inside it (base64 JPEG), so the file alone is the whole report. It shows the
+summary, the camera view and what it can be trusted for, then one card per rep: the bottom
+frame with the skeleton drawn, the verdict, P(good), the reason in words and the measures
+behind it (``verdict_rows``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from collections.abc import Sequence
+from datetime import datetime
+
+import cv2
+import numpy as np
+
+from analysis.errors import RepLabError
+from analysis.form.verdict import RepVerdict, verdict_rows
+from analysis.render import draw_skeleton
+from analysis.track import PoseTrack
+from analysis.video import read_frame
+
+# ``verdict_rows`` measure column -> (label, format, what it measures in ``view.TRUSTED``):
+# a card shows only what the detected camera view can measure (no knee width from the side)
+MEASURE_LABELS: dict[str, tuple[str, str, str]] = {
+    "hips_above_knee_cm": ("hips above knee (cm)", "{:.0f}", "depth"),
+    "hips_above_knee_thighs": ("hips above knee (thigh lengths)", "{:.2f}", "depth"),
+    "knee_angle_deg": ("knee angle at the bottom (°)", "{:.0f}", "knee_angle"),
+    "trunk_lean_deg": ("largest trunk lean (°)", "{:.0f}", "trunk_lean"),
+    "knee_width_ratio": ("knee width / ankle width", "{:.2f}", "knee_valgus"),
+    "heel_rise_legs": ("heel rise (leg lengths)", "{:.3f}", "heel_lift"),
+    "toe_rise_legs": ("toe rise (leg lengths)", "{:.3f}", "toe_lift"),
+    "knee_asymmetry_deg": ("left-right knee difference (°)", "{:.0f}", "asymmetry"),
+    "down_s": ("way down (s)", "{:.1f}", "tempo"),
+    "up_s": ("way up (s)", "{:.1f}", "tempo"),
+}
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .muted { color: #666; }
+.cards { display: flex; flex-wrap: wrap; gap: 1rem; }
+.card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; width: 300px; break-inside: avoid; }
+.card img { max-width: 100%; max-height: 380px; display: block; margin: 0.5rem auto; }
+.good { color: #1a7f37; } .fault { color: #c62828; } .unknown { color: #777; }
+table.measures { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+table.measures td { padding: 2px 4px; border-top: 1px solid #eee; }
+table.measures td:last-child { text-align: right; }
+"""
+
+
+def _jpeg_data_uri(rgb: np.ndarray, quality: int = 80) -> str:
+    ok, encoded = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    if not ok:
+        raise RepLabError("could not encode a frame for the report")
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def bottom_frame(
+    video_path: str | os.PathLike, track: PoseTrack, verdict: RepVerdict, max_side: int
+) -> np.ndarray:
+    """The frame the verdict judged as the rep's bottom, skeleton drawn."""
+    i = track.frame_at(verdict.judged_bottom_s)
+    rgb = read_frame(video_path, float(track.times[i]), max_side=max_side)
+    return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+
+
+def form_report_html(
+    video_path: str | os.PathLike,
+    track: PoseTrack,
+    verdicts: Sequence[RepVerdict],
+    clip_name: str | None = None,
+    strictness: float = 0.5,
+    athlete: str = "",
+    max_side: int = 480,
+    created: datetime | None = None,
+) -> str:
+    """The report as one HTML string (write it with ``encoding="utf-8"``)."""
+    name = html.escape(clip_name or os.path.basename(os.fspath(video_path)))
+    stamp = (created or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    good = sum(1 for v in verdicts if v.good)
+    view = verdicts[0].view if verdicts else "unknown"
+    trusted = verdicts[0].trusted if verdicts else {}
+    judged = [k.replace("_", " ") for k, ok in trusted.items() if ok]
+    not_judged = [k.replace("_", " ") for k, ok in trusted.items() if not ok]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>RepLab squat report: {name}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>Squat form: {name}</h1>",
+        f'<p class="muted">{html.escape(athlete) + " · " if athlete else ""}{stamp} · RepLab · strictness '
+        f"{strictness:.2f}</p>",
+        f"<p><b>{good} of {len(verdicts)}</b> reps good. Camera view: <b>{html.escape(view)}</b>.</p>",
+    ]
+    if judged or not_judged:
+        parts.append(
+            f"<p>Judged from this view: {html.escape(', '.join(judged) or 'nothing')}."
+            + (f" Not judged: {html.escape(', '.join(not_judged))}." if not_judged else "")
+            + "</p>"
+        )
+    if not verdicts:
+        parts.append("<p>No squat reps were found in this clip.</p>")
+    parts.append('<div class="cards">')
+    for verdict, row in zip(verdicts, verdict_rows(list(verdicts))):
+        kind = "good" if verdict.good else ("unknown" if not np.isfinite(verdict.p_good) else "fault")
+        image = _jpeg_data_uri(bottom_frame(video_path, track, verdict, max_side))
+        measures = "".join(
+            f"<tr><td>{label}</td><td>{fmt.format(row[column])}</td></tr>"
+            for column, (label, fmt, measures_what) in MEASURE_LABELS.items()
+            if row.get(column) is not None and verdict.trusted.get(measures_what, True)
+        )
+        p_good = f"{verdict.p_good:.2f}" if np.isfinite(verdict.p_good) else "-"
+        parts.append(
+            f'<div class="card" data-rep="{verdict.index + 1}">'
+            f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(verdict.label)}</b></span>'
+            f" · p(good) {p_good}"
+            f'<div class="muted">{verdict.start_s:.2f}-{verdict.end_s:.2f} s</div>'
+            f'<img alt="rep {verdict.index + 1} at the bottom" src="{image}">'
+            f"<p>{html.escape(verdict.reason)}</p>"
+            f'<table class="measures">{measures}</table></div>'
+        )
+    parts.append("</div></body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,96 @@
+"""The coach's HTML report, built from the shipped sample squat (real video, real track)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from analysis.form.verdict import VERDICT_MEASURES
+from analysis.form.view import TRUSTED
+from analysis.report import MEASURE_LABELS, form_report_html
+from tests.conftest import SAMPLE_VIDEOS
+
+SAMPLE = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
+pytestmark = pytest.mark.slow
+
+
+class _Report(HTMLParser):
+    """Rep cards (``data-rep``), their images and their text."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and attrs.get("class") == "card":
+            self.cards.append({"rep": int(attrs["data-rep"]), "images": [], "text": ""})
+        elif tag == "img" and self.cards:
+            self.cards[-1]["images"].append(attrs["src"])
+
+    def handle_data(self, data):
+        if self.cards:
+            self.cards[-1]["text"] += data
+
+
+@pytest.fixture(scope="module")
+def sample_verdicts(sample_squat_track):
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+
+    reps = count_reps(sample_squat_track, method="auto", exercise="squat").reps
+    return assess_squat_reps(sample_squat_track, reps)
+
+
+def test_measure_labels_name_verdict_table_columns_and_view_groups():
+    assert set(MEASURE_LABELS) <= set(VERDICT_MEASURES)
+    groups = {group for _, _, group in MEASURE_LABELS.values()}
+    assert groups <= set(TRUSTED["side"])
+
+
+def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, sample_verdicts):
+    page = form_report_html(SAMPLE, sample_squat_track, sample_verdicts, clip_name="Ana <squat> & co.mp4",
+                            athlete="Ana")  # fmt: skip
+    assert page.startswith("<!DOCTYPE html>") and "Ana &lt;squat&gt; &amp; co.mp4" in page
+    report = _Report()
+    report.feed(page)
+    assert [c["rep"] for c in report.cards] == [v.index + 1 for v in sample_verdicts] == [1, 2]
+    for card, verdict in zip(report.cards, sample_verdicts):
+        assert verdict.label in card["text"] and verdict.reason in card["text"]
+        assert f"p(good) {verdict.p_good:.2f}" in card["text"]
+        (src,) = card["images"]
+        assert src.startswith("data:image/jpeg;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        assert image.format == "JPEG" and max(image.size) == 480  # shrunk to the report's size
+        pixels = np.asarray(image.convert("RGB"), dtype=float)
+        assert pixels.std() > 20  # a real picture, not a blank
+        # a side view: depth and trunk lean are shown, knee width (front view only) is not
+        assert "knee angle at the bottom" in card["text"] and "largest trunk lean" in card["text"]
+        assert "knee width / ankle width" not in card["text"]
+
+
+def test_form_cli_writes_the_report(tmp_path, capsys, pose_cache_dir, sample_squat_track):
+    from analysis.cli import main
+
+    out = tmp_path / "report.html"
+    args = ["form", "--report", str(out), "--workers", "1", "--cache-dir", str(pose_cache_dir), str(SAMPLE)]
+    assert main(args) == 0
+    report = _Report()
+    report.feed(out.read_text(encoding="utf-8"))
+    assert len(report.cards) == 2
+    assert "rep 1" in capsys.readouterr().out
+
+
+def test_report_needs_the_video_not_a_track(tmp_path, capsys, sample_squat_track):
+    from analysis.cli import main
+
+    track = tmp_path / "squat.npz"
+    sample_squat_track.save(track)
+    assert main(["form", "--report", str(tmp_path / "r.html"), str(track)]) == 2
+    assert "needs the video" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
