@@ -4,7 +4,9 @@ A coach's season of videos or a researcher's data set is analysed the same way a
 clip in the app: pose track, rep count (with every counter's opinion) and, for squats,
 a form verdict per rep. What batch adds is bookkeeping:
 
-- **Resume.** Each clip's results go to ``<outdir>/<stem>-<hash8>/``; a ``result.json``
+- **Resume.** Each clip's results go to ``<outdir>/<stem>-<hash8>/`` (``track.npz``,
+  ``counts.json``; for squats ``verdicts.json``, ``verdicts.csv`` and ``report.html``, the
+  coach's report); a ``result.json``
   written last records the clip's content hash and the settings. A re-run skips every
   clip whose record matches, so an interrupted run continues where it stopped.
 - **Failures are rows, not crashes.** A clip that cannot be read or shows nobody is
@@ -185,6 +187,19 @@ def squat_verdicts(track, reps: list) -> list | None:
     return assess_squat_reps(track, reps)
 
 
+def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: list) -> None:
+    """The verdicts as JSON (everything) and CSV (the Squat form page's table), and the
+    coach's HTML report with each rep's bottom frame (``analysis.report``)."""
+    from analysis.form import write_verdicts_csv
+    from analysis.report import form_report_html
+
+    _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
+    table = io.StringIO()
+    write_verdicts_csv(verdicts, table)
+    _write_atomic(folder / "verdicts.csv", table.getvalue())
+    _write_atomic(folder / "report.html", form_report_html(path, track, verdicts))
+
+
 def analyse_clip(
     path: str | os.PathLike,
     outdir: str | os.PathLike,
@@ -218,13 +233,13 @@ def analyse_clip(
         files = ["track.npz", "counts.json"]
         verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
         if verdicts is not None:
-            files.append("verdicts.json")
+            files += ["verdicts.json", "verdicts.csv", "report.html"]
 
         folder.mkdir(parents=True, exist_ok=True)
         track.save(folder / "track.npz")
         _write_json(folder / "counts.json", counts)
         if verdicts is not None:
-            _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
+            _write_squat_files(folder, path, track, verdicts)
         result = ClipResult(
             path=os.fspath(path),
             status="ok",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -117,6 +118,12 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
     verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
     assert result.status == "ok" and len(verdicts) == result.count
     assert result.n_good + result.n_faulty == result.count
+    table = list(
+        csv.DictReader((Path(result.folder) / "verdicts.csv").read_text(encoding="utf-8").splitlines())
+    )
+    assert [row["label"] for row in table] == [v["label"] for v in verdicts]
+    report = (Path(result.folder) / "report.html").read_text(encoding="utf-8")
+    assert report.count('class="card"') == result.count == report.count("data:image/jpeg;base64,")
 
 
 @pytest.mark.slow

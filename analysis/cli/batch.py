@@ -1,8 +1,9 @@
 """``python -m analysis batch DIR_OR_GLOB... -o OUTDIR``: analyse many clips, resumably.
 
-Writes ``OUTDIR/<clip>-<hash8>/`` (track.npz, counts.json, verdicts.json for squats) and
-``OUTDIR/summary.csv``. Run it again to continue an interrupted run: finished clips are
-skipped. Failed clips are listed in the summary and the exit code is 1 if any failed.
+Writes ``OUTDIR/<clip>-<hash8>/`` (track.npz, counts.json; for squats also verdicts.json,
+verdicts.csv and report.html) and ``OUTDIR/summary.csv``. Run it again to continue an
+interrupted run: finished clips are skipped. Failed clips are listed in the summary and
+the exit code is 1 if any failed.
 """
 
 from __future__ import annotations
