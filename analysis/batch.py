@@ -44,7 +44,7 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 RESULT_FILE = "result.json"
 SUMMARY_FILE = "summary.csv"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: squat clips also get verdicts.csv and report.html (older results are redone)
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 
