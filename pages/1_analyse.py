@@ -49,11 +49,11 @@ annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
 with video_col:
     has_annotated = bool(annotated and os.path.exists(annotated))
-    chosen = common.selected_rep(reps, table_key)
-    if chosen is not None:  # the rep ticked in the table, over and over
-        rep = reps[chosen]
+    looped = common.selected_rep(reps, table_key)
+    if looped is not None:  # the rep ticked in the table, over and over
+        rep = reps[looped]
         common.loop_rep(st, annotated if has_annotated else clip.path, rep.start_s, rep.end_s)
-        st.caption(f"Rep {chosen + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
+        st.caption(f"Rep {looped + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
                    "table for the whole clip.")  # fmt: skip
     elif has_annotated:
         st.video(annotated)
