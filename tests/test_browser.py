@@ -174,6 +174,7 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             )
             page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
             assert math.floor(start) - 0.1 <= video.evaluate("v => v.currentTime") <= math.ceil(end) + 0.3
+            assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
             save_small_png(page.screenshot(), screenshots / "squat_form.png")
             # The report to send is built when asked for, and holds one card per rep.
             with page.expect_download(timeout=60_000) as download:
@@ -243,6 +244,7 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             page.wait_for_timeout(1000 * (reps[1].end_s - reps[1].start_s + 1.5))
             loop_end = math.ceil(reps[1].end_s) + 0.3
             assert math.floor(reps[1].start_s) - 0.1 <= video.evaluate("v => v.currentTime") <= loop_end
+            assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
 
             page.get_by_role("slider").first.focus()
             page.keyboard.press("ArrowRight")
