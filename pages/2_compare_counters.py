@@ -178,8 +178,12 @@ if points:
     label = point.get("customdata")
     caption = f"{label[0]} rep {label[1]}" if label else "selected point"
     image = common.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
+    frame_col, player_col = st.columns(2)
     if image is not None:
-        left = st.container()
-        common.show_frame(left, image, f"{caption}: bottom at {chosen_time:.2f} s", max_height=480)
+        common.show_frame(frame_col, image, f"{caption}: bottom at {chosen_time:.2f} s", max_height=480)
+    if label and label[0] in results and 0 < int(label[1]) <= len(results[label[0]].reps):
+        rep = results[label[0]].reps[int(label[1]) - 1]  # the rep as that algorithm found it, playing
+        common.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
+        player_col.caption(f"{caption} as found: {rep.start_s:.2f}-{rep.end_s:.2f} s, looping")
 else:
-    st.caption("Click a marker (a rep's bottom) to show that frame.")
+    st.caption("Click a marker (a rep's bottom) to show that frame and watch that rep.")

@@ -73,7 +73,7 @@ picked = [
 if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, over and over
     verdict = verdicts[picked[0]]
     player, words = st.columns([1, 2])
-    common.loop_rep(player, clip.path, verdict.start_s, verdict.end_s)
+    common.loop_rep(player, clip.path, track, verdict.start_s, verdict.end_s)
     words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
                    f"**{verdict.label}**, p(good) {verdict.p_good:.2f}")  # fmt: skip
     words.write(verdict.reason)

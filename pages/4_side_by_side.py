@@ -92,7 +92,7 @@ for (clip, track, result), column in zip(ready, st.columns(2)):
             continue
         rep = result.reps[min(rep_number, len(result.reps)) - 1]
         if moving:
-            common.loop_rep(st, clip.path, rep.start_s, rep.end_s)
+            common.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
             st.caption(
                 f"rep {rep_number}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
             )

@@ -379,14 +379,20 @@ def selected_rep(reps, table_key: str) -> int | None:
     return rows[0] if rows and 0 <= rows[0] < len(reps) else None
 
 
-def loop_rep(container, path: str, start_s: float, end_s: float) -> None:
-    """A muted player that plays one rep over and over.
+def loop_rep(
+    container, path: str, track: PoseTrack, start_s: float, end_s: float, max_height: int = 520
+) -> None:
+    """A muted player that plays one rep over and over, no taller than ``max_height`` px.
 
     Streamlit's player takes whole seconds, so the loop runs from the second before the
-    rep starts to the second after it ends: a little extra rather than a clipped end.
+    rep starts to the second after it ends: a little extra rather than a clipped end. A
+    portrait phone clip stretched to a column's width would fill the screen, so its width
+    follows the clip's shape (as ``show_frame`` does for pictures).
     """
+    portrait = track.width and track.height and track.height > track.width
+    width = max(120, int(max_height * track.width / track.height)) if portrait else "stretch"
     container.video(path, start_time=math.floor(start_s), end_time=math.ceil(end_s), loop=True, autoplay=True,
-                    muted=True)  # fmt: skip
+                    muted=True, width=width)  # fmt: skip
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -154,6 +154,13 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.get_by_text("bottom at", exact=False).first.wait_for(timeout=30_000)
             page.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
+            # ... and plays that rep as the algorithm found it
+            found = page.get_by_text(re.compile(r"as found: [\d.]+-[\d.]+ s, looping"))
+            found.wait_for(timeout=30_000)
+            start = float(re.search(r"as found: ([\d.]+)-", found.inner_text()).group(1))
+            player = page.locator("video").first
+            page.wait_for_function("v => v.currentTime > 0", arg=player.element_handle(), timeout=30_000)
+            assert player.evaluate("v => v.currentTime") >= math.floor(start)
             page.wait_for_timeout(1000)
             save_small_png(page.screenshot(), screenshots / "compare_counters.png")
 
