@@ -248,7 +248,7 @@ def analyse_clip(
             count=int(counts["count"]),
             method=str(counts["method"]),
             n_good=None if verdicts is None else sum(bool(v.good) for v in verdicts),
-            n_faulty=None if verdicts is None else sum(not v.good for v in verdicts),
+            n_faulty=None if verdicts is None else sum(v.judged and not v.good for v in verdicts),
             folder=str(folder),
         )
         result.seconds = time.perf_counter() - started

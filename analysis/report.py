@@ -84,10 +84,11 @@ def form_report_html(
     name = html.escape(clip_name or os.path.basename(os.fspath(video_path)))
     stamp = (created or datetime.now()).strftime("%Y-%m-%d %H:%M")
     good = sum(1 for v in verdicts if v.good)
+    judged = sum(1 for v in verdicts if v.judged)
     view = verdicts[0].view if verdicts else "unknown"
     trusted = verdicts[0].trusted if verdicts else {}
-    judged = [k.replace("_", " ") for k, ok in trusted.items() if ok]
-    not_judged = [k.replace("_", " ") for k, ok in trusted.items() if not ok]
+    measured = [k.replace("_", " ") for k, ok in trusted.items() if ok]
+    not_measured = [k.replace("_", " ") for k, ok in trusted.items() if not ok]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -95,12 +96,14 @@ def form_report_html(
         f"<h1>Squat form: {name}</h1>",
         f'<p class="muted">{html.escape(athlete) + " · " if athlete else ""}{stamp} · RepLab · strictness '
         f"{strictness:.2f}</p>",
-        f"<p><b>{good} of {len(verdicts)}</b> reps good. Camera view: <b>{html.escape(view)}</b>.</p>",
+        f"<p><b>{good} of {judged}</b> judged reps good"
+        + (f" ({len(verdicts) - judged} not judged)" if judged < len(verdicts) else "")
+        + f". Camera view: <b>{html.escape(view)}</b>.</p>",
     ]
-    if judged or not_judged:
+    if measured or not_measured:
         parts.append(
-            f"<p>Judged from this view: {html.escape(', '.join(judged) or 'nothing')}."
-            + (f" Not judged: {html.escape(', '.join(not_judged))}." if not_judged else "")
+            f"<p>Judged from this view: {html.escape(', '.join(measured) or 'nothing')}."
+            + (f" Not judged: {html.escape(', '.join(not_measured))}." if not_measured else "")
             + "</p>"
         )
     if not verdicts:

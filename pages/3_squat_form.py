@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.form import detect_view, p_good_threshold, write_verdicts_csv
+from analysis.form.verdict import MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT
 from analysis.report import form_report_html
 from pages import common
 
@@ -37,11 +38,19 @@ except RepLabError as exc:
     st.error(str(exc))
     st.stop()
 
+if all(v.label == NOT_A_SQUAT for v in verdicts):
+    st.info(
+        f"None of the {len(verdicts)} reps looks like a squat: the knees bend less than "
+        f"{MIN_SQUAT_KNEE_BEND:.0f}° and the hips barely come down. Form verdicts are for squats; "
+        "the count of any exercise is on the Analyse page."
+    )
+    st.stop()
 good = sum(1 for v in verdicts if v.good)
+judged = sum(1 for v in verdicts if v.judged)
 view = verdicts[0].view if verdicts else (detect_view(track) if detect_view else "unknown")
 c1, c2, c3 = st.columns(3)
 c1.metric("Reps", len(verdicts))
-c2.metric("Good reps", f"{good} of {len(verdicts)}")
+c2.metric("Good reps", f"{good} of {judged}", help="Of the reps judged (not those too unclear to judge).")
 c3.metric("Camera view", view)
 trusted = verdicts[0].trusted if verdicts else {}
 if trusted:

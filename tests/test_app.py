@@ -247,6 +247,22 @@ def test_side_by_side_opens_a_saved_analysis(app_env):
     assert at.metric[0].label == SAMPLE
 
 
+def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
+    """A real curl clip uploaded: counted on Analyse, but the Squat form page gives no
+    squat verdicts ("sit deeper" on a curl would be nonsense) and says why."""
+    clip = shared_data / "clips" / "curl_side_formfit_1.mp4"
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value((clip.name, clip.read_bytes(), "video/mp4")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
+    at.switch_page("pages/3_squat_form.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("looks like a squat" in info.value for info in at.info)
+    assert not [m for m in at.markdown if m.value.startswith("**Rep ")]
+    assert not at.get("plotly_chart")
+
+
 def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
     """A real upload through the Analyse page: the lifter standing between his two squats."""
     from tests.clipmaker import reencode

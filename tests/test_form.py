@@ -226,6 +226,40 @@ def test_sample_clip_gets_a_verdict_per_rep(sample_squat_track):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", ["curl_side_formfit_1.mp4", "pushup_side_tayyab_2.mp4"])
+def test_reps_that_are_not_squats_get_no_squat_verdict(shared_data, pose_cache_dir, name):
+    """A curl or a push-up counted as if it were a squat is not told to "sit deeper"."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form.verdict import NOT_A_SQUAT
+    from analysis.pose import extract_pose
+
+    track = extract_pose(shared_data / "clips" / name, workers=1, cache=TrackCache(pose_cache_dir))
+    verdicts = assess_squat_reps(track, count_reps(track, method="auto", exercise="squat").reps)
+    assert verdicts
+    for verdict in verdicts:
+        assert verdict.label == NOT_A_SQUAT and not verdict.judged and not verdict.good
+        assert math.isnan(verdict.p_good) and verdict.faults == []
+        assert "too little for a squat" in verdict.reason and "sit deeper" not in verdict.reason
+
+
+def test_the_not_a_squat_rule_spares_real_squats(squat_form, sample_squat_track):
+    """Of the 1,016 labelled squats, only recordings that show no squat movement fall under
+    both limits (under 1%), and both reps of the sample squat are judged."""
+    from analysis.counting import count_reps
+    from analysis.form.verdict import MIN_SQUAT_HIP_DROP, MIN_SQUAT_KNEE_BEND
+
+    scalars = [rep_features(rep).scalars for rep in squat_form.reps]
+    knee_bend = -np.array([s["change_knee_angle"] for s in scalars])
+    hip_drop = -np.array([s["change_hip_height"] for s in scalars])
+    flagged = (knee_bend < MIN_SQUAT_KNEE_BEND) & (hip_drop < MIN_SQUAT_HIP_DROP)
+    assert flagged.mean() < 0.01
+    assert np.median(knee_bend) > 3 * MIN_SQUAT_KNEE_BEND  # the limits are far below a typical squat
+    reps = count_reps(sample_squat_track, method="auto", exercise="squat").reps
+    assert all(v.judged for v in assess_squat_reps(sample_squat_track, reps))
+
+
+@pytest.mark.slow
 def test_form_json_cli_on_a_saved_track(tmp_path, capsys, sample_squat_track):
     from analysis.cli import main
 

@@ -148,3 +148,17 @@ def test_fault_counts_per_session_in_order(tmp_path):
     store.add_session("Ana", "c.mp4", "h3", "push-up", 2, REPS, created_at=datetime(2026, 3, 1, tzinfo=UTC))
     assert fault_counts(store.sessions("Ana")) == {"knees caving": [2, 1, 0], "no depth": [1, 0, 0]}
     assert fault_counts(store.sessions("Nobody")) == {}
+
+
+def test_reps_not_judged_do_not_count_against_the_good_share(tmp_path):
+    """A rep that is not a squat (or too unclear) has no verdict: 1 good of 2 judged, not of 3."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    verdicts = [
+        {"label": "olympic squat", "good": True, "judged": True},
+        {"label": "no depth", "good": False, "judged": True},
+        {"label": "not a squat", "good": False, "judged": False},
+    ]
+    saved = store.add_session("Ana", "a.mp4", "h1", "squat", 3, REPS + REPS[:1], verdicts)
+    row = store.session(saved)
+    assert (row["good_reps"], row["judged_reps"]) == (1, 2)
+    assert row["good_share"] == pytest.approx(0.5)

@@ -133,10 +133,12 @@ def judge_clip(args) -> int:
         f"{os.path.basename(path)}: {len(verdicts)} reps, {verdicts[0].view} view, strictness {args.strictness:g}"
     )
     for v in verdicts:
+        span = f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s)"
+        if not v.judged:
+            print(f"{span}: {v.label} - {v.reason}")
+            continue
         verdict = "good" if v.good else ", ".join(v.faults) or v.label
-        print(
-            f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s): {verdict} (p_good {v.p_good:.2f}) - {v.reason}"
-        )
+        print(f"{span}: {verdict} (p_good {v.p_good:.2f}) - {v.reason}")
     return 0
 
 

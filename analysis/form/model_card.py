@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES
+from analysis.form.verdict import MIN_SQUAT_HIP_DROP, MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT
 from analysis.form.view import TRUSTED
 
 VARIANT_TEXT = {
@@ -135,6 +136,9 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         + ".",
         "",
         "## Verdicts in the app",
+        f"- A rep that bends the knees less than {MIN_SQUAT_KNEE_BEND:g} degrees and lowers the hips less "
+        f'than {MIN_SQUAT_HIP_DROP:g} leg lengths is labelled "{NOT_A_SQUAT}" and not judged (a curl or a '
+        "push-up counted on the squat page; 8 of the 1,016 training recordings show no more movement).",
         "- P(good) >= threshold, threshold = 0.3 + 0.4 x strictness (0.5 at the default).",
         "- Faults the detected camera view cannot measure are removed before deciding:",
         "",

@@ -24,6 +24,15 @@ from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, detect_view, feet_i
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
+NOT_A_SQUAT = "not a squat"
+# A rep that neither bends the knees by this much nor lowers the hips by this share of the
+# leg length is not a squat (a curl, a push-up, a jumping jack), and a squat verdict on it
+# ("hips 41 cm above knee height: sit deeper" on a curl) would be nonsense. The reps of
+# the 20 hand-counted clips that are not squats move the knees at most 18 degrees and
+# the hips at most 0.15 leg lengths; the squats at least 57 degrees or 0.29 leg lengths;
+# 8 of the 1,016 training reps (recordings without a visible squat) fall under both.
+MIN_SQUAT_KNEE_BEND = 25.0
+MIN_SQUAT_HIP_DROP = 0.2
 
 # Rule per fault: the feature it reads and how to say it. Thresholds come from the model.
 FAULT_RULES: dict[str, str] = {
@@ -53,6 +62,11 @@ class RepVerdict:
     trusted: dict[str, bool] = field(default_factory=dict)
 
     @property
+    def judged(self) -> bool:
+        """Whether the rep got a form verdict (not "unknown", not "not a squat")."""
+        return self.label not in (UNKNOWN, NOT_A_SQUAT)
+
+    @property
     def judged_bottom_s(self) -> float:
         """The bottom the form model judged (its own, from the rep's deepest frame), else the counter's."""
         bottom = self.features.get("bottom_time_s")
@@ -63,6 +77,7 @@ class RepVerdict:
         out = asdict(self)
         out["features"] = {k: _json_float(v) for k, v in self.features.items()}
         out["p_good"] = _json_float(self.p_good)
+        out["judged"] = self.judged
         return out
 
 
@@ -238,8 +253,9 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
     or dicts with those keys.
     The detected view (and whether the feet are in the frame) decides which faults may
-    be raised. A rep with too few usable pose
-    frames gets label "unknown", P(good) NaN and a reason saying so.
+    be raised. A rep with too few usable pose frames gets label "unknown", and a rep
+    that barely bends the knees or lowers the hips gets "not a squat"; both have P(good)
+    NaN and a reason saying why.
     """
     model = load_model() if model is None else model
     view = detect_view(track)
@@ -258,9 +274,18 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
                            "not enough pose frames in this rep to judge it", {}, view, trusted)
             )  # fmt: skip
             continue
-        label, good, faults, p_good, reason = verdict_from_features(
-            model, features, strictness, trusted, metres
-        )
+        knee_bend = -features.scalars["change_knee_angle"]
+        hip_drop = -features.scalars["change_hip_height"]
+        if knee_bend < MIN_SQUAT_KNEE_BEND and hip_drop < MIN_SQUAT_HIP_DROP:
+            label, good, faults, p_good = NOT_A_SQUAT, False, [], float("nan")
+            reason = (
+                f"knees bent {max(knee_bend, 0):.0f}° and hips came down {max(hip_drop, 0) * 100:.0f}% of a leg "
+                "length: too little for a squat, so not judged"
+            )
+        else:
+            label, good, faults, p_good, reason = verdict_from_features(
+                model, features, strictness, trusted, metres
+            )
         numbers = dict(features.scalars)
         numbers["bottom_time_s"] = features.bottom_time
         if metres:
