@@ -85,7 +85,11 @@ with reps_col:
                 st.caption(f"No form verdicts: {exc}")
             else:
                 good = sum(1 for v in verdicts if v.good)
-                st.markdown(f"Form: **{good} of {len(verdicts)}** reps good")
+                judged = sum(1 for v in verdicts if v.judged)
+                if judged:
+                    st.markdown(f"Form: **{good} of {judged}** judged reps good")
+                else:
+                    st.markdown("Form: none of these reps looks like a squat, so none is judged")
                 st.page_link(
                     "pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:"
                 )

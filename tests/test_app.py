@@ -256,6 +256,8 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
     at.sidebar.get("file_uploader")[0].set_value((clip.name, clip.read_bytes(), "video/mp4")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
+    at.sidebar.selectbox(key="exercise").set_value("squat").run()  # told it is a squat, wrongly
+    assert any("none of these reps looks like a squat" in m.value for m in at.markdown)
     at.switch_page("pages/3_squat_form.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("looks like a squat" in info.value for info in at.info)
