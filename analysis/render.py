@@ -30,6 +30,7 @@ RIGHT_COLOUR = (0, 170, 255)
 CENTRE_COLOUR = (235, 235, 235)
 GOOD_COLOUR = (40, 180, 80)
 BAD_COLOUR = (220, 50, 50)
+UNJUDGED_COLOUR = (200, 200, 200)
 TIME_BASE = Fraction(1, 90000)  # MPEG's clock: exact for 23.976, 25, 29.97, 30, 60 fps
 
 
@@ -155,7 +156,9 @@ def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | Non
             good = bool(_attr(last, "good", False))
             label = str(_attr(last, "label", "good" if good else "fault"))
             index = _attr(last, "index", len(finished) - 1)
-            lines.append((f"Rep {int(index) + 1}: {label}", GOOD_COLOUR if good else BAD_COLOUR))
+            judged = bool(_attr(last, "judged", True))  # "not a squat" / "unknown": no verdict, grey
+            colour = GOOD_COLOUR if good else (BAD_COLOUR if judged else UNJUDGED_COLOUR)
+            lines.append((f"Rep {int(index) + 1}: {label}", colour))
     return lines
 
 

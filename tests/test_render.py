@@ -49,6 +49,23 @@ def test_overlay_counts_finished_reps():
     assert overlay_lines(7.0, reps, None)[0][0] == "Reps: 2/2"
 
 
+def test_overlay_colours_a_verdict_by_what_it_says():
+    reps = [{"start_s": 1, "bottom_s": 2, "end_s": 3}]
+    shown = {
+        (label, good, judged): overlay_lines(
+            4.0, reps, [{"index": 0, "end_s": 3, "label": label, "good": good, "judged": judged}]
+        )[1]  # fmt: skip
+        for label, good, judged in (
+            ("olympic squat", True, True),
+            ("no depth", False, True),
+            ("not a squat", False, False),
+        )  # fmt: skip
+    }
+    colours = [colour for _, colour in shown.values()]
+    assert len(set(colours)) == 3  # good, a fault and "not judged" each look different
+    assert shown[("not a squat", False, False)][0] == "Rep 1: not a squat"
+
+
 def test_h264_encoder_is_available():
     assert h264_encoder_name() in av.codecs_available
 
