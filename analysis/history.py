@@ -169,7 +169,8 @@ class HistoryStore:
         verdict_dicts = [_as_dict(v) for v in verdicts] if verdicts is not None else None
         good = judged = None
         if verdict_dicts is not None:
-            judged = sum(1 for v in verdict_dicts if v.get("judged", True))  # not "not a squat"
+            # a rep without a verdict ("not a squat", "unknown") is not judged; older dicts lack the key
+            judged = sum(1 for v in verdict_dicts if v.get("judged", True))
             good = sum(1 for v in verdict_dicts if v.get("good"))
         stamp = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
         with self._transaction() as db:
