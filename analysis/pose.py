@@ -5,37 +5,33 @@ ships inside the ``mediapipe==0.10.21`` wheel, so it works offline. A user-suppl
 ``.task`` bundle runs through the MediaPipe Tasks API instead.
 
 With ``workers > 1`` the clip is cut into time chunks analysed at once, each by its own
-decoder and MediaPipe graph (one graph keeps one core busy). Each chunk starts a short
-warm-up before its boundary so tracking and smoothing have settled when its own frames
-begin; the warm-up frames are dropped, so the joined track matches a single pass closely.
+decoder and MediaPipe graph (one graph keeps one core busy), joined where their landmarks
+agree so the track follows a single pass (``analysis.pose_chunks``).
 """
 
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from analysis.cache import TrackCache, file_hash, settings_key
-from analysis.errors import PoseError, RepLabError, VideoError
+from analysis.errors import PoseError, VideoError
 from analysis.mediapipe_import import import_mediapipe
-from analysis.track import N_LANDMARKS, PoseTrack, load_track  # noqa: F401  (re-exported)
-from analysis.video import iter_frames, keyframe_lookup, probe
-
-ProgressFn = Callable[[int, int], None]  # (frames done, frames expected)
+from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-exported)
+    ProgressFn,
+    analyse_clip,
+    chunk_plan,
+    plan_chunks,
+    usable_cores,
+)
+from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
+from analysis.video import probe
 
 DEFAULT_MAX_SIDE = 640
-WARMUP_S = 0.5
-# Decoding a 720p frame without analysing it costs 0.7-0.8 ms against 11-13 ms for a frame
-# the model sees (bench/speed.py, "where a frame's time goes").
-PREROLL_DECODE_SHARE = 0.07
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
-_PROGRESS_EVERY = 10
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class PoseSettings:
         fields = dict(self.__dict__)
         if self.model_path:
             fields["model_path"] = file_hash(self.model_path)
-        fields["version"] = 3  # 3: the graph fed directly (same stamps and pixels as version 1)
+        fields["version"] = 5  # 5: chunks joined where they agree; 3: the graph fed directly
         return fields
 
 
@@ -167,190 +163,6 @@ def make_backend(settings: PoseSettings):
     return TasksPoseBackend(settings) if settings.model_path else LegacyPoseBackend(settings)
 
 
-def _analyse_range(
-    path: str,
-    settings: PoseSettings,
-    start_s: float,
-    end_s: float | None,
-    report: Callable[[int], None],
-    stop: threading.Event | None = None,
-    decode_threads: bool = True,
-    *,
-    fps: float,
-) -> dict:
-    """Run the backend over frames with times in [start_s, end_s); returns plain arrays.
-
-    Frames in the warm-up before ``start_s`` are fed to the model but not kept. A set
-    ``stop`` event ends the chunk early (another chunk failed). Chunks that run in parallel pass
-    ``decode_threads=False`` (every core is busy with a model already).
-    """
-    backend = make_backend(settings)
-    warm_from = max(0.0, start_s - WARMUP_S) if start_s > 0 else 0.0
-    n_max = 1024
-    times = np.empty(n_max, dtype=np.float64)
-    image = np.empty((n_max, N_LANDMARKS, 3), dtype=np.float32)
-    visibility = np.empty((n_max, N_LANDMARKS), dtype=np.float32)
-    world = np.empty((n_max, N_LANDMARKS, 3), dtype=np.float32)
-    n = done = 0
-    try:
-        frames = iter_frames(path, warm_from, end_s, max_side=settings.max_side, threads=decode_threads)
-        for frame in frames:
-            if stop is not None and stop.is_set():
-                break
-            keep = frame.time_s >= start_s - 1e-6
-            # the stride counts frames from the clip's start (not the chunk's), so every
-            # chunk keeps the same frames a single pass keeps
-            if keep and settings.stride > 1 and int(round(frame.time_s * fps)) % settings.stride:
-                done += 1
-                continue
-            result = backend.process(frame.rgb, frame.time_s)
-            if not keep:
-                continue
-            if n == n_max:  # grow geometrically: a long clip's arrays, never its frames
-                n_max *= 2
-                times, image, visibility, world = (
-                    np.resize(a, (n_max, *a.shape[1:])) for a in (times, image, visibility, world)
-                )
-            times[n] = frame.time_s
-            if result is None:
-                image[n], visibility[n], world[n] = np.nan, np.nan, np.nan
-            else:
-                image[n], visibility[n], world[n] = result
-            n += 1
-            done += 1
-            if done >= _PROGRESS_EVERY:
-                report(done)
-                done = 0
-    finally:
-        backend.close()
-    report(done)
-    return {"times": times[:n].copy(), "landmarks": image[:n].copy(), "visibility": visibility[:n].copy(),
-            "world": world[:n].copy()}  # fmt: skip
-
-
-def plan_chunks(
-    position_s: float,
-    duration_s: float,
-    n_chunks: int,
-    warmup_s: float = WARMUP_S,
-    min_chunk_s: float = 2.0,
-    keyframe_before: Callable[[float], float] | None = None,
-    preroll_share: float = PREROLL_DECODE_SHARE,
-) -> list[float]:
-    """Start times of the chunks after the first, which begins at ``position_s``.
-
-    Chunks are sized to take the same time. Every later chunk first analyses ``warmup_s``
-    of frames it does not keep, and before that decodes (without analysing) the frames
-    from the keyframe its seek lands on: ``keyframe_before(t)`` gives that keyframe's time
-    and ``preroll_share`` what decoding a frame costs against analysing one. A clip with
-    one keyframe every 8 s, or only one at all, would otherwise leave the later chunk
-    several seconds of decoding behind. Fewer chunks are used when each would be shorter
-    than ``min_chunk_s`` (the warm-up would not pay). Returns an empty list when the clip
-    should be one chunk. Boundaries depend only on the clip, so a clip always gives the
-    same track.
-    """
-    remaining = duration_s - position_s
-    for m in range(max(1, n_chunks), 1, -1):
-        extra = [warmup_s] * (m - 1)  # work of each later chunk beyond its own frames
-        for _ in range(20):  # the keyframes depend on the boundaries: settle them in turn
-            length = (remaining + sum(extra)) / m  # the first chunk's length, and the work of each
-            starts = list(position_s + length + np.cumsum([0.0, *(length - e for e in extra[:-1])]))
-            if keyframe_before is None:
-                break
-            settled = extra
-            extra = [
-                warmup_s + preroll_share * max(0.0, s - warmup_s - keyframe_before(s - warmup_s))
-                for s in starts
-            ]
-            if np.allclose(extra, settled, atol=1e-4):
-                break
-        if length - max(extra) >= min_chunk_s:
-            return starts
-    return []
-
-
-def _run_chunks(
-    path: str,
-    settings: PoseSettings,
-    starts: list[float],
-    total: int,
-    progress: ProgressFn | None,
-    *,
-    fps: float,
-) -> dict:
-    """Analyse one clip as time chunks running at once, one thread per chunk.
-
-    Each chunk has its own decoder and its own MediaPipe graph and starts ``WARMUP_S``
-    before its boundary. The boundaries depend only on the clip's duration, so the same
-    clip always gives the same track (and the cache stores that track), whatever the load.
-    Threads, not processes: MediaPipe's graph and FFmpeg's decoder release the GIL while
-    they work, so threads keep both cores busy (two threads ran 1.95x one on the same
-    decoded frames). A process version, whose boundaries had to wait for a second
-    interpreter to start, was no faster (docs/performance.md) and gave tracks that
-    depended on how soon that process was ready. Progress is forwarded to the calling
-    thread, so a Streamlit progress bar is updated from the script's own thread.
-    """
-    bounds = list(zip(starts, [*starts[1:], None]))
-    messages: queue.Queue = queue.Queue()
-    results: dict[int, dict] = {}
-    stop = threading.Event()
-
-    def run(i: int, start_s: float, end_s: float | None) -> None:
-        try:
-            results[i] = _analyse_range(
-                path, settings, start_s, end_s, lambda n: messages.put(("progress", n)), stop=stop,
-                decode_threads=False, fps=fps,
-            )  # fmt: skip
-            messages.put(("done", i))
-        except Exception as exc:  # shown to the user; the other chunks are stopped
-            text = str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}"
-            messages.put(("error", text))
-
-    threads = [
-        threading.Thread(target=run, args=(i, s, e), name=f"pose-chunk-{i}", daemon=True)
-        for i, (s, e) in enumerate(bounds)
-    ]
-    for thread in threads:
-        thread.start()
-    done, finished, error = 0, 0, None
-    try:
-        while finished < len(threads) and error is None:
-            kind, value = messages.get()
-            if kind == "progress":
-                done += value
-                if progress:
-                    progress(min(done, total), total)
-            elif kind == "done":
-                finished += 1
-            else:
-                error = value
-    finally:
-        if error is not None:
-            stop.set()
-        for thread in threads:
-            thread.join()
-    if error is not None:
-        raise PoseError(error)
-    return {key: np.concatenate([results[i][key] for i in range(len(threads))]) for key in results[0]}
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity, not just the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def chunk_plan(path: str, duration_s: float, workers: int) -> list[float]:
-    """Start times of the time chunks ``extract_pose`` analyses at once (``[0.0]`` = one pass)."""
-    n_chunks = min(workers, usable_cores())
-    if n_chunks < 2:
-        return [0.0]
-    with keyframe_lookup(path) as keyframe_before:
-        return [0.0, *plan_chunks(0.0, duration_s, n_chunks, keyframe_before=keyframe_before)]
-
-
 def track_key(content_hash: str, settings: PoseSettings, starts: list[float]) -> str:
     """Cache key of a track: the clip's bytes, the settings and the chunk boundaries.
 
@@ -404,17 +216,10 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    if len(starts) == 1:
-        counter = {"done": 0}
-
-        def report(n: int) -> None:
-            counter["done"] += n
-            if progress:
-                progress(min(counter["done"], total), total)
-
-        arrays = _analyse_range(path, settings, 0.0, None, report, fps=info.fps)
-    else:
-        arrays = _run_chunks(path, settings, starts, total, progress, fps=info.fps)
+    arrays, handoffs = analyse_clip(
+        path, lambda: make_backend(settings), starts, total, progress,
+        fps=info.fps, stride=settings.stride, max_side=settings.max_side,
+    )  # fmt: skip
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
     track = PoseTrack(
@@ -428,6 +233,9 @@ def extract_pose(
             "backend": "mediapipe-tasks" if settings.model_path else "mediapipe-legacy",
             "model": os.path.basename(settings.model_path) if settings.model_path else "pose_landmark_full",
             "workers": len(starts),  # time chunks analysed at once
+            "chunk_starts_s": [round(x, 3) for x in starts],
+            # where each chunk handed over to the next (None: it ran to the end of the clip)
+            "handoffs_s": [round(x, 3) if np.isfinite(x) else None for x in handoffs],
             "rotation": info.rotation,
             **{k: v for k, v in settings.__dict__.items() if k != "model_path"},
         },
