@@ -171,23 +171,30 @@ def render_annotated_video(
     progress: ProgressFn | None = None,
     max_side: int | None = 720,
     crf: int = 23,
+    start_s: float = 0.0,
+    end_s: float | None = None,
 ) -> str:
     """Write ``video_path`` with the skeleton and a rep counter drawn on, as H.264 mp4.
 
     Each output frame keeps its source presentation time, so variable-frame-rate phone
-    clips stay in sync with their track. Returns the output path. The file is written
-    next to ``out_path`` first and moved into place only when complete.
+    clips stay in sync with their track. ``start_s`` and ``end_s`` cut out a stretch (one
+    rep, to play in a loop): its frames are stamped from 0, since a browser's player starts
+    a file at 0, and Streamlit's own start and end times are whole seconds, too coarse for a
+    one-second push-up. Returns the output path. The file is written next to ``out_path``
+    first and moved into place only when complete.
     """
     info = probe(video_path)
     out_path = os.fspath(out_path)
     tmp_path = f"{out_path}.part.mp4"
-    total = max(1, info.frame_count)
+    span = (end_s if end_s is not None else info.duration_s) - start_s
+    total = max(1, min(info.frame_count, int(round(span * info.fps)) + 1))
     # faststart puts the index first, so a browser starts playing before the whole file arrives.
     container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
     try:
         stream = None
         last_pts = -1
-        for done, frame in enumerate(iter_frames(video_path, max_side=max_side), start=1):
+        frames = iter_frames(video_path, start_s=start_s, end_s=end_s, max_side=max_side)
+        for done, frame in enumerate(frames, start=1):
             rgb = frame.rgb
             if stream is None:
                 rate = Fraction(info.fps).limit_denominator(100000)
@@ -200,7 +207,7 @@ def render_annotated_video(
             if lines:
                 _label_box(rgb, lines)
             video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            pts = max(int(round(frame.time_s / TIME_BASE)), last_pts + 1)  # strictly increasing
+            pts = max(int(round((frame.time_s - start_s) / TIME_BASE)), last_pts + 1)  # strictly increasing
             last_pts = pts
             video_frame.pts = pts
             video_frame.time_base = TIME_BASE

@@ -52,7 +52,7 @@ with video_col:
     looped = common.selected_rep(reps, table_key)
     if looped is not None:  # the rep ticked in the table, over and over
         rep = reps[looped]
-        common.loop_rep(st, annotated if has_annotated else clip.path, track, rep.start_s, rep.end_s)
+        common.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
         st.caption(f"Rep {looped + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
                    "table for the whole clip.")  # fmt: skip
     elif has_annotated:

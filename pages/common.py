@@ -10,7 +10,6 @@ with ``st.error`` and leave everything already shown or saved untouched.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
 from analysis.pose import PoseSettings, TasksPoseBackend, extract_pose
-from analysis.render import draw_skeleton
+from analysis.render import draw_skeleton, render_annotated_video
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, read_frame
 
@@ -379,20 +378,40 @@ def selected_rep(reps, table_key: str) -> int | None:
     return rows[0] if rows and 0 <= rows[0] < len(reps) else None
 
 
+def rep_clip(path: str, track: PoseTrack, start_s: float, end_s: float) -> str:
+    """One rep cut out of the clip with its skeleton drawn on (H.264), made once and kept.
+
+    Streamlit's player starts and ends on whole seconds, so looping a rep inside the
+    whole clip showed up to a second of the neighbouring reps at each end; a one-second
+    push-up looped as three seconds of the set. The cut is a few seconds of video and
+    takes a fraction of a second to write. It is named by the track's landmarks as well as
+    the times, so another model's track never reuses this one's skeleton.
+    """
+    digest = hashlib.sha1(np.ascontiguousarray(track.landmarks).tobytes()).hexdigest()[:12]
+    out = RENDER_DIR / f"rep_{track.source_hash[:12]}_{digest}_{start_s:.3f}_{end_s:.3f}.mp4"
+    if not out.exists():
+        RENDER_DIR.mkdir(parents=True, exist_ok=True)
+        render_annotated_video(path, track, out, max_side=640, start_s=start_s, end_s=end_s)
+    return str(out)
+
+
 def loop_rep(
     container, path: str, track: PoseTrack, start_s: float, end_s: float, max_height: int = 520
 ) -> None:
-    """A muted player that plays one rep over and over, no taller than ``max_height`` px.
+    """A muted player that plays one rep, exactly, over and over, no taller than ``max_height`` px.
 
-    Streamlit's player takes whole seconds, so the loop runs from the second before the
-    rep starts to the second after it ends: a little extra rather than a clipped end. A
-    portrait phone clip stretched to a column's width would fill the screen, so its width
-    follows the clip's shape (as ``show_frame`` does for pictures).
+    A portrait phone clip stretched to a column's width would fill the screen, so its
+    width follows the clip's shape (as ``show_frame`` does for pictures).
     """
     portrait = track.width and track.height and track.height > track.width
     width = max(120, int(max_height * track.width / track.height)) if portrait else "stretch"
-    container.video(path, start_time=math.floor(start_s), end_time=math.ceil(end_s), loop=True, autoplay=True,
-                    muted=True, width=width)  # fmt: skip
+    try:
+        with container.spinner("Cutting out the rep ..."):
+            clip = rep_clip(path, track, start_s, end_s)
+    except RepLabError as exc:
+        container.error(str(exc))
+        return
+    container.video(clip, loop=True, autoplay=True, muted=True, width=width)
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -6,7 +6,6 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -229,10 +228,18 @@ def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
     videos = at.get("video")
     spans = [c.value for c in at.caption if c.value.startswith("rep 1, ")]
     assert len(videos) == len(spans) == 2
+    from analysis.video import probe
+    from pages.common import RENDER_DIR
+
+    cuts = {}  # the rep clips written, by (start, end) from their names: rep_<hash>_<landmarks>_<start>_<end>.mp4
+    for path in RENDER_DIR.glob("rep_*.mp4"):
+        cuts[tuple(float(x) for x in path.stem.split("_")[-2:])] = path
     for video, span in zip(videos, spans):  # "rep 1, 8.48-11.61 s (3.1 s)"
         start, end = (float(x) for x in span.split(", ")[1].split(" s")[0].split("-"))
         assert video.proto.loop and video.proto.muted
-        assert (video.proto.start_time, video.proto.end_time) == (math.floor(start), math.ceil(end))
+        assert video.proto.start_time == 0 and not video.proto.end_time  # the whole cut, no whole seconds
+        cut = next(p for (a, b), p in cuts.items() if abs(a - start) < 0.006 and abs(b - end) < 0.006)
+        assert probe(cut).duration_s == pytest.approx(end - start, abs=0.15)
 
 
 def test_side_by_side_opens_a_saved_analysis(app_env):

@@ -92,3 +92,21 @@ def test_annotated_video_decodes_as_h264_with_every_frame(sample_squat_track, tm
     assert np.allclose(times - times[0], sample_squat_track.times - sample_squat_track.times[0], atol=0.002)
     assert calls and calls[-1][0] == calls[-1][1]
     assert not list(tmp_path.glob("*.part.mp4"))
+
+
+def test_a_rep_cut_out_starts_at_zero_and_holds_exactly_the_reps_frames(sample_squat_track, tmp_path):
+    """Streamlit's player starts and ends on whole seconds; a rep's own clip loops it exactly."""
+    rep = {"start_s": 8.48, "bottom_s": 10.38, "end_s": 11.6}
+    out = tmp_path / "rep.mp4"
+    render_annotated_video(SAMPLE, sample_squat_track, out, reps=[rep], max_side=320,
+                           start_s=rep["start_s"], end_s=rep["end_s"])  # fmt: skip
+    written = np.array([f.time_s for f in iter_frames(out)])
+    inside = sample_squat_track.times[
+        (sample_squat_track.times >= rep["start_s"] - 1e-6) & (sample_squat_track.times < rep["end_s"] - 1e-6)
+    ]
+    assert len(written) == len(inside)
+    assert (
+        written[0] < 1.0 / 29.97
+    )  # from the file's start (the muxer may delay it by a frame's B-frame offset)
+    assert np.allclose(written - written[0], inside - inside[0], atol=0.002)
+    assert probe(out).duration_s == pytest.approx(rep["end_s"] - rep["start_s"], abs=0.1)
