@@ -7,9 +7,11 @@ time chunks, each with its own decoder and graph, run in threads of this process
 MediaPipe's tracker depends on its own past: the crop it analyses comes from the previous
 frame's landmarks. A chunk that starts in the middle of a clip starts from a fresh
 detection, so each later chunk first analyses half a second before its boundary
-(the warm-up). Nearly always its landmarks have settled onto the earlier chunk's by then.
-Not always: on a head-on push-up clip the two stayed up to a fifth of the picture apart for
-seven seconds, and the joined track counted 3 push-ups where the single pass counted 5.
+(the warm-up). On 7 of the 17 real clips long enough for two chunks its landmarks have
+settled onto the earlier chunk's by then, on most others within a few tenths of a second
+more. Not on all: on a head-on push-up clip the two stayed up to a fifth of the picture
+apart for seven seconds, and the joined track counted 4 push-ups where the single pass
+counted 5 (docs/performance.md, "Hand-over").
 
 So a chunk hands over to the next only where the two agree (``HANDOFF_TOL`` on
 ``HANDOFF_FRAMES`` frames in a row). When the warm-up has settled, the earlier chunk's last

@@ -104,7 +104,7 @@ def test_landmarks_agree_within_the_tolerance_on_the_points_both_see():
 def test_a_chunk_whose_warm_up_did_not_settle_is_taken_over_by_the_earlier_one(shared_data, pose_cache_dir):
     """A head-on push-up clip: after a fresh start at the boundary (9.6 s) the later chunk's
     landmarks stayed up to a fifth of the picture away from a single pass's for seven seconds,
-    and the joined track counted 3 push-ups of 5. The earlier chunk now runs on until the two
+    and the joined track counted 4 push-ups of 5. The earlier chunk now runs on until the two
     agree, so up to there the joined track is the single pass, frame for frame."""
     from analysis.counting import count_reps
 
