@@ -11,6 +11,7 @@ height. Prints a markdown table for docs/performance.md.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import sys
@@ -36,6 +37,7 @@ def frame_offsets(a, b) -> np.ndarray:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     if usable_cores() < 2:
         sys.exit("needs two usable cores: extract_pose runs at most one chunk per core")
