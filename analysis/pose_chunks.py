@@ -286,8 +286,8 @@ def analyse_clip(
             kind, value = messages.get()
             if kind == "progress":
                 done += value
-                if progress:
-                    progress(min(done, total), total)
+                if progress:  # never "complete" while a hand-over may still be analysing
+                    progress(min(done, total - 1), total)
             elif kind == "done":
                 finished += 1
             else:

@@ -132,6 +132,7 @@ def test_two_workers_match_one_pass(shared_data, pose_cache_dir):
     assert double.meta["workers"] == 2
     assert np.array_equal(double.times, single.times)  # no frame lost or repeated at the boundary
     assert progress[-1][0] == progress[-1][1] and all(b[0] >= a[0] for a, b in zip(progress, progress[1:]))
+    assert all(done < total for done, total in progress[:-1])  # complete only once joined
     seen = (single.visibility > 0.5) & (double.visibility > 0.5)
     gap = np.where(seen, np.abs(double.landmarks[..., 0:2] - single.landmarks[..., 0:2]).max(axis=2), np.nan)
     with warnings.catch_warnings():  # frames without a person are all-NaN
