@@ -161,9 +161,8 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             )
             player = page.locator("video").first
             page.wait_for_function("v => v.currentTime > 0", arg=player.element_handle(), timeout=30_000)
-            assert player.evaluate("v => v.duration") == pytest.approx(
-                end - start, abs=0.15
-            )  # the rep, cut out
+            # the rep alone, cut out of the clip
+            assert player.evaluate("v => v.duration") == pytest.approx(end - start, abs=0.15)
             page.wait_for_timeout(1000)
             save_small_png(page.screenshot(), screenshots / "compare_counters.png")
 
@@ -182,9 +181,8 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             start, end = (
                 float(x) for x in re.search(r"\(([\d.]+)-([\d.]+) s\), looping", page.content()).groups()
             )
-            assert video.evaluate("v => v.duration") == pytest.approx(
-                end - start, abs=0.15
-            )  # the rep, cut out
+            # the rep alone, cut out of the clip
+            assert video.evaluate("v => v.duration") == pytest.approx(end - start, abs=0.15)
             page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
             assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
             save_small_png(page.screenshot(), screenshots / "squat_form.png")

@@ -105,8 +105,7 @@ def test_a_rep_cut_out_starts_at_zero_and_holds_exactly_the_reps_frames(sample_s
         (sample_squat_track.times >= rep["start_s"] - 1e-6) & (sample_squat_track.times < rep["end_s"] - 1e-6)
     ]
     assert len(written) == len(inside)
-    assert (
-        written[0] < 1.0 / 29.97
-    )  # from the file's start (the muxer may delay it by a frame's B-frame offset)
+    # from the file's start (the muxer may delay the first frame by a B-frame offset)
+    assert written[0] < 1.0 / 29.97
     assert np.allclose(written - written[0], inside - inside[0], atol=0.002)
     assert probe(out).duration_s == pytest.approx(rep["end_s"] - rep["start_s"], abs=0.1)
