@@ -7,6 +7,7 @@ person was found, and every frame carries its real presentation time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -88,6 +89,18 @@ class PoseTrack:
     @property
     def has_world(self) -> bool:
         return bool(np.isfinite(self.world).any())
+
+    def content_digest(self) -> str:
+        """A digest of the times, landmarks and visibility (a few ms for 10 minutes).
+
+        Two tracks of the same clip from different models or settings differ here, where
+        ``source_hash`` (the clip's bytes) is the same; results derived from a track are
+        remembered under it.
+        """
+        digest = hashlib.blake2b(digest_size=16)
+        for array in (self.times, self.landmarks, self.visibility):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
 
     def frame_at(self, time_s: float) -> int:
         """Index of the frame shown at ``time_s``."""

@@ -384,11 +384,11 @@ def rep_clip(path: str, track: PoseTrack, start_s: float, end_s: float) -> str:
     Streamlit's player starts and ends on whole seconds, so looping a rep inside the
     whole clip showed up to a second of the neighbouring reps at each end; a one-second
     push-up looped as three seconds of the set. The cut is a few seconds of video and
-    takes a fraction of a second to write. It is named by the track's landmarks as well as
+    takes a fraction of a second to write. It is named by the track's content as well as
     the times, so another model's track never reuses this one's skeleton.
     """
-    digest = hashlib.sha1(np.ascontiguousarray(track.landmarks).tobytes()).hexdigest()[:12]
-    out = RENDER_DIR / f"rep_{track.source_hash[:12]}_{digest}_{start_s:.3f}_{end_s:.3f}.mp4"
+    name = f"rep_{track.source_hash[:12]}_{track.content_digest()[:12]}_{start_s:.3f}_{end_s:.3f}.mp4"
+    out = RENDER_DIR / name
     if not out.exists():
         RENDER_DIR.mkdir(parents=True, exist_ok=True)
         render_annotated_video(path, track, out, max_side=640, start_s=start_s, end_s=end_s)

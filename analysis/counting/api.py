@@ -8,7 +8,6 @@ from ``COUNTERS`` counts on it. The recommended count is the peak counter on the
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 
 import numpy as np
@@ -41,12 +40,8 @@ _SIGNAL_CACHE_SIZE = 8
 
 
 def _track_key(track: PoseTrack, exercise: str | None) -> tuple:
-    """Identity of a track's content: a digest of its landmarks and times (a few ms for 10 minutes)."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.ascontiguousarray(track.times).tobytes())
-    digest.update(np.ascontiguousarray(track.landmarks).tobytes())
-    digest.update(np.ascontiguousarray(track.visibility).tobytes())
-    return (digest.hexdigest(), str(exercise or "auto").lower())
+    """Identity of a track's content (``PoseTrack.content_digest``) and the exercise."""
+    return (track.content_digest(), str(exercise or "auto").lower())
 
 
 def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal:
