@@ -29,7 +29,7 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 app: deps
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) app.py --server.port $(PORT)
 
 test: dev-deps chromium
 	$(PY) -m pytest

@@ -1,4 +1,4 @@
-"""RepLab dashboard: ``streamlit run app.py``.
+"""RepLab dashboard: ``python app.py`` (what ``make app`` runs), or ``streamlit run app.py``.
 
 Pages are explicit (``st.navigation``), so ``pages/common.py`` can hold shared helpers
 without turning into a page. Every page is a thin layer over the ``analysis`` library.
@@ -11,6 +11,29 @@ import sys
 from pathlib import Path
 
 import streamlit as st
+
+
+def launch(options: list[str]) -> int:
+    """Start the Streamlit server on this file, as ``streamlit run app.py OPTIONS`` does.
+
+    Why not plain ``streamlit run``: until a script has called ``st.navigation``,
+    Streamlit 1.60 treats a ``pages/`` folder beside the main script as old-style pages.
+    So the first visit after the server starts, when it opens a page's own address (say
+    ``/compare``), is looked up among the files in ``pages/``, not found, and shown with a
+    "Page not found" notice over the right page. This app's pages are all declared with
+    ``st.navigation``, so the old-style lookup is switched off before the server starts
+    (a class attribute of streamlit 1.60, which requirements.txt pins).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", __file__, *options]
+    return cli.main()
+
+
+if __name__ == "__main__" and not st.runtime.exists():  # `python app.py`, not a script run
+    sys.exit(launch(sys.argv[1:]))
 
 # `streamlit run` puts this folder on sys.path; AppTest and other launchers may not.
 ROOT = str(Path(__file__).resolve().parent)

@@ -1,4 +1,4 @@
-"""The dashboard in a real browser: `streamlit run app.py` driven by Debian's chromium.
+"""The dashboard in a real browser: `python app.py` (as `make app`) driven by Debian's chromium.
 
 Checks what a person sees: the chart renders, the rep count is on screen, and every image
 and video the page links to is actually served (a broken media route shows blank boxes).
@@ -67,7 +67,7 @@ def save_small_png(png: bytes, path: Path) -> None:
 
 @pytest.fixture
 def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
-    """`streamlit run app.py` on a free port, with the test pose cache and a temp history."""
+    """`python app.py` (as `make app`) on a free port, with the test pose cache and a temp history."""
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         if os.environ.get("CI"):  # CI installs chromium: a missing browser there is a failure
             pytest.fail(f"chromium not found at {CHROMIUM}")
@@ -81,7 +81,7 @@ def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
     }
     log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -199,6 +199,28 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
     assert not failed_media, failed_media
     for name in ("analyse.png", "compare_counters.png", "squat_form.png"):
         assert (screenshots / name).stat().st_size < MAX_SCREENSHOT_BYTES
+
+
+def test_a_page_address_opened_first_after_start_shows_that_page(streamlit_server, tmp_path):
+    """The first visit after the server starts may be a page's own address (a bookmark):
+    it shows that page, with no "Page not found" notice (plain `streamlit run` shows one,
+    see `app.launch`), and the sidebar lists the app's pages, not the files in pages/."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(streamlit_server + "/compare", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Compare counting algorithms").wait_for(timeout=120_000)
+            page.get_by_text("Counted by", exact=False).first.wait_for(timeout=60_000)
+            save_small_png(page.screenshot(), tmp_path / "deep_link.png")
+            body = page.inner_text("body")
+            nav = page.get_by_test_id("stSidebarNav").inner_text()
+        finally:
+            browser.close()
+    assert "Page not found" not in body
+    for title in ("Analyse", "Compare counters", "Squat form", "Side by side", "History"):
+        assert title in nav
+    assert not {"app", "common", "webcam"} & set(nav.split())  # the old-style list of pages/
 
 
 def _frame_caption(page) -> str:
