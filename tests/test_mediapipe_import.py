@@ -1,4 +1,4 @@
-"""MediaPipe is imported without matplotlib, and matplotlib still works afterwards."""
+"""MediaPipe is imported without matplotlib, OpenCV and sounddevice, which still work afterwards."""
 
 import subprocess
 import sys
@@ -32,6 +32,32 @@ def test_mediapipe_imports_without_matplotlib_and_pyplot_loads_on_first_use():
         """
     )
     assert out == "False True module"
+
+
+def test_opencv_and_sounddevice_load_on_first_use():
+    out = _run(
+        """
+        import sys
+        from analysis.mediapipe_import import import_mediapipe
+        import_mediapipe()
+        loaded = [name for name in ("cv2", "sounddevice") if name in sys.modules]
+        from mediapipe.python.solutions import drawing_utils
+        from mediapipe.tasks.python.audio.core import audio_record
+        blur = drawing_utils.cv2.GaussianBlur  # the stand-in imports the real cv2 here
+        import cv2
+
+        def outcome(get):  # sounddevice needs PortAudio, which a machine may lack
+            try:
+                return get().__name__
+            except OSError as exc:
+                return f"OSError: {exc}"
+
+        deferred = outcome(lambda: audio_record.sd.query_devices)
+        direct = outcome(lambda: __import__("sounddevice").query_devices)
+        print(loaded, blur is cv2.GaussianBlur, deferred == direct, type(sys.modules["cv2"]).__name__)
+        """
+    )
+    assert out == "[] True True module"
 
 
 def test_matplotlib_imported_first_is_left_alone():
