@@ -113,8 +113,9 @@ class ChunkRun:
     """
 
     def __init__(self, path: str, make_backend: Callable, start_s: float, end_s: float | None, *,
-                 fps: float, stride: int = 1, max_side: int | None = None, decode_threads: bool = True):  # fmt: skip
-        self.path, self.start_s, self.end_s = path, start_s, end_s
+                 fps: float, stride: int = 1, max_side: int | None = None, decode_threads: bool = True,
+                 warmup_s: float = WARMUP_S):  # fmt: skip
+        self.path, self.start_s, self.end_s, self.warmup_s = path, start_s, end_s, warmup_s
         self.fps, self.stride, self.max_side, self.decode_threads = fps, stride, max_side, decode_threads
         self._make_backend = make_backend
         self.warm, self.own, self.extra = _Rows(), _Rows(), _Rows()
@@ -131,7 +132,7 @@ class ChunkRun:
     def analyse(self, report: Callable[[int], None], stop: threading.Event | None = None) -> None:
         """Warm up, then analyse the chunk's own frames; a set ``stop`` ends it early."""
         self._backend = self._make_backend()
-        warm_from = max(0.0, self.start_s - WARMUP_S) if self.start_s > 0 else 0.0
+        warm_from = max(0.0, self.start_s - self.warmup_s) if self.start_s > 0 else 0.0
         self._frames = iter_frames(
             self.path, warm_from, None, max_side=self.max_side, threads=self.decode_threads
         )
@@ -230,6 +231,7 @@ def analyse_clip(
     fps: float,
     stride: int = 1,
     max_side: int | None = None,
+    warmup_s: float = WARMUP_S,
 ) -> tuple[dict, list[float]]:
     """Analyse a clip in the chunks beginning at ``starts``; returns (arrays, hand-over times).
 
@@ -255,8 +257,8 @@ def analyse_clip(
             chunk.close()
         return chunk.own.arrays(), []
 
-    chunks = [ChunkRun(path, make_backend, s, e, fps=fps, stride=stride, max_side=max_side, decode_threads=False)
-              for s, e in zip(starts, ends)]  # fmt: skip
+    chunks = [ChunkRun(path, make_backend, s, e, fps=fps, stride=stride, max_side=max_side, decode_threads=False,
+                       warmup_s=warmup_s) for s, e in zip(starts, ends)]  # fmt: skip
     ready = [threading.Event() for _ in chunks]
     messages: queue.Queue = queue.Queue()
     stop = threading.Event()
@@ -351,10 +353,10 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def chunk_plan(path: str, duration_s: float, workers: int) -> list[float]:
+def chunk_plan(path: str, duration_s: float, workers: int, warmup_s: float = WARMUP_S) -> list[float]:
     """Start times of the time chunks analysed at once (``[0.0]`` = one pass)."""
     n_chunks = min(workers, usable_cores())
     if n_chunks < 2:
         return [0.0]
     with keyframe_lookup(path) as keyframe_before:
-        return [0.0, *plan_chunks(0.0, duration_s, n_chunks, keyframe_before=keyframe_before)]
+        return [0.0, *plan_chunks(0.0, duration_s, n_chunks, warmup_s, keyframe_before=keyframe_before)]

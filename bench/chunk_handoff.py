@@ -2,6 +2,13 @@
 how far the joined track is from the single pass, and whether the count moved.
 
     REPLAB_CACHE_DIR=/path/to/cache python bench/chunk_handoff.py
+    python bench/chunk_handoff.py --warmups 0.25 0.5 0.75 1.0 1.5
+
+With ``--warmups`` it instead runs the two chunks (real MediaPipe, no cache) with each
+warm-up length and prints how much of the clip the earlier chunk had to analyse again
+before the chunks agreed. What a warm-up costs a run, in seconds of video: half the
+warm-up (the chunks are sized so they share it) plus the whole stretch analysed again
+(the later chunk has finished and waits).
 
 Both tracks come from ``extract_pose`` (real MediaPipe, cached by content hash; the
 chunked one needs two usable cores). "Offset" is the largest distance, per frame, between
@@ -23,7 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.counting import count_reps  # noqa: E402
-from analysis.pose import extract_pose, usable_cores  # noqa: E402
+from analysis.pose import PoseSettings, analyse_clip, chunk_plan, extract_pose, make_backend, usable_cores  # noqa: E402
+from analysis.video import probe  # noqa: E402
 from bench.counting_metrics import SHARED, table  # noqa: E402
 
 
@@ -36,13 +44,57 @@ def frame_offsets(a, b) -> np.ndarray:
         return np.nanmax(gap, axis=1)
 
 
+def reanalysed_s(path: Path, warmup_s: float) -> float | None:
+    """Seconds of video the earlier of two chunks analyses past its boundary (None: one chunk)."""
+    info = probe(path)
+    starts = chunk_plan(str(path), info.duration_s, 2, warmup_s)
+    if len(starts) < 2:
+        return None
+    settings = PoseSettings()
+    arrays, handoffs = analyse_clip(
+        str(path), lambda: make_backend(settings), starts, info.frame_count, None,
+        fps=info.fps, max_side=settings.max_side, warmup_s=warmup_s,
+    )  # fmt: skip
+    handoff = arrays["times"][-1] if not np.isfinite(handoffs[0]) else handoffs[0]
+    return float(handoff - starts[1])
+
+
+def warmup_table(rows: list[dict], warmups: list[float]) -> None:
+    out, totals = [], np.zeros(len(warmups))
+    for row in rows:
+        extra = [reanalysed_s(SHARED / "clips" / row["file"], w) for w in warmups]
+        if extra[0] is None:
+            continue
+        totals += extra
+        out.append([row["file"], *(f"{e:.2f}" for e in extra)])
+    n = len(out)
+    out.append(
+        [
+            f"clips analysed again (of {n})",
+            *(str(sum(float(r[i + 1]) > 0 for r in out)) for i in range(len(warmups))),
+        ]
+    )
+    out.append(
+        [
+            "cost per clip, s of video: warm-up / 2 + mean re-analysed",
+            *(f"{w / 2 + t / n:.2f}" for w, t in zip(warmups, totals)),
+        ]
+    )
+    print(table(["clip", *(f"re-analysed s, warm-up {w:g} s" for w in warmups)], out))
+
+
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warmups", type=float, nargs="+", help="compare these warm-up lengths (s)")
+    args = parser.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     if usable_cores() < 2:
         sys.exit("needs two usable cores: extract_pose runs at most one chunk per core")
     with open(SHARED / "clips" / "clips.tsv", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
+    if args.warmups:
+        warmup_table(rows, args.warmups)
+        return
     out = []
     for row in rows:
         path = SHARED / "clips" / row["file"]
