@@ -43,7 +43,9 @@ if track.detection_rate < 0.5:
         f"A person was found in only {track.detection_rate:.0%} of the frames: counts and verdicts may "
         "miss reps. Film the whole body, well lit, from a steady camera."
     )
-render_key = ("annotated", track.source_hash, tuple((r.start_s, r.end_s) for r in reps))
+# the annotated video draws this track's skeleton (another model's track of the same clip
+# differs) and, for squats, the verdicts
+render_key = ("annotated", track.content_digest(), exercise, tuple((r.start_s, r.end_s) for r in reps))
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])

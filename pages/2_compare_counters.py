@@ -65,28 +65,29 @@ _KEEP = object()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _signal(track_hash: str, n_frames: int, exercise: str | None, _track):
+def _signal(track_digest: str, exercise: str | None, _track):
     return prepare_signal(_track, exercise)
 
 
-def _flow(clip_path: str, track_hash: str, _track):
-    """Optical flow reads every frame again (seconds); kept per clip for the session."""
+def _flow(clip_path: str, track_digest: str, _track):
+    """Optical flow reads every frame again (seconds); kept per track for the session
+    (the flow is measured inside the person's box, which comes from the track)."""
     store = st.session_state.setdefault("flow_signals", {})
-    if track_hash not in store:
+    if track_digest not in store:
         with st.spinner("Measuring optical flow in the person's box (reads every frame once) ..."):
-            store[track_hash] = flow_signal(clip_path, _track)
-    return store[track_hash]
+            store[track_digest] = flow_signal(clip_path, _track)
+    return store[track_digest]
 
 
 try:
-    signal = _signal(track.source_hash, len(track), exercise, track)
+    signal = _signal(track.content_digest(), exercise, track)
 except (ValueError, RepLabError) as exc:
     st.error(f"No signal to count on: {exc}")
     st.stop()
 flow = None
 if "flow" in methods:
     try:
-        flow = _flow(clip.path, track.source_hash, track)
+        flow = _flow(clip.path, track.content_digest(), track)
     except (ValueError, RepLabError) as exc:
         st.warning(f"The optical-flow counter cannot run on this clip: {exc}")
 # Effective settings (some are chosen from the signal, e.g. polarity) seed the widgets.

@@ -288,13 +288,18 @@ def exercise_value(choice: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _count_cached(track_hash: str, n_frames: int, method: str, exercise: str | None, _track: PoseTrack):
+def _count_cached(track_digest: str, method: str, exercise: str | None, _track: PoseTrack):
     return count_reps(_track, method=method, exercise=exercise)
 
 
 def count_for(track: PoseTrack, exercise: str | None = None, method: str = "auto"):
-    """``count_reps`` on a cached track (memoised per track hash, method and exercise)."""
-    return _count_cached(track.source_hash, len(track), method, exercise, track)
+    """``count_reps`` on a cached track, memoised per track content, method and exercise.
+
+    Keyed by the track's content, not the clip's hash: the same clip through the built-in
+    model and through the user's own ``.task`` model gives two tracks of equal length whose
+    reps differ, and a key of clip hash and frame count showed the first one's reps for both.
+    """
+    return _count_cached(track.content_digest(), method, exercise, track)
 
 
 @st.cache_resource(show_spinner=False)
@@ -304,16 +309,16 @@ def form_model():
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _verdicts_cached(track_hash: str, spans: tuple, strictness: float, _track: PoseTrack, _reps):
+def _verdicts_cached(track_digest: str, spans: tuple, strictness: float, _track: PoseTrack, _reps):
     return assess_squat_reps(_track, _reps, strictness=strictness, model=form_model())
 
 
 def verdicts_for(track: PoseTrack, reps, strictness: float = 0.5):
-    """Per-rep squat verdicts (memoised per track, rep spans and strictness); None if unavailable."""
+    """Per-rep squat verdicts (memoised per track content, rep spans and strictness); None if unavailable."""
     if not reps:
         return None
     spans = tuple((r.start_s, r.bottom_s, r.end_s) for r in reps)
-    return _verdicts_cached(track.source_hash, spans, float(strictness), track, list(reps))
+    return _verdicts_cached(track.content_digest(), spans, float(strictness), track, list(reps))
 
 
 @st.cache_resource

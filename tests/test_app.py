@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analysis.counting import count_reps
 from analysis.history import HistoryStore
 from tests.conftest import REPO_ROOT
 
@@ -308,8 +309,21 @@ def _model_uploader(at: AppTest):
     return next(u for u in at.sidebar.get("file_uploader") if u.key == "model_upload")
 
 
-def test_own_task_model_runs_the_pose_pass(app_env, tmp_path):
-    """A pose_landmarker .task bundle picked in the sidebar: the next pass uses the Tasks API."""
+def _rep_rows(at: AppTest) -> list[list[float]]:
+    table = at.dataframe[0].value
+    return table[["start (s)", "bottom (s)", "end (s)"]].values.tolist()
+
+
+def _expected_rows(track) -> list[list[float]]:
+    return [[round(r.start_s, 2), round(r.bottom_s, 2), round(r.end_s, 2)] for r in count_reps(track).reps]
+
+
+def test_own_task_model_runs_the_pose_pass(app_env, pose_cache_dir, tmp_path):
+    """A pose_landmarker .task bundle picked in the sidebar: the next pass uses the Tasks API,
+    and the reps shown are that track's, not those counted on the built-in model's track of
+    the same clip (same clip hash, same number of frames)."""
+    from analysis.cache import TrackCache
+    from analysis.pose import PoseSettings, extract_pose
     from analysis.task_bundle import build_pose_task_bundle
     from tests.clipmaker import reencode
 
@@ -320,6 +334,7 @@ def test_own_task_model_runs_the_pose_pass(app_env, tmp_path):
     at.sidebar.radio[0].set_value("Upload a video").run()
     at.sidebar.get("file_uploader")[0].set_value(("one_squat.mp4", clip.read_bytes(), "video/mp4")).run()
     assert not any("own model" in c.value for c in at.caption)  # the built-in model so far
+    builtin_rows = _rep_rows(at)
     at.radio(key="_model_source").set_value("My own .task file").run()
     _model_uploader(at).set_value(("pose_landmarker_full.task", bundle.read_bytes(), "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -329,6 +344,12 @@ def test_own_task_model_runs_the_pose_pass(app_env, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Person found"].rstrip("%")) >= 90
     assert metrics["Reps counted"] == "1"
+    cache = TrackCache(pose_cache_dir)  # the tracks the page made (same clip bytes, same cache)
+    builtin = extract_pose(clip, workers=2, cache=cache)
+    own = extract_pose(clip, workers=2, cache=cache, settings=PoseSettings(model_path=str(bundle)))
+    assert (own.source_hash, len(own)) == (builtin.source_hash, len(builtin))
+    assert builtin_rows == _expected_rows(builtin)
+    assert _rep_rows(at) == _expected_rows(own) != builtin_rows  # the two models' reps differ here
 
 
 def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_env, sample_squat_track):
