@@ -49,7 +49,13 @@ good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
 view = verdicts[0].view if verdicts else (detect_view(track) if detect_view else "unknown")
 c1, c2, c3 = st.columns(3)
-c1.metric("Reps", len(verdicts))
+c1.metric("Reps", len(verdicts), help="Counted as squats, on the knee angle (the squat preset).")
+automatic = common.count_for(track).count
+if automatic != len(verdicts):  # the Analyse page shows the automatic count by default
+    st.caption(
+        f"Counted as squats on the knee angle: {len(verdicts)} reps. The automatic count, which needs "
+        f"no exercise name (the Analyse page's default), finds {automatic}."
+    )
 c2.metric("Good reps", f"{good} of {judged}", help="Of the reps judged (not those too unclear to judge).")
 c3.metric("Camera view", view)
 trusted = verdicts[0].trusted if verdicts else {}

@@ -171,6 +171,25 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
     assert len(cards) == n_reps
     assert len(at.get("plotly_chart")) == 1
     assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)", "Report (HTML)"]
+    assert not any("automatic count" in c.value for c in at.caption)  # both counters agree here
+
+
+def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir):
+    """The Squat form page counts on the knee angle; on the diagonal sample that finds 4
+    squats where the automatic count (the Analyse page's default) finds 3, and the page
+    says so instead of leaving two different numbers unexplained."""
+    from analysis.cache import TrackCache
+    from analysis.pose import extract_pose
+
+    sample = "squat_diagonal_acrostm_1.mp4"
+    track = extract_pose(REPO_ROOT / "sample_videos" / sample, workers=2, cache=TrackCache(pose_cache_dir))
+    as_squats, automatic = count_reps(track, exercise="squat").count, count_reps(track).count
+    assert as_squats != automatic  # what this test is about
+    at = _run("pages/3_squat_form.py")
+    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(sample).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Reps"] == str(as_squats)
+    assert any(f"finds {automatic}" in c.value for c in at.caption)
 
 
 def test_history_page_deletes_only_after_confirmation(app_env):
