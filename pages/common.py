@@ -37,6 +37,8 @@ UPLOAD_DIR = Path(tempfile.gettempdir()) / "replab-uploads"
 MODEL_DIR = UPLOAD_DIR / "models"
 BUILT_IN_MODEL = "Built-in (BlazePose full, offline)"
 RENDER_DIR = Path(tempfile.gettempdir()) / "replab-renders"
+# pose tracks kept in a session (a 10-minute track is about 20 MB; side by side needs two)
+MAX_TRACKS_IN_SESSION = 4
 UPLOAD_TYPES = [ext.lstrip(".") for ext in VIDEO_EXTENSIONS]
 REP_FILL = "rgba(46, 134, 222, 0.13)"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
@@ -138,8 +140,13 @@ def _pick_clip(slot: str, container) -> Clip | None:
     )  # fmt: skip
     kept = st.session_state.get(f"keep_upload_{slot}")
     if uploaded is not None:
+        # saved once per upload: every widget change reruns the page, and hashing and
+        # moving a 1 GB file on each rerun would stall it (and change the file's mtime)
+        if st.session_state.get(f"keep_upload_id_{slot}") == uploaded.file_id and kept and os.path.exists(kept.path):
+            return kept
         clip = save_upload(uploaded)
         st.session_state[f"keep_upload_{slot}"] = clip
+        st.session_state[f"keep_upload_id_{slot}"] = uploaded.file_id
         return clip
     if kept is not None and os.path.exists(kept.path):
         box.caption(f"Using the last upload: {kept.name}")
@@ -226,6 +233,7 @@ def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
     settings = pose_settings()
     memo_key = (clip.path, stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0, settings)
     if memo_key in tracks:
+        tracks[memo_key] = tracks.pop(memo_key)  # most recently used last
         return tracks[memo_key]
     bar = st.progress(0.0, text=f"Finding the pose in {clip.name} ...")
 
@@ -243,6 +251,8 @@ def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
     bar.empty()
     track.source_name = clip.name
     tracks[memo_key] = track
+    while len(tracks) > MAX_TRACKS_IN_SESSION:  # the disk cache still has the others
+        tracks.pop(next(iter(tracks)))
     return track
 
 

@@ -306,6 +306,26 @@ def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
     assert any("No repetitions found" in info.value for info in at.info)
 
 
+def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
+    """Moving a slider reruns the page: the uploaded file must not be hashed and moved again
+    each time (a 1 GB upload would stall every rerun), and no new track is kept for it."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "one_squat.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5)
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("one_squat.mp4", clip.read_bytes(), "video/mp4")).run()
+    stored = Path(at.session_state["keep_upload_main"].path)
+    written, n_tracks = stored.stat().st_mtime_ns, len(at.session_state["tracks"])
+    frame = next(s for s in at.slider if s.key and s.key.startswith("frame_"))
+    for index in (10, 20):
+        at.slider(key=frame.key).set_value(index).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert stored.stat().st_mtime_ns == written
+    assert len(at.session_state["tracks"]) == n_tracks
+
+
 def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_path):
     from tests.clipmaker import reencode
 
