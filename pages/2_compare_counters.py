@@ -34,31 +34,45 @@ if not methods:
 POLARITIES = ["auto", "min", "max"]
 
 
-def _widget(method: str, key: str, value, bounds):
+def _widget(scope: str, method: str, key: str, value, bounds):
     """A widget for one estimator setting, built from its effective value and its range.
 
-    Returns the chosen value, or ``_KEEP`` when the setting stays as the counter chose it.
-    Settings whose default is None are automatic (set from the signal): a checkbox lets
-    the user take them over with a slider.
+    Returns the chosen value, or ``_KEEP`` while the widget still shows the setting the
+    counter chose. Settings whose default is None are automatic (set from the signal): a
+    checkbox lets the user take them over with a slider. ``scope`` (the track's content
+    and the exercise) is part of every widget's key: Streamlit keeps a keyed widget's value
+    when only its default changes, so without it the sliders of the previous clip or
+    exercise would be applied to this one, unasked.
     """
-    widget_key = f"param_{method}_{key}"
+    widget_key = f"param_{scope}_{method}_{key}"
     if key == "polarity":
         choice = st.selectbox(key, POLARITIES, index=POLARITIES.index(value) if value in POLARITIES else 0,
                               key=widget_key, help="Where the rep's turning point is on the signal.")  # fmt: skip
-        return choice
+        return _KEEP if choice == value else choice
     if isinstance(value, bool):
-        return st.checkbox(key, value=value, key=widget_key)
+        checked = st.checkbox(key, value=value, key=widget_key)
+        return _KEEP if checked == value else checked
     if bounds is None or not (value is None or isinstance(value, int | float)):
         return _KEEP  # names and settings without a range keep their default
     lo, hi = bounds[0], bounds[1]
     if value is None:
         if not st.checkbox(f"{key}: set by hand (automatic now)", key=f"{widget_key}_manual"):
             return _KEEP
-        value = (lo + hi) / 2
+        return _slider(key, lo, hi, (lo + hi) / 2, bounds, widget_key)
+    lo, hi = min(lo, value), max(hi, value)  # a preset's threshold may lie outside the signal's span
+    chosen = _slider(key, lo, hi, value, bounds, widget_key)
+    step = 1 if isinstance(chosen, int) else _step(lo, hi, bounds)
+    return _KEEP if abs(chosen - value) <= step / 2 else chosen
+
+
+def _step(lo, hi, bounds) -> float:
+    return float(bounds[2]) if len(bounds) > 2 else round((float(hi) - float(lo)) / 100.0, 6)
+
+
+def _slider(label: str, lo, hi, value, bounds, widget_key: str):
     if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
-        return st.slider(key, lo, hi, int(np.clip(value, lo, hi)), key=widget_key)
-    step = float(bounds[2]) if len(bounds) > 2 else round((float(hi) - float(lo)) / 100.0, 6)
-    return st.slider(key, float(lo), float(hi), float(np.clip(value, lo, hi)), step=step, key=widget_key)
+        return st.slider(label, lo, hi, value, key=widget_key)
+    return st.slider(label, float(lo), float(hi), float(value), step=_step(lo, hi, bounds), key=widget_key)
 
 
 _KEEP = object()
@@ -94,6 +108,7 @@ if "flow" in methods:
 defaults = compare_counters(track, methods=methods, exercise=exercise, signal=signal, flow=flow)
 
 settings: dict[str, dict] = {}
+scope = f"{track.content_digest()[:16]}_{exercise or 'auto'}"
 columns = st.columns(min(len(methods), 3))
 for i, method in enumerate(methods):
     estimator = COUNTERS[method]
@@ -103,8 +118,8 @@ for i, method in enumerate(methods):
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
         chosen = {}
         for key, value in params.items():
-            widget_value = _widget(method, key, value, ranges.get(key))
-            if widget_value is not _KEEP and widget_value != value:
+            widget_value = _widget(scope, method, key, value, ranges.get(key))
+            if widget_value is not _KEEP:
                 chosen[key] = widget_value
         settings[method] = chosen
 
@@ -115,8 +130,8 @@ results = compare_counters(
 elapsed_ms = (time.perf_counter() - started) * 1000
 
 # ---- table of counts ---------------------------------------------------------------------
-true_count = st.number_input(
-    "True count (if you know it)", min_value=0, value=None, step=1, key="true_count",
+true_count = st.number_input(  # the clip's own true count: another clip starts empty
+    "True count (if you know it)", min_value=0, value=None, step=1, key=f"true_count_{track.source_hash[:16]}",
     help="Type the number of reps you counted yourself to see each algorithm's error.",
 )  # fmt: skip
 rows = []

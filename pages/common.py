@@ -142,7 +142,11 @@ def _pick_clip(slot: str, container) -> Clip | None:
     if uploaded is not None:
         # saved once per upload: every widget change reruns the page, and hashing and
         # moving a 1 GB file on each rerun would stall it (and change the file's mtime)
-        if st.session_state.get(f"keep_upload_id_{slot}") == uploaded.file_id and kept and os.path.exists(kept.path):
+        if (
+            st.session_state.get(f"keep_upload_id_{slot}") == uploaded.file_id
+            and kept
+            and os.path.exists(kept.path)
+        ):
             return kept
         clip = save_upload(uploaded)
         st.session_state[f"keep_upload_{slot}"] = clip

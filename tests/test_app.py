@@ -149,17 +149,54 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     params = COUNTERS[method]().get_params()
     key, bounds = next((k, b) for k, b in ranges.items() if isinstance(params.get(k), int | float))
     new_value = bounds[1]
-    at.slider(key=f"param_{method}_{key}").set_value(new_value).run()
+    _setting_slider(at, method, key).set_value(new_value).run()
     assert not at.exception
     recounted = at.dataframe[0].value
     expected = compare_counters(sample_squat_track, methods=[method], settings={method: {key: new_value}})
     row = recounted[recounted["algorithm"] == method].iloc[0]
     assert int(row["count"]) == expected[method].count
 
-    at.number_input(key="true_count").set_value(2).run()
+    _true_count_box(at).set_value(2).run()
     errors = at.dataframe[0].value
     assert "error" in errors.columns
     assert (errors["error"] == errors["count"] - 2).all()
+
+
+def _setting_slider(at: AppTest, method: str, key: str):
+    return next(s for s in at.slider if s.key and s.key.startswith("param_") and s.key.endswith(f"_{method}_{key}"))
+
+
+def _true_count_box(at: AppTest):
+    return next(box for box in at.number_input if box.key and box.key.startswith("true_count"))
+
+
+def test_compare_page_starts_the_next_clip_on_its_own_settings(app_env, pose_cache_dir, sample_squat_track):
+    """Settings moved and a true count typed for one clip are not applied to the next clip:
+    its table shows what the library counts on it with every setting as the counters choose
+    (Streamlit keeps a keyed widget's value when only its default changes)."""
+    from analysis.cache import TrackCache
+    from analysis.counting import COUNTERS, compare_counters
+    from analysis.pose import extract_pose
+
+    at = _run("pages/2_compare_counters.py")
+    assert (at.dataframe[0].value["changed"] == "").all()  # nothing moved yet
+    params = COUNTERS["peaks"]().get_params()
+    key, bounds = next(
+        (k, b) for k, b in COUNTERS["peaks"].param_ranges.items() if isinstance(params.get(k), int | float)
+    )
+    _setting_slider(at, "peaks", key).set_value(bounds[1]).run()
+    _true_count_box(at).set_value(2).run()
+    assert at.dataframe[0].value.set_index("algorithm").loc["peaks", "changed"].startswith(f"{key}=")
+
+    other = "squat_diagonal_acrostm_1.mp4"
+    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(other).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value.set_index("algorithm")
+    track = extract_pose(REPO_ROOT / "sample_videos" / other, workers=2, cache=TrackCache(pose_cache_dir))
+    expected = compare_counters(track, methods=list(table.index))
+    assert {m: int(table.loc[m, "count"]) for m in table.index} == {m: r.count for m, r in expected.items()}
+    assert (table["changed"] == "").all()
+    assert "error" not in table.columns and _true_count_box(at).value is None
 
 
 def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
