@@ -163,7 +163,9 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
 
 
 def _setting_slider(at: AppTest, method: str, key: str):
-    return next(s for s in at.slider if s.key and s.key.startswith("param_") and s.key.endswith(f"_{method}_{key}"))
+    return next(
+        s for s in at.slider if s.key and s.key.startswith("param_") and s.key.endswith(f"_{method}_{key}")
+    )
 
 
 def _true_count_box(at: AppTest):
