@@ -306,6 +306,21 @@ def test_form_csv_cli_is_the_verdicts_table(tmp_path, capsys, sample_squat_track
         assert float(row["trunk_lean_deg"]) == pytest.approx(verdict.features["max_trunk_lean"], abs=1e-3)
 
 
+def test_form_cli_refuses_a_csv_track_which_lacks_what_the_verdicts_measure(
+    tmp_path, capsys, sample_squat_track
+):
+    """The .csv export has no frame size and no world landmarks: its verdicts came out wrong
+    (a trunk lean of 102 degrees), so `form` says what to give instead and changes nothing."""
+    from analysis.cli import main
+
+    path = tmp_path / "squat.csv"
+    sample_squat_track.to_csv(path)
+    assert main(["form", "--json", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "squat.csv" in captured.err and ".npz track" in captured.err
+
+
 def test_form_cli_refuses_json_and_csv_together(capsys):
     from analysis.cli import main
 

@@ -4,10 +4,15 @@ Two shapes share one command:
 
 - ``form predict --data DIR``: a folder in the squat_form format (``reps.npz`` +
   ``labels.csv``, the ``label`` column optional) -> CSV ``rep,label,p_good`` on stdout.
-- ``form [--json | --csv] [--strictness S] [--report OUT.html] VIDEO|TRACK``: pose
+- ``form [--json | --csv] [--strictness S] [--report OUT.html] VIDEO|TRACK.npz``: pose
   (cached), rep segmentation by the counter, then one verdict per squat rep, as text, JSON
   or CSV (the verdicts table the Squat form page exports); ``--report`` also writes the
   coach's HTML report (``analysis.report``).
+
+A saved track must be the ``.npz`` one: the squat features are measured in MediaPipe's
+3-D world landmarks and in the picture's own proportions, and the ``.csv`` export and
+bare ``.npy`` pose arrays keep neither (their verdicts came out wrong, e.g. a trunk lean
+of 102 degrees, where the video's were right).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import sys
 from analysis.errors import RepLabError
 
 TRACK_SUFFIXES = (".npz", ".csv", ".npy")
+POSE_ONLY_SUFFIXES = (".csv", ".npy")  # no frame size and no world landmarks
 
 
 def register(subparsers) -> None:
@@ -27,9 +33,9 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "form",
-        help="squat form verdicts: `form VIDEO|TRACK` or `form predict --data DIR`",
+        help="squat form verdicts: `form VIDEO|TRACK.npz` or `form predict --data DIR`",
         description="Squat form verdicts per rep. `form predict --data DIR` scores a squat_form folder; "
-        "`form [--json] VIDEO|TRACK` judges the squats of a clip or a saved pose track.",
+        "`form [--json] VIDEO|TRACK.npz` judges the squats of a clip or of its saved .npz pose track.",
     )
     parser.add_argument(
         "target", nargs="+", metavar="VIDEO|TRACK|predict", help="a clip, a track, or `predict`"
@@ -99,6 +105,12 @@ def judge_clip(args) -> int:
     path = args.target[0]
     if not os.path.isfile(path):
         raise RepLabError(f"{path} not found")
+    if os.path.splitext(path)[1].lower() in POSE_ONLY_SUFFIXES:
+        raise RepLabError(
+            f"{os.path.basename(path)}: squat verdicts need the frame size and MediaPipe's 3-D world "
+            "landmarks, which a .csv or .npy pose file does not keep; give the video or its .npz track "
+            "(python -m analysis extract VIDEO -o TRACK.npz)"
+        )
     if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
         track = load_track(path)
     else:
