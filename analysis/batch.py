@@ -11,11 +11,13 @@ a form verdict per rep. What batch adds is bookkeeping:
   clip whose record matches, so an interrupted run continues where it stopped.
 - **Failures are rows, not crashes.** A clip that cannot be read or shows nobody is
   listed in ``summary.csv`` with the reason; the others carry on.
-- **Parallelism that fits the machine.** Pose extraction is one core per MediaPipe
-  graph, so ``workers`` processes analyse different clips at once (joblib). When there
-  are fewer clips than workers, each clip is cut into time chunks instead
-  (``extract_pose(workers=...)``), so one long clip still uses every core. With a Dask
-  ``scheduler`` the clips go to the cluster's workers, one clip per worker thread.
+- **Parallelism that fits the machine.** ``workers`` processes analyse different clips at
+  once (joblib), each clip in the same time chunks as the dashboard and the other
+  commands (``analysis.pose.DEFAULT_CHUNKS``, one thread each), so a clip's track, counts
+  and verdicts are the ones the dashboard shows. (Before, clips in parallel ran as single
+  passes, whose slightly different landmarks changed two of the six squat verdicts of two
+  clips against the dashboard's.) With a Dask ``scheduler`` the clips go to the cluster's
+  workers, one clip per worker thread, chunked the same way.
 
 Files are written atomically (temporary name, then rename), so a killed run never leaves
 a half-written result that a resume would trust.
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import RepLabError
-from analysis.pose import PoseSettings, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.video import VIDEO_EXTENSIONS
 
 SUMMARY_FIELDS = (
@@ -96,14 +98,15 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
 
 
 def plan_workers(n_clips: int, workers: int) -> tuple[int, int]:
-    """(clips analysed at once, time chunks per clip) for ``workers`` cores in total.
+    """(clips analysed at once, time chunks per clip) for ``workers`` processes.
 
-    Clips in parallel waste nothing (no chunk warm-up, one start-up per process), so
-    that comes first; cores left over go to time chunks within each clip.
+    Every clip is cut into the dashboard's time chunks (``DEFAULT_CHUNKS``, fewer on a
+    machine with fewer cores), whatever runs beside it, so its track does not depend on
+    how many clips were in the batch. Two clips at once on two cores therefore run four
+    pose graphs: the same CPU work, shared by the operating system.
     """
     workers = max(1, int(workers))
-    jobs = max(1, min(workers, n_clips))
-    return jobs, max(1, workers // jobs)
+    return max(1, min(workers, n_clips)), DEFAULT_CHUNKS
 
 
 def clip_folder(outdir: str | os.PathLike, path: str | os.PathLike, content_hash: str) -> Path:
@@ -288,8 +291,8 @@ class BatchAnalyser:
     """Analyse many clips; results per clip plus ``summary.csv`` in an output folder.
 
     Args:
-        workers: processes to use in total on this machine (clips in parallel first,
-            then time chunks within a clip when there are fewer clips than workers).
+        workers: clips analysed at once on this machine (processes); each clip runs in
+            the dashboard's time chunks (``DEFAULT_CHUNKS``), one thread each.
         scheduler: address of a Dask distributed scheduler (``tcp://host:8786``) or a
             ``distributed.Client``; the clips then run on its workers, which must see
             the same paths. ``None`` runs locally with joblib.
@@ -411,8 +414,9 @@ class BatchAnalyser:
 
 
 def _one_clip_on_dask(path: str, kwargs: dict) -> ClipResult:
-    """One clip per Dask worker thread (``Client.submit`` has its own ``workers=``)."""
-    return analyse_clip(path, workers=1, **kwargs)
+    """One clip per Dask worker thread, in the usual time chunks (``Client.submit`` has its
+    own ``workers=``)."""
+    return analyse_clip(path, workers=DEFAULT_CHUNKS, **kwargs)
 
 
 def summarise(results: Sequence[ClipResult]) -> dict:

@@ -31,6 +31,12 @@ from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
 from analysis.video import probe
 
 DEFAULT_MAX_SIDE = 640
+# Time chunks a clip is analysed in by the dashboard, the CLI and batch runs (at most one per
+# usable core). MediaPipe's tracker depends on its own past, so the chunk plan moves the
+# landmarks a little (docs/performance.md, "Hand-over"), and a verdict near its threshold can
+# flip with them: every entry point uses the same plan so a clip gets the same track, counts
+# and verdicts wherever it is analysed on a machine.
+DEFAULT_CHUNKS = 2
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
 
 

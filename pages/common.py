@@ -25,7 +25,7 @@ from analysis.errors import RepLabError
 from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
-from analysis.pose import PoseSettings, TasksPoseBackend, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, PoseSettings, TasksPoseBackend, extract_pose
 from analysis.render import draw_skeleton, render_annotated_video
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, read_frame
@@ -227,7 +227,7 @@ def clip_path_for_hash(content_hash: str) -> str | None:
 
 
 # ---- the pose pass -----------------------------------------------------------------------
-def get_track(clip: Clip, workers: int = 2) -> PoseTrack | None:
+def get_track(clip: Clip, workers: int = DEFAULT_CHUNKS) -> PoseTrack | None:
     """The clip's pose track, from memory, the disk cache, or a new pass with a progress bar.
 
     Returns None after showing the error when the clip cannot be analysed.

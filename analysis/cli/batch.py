@@ -29,8 +29,8 @@ def register(subparsers) -> None:
         "--workers",
         type=int,
         default=min(2, os.cpu_count() or 1),
-        help="processes on this machine: clips run in parallel; with fewer clips than workers, "
-        "each clip is split into time chunks (default: up to 2)",
+        help="clips analysed at once (processes); each clip runs in the dashboard's two time "
+        "chunks, so its results match the dashboard's (default: up to 2)",
     )
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786): run on that cluster"

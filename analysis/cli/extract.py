@@ -8,7 +8,7 @@ import sys
 from analysis.cache import TrackCache
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.pose import PoseSettings, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 
 
 def add_pose_options(parser) -> None:
@@ -16,8 +16,9 @@ def add_pose_options(parser) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="time chunks analysed at once, one per core (default: up to 2)",
+        default=DEFAULT_CHUNKS,
+        help=f"time chunks analysed at once, at most one per core (default: {DEFAULT_CHUNKS}, as the "
+        "dashboard and batch runs, so a clip gives the same track everywhere)",
     )
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
     parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
