@@ -7,10 +7,12 @@ squat lines up with rep 2 of a fast one and a coach compares the movement, not t
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
+from analysis.counting.base import Rep
 from analysis.landmarks import ANGLE_NAMES
 from pages import common
 
@@ -18,26 +20,42 @@ st.title("Side by side")
 st.caption("Two clips next to each other: the same rep at the same phase, and joint angles per rep.")
 
 
-def history_clip(slot: str, container) -> common.Clip | None:
-    """A clip saved in the history whose video is still on this machine (a sample or an upload)."""
+@dataclass(frozen=True)
+class SavedCount:
+    """A history entry's own count and reps, as saved (not counted again here)."""
+
+    count: int
+    reps: list[Rep]
+    exercise: str
+
+
+def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
+    """A clip saved in the history whose video is still on this machine (a sample or an upload),
+    with the count and reps that were saved with it."""
     store = common.get_history()
     sessions = [s for s in store.sessions() if common.clip_path_for_hash(s["clip_hash"])]
     if not sessions:
         container.info("No saved analysis has its video on this machine.")
         return None
-    labels = {s["id"]: f"{s['athlete']} · {s['created_at'][:10]} · {s['clip_name']}" for s in sessions}
+    labels = {
+        s["id"]: f"#{s['id']} · {s['athlete']} · {s['created_at'][:10]} · {s['clip_name']} · "
+        f"{s['count']} {s['exercise']} reps"
+        for s in sessions
+    }
     chosen = container.selectbox("Saved analysis", list(labels), format_func=labels.get, key=f"hist_{slot}")
     item = next(s for s in sessions if s["id"] == chosen)
-    return common.Clip(
+    clip = common.Clip(
         path=common.clip_path_for_hash(item["clip_hash"]), name=item["clip_name"], kind="history"
     )
+    reps = [Rep(float(r["start_s"]), float(r["bottom_s"]), float(r["end_s"])) for r in item["reps"]]
+    return clip, SavedCount(count=int(item["count"]), reps=reps, exercise=item["exercise"])
 
 
-def pick(slot: str, container) -> common.Clip | None:
+def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
     source = container.radio("Source", ["Sample or upload", "History"], horizontal=True, key=f"src_{slot}")
     if source == "History":
-        return history_clip(slot, container)
-    return common.clip_picker(slot, container=container)
+        return history_clip(slot, container) or (None, None)
+    return common.clip_picker(slot, container=container), None
 
 
 exercise = common.exercise_value(
@@ -48,9 +66,12 @@ columns = st.columns(2)
 sides = []
 for slot, column in zip(("a", "b"), columns):
     with column:
-        clip = pick(slot, column)
+        clip, saved = pick(slot, column)
         track = common.get_track(clip) if clip is not None else None
-        result = common.count_for(track, exercise) if track is not None else None
+        if saved is not None:  # a saved analysis shows what was saved, whatever the Exercise box says
+            result = saved
+        else:
+            result = common.count_for(track, exercise) if track is not None else None
         sides.append((clip, track, result))
 
 ready = [(c, t, r) for c, t, r in sides if t is not None and r is not None]
@@ -87,6 +108,10 @@ def rep_normalised(track, reps, values):
 for (clip, track, result), column in zip(ready, st.columns(2)):
     with column:
         st.metric(clip.name, f"{result.count} reps")
+        if isinstance(result, SavedCount):
+            st.caption(
+                f"As saved ({result.exercise}); the Exercise box applies to clips, not saved analyses."
+            )
         if not result.reps:
             st.info("No reps found in this clip.")
             continue

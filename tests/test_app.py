@@ -301,16 +301,25 @@ def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
         assert probe(cut).duration_s == pytest.approx(end - start, abs=0.15)
 
 
-def test_side_by_side_opens_a_saved_analysis(app_env):
-    from analysis.cache import file_hash
+def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache_dir):
+    """A saved squat analysis of the diagonal sample (4 reps counted as squats) shows its own
+    count and reps, not a recount with the page's Exercise box (automatic: 3 reps)."""
+    from analysis.cache import TrackCache, file_hash
+    from analysis.pose import extract_pose
 
-    sample = REPO_ROOT / "sample_videos" / SAMPLE
-    HistoryStore(app_env).add_session("Ana", SAMPLE, file_hash(sample), "squat", 2, [])
+    name = "squat_diagonal_acrostm_1.mp4"
+    sample = REPO_ROOT / "sample_videos" / name
+    track = extract_pose(sample, workers=2, cache=TrackCache(pose_cache_dir))
+    reps = count_reps(track, exercise="squat").reps
+    assert len(reps) != count_reps(track).count  # what this test is about
+    entry = HistoryStore(app_env).add_session("Ana", name, file_hash(sample), "squat", len(reps), reps)
     at = _run("pages/4_side_by_side.py")
     at.radio(key="src_a").set_value("History").run()
-    assert not at.exception
-    assert "Ana" in at.selectbox(key="hist_a").format_func(at.selectbox(key="hist_a").value)
-    assert at.metric[0].label == SAMPLE
+    assert not at.exception, [e.value for e in at.exception]
+    label = at.selectbox(key="hist_a").format_func(at.selectbox(key="hist_a").value)
+    assert label.startswith(f"#{entry} · Ana") and f"{len(reps)} squat reps" in label
+    assert (at.metric[0].label, at.metric[0].value) == (name, f"{len(reps)} reps")
+    assert any(c.value.startswith("As saved (squat)") for c in at.caption)
 
 
 def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
