@@ -197,17 +197,37 @@ with st.form("save_history", clear_on_submit=False):
     notes = c3.text_input("Notes", key="save_notes")
     submitted = st.form_submit_button("Save analysis")
 if submitted:
+    # the reps saved are those of the exercise saved: with the sidebar on automatic, a clip
+    # saved as squats is counted as squats (the count and verdicts the Squat form page shows)
+    saved_result = result
+    if saved_exercise != exercise:
+        saved_result = common.count_for(
+            track, saved_exercise if saved_exercise in common.EXERCISE_PRESETS else None
+        )
+    saved_reps = list(saved_result.reps)
     verdicts = None
-    if saved_exercise.strip().lower().startswith("squat"):
+    if saved_exercise.strip().lower().startswith("squat") and saved_reps:
         try:
-            verdicts = common.verdicts_for(track, reps)
+            verdicts = common.verdicts_for(track, saved_reps)
         except (RepLabError, ValueError) as exc:
             st.warning(f"Saved without form verdicts: {exc}")
     try:
         session_id = store.add_session(
-            athlete, clip.name, track.source_hash, saved_exercise, result.count, reps, verdicts, notes
+            athlete,
+            clip.name,
+            track.source_hash,
+            saved_exercise,
+            saved_result.count,
+            saved_reps,
+            verdicts,
+            notes,
         )
     except ValueError as exc:
         st.error(str(exc))
     else:
-        st.success(f"Saved for {athlete.strip()} (entry {session_id}): {result.count} reps.")
+        differs = (
+            ""
+            if saved_result.count == result.count
+            else f" (counted as {saved_exercise}; this page shows {result.count})"
+        )
+        st.success(f"Saved for {athlete.strip()} (entry {session_id}): {saved_result.count} reps{differs}.")

@@ -82,6 +82,30 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert len(at.get("plotly_chart")) == 1
 
 
+def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(app_env, pose_cache_dir):
+    """The diagonal sample with the sidebar on automatic (3 reps) saved as squats: the entry
+    holds the squat count and reps (4), with a verdict for each, as the Squat form page shows."""
+    from analysis.cache import TrackCache
+    from analysis.pose import extract_pose
+
+    name = "squat_diagonal_acrostm_1.mp4"
+    track = extract_pose(REPO_ROOT / "sample_videos" / name, workers=2, cache=TrackCache(pose_cache_dir))
+    as_squats, automatic = count_reps(track, exercise="squat"), count_reps(track)
+    assert as_squats.count != automatic.count  # what this test is about
+    at = _run()
+    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(name).run()
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == str(automatic.count)
+    at.text_input(key="athlete").input("Ana")
+    at.selectbox(key="save_exercise").set_value("squat")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"{as_squats.count} reps (counted as squat" in s.value for s in at.success)
+    (row,) = HistoryStore(app_env).sessions("Ana")
+    assert row["count"] == as_squats.count == len(row["verdicts"])
+    assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in as_squats.reps]
+
+
 def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
     """An upload that is not a video: st.error with the library's message, nothing else touched."""
     store = HistoryStore(app_env)
