@@ -86,12 +86,15 @@ def test_saved_track_and_csv_export_count_like_the_pose_array(poses, tmp_path, c
     assert len({line["count"] for line in lines}) == 1
 
 
-def test_unknown_exercise_is_reported_per_path(poses, capsys):
+def test_unknown_exercise_is_refused_before_any_path_is_read(poses, tmp_path, capsys):
+    """A typo in --exercise is one error up front (before a pose pass on every video), not
+    one per PATH after it; the documented code for a bad input is 2."""
     folder, _ = poses
-    code = main(["count", "--json", "--exercise", "yoga_flow", str(folder / "stu9_64.npy")])
-    line = _json_lines(capsys.readouterr().out)[0]
-    assert code != 0
-    assert "unknown exercise" in line["error"]
+    paths = [str(folder / "stu9_64.npy"), str(tmp_path / "not_even_there.mp4")]
+    code = main(["count", "--json", "--exercise", "yoga_flow", *paths])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "unknown exercise 'yoga_flow'" in captured.err and "squat" in captured.err
 
 
 def test_module_entry_point_prints_one_line_per_path(poses):

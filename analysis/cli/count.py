@@ -13,6 +13,7 @@ import sys
 
 from analysis.cli.extract import add_pose_options, pose_kwargs
 from analysis.cli.progress import ProgressBar
+from analysis.errors import RepLabError
 
 POSE_SUFFIXES = (".npz", ".csv", ".npy")
 # Names only: the counting package (scipy) is imported when a count runs, so other
@@ -85,6 +86,13 @@ def count_path(path: str, args) -> dict:
 
 
 def run(args) -> int:
+    if args.exercise not in (None, "auto"):
+        from analysis.counting.presets import preset_for
+
+        try:  # a typo is one error before any pose pass, not one per PATH after it
+            preset_for(args.exercise)
+        except ValueError as exc:
+            raise RepLabError(str(exc)) from None
     failed = 0
     for path in args.paths:
         try:
