@@ -20,8 +20,8 @@ st.caption(
 )
 
 clip = common.clip_picker("main")
-exercise_choice = st.sidebar.selectbox(
-    "Exercise", common.exercise_choices(), key="exercise",
+exercise_choice = common.kept_selectbox(
+    st.sidebar, "Exercise", common.exercise_choices(), key="exercise",
     help="'auto' finds the moving body part itself; naming the exercise picks its known signal.",
 )  # fmt: skip
 exercise = common.exercise_value(exercise_choice)

@@ -22,7 +22,7 @@ clip, track = common.current_clip_and_track()
 
 names = list(COUNTERS)
 exercise = common.exercise_value(
-    st.sidebar.selectbox("Exercise", common.exercise_choices(), key="compare_exercise")
+    common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="compare_exercise")
 )
 default_methods = [n for n in names if n != "flow"] or names
 methods = st.multiselect("Algorithms", names, default=default_methods, key="compare_methods")

@@ -59,9 +59,9 @@ def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
 
 
 exercise = common.exercise_value(
-    st.sidebar.selectbox("Exercise", common.exercise_choices(), key="sbs_exercise")
+    common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="sbs_exercise")
 )
-angle = st.sidebar.selectbox("Angle", ANGLE_NAMES, index=ANGLE_NAMES.index("left_knee"), key="sbs_angle")
+angle = common.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default="left_knee")
 columns = st.columns(2)
 sides = []
 for slot, column in zip(("a", "b"), columns):

@@ -94,6 +94,29 @@ def _remember(key: str) -> None:
     st.session_state[f"keep_{key}"] = st.session_state[f"_{key}"]
 
 
+def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwargs):
+    """A selectbox whose choice survives visits to other pages.
+
+    Streamlit drops a widget's state on a run of a page that does not draw it, so a plain
+    keyed widget came back on its default after the user followed a link elsewhere (the
+    Analyse page's Exercise fell back to automatic, changing the count shown, unannounced).
+    The value is kept under ``keep_<key>``; the widget itself uses ``_<key>``.
+    """
+    kept = st.session_state.get(f"keep_{key}", default)
+    index = options.index(kept) if kept in options else 0
+    return box.selectbox(
+        label, options, index=index, key=f"_{key}", on_change=_remember, args=(key,), **kwargs
+    )
+
+
+def kept_slider(box, label: str, low: float, high: float, default: float, step: float, key: str, **kwargs):
+    """A slider whose value survives visits to other pages (see ``kept_selectbox``)."""
+    value = st.session_state.get(f"keep_{key}", default)
+    return box.slider(
+        label, low, high, value, step, key=f"_{key}", on_change=_remember, args=(key,), **kwargs
+    )
+
+
 def clip_picker(slot: str = "main", container=None) -> Clip | None:
     """Sample, upload or webcam chooser; returns the chosen clip (a sample by default).
 

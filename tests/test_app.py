@@ -106,6 +106,26 @@ def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(app_en
     assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in as_squats.reps]
 
 
+def test_exercise_and_strictness_survive_a_visit_to_another_page(app_env):
+    """Streamlit forgets a widget on a run that does not draw it: the Analyse page's Exercise
+    came back on automatic (another count, unannounced) after following its own link to the
+    Squat form page, and the strictness went back to 0.5."""
+    at = _run()
+    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(
+        "squat_diagonal_acrostm_1.mp4"
+    ).run()
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    count = {m.label: m.value for m in at.metric}["Reps counted"]
+    at.switch_page("pages/3_squat_form.py").run()
+    at.sidebar.slider(key="_strictness").set_value(0.9).run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.selectbox(key="_exercise").value == "squat"
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == count
+    at.switch_page("pages/3_squat_form.py").run()
+    assert at.sidebar.slider(key="_strictness").value == 0.9
+
+
 def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
     """An upload that is not a video: st.error with the library's message, nothing else touched."""
     store = HistoryStore(app_env)
@@ -355,7 +375,7 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
     at.sidebar.get("file_uploader")[0].set_value((clip.name, clip.read_bytes(), "video/mp4")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
-    at.sidebar.selectbox(key="exercise").set_value("squat").run()  # told it is a squat, wrongly
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()  # told it is a squat, wrongly
     assert any("none of these reps looks like a squat" in m.value for m in at.markdown)
     at.switch_page("pages/3_squat_form.py").run()
     assert not at.exception, [e.value for e in at.exception]
