@@ -22,6 +22,8 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analysis.errors import RepLabError
+
 HISTORY_ENV = "REPLAB_HISTORY_DB"
 SCHEMA_VERSION = 1
 
@@ -47,6 +49,15 @@ CSV_COLUMNS = (
     "id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count",
     "good_reps", "judged_reps", "good_share", "notes",
 )  # fmt: skip
+
+
+class HistoryError(RepLabError):
+    """The history file cannot be read or written (read-only, not a database, ...)."""
+
+
+def normalise_athlete(name: str) -> str:
+    """Outer spaces dropped and inner runs of spaces made one ("Ana  Lee " -> "Ana Lee")."""
+    return " ".join((name or "").split())
 
 
 def default_history_path() -> Path:
@@ -117,32 +128,61 @@ def _rounded(value, digits: int = 2):
 
 
 class HistoryStore:
-    """Saved analyses in a SQLite file (created, with its folder, on first use).
+    """Saved analyses in a SQLite file (created, with its folder, on the first save).
 
     Every write runs in its own transaction: it is either saved whole or not at all.
     A connection is opened per call, so the store is safe to share between Streamlit
-    sessions (threads) and cheap to create.
+    sessions (threads) and cheap to create. Reading never writes: a read-only file (a
+    coach's copy) can be browsed, a missing one reads as empty, and a file deleted while
+    the app runs gets its table back on the next save instead of failing every page.
+    Failures are ``HistoryError`` with the file's name and SQLite's reason.
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else default_history_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} was written by a newer RepLab (history schema {version}); "
-                    f"this version reads schema {SCHEMA_VERSION}."
-                )
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        version = self._read(lambda db: db.execute("PRAGMA user_version").fetchone()[0], 0)
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path} was written by a newer RepLab (history schema {version}); "
+                f"this version reads schema {SCHEMA_VERSION}."
+            )
+
+    def _read(self, query, empty):
+        """``query(db)`` on a read-only connection; ``empty`` when there is no history yet."""
+        if not self.path.exists():
+            return empty
+        try:
+            with closing(
+                sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+            ) as db:
+                db.row_factory = sqlite3.Row
+                return query(db)
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return empty
+            raise HistoryError(f"the history file {self.path} cannot be read ({exc}).") from None
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(f"the history file {self.path} cannot be read ({exc}).") from None
 
     @contextmanager
     def _transaction(self):
-        with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
-            db.row_factory = sqlite3.Row
-            with db:  # commits on success, rolls back on any exception
-                yield db
+        """A write transaction on a file that has the current schema."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
+                db.row_factory = sqlite3.Row
+                if (
+                    db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
+                    or not db.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+                    ).fetchone()
+                ):
+                    db.executescript(_SCHEMA)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                with db:  # commits on success, rolls back on any exception
+                    yield db
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
 
     # ---- writing -------------------------------------------------------------------
     def add_session(
@@ -162,9 +202,13 @@ class HistoryStore:
         ``reps`` and ``verdicts`` are objects with ``to_dict()`` (``Rep``, ``RepVerdict``)
         or plain dicts; verdicts need a boolean ``good`` for the good-rep share.
         """
-        athlete = (athlete or "").strip()
+        athlete = normalise_athlete(athlete)
         if not athlete:
             raise ValueError("an athlete name is needed to save to the history")
+        # one athlete, one name: "ana lee" joins an "Ana Lee" already saved
+        athlete = next(
+            (known for known in self.athletes() if known.casefold() == athlete.casefold()), athlete
+        )
         rep_dicts = [_as_dict(r) for r in reps]
         verdict_dicts = [_as_dict(v) for v in verdicts] if verdicts is not None else None
         good = judged = None
@@ -197,22 +241,26 @@ class HistoryStore:
         query = "SELECT * FROM sessions"
         args: tuple = ()
         if athlete is not None:
-            query += " WHERE athlete = ?"
-            args = (athlete,)
-        with self._transaction() as db:
-            rows = db.execute(query + " ORDER BY created_at, id", args).fetchall()
+            query += " WHERE athlete = ? COLLATE NOCASE"
+            args = (normalise_athlete(athlete),)
+        rows = self._read(lambda db: db.execute(query + " ORDER BY created_at, id", args).fetchall(), [])
         return [self._decode(row) for row in rows]
 
     def session(self, session_id: int) -> dict | None:
-        with self._transaction() as db:
-            row = db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+        row = self._read(
+            lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None
+        )
         return self._decode(row) if row is not None else None
 
     def athletes(self) -> list[str]:
         """Athlete names with at least one saved analysis, sorted."""
-        with self._transaction() as db:
-            rows = db.execute("SELECT DISTINCT athlete FROM sessions ORDER BY athlete COLLATE NOCASE")
-            return [row[0] for row in rows]
+        rows = self._read(
+            lambda db: db.execute(
+                "SELECT DISTINCT athlete FROM sessions ORDER BY athlete COLLATE NOCASE"
+            ).fetchall(),
+            [],
+        )
+        return [row[0] for row in rows]
 
     @staticmethod
     def _decode(row: sqlite3.Row) -> dict:

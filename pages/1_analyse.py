@@ -181,11 +181,15 @@ with c3:
 
 # ---- history -----------------------------------------------------------------------------
 st.subheader("Save to history")
-store = common.get_history()
+try:
+    store = common.get_history()
+    known = store.athletes()
+except RepLabError as exc:  # the analysis above stays usable; only saving is off
+    st.error(f"Saving is not available: {exc}")
+    st.stop()
 with st.form("save_history", clear_on_submit=False):
     c1, c2, c3 = st.columns(3)
     athlete = c1.text_input("Athlete", placeholder="name", key="athlete")
-    known = store.athletes()
     if known:
         c1.caption("Known: " + ", ".join(known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
@@ -222,7 +226,7 @@ if submitted:
             verdicts,
             notes,
         )
-    except ValueError as exc:
+    except (ValueError, RepLabError) as exc:
         st.error(str(exc))
     else:
         differs = (

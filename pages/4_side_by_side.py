@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.counting.base import Rep
+from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES
 from pages import common
 
@@ -32,8 +33,12 @@ class SavedCount:
 def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     """A clip saved in the history whose video is still on this machine (a sample or an upload),
     with the count and reps that were saved with it."""
-    store = common.get_history()
-    sessions = [s for s in store.sessions() if common.clip_path_for_hash(s["clip_hash"])]
+    try:
+        saved = common.get_history().sessions()
+    except RepLabError as exc:
+        container.error(str(exc))
+        return None
+    sessions = [s for s in saved if common.clip_path_for_hash(s["clip_hash"])]
     if not sessions:
         container.info("No saved analysis has its video on this machine.")
         return None

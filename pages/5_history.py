@@ -6,14 +6,19 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.errors import RepLabError
 from analysis.history import fault_counts, session_rep_rows
 from pages import common
 
 st.title("Athlete history")
-store = common.get_history()
+try:
+    store = common.get_history()
+    athletes = store.athletes()
+except RepLabError as exc:
+    st.error(str(exc))
+    st.stop()
 st.caption(f"Saved in {store.path}")
 
-athletes = store.athletes()
 if not athletes:
     st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
     st.stop()
@@ -95,8 +100,11 @@ with c2:
     chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
     confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
     if st.button("Delete", type="primary", disabled=not confirm, key="delete_button"):
-        if store.delete_session(chosen):
-            st.session_state["history_notice"] = f"Deleted entry #{chosen}."
-        st.rerun()
+        try:
+            if store.delete_session(chosen):
+                st.session_state["history_notice"] = f"Deleted entry #{chosen}."
+            st.rerun()
+        except RepLabError as exc:
+            st.error(str(exc))
     if notice := st.session_state.pop("history_notice", None):
         st.success(notice)

@@ -126,6 +126,19 @@ def test_exercise_and_strictness_survive_a_visit_to_another_page(app_env):
     assert at.sidebar.slider(key="_strictness").value == 0.9
 
 
+def test_a_history_file_that_cannot_be_read_leaves_the_analysis_usable(app_env):
+    """The history path holds something that is no database: the History page says so in
+    one line, and the Analyse page still counts, with only saving turned off."""
+    app_env.write_bytes(b"someone's notes, not a database" * 100)
+    at = _run("pages/5_history.py")
+    assert len(at.error) == 1 and "cannot be read" in at.error[0].value
+    at.switch_page("pages/1_analyse.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
+    assert any(e.value.startswith("Saving is not available") for e in at.error)
+    assert app_env.read_bytes().startswith(b"someone's notes")  # left as it was
+
+
 def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
     """An upload that is not a video: st.error with the library's message, nothing else touched."""
     store = HistoryStore(app_env)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analysis.history import SCHEMA_VERSION, HistoryStore, fault_counts, session_rep_rows
+from analysis.history import SCHEMA_VERSION, HistoryError, HistoryStore, fault_counts, session_rep_rows
 
 REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
 VERDICTS = [{"index": 0, "label": "good", "good": True}, {"index": 1, "label": "no depth", "good": False}]
@@ -90,7 +90,7 @@ def test_newer_schema_is_refused(tmp_path):
     HistoryStore(db)
     with sqlite3.connect(db) as raw:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="newer RepLab"):
+    with pytest.raises(HistoryError, match="newer RepLab"):
         HistoryStore(db)
 
 
@@ -162,3 +162,51 @@ def test_reps_not_judged_do_not_count_against_the_good_share(tmp_path):
     row = store.session(saved)
     assert (row["good_reps"], row["judged_reps"]) == (1, 2)
     assert row["good_share"] == pytest.approx(0.5)
+
+
+def test_reading_the_history_never_writes_to_it(tmp_path):
+    """A coach's read-only copy must open: the store used to rewrite the schema version on
+    every open, which fails on a read-only file ('attempt to write a readonly database')."""
+    db = tmp_path / "h.sqlite3"
+    HistoryStore(db).add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS)
+    before = db.read_bytes()
+    store = HistoryStore(db)
+    assert [s["athlete"] for s in store.sessions()] == ["Ana"] and store.athletes() == ["Ana"]
+    assert store.session(1)["count"] == 2 and store.export_csv().count("\n") == 2
+    assert db.read_bytes() == before
+
+
+def test_a_history_that_cannot_be_written_says_so(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the history's folder should be")
+    store = HistoryStore(blocker / "h.sqlite3")
+    assert store.sessions() == []  # nothing saved yet reads as empty
+    with pytest.raises(HistoryError, match="cannot be written"):
+        store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS)
+
+
+def test_a_history_file_deleted_while_in_use_reads_empty_and_saves_again(tmp_path):
+    """One store serves the app for its whole life; a file deleted under it made every page
+    fail with 'no such table' (a new empty file was opened without the schema)."""
+    db = tmp_path / "h.sqlite3"
+    store = HistoryStore(db)
+    store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS)
+    db.unlink()
+    assert store.sessions() == [] and store.athletes() == []
+    store.add_session("Ana", "b.mp4", "h2", "squat", 1, REPS[:1])
+    assert [s["clip_name"] for s in store.sessions("Ana")] == ["b.mp4"]
+
+
+def test_a_file_that_is_no_database_is_a_readable_error(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    db.write_bytes(b"these are someone's notes, not a database" * 50)
+    with pytest.raises(HistoryError, match="cannot be read"):
+        HistoryStore(db).sessions()
+
+
+def test_one_athlete_keeps_one_name_whatever_the_spacing_and_case(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    for name in ("Ana Lee", "ana lee", "  Ana   Lee "):
+        store.add_session(name, "a.mp4", "h", "squat", 2, REPS)
+    assert store.athletes() == ["Ana Lee"]
+    assert len(store.sessions("ANA  LEE")) == 3
