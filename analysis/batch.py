@@ -45,6 +45,8 @@ SUMMARY_FIELDS = (
     "path", "status", "error", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
 )  # fmt: skip
 RESULT_FILE = "result.json"
+# every file a clip's run may write beside its record (squat runs write the last three)
+RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
 _FORMAT_VERSION = 2  # 2: squat clips also get verdicts.csv and report.html (older results are redone)
 
@@ -239,10 +241,16 @@ def analyse_clip(
             files += ["verdicts.json", "verdicts.csv", "report.html"]
 
         folder.mkdir(parents=True, exist_ok=True)
+        # An earlier run's record must not vouch for files this run is rewriting: were it
+        # killed half way, a resume would skip the clip with a mix of old and new files.
+        (folder / RESULT_FILE).unlink(missing_ok=True)
         track.save(folder / "track.npz")
         _write_json(folder / "counts.json", counts)
         if verdicts is not None:
             _write_squat_files(folder, path, track, verdicts)
+        for stale in RESULT_FILES:  # an earlier squat run's verdicts beside a run without them
+            if stale not in files:
+                (folder / stale).unlink(missing_ok=True)
         result = ClipResult(
             path=os.fspath(path),
             status="ok",

@@ -129,6 +129,39 @@ def test_clips_run_at_once_get_the_dashboards_tracks(shared_data, pose_cache_dir
 
 
 @pytest.mark.slow
+def test_a_rerun_never_leaves_files_of_two_runs_behind_one_record(
+    shared_data, pose_cache_dir, tmp_path, monkeypatch
+):
+    """A squat run killed after rewriting counts.json left the earlier run's record in place,
+    so a resume skipped the clip with the new counts under the old record; and a run without
+    the exercise left the squat run's verdicts beside its own counts."""
+    import analysis.batch as batch
+
+    clip = shared_data / "clips" / "squat_diagonal_acrostm_1.mp4"  # 3 reps automatic, 4 as squats
+    cache = TrackCache(pose_cache_dir)
+    first = BatchAnalyser(cache=cache).run(clip, tmp_path).results_[0]
+    folder = Path(first.folder)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the run stops here: counts.json is already the squat run's
+
+    monkeypatch.setattr(batch, "_write_squat_files", killed)
+    with pytest.raises(KeyboardInterrupt):
+        BatchAnalyser(exercise="squat", cache=cache).run(clip, tmp_path)
+    monkeypatch.undo()
+    again = BatchAnalyser(cache=cache).run(clip, tmp_path).results_[0]
+    assert again.status == "ok"  # analysed again, not skipped on the old record
+    assert json.loads((folder / "counts.json").read_text())["count"] == again.count == first.count
+
+    squat = BatchAnalyser(exercise="squat", cache=cache).run(clip, tmp_path).results_[0]
+    assert (folder / "verdicts.json").exists() and squat.count != first.count
+    plain = BatchAnalyser(cache=cache).run(clip, tmp_path).results_[0]
+    assert not any((folder / name).exists() for name in ("verdicts.json", "verdicts.csv", "report.html"))
+    record = json.loads((folder / "result.json").read_text())
+    assert record["files"] == ["track.npz", "counts.json"] and record["count"] == plain.count
+
+
+@pytest.mark.slow
 def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path):
     form = pytest.importorskip("analysis.form")
     if not hasattr(form, "assess_squat_reps"):
