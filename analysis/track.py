@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.errors import RepLabError
 from analysis.landmarks import LANDMARK_NAMES
 
 N_LANDMARKS = len(LANDMARK_NAMES)
@@ -182,11 +184,20 @@ class PoseTrack:
         return np.column_stack([self.times, per_landmark.reshape(len(self), -1)])
 
     def to_csv(self, path_or_buffer) -> None:
-        """One row per frame; empty cells where no person was found."""
+        """One row per frame; empty cells where no person was found.
+
+        A file is written under a temporary name and renamed, as ``save`` does: a run
+        killed half way must not leave a shorter track that reads back without complaint.
+        """
         import pandas as pd
 
         frame = pd.DataFrame(self.to_csv_table(), columns=self.csv_columns())
-        frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
+        if not isinstance(path_or_buffer, str | os.PathLike):
+            frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
+            return
+        tmp = f"{os.fspath(path_or_buffer)}.tmp.csv"
+        frame.to_csv(tmp, index=False, float_format="%.6g", na_rep="")
+        os.replace(tmp, path_or_buffer)
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
@@ -239,14 +250,29 @@ class PoseTrack:
         )  # fmt: skip
 
 
+class TrackFileError(RepLabError, ValueError):
+    """A pose file that cannot be read as one (the message names the file and why)."""
+
+
 def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     """Load any saved pose file by its suffix: .npz track, .csv export or .npy pose array."""
     path = os.fspath(path)
+    name = os.path.basename(path)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix == ".npz":
-        return PoseTrack.load(path)
-    if suffix == ".csv":
-        return PoseTrack.from_csv(path, fps=fps)
-    if suffix == ".npy":
-        return PoseTrack.from_array(np.load(path), fps=fps or 30.0, source_name=os.path.basename(path))
-    raise ValueError(f"{os.path.basename(path)}: not a pose file (.npz, .csv or .npy)")
+    if suffix not in (".npz", ".csv", ".npy"):
+        raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
+    if not os.path.isfile(path):
+        raise TrackFileError(f"{name}: no such file")
+    try:
+        if suffix == ".npz":
+            return PoseTrack.load(path)
+        if suffix == ".csv":
+            return PoseTrack.from_csv(path, fps=fps)
+        return PoseTrack.from_array(np.load(path, allow_pickle=False), fps=fps or 30.0, source_name=name)
+    except TrackFileError:
+        raise
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        # numpy's and pandas' own words ("Cannot load file containing pickled data ...")
+        # say nothing to someone who picked the wrong file
+        kind = {".npz": "a RepLab track (.npz)", ".csv": "a RepLab track CSV export", ".npy": "a pose array"}
+        raise TrackFileError(f"{name}: cannot be read as {kind[suffix]} ({exc})") from None

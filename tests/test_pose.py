@@ -163,3 +163,40 @@ def test_cli_extract_writes_csv_and_reports_bad_input_in_one_line(tmp_path):
     assert len(errors) == 1 and "holiday.mov" in errors[0]
     assert "Traceback" not in failed.stderr
     assert not (tmp_path / "x.npz").exists()
+
+    nowhere = subprocess.run(  # refused before the pose pass, in one line
+        [*env_cmd, str(clip), "-o", str(tmp_path / "no_such_folder" / "out.csv"), "--no-cache"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert nowhere.returncode == 2 and "Traceback" not in nowhere.stderr
+    assert "no_such_folder" in nowhere.stderr and "does not exist" in nowhere.stderr
+    assert "pose:" not in nowhere.stderr  # no progress bar: nothing was analysed
+
+
+def test_a_csv_export_is_never_left_half_written(sample_squat_track, tmp_path, monkeypatch):
+    """Killed half way, the export leaves no shorter file at the name asked for (which would
+    read back as a shorter track without complaint)."""
+    import pandas as pd
+
+    target = tmp_path / "t.csv"
+    real_to_csv = pd.DataFrame.to_csv
+
+    def dies_half_way(frame, path, **kwargs):
+        real_to_csv(frame.iloc[: len(frame) // 2], path, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        sample_squat_track.to_csv(target)
+    assert not target.exists()
+
+
+def test_a_file_that_is_no_track_is_one_readable_error(tmp_path):
+    from analysis.track import TrackFileError
+
+    notes = tmp_path / "notes.npz"
+    notes.write_bytes(b"shopping list" * 10)
+    with pytest.raises(TrackFileError, match="notes.npz: cannot be read as a RepLab track"):
+        load_track(notes)
+    with pytest.raises(TrackFileError, match="gone.csv: no such file"):
+        load_track(tmp_path / "gone.csv")

@@ -38,6 +38,13 @@ def pose_kwargs(args) -> dict:
     }
 
 
+def check_output_path(path: str) -> None:
+    """Refuse, before any pose pass, an output whose folder does not exist (or is no folder)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise RepLabError(f"cannot write {path}: the folder {folder} does not exist")
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("extract", help="extract the pose track of a video")
     parser.add_argument("video")
@@ -52,6 +59,7 @@ def run(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".npz", ".csv"):
         raise RepLabError(f"output must end in .npz or .csv, not {suffix or 'nothing'}")
+    check_output_path(args.output)
     track = extract_pose(args.video, progress=ProgressBar("pose"), **pose_kwargs(args))
     if suffix == ".npz":
         track.save(args.output)

@@ -105,6 +105,10 @@ def judge_clip(args) -> int:
     path = args.target[0]
     if not os.path.isfile(path):
         raise RepLabError(f"{path} not found")
+    if args.report:
+        from analysis.cli.extract import check_output_path
+
+        check_output_path(args.report)
     if os.path.splitext(path)[1].lower() in POSE_ONLY_SUFFIXES:
         raise RepLabError(
             f"{os.path.basename(path)}: squat verdicts need the frame size and MediaPipe's 3-D world "
@@ -161,6 +165,8 @@ def write_report(args, path: str, track, verdicts) -> None:
     if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
         raise RepLabError("--report needs the video (its frames go into the report), not a saved track")
     page = form_report_html(path, track, verdicts, strictness=args.strictness)
-    with open(args.report, "w", encoding="utf-8") as out:
+    tmp = f"{args.report}.tmp"
+    with open(tmp, "w", encoding="utf-8") as out:  # renamed when whole, as tracks are
         out.write(page)
+    os.replace(tmp, args.report)
     print(f"report written to {args.report}", file=sys.stderr)
