@@ -11,6 +11,7 @@ clip never sits in memory.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -181,11 +182,12 @@ def render_annotated_video(
     rep, to play in a loop): its frames are stamped from 0, since a browser's player starts
     a file at 0, and Streamlit's own start and end times are whole seconds, too coarse for a
     one-second push-up. Returns the output path. The file is written next to ``out_path``
-    first and moved into place only when complete.
+    first, under a name of its own (two browser tabs may render the same video at once),
+    and moved into place only when complete.
     """
     info = probe(video_path)
     out_path = os.fspath(out_path)
-    tmp_path = f"{out_path}.part.mp4"
+    tmp_path = f"{out_path}.{os.getpid()}-{threading.get_ident()}.part.mp4"
     span = (end_s if end_s is not None else info.duration_s) - start_s
     total = max(1, min(info.frame_count, int(round(span * info.fps)) + 1))
     # faststart puts the index first, so a browser starts playing before the whole file arrives.

@@ -109,3 +109,25 @@ def test_a_rep_cut_out_starts_at_zero_and_holds_exactly_the_reps_frames(sample_s
     assert written[0] < 1.0 / 29.97
     assert np.allclose(written - written[0], inside - inside[0], atol=0.002)
     assert probe(out).duration_s == pytest.approx(rep["end_s"] - rep["start_s"], abs=0.1)
+
+
+def test_two_renders_of_the_same_file_at_once_leave_one_whole_video(sample_squat_track, tmp_path):
+    """Two browser tabs asking for the same rep clip render it at once: each writes a file of
+    its own and renames it, so the result is one whole video (they shared one temporary
+    name before) and no part file is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rep = {"start_s": 8.48, "bottom_s": 10.38, "end_s": 11.6}
+    out = tmp_path / "rep.mp4"
+
+    def render(_):
+        return render_annotated_video(SAMPLE, sample_squat_track, out, reps=[rep], max_side=320,
+                                      start_s=rep["start_s"], end_s=rep["end_s"])  # fmt: skip
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(render, range(2))) == [str(out)] * 2
+    inside = (sample_squat_track.times >= rep["start_s"] - 1e-6) & (
+        sample_squat_track.times < rep["end_s"] - 1e-6
+    )
+    assert len(list(iter_frames(out))) == int(inside.sum())
+    assert [p.name for p in tmp_path.iterdir()] == ["rep.mp4"]
