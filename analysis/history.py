@@ -265,6 +265,11 @@ class HistoryStore:
     @staticmethod
     def _decode(row: sqlite3.Row) -> dict:
         item = dict(row)
+        # stored in UTC; shown in this machine's time zone (a save at 08:00 in Sydney is not
+        # listed under the day before)
+        item["local_time"] = (
+            datetime.fromisoformat(item["created_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+        )
         item["reps"] = json.loads(item.pop("reps_json"))
         raw = item.pop("verdicts_json")
         item["verdicts"] = json.loads(raw) if raw is not None else None

@@ -43,7 +43,7 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
         container.info("No saved analysis has its video on this machine.")
         return None
     labels = {
-        s["id"]: f"#{s['id']} · {s['athlete']} · {s['created_at'][:10]} · {s['clip_name']} · "
+        s["id"]: f"#{s['id']} · {s['athlete']} · {s['local_time'][:10]} · {s['clip_name']} · "
         f"{s['count']} {s['exercise']} reps"
         for s in sessions
     }

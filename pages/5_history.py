@@ -37,13 +37,13 @@ def _verdict_summary(item: dict) -> str:
 
 
 st.dataframe(
-    [{"id": s["id"], "date": s["created_at"].replace("T", " ")[:16], "clip": s["clip_name"],
+    [{"id": s["id"], "date": s["local_time"], "clip": s["clip_name"],
       "exercise": s["exercise"], "reps": s["count"], "form": _verdict_summary(s), "notes": s["notes"]}
      for s in sessions],
     hide_index=True,
 )  # fmt: skip
 
-dates = [s["created_at"] for s in sessions]
+dates = [s["local_time"] for s in sessions]
 fig = go.Figure()
 fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps", line={"color": "#1f77b4"},
                 text=[s["clip_name"] for s in sessions])  # fmt: skip
@@ -75,7 +75,7 @@ if faults:
 
 st.subheader("One session, rep by rep")
 labels = {
-    s["id"]: f"#{s['id']} {s['created_at'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
+    s["id"]: f"#{s['id']} {s['local_time'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
 }
 shown = st.selectbox("Session", list(reversed(labels)), format_func=labels.get, key="history_detail")
 session = next(s for s in sessions if s["id"] == shown)

@@ -210,3 +210,23 @@ def test_one_athlete_keeps_one_name_whatever_the_spacing_and_case(tmp_path):
         store.add_session(name, "a.mp4", "h", "squat", 2, REPS)
     assert store.athletes() == ["Ana Lee"]
     assert len(store.sessions("ANA  LEE")) == 3
+
+
+def test_dates_are_shown_in_the_machines_time_zone(tmp_path, monkeypatch):
+    """Stored in UTC; a save at 09:00 in Sydney (22:00 UTC the day before) shows on its own day."""
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "Australia/Sydney")
+    time.tzset()
+    try:
+        store = HistoryStore(tmp_path / "h.sqlite3")
+        store.add_session(
+            "Ana", "a.mp4", "h", "squat", 2, REPS, created_at=datetime(2026, 11, 21, 22, 0, tzinfo=UTC)
+        )
+        (item,) = store.sessions()
+        assert item["created_at"] == "2026-11-21T22:00:00+00:00"  # what the CSV export holds
+        assert item["local_time"] == "2026-11-22 09:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
