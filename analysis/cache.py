@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 from analysis.track import PoseTrack
@@ -42,7 +43,11 @@ def settings_key(content_hash: str, settings: dict) -> str:
 
 
 class TrackCache:
-    """A folder of ``<key>.npz`` tracks. Writes are atomic; unreadable entries are ignored."""
+    """A folder of ``<key>.npz`` tracks. Writes are atomic; unreadable entries are ignored.
+
+    The cache only saves time: a track that cannot be stored (a read-only or full disk)
+    is still returned to the caller, with a warning, instead of failing a finished pose pass.
+    """
 
     def __init__(self, directory: str | os.PathLike | None = None):
         self.directory = Path(directory) if directory else default_cache_dir()
@@ -59,6 +64,12 @@ class TrackCache:
         except Exception:  # a damaged cache entry is a miss, not a failure
             return None
 
-    def put(self, key: str, track: PoseTrack) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        track.save(self.path_for(key))
+    def put(self, key: str, track: PoseTrack) -> bool:
+        """Store a track; False (and a warning) when the folder cannot take it."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            track.save(self.path_for(key))
+        except OSError as exc:
+            warnings.warn(f"pose cache {self.directory}: the track was not stored ({exc})", stacklevel=2)
+            return False
+        return True

@@ -7,9 +7,11 @@ person was found, and every frame carries its real presentation time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 import zipfile
 from dataclasses import dataclass, field
 
@@ -153,12 +155,15 @@ class PoseTrack:
             "source_hash": self.source_hash, "source_name": self.source_name, "meta": self.meta,
             "format": "replab-track-1",
         }  # fmt: skip
-        tmp = f"{os.fspath(path)}.tmp.npz"
-        np.savez_compressed(
-            tmp, times=self.times, landmarks=self.landmarks, visibility=self.visibility,
-            world=self.world, header=np.array(json.dumps(header)),
-        )  # fmt: skip
-        os.replace(tmp, path)  # never leave a half-written track behind
+        tmp = _private_name(path, ".npz")
+        try:
+            np.savez_compressed(
+                tmp, times=self.times, landmarks=self.landmarks, visibility=self.visibility,
+                world=self.world, header=np.array(json.dumps(header)),
+            )  # fmt: skip
+            os.replace(tmp, path)  # never leave a half-written track behind
+        finally:
+            _remove_quietly(tmp)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PoseTrack:
@@ -195,9 +200,12 @@ class PoseTrack:
         if not isinstance(path_or_buffer, str | os.PathLike):
             frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
             return
-        tmp = f"{os.fspath(path_or_buffer)}.tmp.csv"
-        frame.to_csv(tmp, index=False, float_format="%.6g", na_rep="")
-        os.replace(tmp, path_or_buffer)
+        tmp = _private_name(path_or_buffer, ".csv")
+        try:
+            frame.to_csv(tmp, index=False, float_format="%.6g", na_rep="")
+            os.replace(tmp, path_or_buffer)
+        finally:
+            _remove_quietly(tmp)
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
@@ -248,6 +256,18 @@ class PoseTrack:
             times=np.arange(len(points)) / fps, landmarks=points, visibility=visibility,
             world=np.full(points.shape, np.nan), fps=fps, source_name=source_name,
         )  # fmt: skip
+
+
+def _private_name(path: str | os.PathLike, suffix: str) -> str:
+    """A temporary name beside ``path`` that no other writer uses (two processes may store
+    the same cache entry at once; with one shared name one's rename took the other's file)."""
+    return f"{os.fspath(path)}.{os.getpid()}-{threading.get_ident()}.tmp{suffix}"
+
+
+def _remove_quietly(path: str) -> None:
+    """Remove a temporary file left by a failed write (gone already after a rename)."""
+    with contextlib.suppress(OSError):
+        os.remove(path)
 
 
 class TrackFileError(RepLabError, ValueError):

@@ -200,3 +200,32 @@ def test_a_file_that_is_no_track_is_one_readable_error(tmp_path):
         load_track(notes)
     with pytest.raises(TrackFileError, match="gone.csv: no such file"):
         load_track(tmp_path / "gone.csv")
+
+
+def test_a_cache_that_cannot_store_still_returns_the_finished_track(tmp_path):
+    """A read-only or full cache folder used to throw away a finished pose pass."""
+    from analysis.cache import TrackCache
+
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5)
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.warns(UserWarning, match="was not stored"):
+        track = extract_pose(clip, workers=1, cache=TrackCache(blocker / "cache"))
+    assert len(track) == 30 and track.detected.all()
+
+
+def test_two_writers_of_one_cache_entry_both_succeed(sample_squat_track, tmp_path):
+    """Every writer of an entry used one temporary name: one's rename took the other's file
+    and its put failed (20 of 40 in a two-process run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analysis.cache import TrackCache
+
+    cache = TrackCache(tmp_path)
+    keys = [f"k{i}" for i in range(10)] * 2
+    with ThreadPoolExecutor(2) as pool:
+        stored = list(pool.map(lambda key: cache.put(key, sample_squat_track), keys))
+    assert all(stored)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"k{i}.npz" for i in range(10))
+    assert np.array_equal(cache.get("k3").landmarks, sample_squat_track.landmarks, equal_nan=True)
