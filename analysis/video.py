@@ -148,10 +148,17 @@ def iter_frames(
     name = os.path.basename(os.fspath(path))
     try:
         stream = container.streams.video[0]
+        if start_s > 0:
+            try:
+                container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                # no keyframe before start_s (a clip cut out of a longer recording without
+                # re-encoding starts after its first one): decode from the start instead
+                container.close()
+                container = _open(path)
+                stream = container.streams.video[0]
         if threads:
             stream.thread_type = "AUTO"
-        if start_s > 0:
-            container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
         index = 0
         first_time = None
         # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new

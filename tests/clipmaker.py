@@ -23,13 +23,15 @@ def reencode(
     rotate_pixels: int = 0,
     pts_s: list[float] | None = None,
     max_side: int = 480,
+    keyframe_every: int | None = None,
 ) -> list[float]:
     """Re-encode part of ``src`` as H.264 into ``dst``; return the written frame times.
 
     ``rotate_pixels`` turns the stored pixels by that many degrees clockwise and
     ``rotation`` writes a display rotation (counter-clockwise degrees, as PyAV reads it
     back) into the container: together they make the file a phone writes for a portrait
-    clip. ``pts_s`` gives explicit frame times (variable frame rate).
+    clip. ``pts_s`` gives explicit frame times (variable frame rate). ``keyframe_every``
+    sets the encoder's keyframe interval in frames (its default is 250).
     """
     frames = []
     with av.open(str(src)) as container:
@@ -57,6 +59,9 @@ def reencode(
         stream.pix_fmt = "yuv420p"
         stream.time_base = time_base
         stream.codec_context.time_base = time_base  # else pts are rounded to 1/30 s
+        if keyframe_every:
+            stream.codec_context.gop_size = keyframe_every
+            stream.codec_context.options = {"keyint": str(keyframe_every), "min-keyint": str(keyframe_every)}
         if rotation:
             stream.set_display_rotation(rotation)
         for rgb, t in zip(frames, times):
@@ -135,4 +140,22 @@ def looped_clip(src: str | Path, dst: str | Path, start_s: float, end_s: float, 
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
+            out.mux(packet)
+
+
+def without_first_keyframe(src: str | Path, dst: str | Path) -> None:
+    """Copy ``src`` without its first packet (the opening keyframe), as a clip cut out of a
+    longer recording without re-encoding: nothing can be decoded before its next keyframe,
+    and a seek into that stretch finds no keyframe to land on."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
+        stream = source.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        first = True
+        for packet in source.demux(stream):
+            if packet.dts is None:
+                continue
+            if first:
+                first = False
+                continue
+            packet.stream = copy
             out.mux(packet)

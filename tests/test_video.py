@@ -129,3 +129,19 @@ def test_keyframe_before_is_where_a_seek_lands():
     for time_s in (0.0, keyframes[1] + 0.01, keyframes[1] + 2.0, keyframes[-1] + 0.5):
         expected = max([k for k in keyframes if k <= time_s + 1e-9], default=0.0)
         assert keyframe_before(SIDE_SQUAT, time_s) == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_clip_cut_without_its_first_keyframe_still_reads_from_any_time(tmp_path):
+    """A seek to a time before the first keyframe left in the file finds nothing to land on
+    (FFmpeg says 'Operation not permitted'); the reader then decodes from the start, so a
+    later time chunk, a frame lookup or a rep cut still get every frame there is."""
+    from tests.clipmaker import without_first_keyframe
+
+    whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
+    reencode(SIDE_SQUAT, whole, seconds=8.0, start_s=8.0, keyframe_every=60)
+    without_first_keyframe(whole, cut)
+    every = [f.time_s for f in iter_frames(cut)]
+    assert every[0] == pytest.approx(2.0, abs=0.01)  # nothing before the second keyframe decodes
+    assert [f.time_s for f in iter_frames(cut, start_s=1.0)] == [t for t in every if t >= 1.0 - 1e-6]
+    assert [f.time_s for f in iter_frames(cut, start_s=3.0)] == [t for t in every if t >= 3.0 - 1e-6]
+    assert read_frame(cut, 2.5).shape == (480, 270, 3)  # looked up from 0.5 s: no keyframe there
