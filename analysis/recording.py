@@ -65,7 +65,10 @@ class FrameRecorder:
                 for packet in self._stream.encode(image):
                     self._container.mux(packet)
             finally:
-                image.pts, image.time_base = own_clock
+                # PyAV refuses a time base of None, which a frame without a clock has
+                image.pts = own_clock[0]
+                if own_clock[1] is not None:
+                    image.time_base = own_clock[1]
             self.frames_written += 1
 
     def close(self) -> None:

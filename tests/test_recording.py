@@ -62,3 +62,16 @@ def test_close_from_another_thread_and_a_second_recording(tmp_path):
         recorder.write(frame)
     recorder.close()
     assert probe(out).frame_count < first
+
+
+def test_frames_without_a_clock_are_recorded_at_30_per_second(tmp_path):
+    """A frame with no timestamp (the recorder assumes 30 frames/s for it) raised on the
+    first one: PyAV refuses to put its missing time base back."""
+    out = tmp_path / "rec.mp4"
+    recorder = FrameRecorder(out)
+    for frame in iter_frames(SAMPLE, 8.0, 9.0, max_side=480):
+        recorder.write(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24"))  # no pts, no time base
+    recorder.close()
+    times = [f.time_s for f in iter_frames(out)]
+    assert recorder.frames_written == len(times) == 30
+    assert np.allclose(np.diff(times), 1 / 30, atol=1e-3)
