@@ -166,6 +166,22 @@ def test_compare_counters_reports_flow_unavailable_without_a_video(repcount):
     assert abs(results["peaks"].count - truth) <= 1
 
 
+@pytest.mark.parametrize("name", ["peaks", "adaptive", "hysteresis", "periodicity"])
+def test_a_refit_keeps_nothing_from_the_previous_fit(repcount, name):
+    """A second fit on a signal where the counter stops early (no person in any frame: the
+    values are all NaN) must diagnose exactly as a fresh estimator does; the periodicity and
+    adaptive counters kept the first clip's active stretch and label changes."""
+    track, _, _ = _track(repcount, "stu10_36")
+    signal = prepare_signal(track).values
+    nobody = np.full(len(track), np.nan)  # a real track's times; what an empty room gives
+    refitted = COUNTERS[name]().fit(signal, track.times).fit(nobody, track.times)
+    fresh = COUNTERS[name]().fit(nobody, track.times)
+    assert set(refitted.diagnostics()) == set(fresh.diagnostics())
+    for key, value in fresh.diagnostics().items():
+        assert np.array_equal(np.asarray(refitted.diagnostics()[key]), np.asarray(value), equal_nan=True), key
+    assert refitted.count_ == fresh.count_ == 0
+
+
 def test_diagnostics_carry_what_a_chart_needs(repcount):
     track, _, _ = _track(repcount, "stu9_64")
     results = compare_counters(track)

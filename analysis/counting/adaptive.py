@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.base import BaseCounter
 from analysis.counting.peaks import resolve_polarity, signal_period
 from analysis.counting.signals import fill_all, frame_rate
 from analysis.landmarks import butter_lowpass
@@ -63,7 +63,7 @@ class AdaptiveThresholdCounter(BaseCounter):
         self.polarity = polarity
 
     def fit(self, signal, times) -> AdaptiveThresholdCounter:
-        x, t = check_series(signal, times)
+        x, t = self._start_fit(signal, times)
         fps = frame_rate(t)
         x = fill_all(x)
         if not np.isfinite(x).all() or len(x) < 3:

@@ -139,6 +139,17 @@ class BaseCounter:
     def fit(self, signal, times) -> BaseCounter:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _start_fit(self, signal, times) -> tuple[np.ndarray, np.ndarray]:
+        """Forget the previous fit, then validate the series (every ``fit`` starts here).
+
+        Each fit sets its results afresh, but an early return (no period, a flat or empty
+        signal) sets only some of them: without this, a refit showed the previous clip's
+        active stretch and thresholds in ``diagnostics()``.
+        """
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)
+        return check_series(signal, times)
+
     def diagnostics(self) -> dict:
         """Every fitted attribute ending in ``_`` except the reps themselves."""
         return {

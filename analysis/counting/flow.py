@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import robust_range
 from analysis.counting.signals import fill_all, frame_rate, smooth
 
@@ -108,7 +108,7 @@ class FlowCounter(BaseCounter):
         self.direction = direction
 
     def fit(self, signal, times) -> FlowCounter:
-        v, t = check_series(signal, times)
+        v, t = self._start_fit(signal, times)
         if self.direction not in ("down_up", "up_down"):
             raise ValueError(f"direction must be 'down_up' or 'up_down', not {self.direction!r}")
         fps = frame_rate(t)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import robust_range
 from analysis.counting.peaks import resolve_polarity, signal_period
 from analysis.counting.signals import frame_rate, smooth
@@ -62,7 +62,7 @@ class HysteresisCounter(BaseCounter):
         self.smooth_s = smooth_s
 
     def fit(self, signal, times) -> HysteresisCounter:
-        x, t = check_series(signal, times)
+        x, t = self._start_fit(signal, times)
         fps = frame_rate(t)
         xs = smooth(x, t, self.smooth_s)
         self.smoothed_ = xs

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.counting.active import active_stretch
-from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
 from analysis.counting.period import detrend, estimate_period
 from analysis.counting.signals import frame_rate, smooth
@@ -141,7 +141,7 @@ class PeakCounter(BaseCounter):
                 "prominence": prominence, "min_distance_s": distance}  # fmt: skip
 
     def fit(self, signal, times) -> PeakCounter:
-        x, t = check_series(signal, times)
+        x, t = self._start_fit(signal, times)
         fps = frame_rate(t)
         if self.period_s:
             self.period_s_, self.periodicity_ = float(self.period_s), float("nan")

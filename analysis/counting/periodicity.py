@@ -13,7 +13,7 @@ import numpy as np
 from scipy import signal as sps
 
 from analysis.counting.active import active_stretch
-from analysis.counting.base import BaseCounter, check_series
+from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import robust_range
 from analysis.counting.peaks import resolve_polarity
 from analysis.counting.period import detrend, estimate_period
@@ -62,7 +62,7 @@ class PeriodicityCounter(BaseCounter):
         self.polarity = polarity
 
     def fit(self, signal, times) -> PeriodicityCounter:
-        x, t = check_series(signal, times)
+        x, t = self._start_fit(signal, times)
         fps = frame_rate(t)
         est = estimate_period(detrend(x, t, 10.0), t, self.min_period_s, self.max_period_s)
         self.period_s_ = est.period_s
