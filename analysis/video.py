@@ -62,6 +62,10 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise VideoError(f"{os.path.basename(path)}: the file has no video stream.")
+    if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+        # FFmpeg reads a photo (whatever its file name says) as a one-frame video
+        container.close()
+        raise VideoError(f"{os.path.basename(path)}: this is a picture, not a video.")
     return container
 
 

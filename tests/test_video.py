@@ -81,6 +81,17 @@ def _truncated(tmp_path):
     return path
 
 
+def _photo(tmp_path, fmt: str):
+    """A real frame of the sample saved as a photo, named like a video (FFmpeg opened it as one)."""
+    import cv2
+
+    rgb = read_frame(SIDE_SQUAT, 10.0, max_side=320)
+    path = tmp_path / f"holiday_{fmt}.mp4"
+    ok, encoded = cv2.imencode(f".{fmt}", rgb[:, :, ::-1])
+    path.write_bytes(encoded.tobytes())
+    return path
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
@@ -91,6 +102,8 @@ def _truncated(tmp_path):
         (lambda p: audio_only(p / "sound.mp4") or p / "sound.mp4", "no video stream"),
         (lambda p: p / "missing.mp4", "not found"),
         (_truncated, ""),
+        (lambda p: _photo(p, "jpg"), "a picture, not a video"),
+        (lambda p: _photo(p, "png"), "a picture, not a video"),
     ],
 )  # fmt: skip
 def test_unreadable_input_raises_one_clear_error(tmp_path, make, message):
