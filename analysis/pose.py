@@ -209,11 +209,12 @@ def extract_pose(
     info = probe(path)  # raises VideoError with a readable message on bad input
     content_hash = file_hash(path)
     store = TrackCache() if cache is True else (cache or None)
-    starts = chunk_plan(path, info.duration_s, workers)
+    starts = chunk_plan(path, info.duration_s, workers, start_s=info.start_s)
     key = track_key(content_hash, settings, starts)
     if store is not None:
         cached = store.get(key)
         if cached is not None:
+            cached.source_name = os.path.basename(path)  # the same bytes may have another name now
             if progress:
                 progress(len(cached), len(cached))
             _check_person(cached, require_person)

@@ -353,10 +353,20 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def chunk_plan(path: str, duration_s: float, workers: int, warmup_s: float = WARMUP_S) -> list[float]:
-    """Start times of the time chunks analysed at once (``[0.0]`` = one pass)."""
+def chunk_plan(
+    path: str, duration_s: float, workers: int, warmup_s: float = WARMUP_S, start_s: float = 0.0
+) -> list[float]:
+    """Start times of the time chunks analysed at once (``[0.0]`` = one pass).
+
+    ``start_s`` is the clip's first frame time (``VideoInfo.start_s``): the chunks share
+    the frames from there to ``start_s + duration_s`` (an edited clip starting at 3 s gave
+    the first chunk 1.5 s of a 10 s clip when the split was planned from 0).
+    """
     n_chunks = min(workers, usable_cores())
     if n_chunks < 2:
         return [0.0]
     with keyframe_lookup(path) as keyframe_before:
-        return [0.0, *plan_chunks(0.0, duration_s, n_chunks, warmup_s, keyframe_before=keyframe_before)]
+        later = plan_chunks(
+            start_s, start_s + duration_s, n_chunks, warmup_s, keyframe_before=keyframe_before
+        )
+        return [0.0, *later]

@@ -36,6 +36,7 @@ class VideoInfo:
     frame_count: int  # exact when the container says so, otherwise estimated from fps
     rotation: int  # degrees counter-clockwise applied to make the picture upright
     codec: str
+    start_s: float = 0.0  # time of the first frame (an edited phone clip may start later than 0)
 
 
 @dataclass
@@ -126,6 +127,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             frame_count=max(frame_count, 1),
             rotation=rotation,
             codec=stream.codec_context.name,
+            start_s=max(0.0, _frame_time(first, stream, 0)),
         )
     finally:
         container.close()

@@ -47,7 +47,7 @@ def frame_offsets(a, b) -> np.ndarray:
 def reanalysed_s(path: Path, warmup_s: float) -> float | None:
     """Seconds of video the earlier of two chunks analyses past its boundary (None: one chunk)."""
     info = probe(path)
-    starts = chunk_plan(str(path), info.duration_s, 2, warmup_s)
+    starts = chunk_plan(str(path), info.duration_s, 2, warmup_s, start_s=info.start_s)
     if len(starts) < 2:
         return None
     settings = PoseSettings()

@@ -253,6 +253,13 @@ def test_peak_counter_rejects_mismatched_inputs():
         PeakCounter().fit(np.zeros(10), np.arange(9.0))
 
 
+@pytest.mark.parametrize("name", sorted(COUNTERS))
+def test_an_empty_signal_is_a_plain_error_for_every_counter(name):
+    """numpy's 'cannot reshape array of size 0' told a caller nothing."""
+    with pytest.raises(ValueError, match="signal is empty"):
+        COUNTERS[name]().fit(np.zeros(0), np.zeros(0))
+
+
 def test_recommended_count_reproduces_the_auto_consensus(repcount):
     """The signal's consensus (several components and variants) is the count reported."""
     for name in CLEAR_VIDEOS + ["stu5_27", "stu6_39"]:

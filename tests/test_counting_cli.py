@@ -114,3 +114,12 @@ def test_cli_names_match_the_counting_package():
 
     assert set(METHOD_NAMES) == set(COUNTERS)
     assert set(EXERCISE_NAMES) == set(EXERCISE_PRESETS)
+
+
+def test_flow_switched_off_on_a_video_says_so(pose_cache_dir, capsys):
+    video = REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4"
+    code = main(
+        ["count", "--json", "--method", "flow", "--no-flow", "--cache-dir", str(pose_cache_dir), str(video)]
+    )
+    (line,) = _json_lines(capsys.readouterr().out)
+    assert code == 1 and "switched off by --no-flow" in line["error"]  # it said "needs a video"

@@ -61,6 +61,26 @@ def _chunk(start_s, end_s, own_times, extra_times=(), handoff_s=np.inf, offset=0
     return chunk
 
 
+def test_a_clip_that_starts_late_is_split_where_its_frames_are(tmp_path):
+    """An edited phone clip whose first frame is at 3 s: the split was planned from 0, so the
+    first chunk got 1.5 s of an 8 s clip and the second the rest."""
+    from analysis.pose import chunk_plan
+    from analysis.video import probe
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    clip = tmp_path / "late.mp4"
+    times = reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=8.0, start_s=8.0,
+                     pts_s=[3.0 + i / 30 for i in range(240)])  # fmt: skip
+    info = probe(clip)
+    assert info.start_s == pytest.approx(times[0]) == pytest.approx(3.0)
+    starts = chunk_plan(str(clip), info.duration_s, 2, start_s=info.start_s)
+    if len(starts) < 2:
+        pytest.skip("one usable core: no time chunks")
+    first, second = starts[1] - times[0], times[-1] - starts[1]
+    assert abs(first - second) < 1.5  # shared by the warm-up and the pre-roll, not 1.5 s against 6.5 s
+
+
 def test_chunks_are_joined_at_their_hand_overs_with_every_frame_once():
     """Chunk 0 ran on past its boundary (4.0 s) to 5.5 s; chunk 1 handed over at its boundary."""
     first = _chunk(0.0, 4.0, np.arange(0, 40) / 10, np.arange(40, 60) / 10, handoff_s=5.5)

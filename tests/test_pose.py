@@ -202,6 +202,20 @@ def test_a_file_that_is_no_track_is_one_readable_error(tmp_path):
         load_track(tmp_path / "gone.csv")
 
 
+def test_a_renamed_clip_served_from_the_cache_carries_its_new_name(
+    sample_squat_track, pose_cache_dir, tmp_path
+):
+    import shutil
+
+    from analysis.cache import TrackCache
+
+    renamed = tmp_path / "monday_session.mp4"
+    shutil.copy(SIDE_SQUAT, renamed)
+    track = extract_pose(renamed, workers=1, cache=TrackCache(pose_cache_dir))
+    assert track.source_hash == sample_squat_track.source_hash  # the stored track, no new pass
+    assert track.source_name == "monday_session.mp4"
+
+
 def test_a_cache_that_cannot_store_still_returns_the_finished_track(tmp_path):
     """A read-only or full cache folder used to throw away a finished pose pass."""
     from analysis.cache import TrackCache

@@ -72,6 +72,8 @@ def count_path(path: str, args) -> dict:
     chosen = "peaks" if args.method == "auto" else args.method
     main = results.get(chosen)
     if main is None:
+        if is_video:  # only --no-flow takes a counter off a video
+            raise ValueError(f"the {chosen} counter is switched off by --no-flow")
         raise ValueError(f"the {chosen} counter needs a video, not a pose file")
     if main.error:
         raise ValueError(main.error)

@@ -176,6 +176,8 @@ def check_series(signal, times) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(times, dtype=np.float64).ravel()
     if x.shape != t.shape:
         raise ValueError(f"signal has {len(x)} samples but times has {len(t)}")
+    if len(x) == 0:
+        raise ValueError("the signal is empty: there is nothing to count")
     if len(t) > 1 and np.any(np.diff(t) < 0):
         raise ValueError("times must not decrease")
     return x, t
