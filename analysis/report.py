@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import RepVerdict, verdict_rows
+from analysis.form.verdict import RepVerdict, format_p_good, verdict_rows
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
@@ -117,7 +117,7 @@ def form_report_html(
             for column, (label, fmt, measures_what) in MEASURE_LABELS.items()
             if row.get(column) is not None and verdict.trusted.get(measures_what, True)
         )
-        p_good = f"{verdict.p_good:.2f}" if np.isfinite(verdict.p_good) else "-"
+        p_good = format_p_good(verdict.p_good)
         parts.append(
             f'<div class="card" data-rep="{verdict.index + 1}">'
             f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(verdict.label)}</b></span>'

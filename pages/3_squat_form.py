@@ -11,7 +11,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.form import detect_view, p_good_threshold, write_verdicts_csv
-from analysis.form.verdict import MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT
+from analysis.form.verdict import MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT, format_p_good
 from analysis.report import form_report_html
 from pages import common
 
@@ -73,8 +73,8 @@ colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else
 fig = go.Figure(
     go.Bar(
         x=[f"rep {v.index + 1}" for v in verdicts], y=p_values, marker_color=colours,
-        text=[v.label for v in verdicts], textposition="outside",
-        hovertemplate="%{x}: %{text}<br>p(good) %{y:.2f}<extra></extra>",
+        text=[v.label for v in verdicts], textposition="outside", customdata=[format_p_good(v.p_good) for v in verdicts],
+        hovertemplate="%{x}: %{text}<br>p(good) %{customdata}<extra></extra>",
     )
 )  # fmt: skip
 fig.add_hline(y=threshold, line_dash="dot", line_color="grey",
@@ -90,7 +90,7 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
     player, words = st.columns([1, 2])
     common.loop_rep(player, clip.path, track, verdict.start_s, verdict.end_s)
     words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
-                   f"**{verdict.label}**, p(good) {verdict.p_good:.2f}")  # fmt: skip
+                   f"**{verdict.label}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
     words.write(verdict.reason)
     words.caption("Click another bar to watch that rep instead.")
 else:
@@ -116,7 +116,7 @@ for start in range(0, len(verdicts), per_row):
         with column.container(border=True):
             colour = "green" if verdict.good else ("gray" if not np.isfinite(verdict.p_good) else "red")
             st.markdown(
-                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {verdict.p_good:.2f}"
+                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {format_p_good(verdict.p_good)}"
             )
             bottom = verdict.judged_bottom_s
             image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)

@@ -362,3 +362,69 @@ def test_form_cli_on_the_sample_video(capsys, pose_cache_dir, sample_squat_track
     bottoms = sorted(rep["features"]["bottom_time_s"] for rep in payload["reps"])
     assert bottoms[0] == pytest.approx(10.5, abs=1.0) and bottoms[1] == pytest.approx(17.3, abs=1.0)
     assert all("bottom_hip_above_knee_cm" in rep["features"] for rep in payload["reps"])
+
+
+def _quoted_numbers(reason: str) -> list[str]:
+    import re
+
+    return re.findall(r"(\d+)(°|% of ankle width| cm)", reason)
+
+
+def test_reasons_never_quote_a_number_the_body_cannot_reach(shared_data, pose_cache_dir):
+    """Where the bar hides the lifter the skeleton is tracked wrongly for a few frames: the
+    reason said 'trunk leaned 167° from vertical' (formfit_3) and 'heels rose 52 cm' with both
+    feet flat (formfit_1). Such a number is not evidence, and the reason now says so."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.pose import extract_pose
+
+    flagged = set()
+    for name in ("squat_side_formfit_1.mp4", "squat_side_formfit_3.mp4"):
+        track = extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
+        for verdict in assess_squat_reps(track, count_reps(track, exercise="squat").reps):
+            for part in verdict.reason.split("; "):
+                impossible = [
+                    (value, unit) for value, unit in _quoted_numbers(part)
+                    if (unit == "°" and int(value) > 90) or (unit == " cm" and int(value) > 25)
+                ]  # fmt: skip
+                if impossible:  # named as untrustworthy, never followed by advice
+                    flagged.add(name)
+                    assert "cannot be trusted" in part and "keep" not in part and "sit deeper" not in part, (
+                        part
+                    )
+    assert flagged == {"squat_side_formfit_1.mp4", "squat_side_formfit_3.mp4"}  # both hold such a rep
+
+
+def test_a_reason_does_not_contradict_its_own_number(squat_form):
+    """A fault label whose measure points the other way ('knees moved in to 133% of ankle
+    width: push them out') now says the call rests on the rep as a whole."""
+    from analysis.form.verdict import FAULT_EVIDENCE, explain
+
+    model = load_model()
+    checked = 0
+    for rep in squat_form.reps[:400]:
+        features = rep_features(rep)
+        for fault, (feature, shows_fault, (low, high)) in FAULT_EVIDENCE.items():
+            value = features.scalars[feature]
+            text = explain(fault, features, metres=False)
+            if low <= value <= high and not shows_fault(value):
+                checked += 1
+                assert "does not show it" in text and "push them out" not in text and "sit deeper" not in text
+    assert checked > 0 and model is not None  # the training reps hold such cases
+
+
+def test_p_good_is_shown_rounded_down_so_a_fault_never_reads_as_a_pass():
+    from analysis.form.verdict import format_p_good, p_good_threshold
+
+    threshold = p_good_threshold(0.5)
+    assert format_p_good(0.4968) == "0.49" and threshold > 0.4968  # '0.50' read as a pass
+    assert format_p_good(0.5) == "0.50" and format_p_good(float("nan")) == "-"
+
+
+def test_form_predict_on_a_folder_with_no_reps_is_one_error(tmp_path, capsys, squat_form):
+    from analysis.cli import main
+
+    (tmp_path / "labels.csv").write_text("rep,label,recording_date,frames\n")
+    np.savez(tmp_path / "reps.npz", unused=squat_form.reps[0])
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 2
+    assert "lists no reps" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analysis.form.verdict import VERDICT_MEASURES
+from analysis.form.verdict import VERDICT_MEASURES, format_p_good
 from analysis.form.view import TRUSTED
 from analysis.report import MEASURE_LABELS, form_report_html
 from tests.conftest import SAMPLE_VIDEOS
@@ -62,7 +62,7 @@ def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, s
     assert [c["rep"] for c in report.cards] == [v.index + 1 for v in sample_verdicts] == [1, 2]
     for card, verdict in zip(report.cards, sample_verdicts):
         assert verdict.label in card["text"] and verdict.reason in card["text"]
-        assert f"p(good) {verdict.p_good:.2f}" in card["text"]
+        assert f"p(good) {format_p_good(verdict.p_good)}" in card["text"]
         (src,) = card["images"]
         assert src.startswith("data:image/jpeg;base64,")
         image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))

@@ -99,7 +99,13 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
 
 def judge_clip(args) -> int:
     from analysis.counting import count_reps
-    from analysis.form.verdict import assess_squat_reps, load_model, p_good_threshold, write_verdicts_csv
+    from analysis.form.verdict import (
+        assess_squat_reps,
+        format_p_good,
+        load_model,
+        p_good_threshold,
+        write_verdicts_csv,
+    )
     from analysis.track import load_track
 
     path = args.target[0]
@@ -154,7 +160,7 @@ def judge_clip(args) -> int:
             print(f"{span}: {v.label} - {v.reason}")
             continue
         verdict = "good" if v.good else ", ".join(v.faults) or v.label
-        print(f"{span}: {verdict} (p_good {v.p_good:.2f}) - {v.reason}")
+        print(f"{span}: {verdict} (p_good {format_p_good(v.p_good)}) - {v.reason}")
     return 0
 
 

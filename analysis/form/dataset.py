@@ -55,6 +55,8 @@ def load_dataset(folder: str | os.PathLike) -> RepDataset:
     table = pd.read_csv(labels_path, dtype={"rep": str, "recording_date": str})
     if "rep" not in table:
         raise RepLabError(f"{labels_path} has no 'rep' column")
+    if table.empty:
+        raise RepLabError(f"{labels_path} lists no reps")
     with np.load(reps_path, allow_pickle=False) as data:
         missing = [rep for rep in table["rep"] if rep not in data]
         if missing:

@@ -178,39 +178,92 @@ def _length(fraction: float, unit_length: float | None, unit_name: str) -> str:
     return f"{abs(fraction) * 100:.0f}% of {unit_name} length"
 
 
-def explain(fault: str, features: RepFeatures, metres: bool) -> str:
-    """Plain words for one fault, with the measured number and what to change."""
+# What each fault's measure must show before a reason quotes it: the direction of the fault,
+# and a range the body can reach (beyond it the pose was tracked wrongly on some frames: a
+# bar hiding the lifter, a squashed skeleton; a "trunk lean of 167°" or "heels rose 52 cm").
+# Heights are shares of the thigh or leg length, the knee ratio of the ankle width.
+FAULT_EVIDENCE = {
+    "no depth": ("bottom_hip_above_knee", lambda v: v > 0, (-1.0, 1.5)),
+    "bending forward": ("max_trunk_lean", lambda v: v > 0, (0.0, 90.0)),
+    "knees caving": ("bottom_knee_width_ratio", lambda v: v < 1.0, (0.2, 3.0)),
+    "heels lifting": ("max_heel_rise", lambda v: v > 0, (-0.25, 0.25)),
+    "toes lifting": ("max_toe_rise", lambda v: v > 0, (-0.25, 0.25)),
+}
+
+
+def _measure(fault: str, features: RepFeatures, metres: bool) -> tuple[str, str]:
+    """(what was measured, what to change) for one fault."""
     s = features.scalars
     thigh = features.lengths["thigh"] if metres else None
     leg = features.lengths["leg"] if metres else None
     if fault == "no depth":
         v = s["bottom_hip_above_knee"]
         where = "above" if v > 0 else "below"
-        return f"hips stopped {_length(v, thigh, 'thigh')} {where} knee height: sit deeper"
+        return f"hips stopped {_length(v, thigh, 'thigh')} {where} knee height", "sit deeper"
     if fault == "bending forward":
-        return f"trunk leaned {s['max_trunk_lean']:.0f}° from vertical: keep your chest up"
+        return f"trunk leaned {s['max_trunk_lean']:.0f}° from vertical", "keep your chest up"
     if fault == "knees caving":
-        return (
-            f"knees moved in to {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width at the bottom: "
+        return f"knees moved in to {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width at the bottom", (
             "push them out"
         )
     if fault == "heels lifting":
-        return f"heels rose {_length(s['max_heel_rise'], leg, 'leg')}: keep your heels down"
-    if fault == "toes lifting":
-        return f"toes rose {_length(s['max_toe_rise'], leg, 'leg')}: keep the whole foot on the floor"
-    return fault
+        return f"heels rose {_length(s['max_heel_rise'], leg, 'leg')}", "keep your heels down"
+    return f"toes rose {_length(s['max_toe_rise'], leg, 'leg')}", "keep the whole foot on the floor"
+
+
+def _plausible(feature: str, value: float) -> bool:
+    low, high = next(limits for name, _, limits in FAULT_EVIDENCE.values() if name == feature)
+    return bool(np.isfinite(value)) and low <= value <= high
+
+
+def explain(fault: str, features: RepFeatures, metres: bool) -> str:
+    """Plain words for one fault, with the measured number and what to change.
+
+    The number is quoted as evidence only when it shows the fault: a number the body
+    cannot reach says the pose was tracked wrongly, and one pointing the other way
+    ("knees at 133% of ankle width: push them out") says the model's call rests on
+    other measures, and the reason says so instead of contradicting itself.
+    """
+    if fault not in FAULT_EVIDENCE:
+        return fault
+    feature, shows_fault, _ = FAULT_EVIDENCE[fault]
+    value = features.scalars.get(feature, float("nan"))
+    measured, advice = _measure(fault, features, metres)
+    if not _plausible(feature, value):
+        return (
+            f"{fault}, by the model's judgement: the measure cannot be trusted on this rep ({measured} is "
+            "beyond what a body does; the pose was probably tracked wrongly, check the video)"
+        )
+    if not shows_fault(value):
+        return (
+            f"{fault}, by the model's judgement from the rep as a whole ({measured}, which does not show it)"
+        )
+    return f"{measured}: {advice}"
 
 
 def _good_reason(features: RepFeatures, metres: bool, trusted: dict[str, bool]) -> str:
     s = features.scalars
     thigh = features.lengths["thigh"] if metres else None
     v = s["bottom_hip_above_knee"]
-    parts = [f"hips {_length(v, thigh, 'thigh')} {'above' if v > 0 else 'below'} knee height"]
-    if trusted.get("trunk_lean", True):
+    parts = []
+    if _plausible("bottom_hip_above_knee", v):
+        parts.append(f"hips {_length(v, thigh, 'thigh')} {'above' if v > 0 else 'below'} knee height")
+    if trusted.get("trunk_lean", True) and _plausible("max_trunk_lean", s["max_trunk_lean"]):
         parts.append(f"trunk lean {s['max_trunk_lean']:.0f}°")
-    if trusted.get("knee_valgus", True):
+    if trusted.get("knee_valgus", True) and _plausible(
+        "bottom_knee_width_ratio", s["bottom_knee_width_ratio"]
+    ):
         parts.append(f"knees at {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width")
-    return "good form: " + ", ".join(parts)
+    return "good form: " + (
+        ", ".join(parts) if parts else "no measure on this rep can be trusted, check the video"
+    )
+
+
+def format_p_good(p_good: float) -> str:
+    """P(good) with two decimals, rounded down: 0.4968 at a 0.50 threshold (a fault) must not
+    read "0.50" (a pass). Thresholds have two decimals, so the shown number passes exactly
+    when the rep does."""
+    return f"{np.floor(p_good * 100) / 100:.2f}" if np.isfinite(p_good) else "-"
 
 
 def verdict_from_features(
@@ -265,8 +318,8 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
         trusted = dict(TRUSTED[view])
         if not feet_in_view(track, start, end):
             trusted["heel_lift"] = trusted["toe_lift"] = False
-        joints, times, metres = track_joints(track, start, end)
-        try:
+        try:  # a span without a single track frame (a caller's own rep dict) is unknown too
+            joints, times, metres = track_joints(track, start, end)
             features = RepFeatures.from_joints(joints, times)
         except ValueError:
             verdicts.append(
