@@ -428,3 +428,17 @@ def test_form_predict_on_a_folder_with_no_reps_is_one_error(tmp_path, capsys, sq
     np.savez(tmp_path / "reps.npz", unused=squat_form.reps[0])
     assert main(["form", "predict", "--data", str(tmp_path)]) == 2
     assert "lists no reps" in capsys.readouterr().err
+
+
+def test_form_predict_warns_about_reps_it_cannot_measure(tmp_path, capsys, squat_form):
+    """A rep of two frames has no usable measures; its row is still printed (one per rep),
+    and stderr says which rows are guesses (they read as a confident 'powerlifting squat')."""
+    from analysis.cli import main
+
+    reps = {"whole": squat_form.reps[0], "two_frames": squat_form.reps[1][:2]}
+    np.savez(tmp_path / "reps.npz", **reps)
+    (tmp_path / "labels.csv").write_text("rep\nwhole\ntwo_frames\n")
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert [line.split(",")[0] for line in captured.out.splitlines()] == ["rep", "whole", "two_frames"]
+    assert "1 rep(s) have too few usable frames" in captured.err and "two_frames" in captured.err
