@@ -57,7 +57,8 @@ if automatic != len(verdicts):  # the Analyse page shows the automatic count by 
         f"no exercise name (the Analyse page's default), finds {automatic}."
     )
 c2.metric("Good reps", f"{good} of {judged}", help="Of the reps judged (not those too unclear to judge).")
-c3.metric("Camera view", view)
+views = list(dict.fromkeys(v.view for v in verdicts))  # in order of appearance
+c3.metric("Camera view", " / ".join(views) if len(views) > 1 else view)
 trusted = verdicts[0].trusted if verdicts else {}
 if trusted:
     yes = [name.replace("_", " ") for name, ok in trusted.items() if ok]
@@ -66,6 +67,9 @@ if trusted:
         f"**Trusted from a {view} view:** {', '.join(yes) or 'none'}"
         + (f"  \n**Not judged from this view:** {', '.join(no)}" if no else "")
     )
+if len(views) > 1:  # a camera cut: each rep is judged for the view it was filmed from
+    others = ", ".join(f"rep {v.index + 1} {v.view}" for v in verdicts if v.view != view)
+    st.caption(f"The camera changes angle: these reps are judged for their own view: {others}.")
 
 threshold = p_good_threshold(strictness)
 p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]

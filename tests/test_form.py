@@ -442,3 +442,25 @@ def test_form_predict_warns_about_reps_it_cannot_measure(tmp_path, capsys, squat
     captured = capsys.readouterr()
     assert [line.split(",")[0] for line in captured.out.splitlines()] == ["rep", "whole", "two_frames"]
     assert "1 rep(s) have too few usable frames" in captured.err and "two_frames" in captured.err
+
+
+def test_a_rep_filmed_after_a_camera_cut_is_judged_for_its_own_view(shared_data, pose_cache_dir):
+    """The clip cuts from a side view to a front one at 17.2 s: its third squat was judged as
+    seen from the side (trunk lean quoted, knee valgus never judged). A steady camera keeps
+    one view for every rep, borderline or not."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.pose import extract_pose
+
+    def views(name):
+        track = extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
+        verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+        return [(v.view, v.start_s > 17.2) for v in verdicts], verdicts
+
+    cut, verdicts = views("squat_sidethenfront_ikramaliokz_1.mp4")
+    assert {view for view, after in cut if not after} == {"side"}
+    assert {view for view, after in cut if after} == {"front"}
+    after = next(v for v in verdicts if v.start_s > 17.2)
+    assert after.trusted["knee_valgus"] and not after.trusted["trunk_lean"]
+    for steady in ("squat_front_rjsong_1.mp4", "squat_side_formfit_1.mp4"):  # the second sits near a cut-off
+        assert len({view for view, _ in views(steady)[0]}) == 1

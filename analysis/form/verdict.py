@@ -20,7 +20,7 @@ from analysis.form.dataset import GOOD_LABELS
 from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
-from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, detect_view, feet_in_view
+from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
@@ -305,16 +305,17 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
 
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
     or dicts with those keys.
-    The detected view (and whether the feet are in the frame) decides which faults may
-    be raised. A rep with too few usable pose frames gets label "unknown", and a rep
+    The detected view (the clip's, or the rep's own after a camera cut) and whether the
+    feet are in the frame decide which faults may be raised. A rep with too few usable pose frames gets label "unknown", and a rep
     that barely bends the knees or lowers the hips gets "not a squat"; both have P(good)
     NaN and a reason saying why.
     """
     model = load_model() if model is None else model
-    view = detect_view(track)
+    clip_angle = view_angle(track)
     verdicts = []
     for i, rep in enumerate(reps):
         start, bottom, end = (float(_field(rep, name)) for name in ("start_s", "bottom_s", "end_s"))
+        view = rep_view(track, start, end, clip_angle)  # a rep after a camera cut has its own
         trusted = dict(TRUSTED[view])
         if not feet_in_view(track, start, end):
             trusted["heel_lift"] = trusted["toe_lift"] = False

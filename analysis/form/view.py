@@ -77,7 +77,11 @@ def view_angle(track) -> float:
 
 def detect_view(track) -> str:
     """ "front", "side" or "diagonal" for a ``PoseTrack`` (diagonal when unsure)."""
-    angle = view_angle(track)
+    return view_from_angle(view_angle(track))
+
+
+def view_from_angle(angle: float) -> str:
+    """The view named by ``view_angle``'s angle (diagonal when unknown)."""
     if not np.isfinite(angle):
         return "diagonal"
     if angle <= FRONT_MAX_DEG:
@@ -85,6 +89,20 @@ def detect_view(track) -> str:
     if angle >= SIDE_MIN_DEG:
         return "side"
     return "diagonal"
+
+
+# A rep seen this many degrees away from the clip as a whole was filmed after a camera cut
+# (a side view cut to a front one turns by about 70 degrees); smaller differences are the
+# same camera, and judging those reps apart would only make borderline views flicker.
+VIEW_CHANGE_DEG = 30.0
+
+
+def rep_view(track, start_s: float, end_s: float, clip_angle: float) -> str:
+    """The view of one rep: the clip's, unless the rep was filmed from elsewhere (a cut)."""
+    angle = view_angle(track.slice_time(start_s, end_s + 1e-6))
+    if np.isfinite(angle) and np.isfinite(clip_angle) and abs(angle - clip_angle) > VIEW_CHANGE_DEG:
+        return view_from_angle(angle)
+    return view_from_angle(clip_angle)
 
 
 FEET = ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
