@@ -24,19 +24,19 @@ from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
 
-# ``verdict_rows`` measure column -> (label, format, what it measures in ``view.TRUSTED``):
-# a card shows only what the detected camera view can measure (no knee width from the side)
-MEASURE_LABELS: dict[str, tuple[str, str, str]] = {
-    "hips_above_knee_cm": ("hips above knee (cm)", "{:.0f}", "depth"),
-    "hips_above_knee_thighs": ("hips above knee (thigh lengths)", "{:.2f}", "depth"),
-    "knee_angle_deg": ("knee angle at the bottom (°)", "{:.0f}", "knee_angle"),
-    "trunk_lean_deg": ("largest trunk lean (°)", "{:.0f}", "trunk_lean"),
-    "knee_width_ratio": ("knee width / ankle width", "{:.2f}", "knee_valgus"),
-    "heel_rise_legs": ("heel rise (leg lengths)", "{:.3f}", "heel_lift"),
-    "toe_rise_legs": ("toe rise (leg lengths)", "{:.3f}", "toe_lift"),
-    "knee_asymmetry_deg": ("left-right knee difference (°)", "{:.0f}", "asymmetry"),
-    "down_s": ("way down (s)", "{:.1f}", "tempo"),
-    "up_s": ("way up (s)", "{:.1f}", "tempo"),
+# ``verdict_rows`` measure column -> (label, format); a card shows the measures its row holds
+# (``verdict_rows`` leaves out what the rep's camera view cannot measure: no knee width from the side)
+MEASURE_LABELS: dict[str, tuple[str, str]] = {
+    "hips_above_knee_cm": ("hips above knee (cm)", "{:.0f}"),
+    "hips_above_knee_thighs": ("hips above knee (thigh lengths)", "{:.2f}"),
+    "knee_angle_deg": ("knee angle at the bottom (°)", "{:.0f}"),
+    "trunk_lean_deg": ("largest trunk lean (°)", "{:.0f}"),
+    "knee_width_ratio": ("knee width / ankle width", "{:.2f}"),
+    "heel_rise_legs": ("heel rise (leg lengths)", "{:.3f}"),
+    "toe_rise_legs": ("toe rise (leg lengths)", "{:.3f}"),
+    "knee_asymmetry_deg": ("left-right knee difference (°)", "{:.0f}"),
+    "down_s": ("way down (s)", "{:.1f}"),
+    "up_s": ("way up (s)", "{:.1f}"),
 }
 
 _STYLE = """
@@ -114,8 +114,8 @@ def form_report_html(
         image = _jpeg_data_uri(bottom_frame(video_path, track, verdict, max_side))
         measures = "".join(
             f"<tr><td>{label}</td><td>{fmt.format(row[column])}</td></tr>"
-            for column, (label, fmt, measures_what) in MEASURE_LABELS.items()
-            if row.get(column) is not None and verdict.trusted.get(measures_what, True)
+            for column, (label, fmt) in MEASURE_LABELS.items()
+            if row.get(column) is not None  # blank when not measured or not seen from this view
         )
         p_good = format_p_good(verdict.p_good)
         parts.append(

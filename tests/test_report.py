@@ -48,9 +48,20 @@ def sample_verdicts(sample_squat_track):
 
 
 def test_measure_labels_name_verdict_table_columns_and_view_groups():
-    assert set(MEASURE_LABELS) <= set(VERDICT_MEASURES)
-    groups = {group for _, _, group in MEASURE_LABELS.values()}
-    assert groups <= set(TRUSTED["side"])
+    from analysis.form.verdict import MEASURE_TRUST
+
+    assert set(MEASURE_LABELS) <= set(VERDICT_MEASURES) == set(MEASURE_TRUST)
+    assert set(MEASURE_TRUST.values()) <= set(TRUSTED["side"])
+
+
+def test_the_verdicts_table_leaves_out_what_the_view_cannot_measure(sample_verdicts):
+    """A side view cannot measure knee width: the CSV quoted a ratio of 1.6 the report hid."""
+    from analysis.form.verdict import verdict_rows
+
+    for verdict, row in zip(sample_verdicts, verdict_rows(sample_verdicts)):
+        assert (
+            verdict.view == "side" and row["knee_width_ratio"] is None and row["trunk_lean_deg"] is not None
+        )
 
 
 def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, sample_verdicts):

@@ -104,11 +104,19 @@ VERDICT_MEASURES: dict[str, str] = {
 }
 VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "end_s", "label", "good", "p_good", "faults", "reason", "view",
                    *VERDICT_MEASURES)  # fmt: skip
+# What each measure needs the camera to see (``TRUSTED`` by view): a side view cannot
+# measure knee width, so its "knee_width_ratio" is left blank rather than quoted.
+MEASURE_TRUST: dict[str, str] = {
+    "hips_above_knee_thighs": "depth", "hips_above_knee_cm": "depth", "knee_angle_deg": "knee_angle",
+    "trunk_lean_deg": "trunk_lean", "knee_width_ratio": "knee_valgus", "heel_rise_legs": "heel_lift",
+    "toe_rise_legs": "toe_lift", "knee_asymmetry_deg": "asymmetry", "stance_width": "stance_width",
+    "down_s": "tempo", "up_s": "tempo",
+}  # fmt: skip
 
 
 def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
     """One flat row per rep (``VERDICT_COLUMNS``) for a table or a CSV export; a measure
-    that could not be taken is None."""
+    that could not be taken, or that the rep's view cannot show (``MEASURE_TRUST``), is None."""
 
     def number(value, digits: int = 3):
         value = _json_float(value) if value is not None else None
@@ -126,7 +134,10 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "faults": "; ".join(v.faults),
             "reason": v.reason,
             "view": v.view,
-            **{column: number(v.features.get(name)) for column, name in VERDICT_MEASURES.items()},
+            **{
+                column: number(v.features.get(name)) if v.trusted.get(MEASURE_TRUST[column], True) else None
+                for column, name in VERDICT_MEASURES.items()
+            },
         }  # fmt: skip
         for v in verdicts
     ]
