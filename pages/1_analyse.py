@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.errors import RepLabError
+from analysis.form.verdict import NOT_A_SQUAT
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import render_annotated_video
 from pages import common
@@ -69,7 +70,11 @@ with frame_col:
     picked = common.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
     if picked is not None:
         st.session_state[frame_key] = track.frame_at(picked)
-    frame_index = st.slider("Frame", 0, len(track) - 1, key=frame_key)
+    if len(track) > 1:
+        frame_index = st.slider("Frame", 0, len(track) - 1, key=frame_key)
+    else:  # Streamlit refuses a slider from 0 to 0: a one-frame clip shows its only frame
+        frame_index = 0
+        st.caption("The clip has a single frame: too short to hold a repetition.")
     time_s = float(track.times[frame_index])
     image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
@@ -215,6 +220,12 @@ if submitted:
             verdicts = common.verdicts_for(track, saved_reps)
         except (RepLabError, ValueError) as exc:
             st.warning(f"Saved without form verdicts: {exc}")
+    if verdicts and all(v.label == NOT_A_SQUAT for v in verdicts):  # a curl saved as squats, say
+        st.error(
+            f"Not saved: none of the {len(verdicts)} movements counted as squats looks like a squat "
+            "(the knees and hips barely move). Save it as another exercise, or check the clip."
+        )
+        st.stop()
     try:
         session_id = store.add_session(
             athlete,

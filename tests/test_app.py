@@ -431,6 +431,40 @@ def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
     assert len(at.session_state["tracks"]) == n_tracks
 
 
+def test_a_one_frame_upload_says_it_is_too_short(app_env, tmp_path):
+    """Streamlit refuses a frame slider from 0 to 0: a one-frame clip raised on the Analyse page."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "tap.mp4"
+    assert len(reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=0.02, start_s=10.0)) == 1
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("tap.mp4", clip.read_bytes(), "video/mp4")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
+    assert any("single frame" in c.value for c in at.caption)
+
+
+def test_a_clip_without_squats_is_not_saved_as_squats(app_env, tmp_path):
+    """The lifter only standing, saved as squats: the squat preset finds three small bends that
+    are no squats, and the history stored '3 squat reps, 0 of 0 good' for a clip with none."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "standing.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=6.0, start_s=0.0)
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value(("standing.mp4", clip.read_bytes(), "video/mp4")).run()
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
+    at.text_input(key="athlete").input("Coach")
+    at.selectbox(key="save_exercise").set_value("squat")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(e.value.startswith("Not saved: none of the") for e in at.error)
+    assert HistoryStore(app_env).sessions() == []
+
+
 def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_path):
     from tests.clipmaker import reencode
 
