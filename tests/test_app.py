@@ -38,6 +38,22 @@ def _run(page: str | None = None) -> AppTest:
     return at
 
 
+def _upload(at: AppTest, clip: Path, name: str | None = None) -> AppTest:
+    """Choose "Upload a video" in the sidebar and upload ``clip`` (a real file) through the widget."""
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    at.sidebar.get("file_uploader")[0].set_value((name or clip.name, clip.read_bytes(), "video/mp4")).run()
+    return at
+
+
+def _open_with_sample_cut(tmp_path: Path, name: str, seconds: float, start_s: float) -> AppTest:
+    """The dashboard with a real cut of the sample squat clip uploaded (re-encoded by PyAV)."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / name
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=seconds, start_s=start_s)
+    return _upload(_run(), clip)
+
+
 def _true_reps(clips_table, name: str) -> int:
     return int(next(row["reps"] for row in clips_table if row["file"] == name))
 
@@ -384,8 +400,7 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
     squat verdicts ("sit deeper" on a curl would be nonsense) and says why."""
     clip = shared_data / "clips" / "curl_side_formfit_1.mp4"
     at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value((clip.name, clip.read_bytes(), "video/mp4")).run()
+    _upload(at, clip)
     assert not at.exception, [e.value for e in at.exception]
     assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
     at.sidebar.selectbox(key="_exercise").set_value("squat").run()  # told it is a squat, wrongly
@@ -399,13 +414,7 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
 
 def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
     """A real upload through the Analyse page: the lifter standing between his two squats."""
-    from tests.clipmaker import reencode
-
-    clip = tmp_path / "standing.mp4"
-    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=3.0, start_s=12.0)
-    at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value(("standing.mp4", clip.read_bytes(), "video/mp4")).run()
+    at = _open_with_sample_cut(tmp_path, "standing.mp4", seconds=3.0, start_s=12.0)
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
     assert any("No repetitions found" in info.value for info in at.info)
@@ -414,13 +423,7 @@ def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
 def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
     """Moving a slider reruns the page: the uploaded file must not be hashed and moved again
     each time (a 1 GB upload would stall every rerun), and no new track is kept for it."""
-    from tests.clipmaker import reencode
-
-    clip = tmp_path / "one_squat.mp4"
-    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5)
-    at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value(("one_squat.mp4", clip.read_bytes(), "video/mp4")).run()
+    at = _open_with_sample_cut(tmp_path, "one_squat.mp4", seconds=4.0, start_s=8.5)
     stored = Path(at.session_state["keep_upload_main"].path)
     written, n_tracks = stored.stat().st_mtime_ns, len(at.session_state["tracks"])
     frame = next(s for s in at.slider if s.key and s.key.startswith("frame_"))
@@ -438,8 +441,7 @@ def test_a_one_frame_upload_says_it_is_too_short(app_env, tmp_path):
     clip = tmp_path / "tap.mp4"
     assert len(reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=0.02, start_s=10.0)) == 1
     at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value(("tap.mp4", clip.read_bytes(), "video/mp4")).run()
+    _upload(at, clip, "tap.mp4")
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
     assert any("single frame" in c.value for c in at.caption)
@@ -448,13 +450,7 @@ def test_a_one_frame_upload_says_it_is_too_short(app_env, tmp_path):
 def test_a_clip_without_squats_is_not_saved_as_squats(app_env, tmp_path):
     """The lifter only standing, saved as squats: the squat preset finds three small bends that
     are no squats, and the history stored '3 squat reps, 0 of 0 good' for a clip with none."""
-    from tests.clipmaker import reencode
-
-    clip = tmp_path / "standing.mp4"
-    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=6.0, start_s=0.0)
-    at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value(("standing.mp4", clip.read_bytes(), "video/mp4")).run()
+    at = _open_with_sample_cut(tmp_path, "standing.mp4", seconds=6.0, start_s=0.0)
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
     at.text_input(key="athlete").input("Coach")
     at.selectbox(key="save_exercise").set_value("squat")
@@ -509,8 +505,7 @@ def test_own_task_model_runs_the_pose_pass(app_env, pose_cache_dir, tmp_path):
     clip = tmp_path / "one_squat.mp4"
     reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5)
     at = _run()
-    at.sidebar.radio[0].set_value("Upload a video").run()
-    at.sidebar.get("file_uploader")[0].set_value(("one_squat.mp4", clip.read_bytes(), "video/mp4")).run()
+    _upload(at, clip, "one_squat.mp4")
     assert not any("own model" in c.value for c in at.caption)  # the built-in model so far
     builtin_rows = _rep_rows(at)
     at.radio(key="_model_source").set_value("My own .task file").run()
