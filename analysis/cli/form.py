@@ -42,7 +42,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--data", help="with `predict`: folder with reps.npz and labels.csv")
     output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON (one object per rep)")
+    output.add_argument(
+        "--json", action="store_true", help="print JSON: one object for the clip, with one entry per rep"
+    )
     output.add_argument(
         "--csv", action="store_true", help="print CSV: one row per rep with its verdict and measures"
     )
