@@ -38,6 +38,7 @@ from pathlib import Path
 
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import RepLabError
+from analysis.files import write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.video import VIDEO_EXTENSIONS
 
@@ -123,14 +124,8 @@ def run_key(content_hash: str, settings: PoseSettings, exercise: str | None) -> 
     return settings_key(content_hash, fields)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _write_json(path: Path, data) -> None:
-    _write_atomic(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+    write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
 
 
 def _json_default(value):
@@ -201,8 +196,8 @@ def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: l
     _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
     table = io.StringIO()
     write_verdicts_csv(verdicts, table)
-    _write_atomic(folder / "verdicts.csv", table.getvalue())
-    _write_atomic(folder / "report.html", form_report_html(path, track, verdicts))
+    write_text(folder / "verdicts.csv", table.getvalue())
+    write_text(folder / "report.html", form_report_html(path, track, verdicts))
 
 
 def analyse_clip(
@@ -286,7 +281,7 @@ def write_summary(results: Iterable[ClipResult], path: str | os.PathLike) -> Non
     writer.writeheader()
     for result in results:
         writer.writerow(result.row())
-    _write_atomic(Path(path), buffer.getvalue())
+    write_text(Path(path), buffer.getvalue())
 
 
 def read_summary(path: str | os.PathLike) -> list[dict]:

@@ -11,7 +11,6 @@ clip never sits in memory.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -19,6 +18,7 @@ import av
 import cv2
 import numpy as np
 
+from analysis.files import replaced
 from analysis.landmarks import SKELETON_EDGES
 from analysis.track import PoseTrack
 from analysis.video import iter_frames, probe
@@ -181,52 +181,49 @@ def render_annotated_video(
     clips stay in sync with their track. ``start_s`` and ``end_s`` cut out a stretch (one
     rep, to play in a loop): its frames are stamped from 0, since a browser's player starts
     a file at 0, and Streamlit's own start and end times are whole seconds, too coarse for a
-    one-second push-up. Returns the output path. The file is written next to ``out_path``
-    first, under a name of its own (two browser tabs may render the same video at once),
-    and moved into place only when complete.
+    one-second push-up. Returns the output path. The file is moved into place only when
+    complete, from a temporary name of its own (``analysis.files``: two browser tabs may
+    render the same video at once).
     """
     info = probe(video_path)
     out_path = os.fspath(out_path)
-    tmp_path = f"{out_path}.{os.getpid()}-{threading.get_ident()}.part.mp4"
     span = (end_s if end_s is not None else info.duration_s) - start_s
     total = max(1, min(info.frame_count, int(round(span * info.fps)) + 1))
-    # faststart puts the index first, so a browser starts playing before the whole file arrives.
-    container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
-    try:
-        stream = None
-        last_pts = -1
-        frames = iter_frames(video_path, start_s=start_s, end_s=end_s, max_side=max_side)
-        for done, frame in enumerate(frames, start=1):
-            rgb = frame.rgb
-            if stream is None:
-                rate = Fraction(info.fps).limit_denominator(100000)
-                stream = add_h264_stream(container, rgb.shape[1], rgb.shape[0], rate, crf)
-            rgb = rgb[: stream.height, : stream.width]
-            if len(track):
-                i = track.frame_at(frame.time_s)
-                rgb = draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
-            lines = overlay_lines(frame.time_s, reps, verdicts)
-            if lines:
-                _label_box(rgb, lines)
-            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            pts = max(int(round((frame.time_s - start_s) / TIME_BASE)), last_pts + 1)  # strictly increasing
-            last_pts = pts
-            video_frame.pts = pts
-            video_frame.time_base = TIME_BASE
-            for packet in stream.encode(video_frame.reformat(format="yuv420p")):
-                container.mux(packet)
-            if progress and done % 10 == 0:
-                progress(min(done, total), total)
-        if stream is not None:
-            for packet in stream.encode():
-                container.mux(packet)
-    except BaseException:
-        container.close()
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-    container.close()
-    os.replace(tmp_path, out_path)
+    with replaced(out_path, ".mp4") as tmp_path:
+        # faststart puts the index first, so a browser starts playing before the whole file arrives.
+        container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            stream = None
+            last_pts = -1
+            frames = iter_frames(video_path, start_s=start_s, end_s=end_s, max_side=max_side)
+            for done, frame in enumerate(frames, start=1):
+                rgb = frame.rgb
+                if stream is None:
+                    rate = Fraction(info.fps).limit_denominator(100000)
+                    stream = add_h264_stream(container, rgb.shape[1], rgb.shape[0], rate, crf)
+                rgb = rgb[: stream.height, : stream.width]
+                if len(track):
+                    i = track.frame_at(frame.time_s)
+                    rgb = draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+                lines = overlay_lines(frame.time_s, reps, verdicts)
+                if lines:
+                    _label_box(rgb, lines)
+                video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+                pts = max(
+                    int(round((frame.time_s - start_s) / TIME_BASE)), last_pts + 1
+                )  # strictly increasing
+                last_pts = pts
+                video_frame.pts = pts
+                video_frame.time_base = TIME_BASE
+                for packet in stream.encode(video_frame.reformat(format="yuv420p")):
+                    container.mux(packet)
+                if progress and done % 10 == 0:
+                    progress(min(done, total), total)
+            if stream is not None:
+                for packet in stream.encode():
+                    container.mux(packet)
+        finally:
+            container.close()
     if progress:
         progress(total, total)
     return out_path

@@ -7,17 +7,16 @@ person was found, and every frame carries its real presentation time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import threading
 import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from analysis.errors import RepLabError
+from analysis.files import replaced
 from analysis.landmarks import LANDMARK_NAMES
 
 N_LANDMARKS = len(LANDMARK_NAMES)
@@ -155,15 +154,11 @@ class PoseTrack:
             "source_hash": self.source_hash, "source_name": self.source_name, "meta": self.meta,
             "format": "replab-track-1",
         }  # fmt: skip
-        tmp = _private_name(path, ".npz")
-        try:
+        with replaced(path, ".npz") as tmp:  # never leave a half-written track behind
             np.savez_compressed(
                 tmp, times=self.times, landmarks=self.landmarks, visibility=self.visibility,
                 world=self.world, header=np.array(json.dumps(header)),
             )  # fmt: skip
-            os.replace(tmp, path)  # never leave a half-written track behind
-        finally:
-            _remove_quietly(tmp)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PoseTrack:
@@ -191,7 +186,7 @@ class PoseTrack:
     def to_csv(self, path_or_buffer) -> None:
         """One row per frame; empty cells where no person was found.
 
-        A file is written under a temporary name and renamed, as ``save`` does: a run
+        A file is written whole or not at all (``analysis.files``), as ``save`` does: a run
         killed half way must not leave a shorter track that reads back without complaint.
         """
         import pandas as pd
@@ -200,12 +195,8 @@ class PoseTrack:
         if not isinstance(path_or_buffer, str | os.PathLike):
             frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
             return
-        tmp = _private_name(path_or_buffer, ".csv")
-        try:
+        with replaced(path_or_buffer, ".csv") as tmp:
             frame.to_csv(tmp, index=False, float_format="%.6g", na_rep="")
-            os.replace(tmp, path_or_buffer)
-        finally:
-            _remove_quietly(tmp)
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
@@ -256,18 +247,6 @@ class PoseTrack:
             times=np.arange(len(points)) / fps, landmarks=points, visibility=visibility,
             world=np.full(points.shape, np.nan), fps=fps, source_name=source_name,
         )  # fmt: skip
-
-
-def _private_name(path: str | os.PathLike, suffix: str) -> str:
-    """A temporary name beside ``path`` that no other writer uses (two processes may store
-    the same cache entry at once; with one shared name one's rename took the other's file)."""
-    return f"{os.fspath(path)}.{os.getpid()}-{threading.get_ident()}.tmp{suffix}"
-
-
-def _remove_quietly(path: str) -> None:
-    """Remove a temporary file left by a failed write (gone already after a rename)."""
-    with contextlib.suppress(OSError):
-        os.remove(path)
 
 
 class TrackFileError(RepLabError, ValueError):

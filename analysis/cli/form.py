@@ -179,9 +179,7 @@ def write_report(args, path: str, track, verdicts) -> None:
 
     if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
         raise RepLabError("--report needs the video (its frames go into the report), not a saved track")
-    page = form_report_html(path, track, verdicts, strictness=args.strictness)
-    tmp = f"{args.report}.tmp"
-    with open(tmp, "w", encoding="utf-8") as out:  # renamed when whole, as tracks are
-        out.write(page)
-    os.replace(tmp, args.report)
+    from analysis.files import write_text
+
+    write_text(args.report, form_report_html(path, track, verdicts, strictness=args.strictness))
     print(f"report written to {args.report}", file=sys.stderr)

@@ -1,0 +1,49 @@
+"""Writing files so that a reader never sees half of one.
+
+Every output (a pose track, a CSV export, a rendered video, a batch result, a report) is
+written under a temporary name beside its target and renamed into place when whole: a
+rename within a folder is atomic, so a run killed half way leaves the old file or none,
+never a shorter one that reads back without complaint. The temporary name belongs to the
+writing process and thread: with one shared name, two writers of the same target (two
+processes storing one cache entry, two browser tabs rendering one clip) took each other's
+file at the rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def temp_name(path: str | os.PathLike, suffix: str = "") -> str:
+    """A hidden name beside ``path`` that no other writer uses; ``suffix`` keeps a writer
+    that goes by the extension (numpy's ``.npz``) from adding its own."""
+    path = Path(path)
+    return str(path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp{suffix}"))
+
+
+def remove_quietly(path: str | os.PathLike) -> None:
+    """Remove a temporary file left by a failed write (gone already after a rename)."""
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+@contextlib.contextmanager
+def replaced(path: str | os.PathLike, suffix: str = "") -> Iterator[str]:
+    """Yield a temporary name to write; renamed to ``path`` if the block ends normally,
+    removed otherwise."""
+    tmp = temp_name(path, suffix)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        remove_quietly(tmp)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """``text`` (UTF-8) to ``path``, whole or not at all."""
+    with replaced(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
