@@ -102,8 +102,9 @@ def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwa
     Analyse page's Exercise fell back to automatic, changing the count shown, unannounced).
     The value is kept under ``keep_<key>``; the widget itself uses ``_<key>``.
     """
-    kept = st.session_state.get(f"keep_{key}", default)
-    index = options.index(kept) if kept in options else 0
+    kept = st.session_state.get(f"keep_{key}")
+    choice = kept if kept in options else default
+    index = options.index(choice) if choice in options else 0
     return box.selectbox(
         label, options, index=index, key=f"_{key}", on_change=_remember, args=(key,), **kwargs
     )
@@ -142,16 +143,10 @@ def _pick_clip(slot: str, container) -> Clip | None:
         if not samples:
             box.warning("No sample clips found in sample_videos/.")
             return None
-        sample_key = f"sample_{slot}"
-        kept = st.session_state.get(f"keep_{sample_key}")
         preferred = DEFAULT_SAMPLE if DEFAULT_SAMPLE in samples else samples[0]
         if slot == "b" and len(samples) > 1:  # the second side starts on a different clip
             preferred = next(name for name in samples if name != preferred)
-        default = kept if kept in samples else preferred
-        name = box.selectbox(
-            "Sample", samples, index=samples.index(default), key=f"_{sample_key}",
-            on_change=_remember, args=(sample_key,),
-        )  # fmt: skip
+        name = kept_selectbox(box, "Sample", samples, key=f"sample_{slot}", default=preferred)
         return Clip(path=str(SAMPLE_DIR / name), name=name, kind="sample")
     if source == "Record with webcam":
         from pages.webcam import record_clip  # WebRTC is loaded only by those who record
