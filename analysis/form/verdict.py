@@ -317,9 +317,9 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
     or dicts with those keys.
     The detected view (the clip's, or the rep's own after a camera cut) and whether the
-    feet are in the frame decide which faults may be raised. A rep with too few usable pose frames gets label "unknown", and a rep
-    that barely bends the knees or lowers the hips gets "not a squat"; both have P(good)
-    NaN and a reason saying why.
+    feet are in the frame decide which faults may be raised. A rep with too few usable
+    pose frames gets label "unknown", and a rep that barely bends the knees or lowers the
+    hips gets "not a squat"; both have P(good) NaN and a reason saying why.
     """
     model = load_model() if model is None else model
     clip_angle = view_angle(track)
