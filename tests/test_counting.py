@@ -207,6 +207,52 @@ def test_period_of_a_real_signal_matches_the_annotated_rep_length(repcount):
     assert est.score > 0.8
 
 
+def test_a_set_that_changes_tempo_keeps_its_fast_reps(repcount):
+    """stu10_36: 19 pull-ups of about 1.1 s, then 10 of about 2.7 s (29 annotated).
+
+    The clip's period is the slow one; spacing reps by it dropped every second fast rep
+    (19 counted, 6 of them in the fast stretch). The fast stretch is found by its own
+    local period: 14 of its 19 reps are counted now (the first window, at the clip's
+    start, still misses two).
+    """
+    track, truth, bounds = _track(repcount, "stu10_36")
+    fast_end_s = bounds[2 * 18 + 1] / 30  # end of the 19th annotated rep
+    result = count_reps(track)
+    fast = [r for r in result.reps if r.bottom_s < fast_end_s]
+    assert len(fast) >= 13, f"{len(fast)} reps counted in the first 19"
+    assert abs(result.count - truth) <= 4
+    signal = prepare_signal(track)
+    local = (
+        PeakCounter(**signal.settings, polarity=signal.polarity)
+        .fit(signal.values, signal.times)
+        .local_period_s_
+    )
+    times = signal.times
+    assert np.nanmedian(local[times < fast_end_s]) == pytest.approx(1.15, abs=0.15)
+    assert np.isnan(local[times > fast_end_s + 10]).all()  # the slow reps keep the clip's period
+    without = PeakCounter(**signal.settings, polarity=signal.polarity, local_tempo=False).fit(
+        signal.values, signal.times
+    )
+    assert without.count_ < result.count  # what the fix is for
+
+
+def test_per_frame_distance_equals_find_peaks_when_it_is_constant(repcount):
+    from scipy.signal import find_peaks
+
+    from analysis.counting.cycles import find_cycles
+
+    track, _, _ = _track(repcount, "stu9_64")
+    signal = prepare_signal(track)
+    values = np.nan_to_num(signal.values)
+    for distance_s, prominence in [(0.3, 0.0), (1.0, 0.2), (2.5, 1.0)]:
+        frames = int(round(distance_s * 30))
+        expected, _ = find_peaks(values, distance=frames, prominence=max(prominence, 1e-12))
+        per_frame = find_cycles(values, 30.0, 1, np.full(len(values), distance_s), prominence)
+        scalar = find_cycles(values, 30.0, 1, distance_s, prominence)
+        assert np.array_equal(per_frame["candidates"], expected)
+        assert np.array_equal(per_frame["bottoms"], scalar["bottoms"])
+
+
 def test_trailing_window_statistics_match_a_direct_computation(repcount):
     track, _, _ = _track(repcount, "stu9_64")
     x = prepare_signal(track).values

@@ -130,11 +130,28 @@ def hug_movement(
     return int(start), int(bottom), int(end)
 
 
+def _spaced_peaks(y: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Local maxima of ``y``, none closer than ``distance`` frames to a higher one.
+
+    ``find_peaks``' own ``distance`` rule (the highest first, each removing the lower ones
+    around it), with the distance read at the higher peak's frame: a set that speeds up
+    keeps its fast reps where ``distance`` is short.
+    """
+    peaks = sps.find_peaks(y)[0]
+    keep = np.ones(len(peaks), dtype=bool)
+    for i in np.argsort(y[peaks], kind="stable")[::-1]:
+        if keep[i]:
+            near = np.abs(peaks - peaks[i]) < distance[peaks[i]]
+            near[i] = False
+            keep[near] = False
+    return peaks[keep]
+
+
 def find_cycles(
     values: np.ndarray,
     fps: float,
     polarity: int,
-    min_distance_s: float,
+    min_distance_s: float | np.ndarray,
     prominence: float,
     min_excursion_ratio: float = 0.5,
     return_ratio: float = 0.5,
@@ -147,7 +164,8 @@ def find_cycles(
     Args:
         values: (T,) smoothed signal, NaN allowed (gaps split nothing but are skipped).
         polarity: +1 when the turning point (rep "bottom") is a maximum.
-        min_distance_s: least time between two turning points.
+        min_distance_s: least time between two turning points: one number, or one per
+            frame (the distance around each turning point is read at its frame).
         prominence: least prominence of a turning point, in signal units.
         min_excursion_ratio: a rep whose excursion is below this share of the median
             rep's is dropped (half reps, a bend for a bottle).
@@ -172,8 +190,13 @@ def find_cycles(
         return empty
     floor = np.nanmin(y) - 1.0
     yf = np.where(finite, y, floor)  # a gap is never a turning point, and splits nothing
-    distance = max(1, int(round(min_distance_s * fps)))
-    peaks, _ = sps.find_peaks(yf, distance=distance, prominence=max(prominence, 1e-12))
+    if np.ndim(min_distance_s) == 0:
+        distance = max(1, int(round(min_distance_s * fps)))
+        peaks, _ = sps.find_peaks(yf, distance=distance, prominence=max(prominence, 1e-12))
+    else:
+        peaks = _spaced_peaks(yf, np.maximum(1, np.round(np.asarray(min_distance_s) * fps)))
+        prom = sps.peak_prominences(yf, peaks)[0] if len(peaks) else np.zeros(0)
+        peaks = peaks[prom >= max(prominence, 1e-12)]
     peaks = peaks[finite[peaks]]
     if len(peaks) == 0:
         return empty

@@ -13,7 +13,7 @@ import numpy as np
 from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
-from analysis.counting.period import detrend, estimate_period
+from analysis.counting.period import detrend, estimate_period, local_periods
 from analysis.counting.signals import frame_rate, smooth
 
 
@@ -66,6 +66,9 @@ class PeakCounter(BaseCounter):
             shifts such as camera cuts); 0 turns it off.
         fine_smooth_s: smoothing sigma (s) of the copy on which each rep's start, bottom
             and end are placed (never more than ``smooth_s``); detection is unaffected.
+        local_tempo: where a stretch repeats clearly faster than the clip's period (a set
+            that speeds up, ``period.local_periods``), smooth and space the reps there by
+            that stretch's own period; used only while ``min_distance_s`` is None.
     """
 
     name = "peaks"
@@ -101,6 +104,7 @@ class PeakCounter(BaseCounter):
         active_ratio: float = 0.0,
         detrend_periods: float = 0.0,
         fine_smooth_s: float = 0.1,
+        local_tempo: bool = True,
     ):
         self.prominence = prominence
         self.prominence_ratio = prominence_ratio
@@ -115,11 +119,18 @@ class PeakCounter(BaseCounter):
         self.active_ratio = active_ratio
         self.detrend_periods = detrend_periods
         self.fine_smooth_s = fine_smooth_s
+        self.local_tempo = local_tempo
 
     def _cycles(self, x: np.ndarray, t: np.ndarray, fps: float, period_s: float) -> dict:
         """Smooth, orient and (optionally) detrend for ``period_s``, then find the full cycles."""
         sigma = self.smooth_s if self.smooth_s is not None else period_s / 10
         xs = smooth(x, t, sigma)
+        use_local = self.local_tempo and self.min_distance_s is None
+        local = local_periods(xs, t, period_s) if use_local else np.full(len(x), np.nan)
+        fast = np.isfinite(local)
+        if fast.any() and self.smooth_s is None:
+            # smoothing by the clip's (slower) period would flatten the fast stretch's reps
+            xs = np.where(fast, smooth(x, t, float(np.nanmin(local)) / 10), xs)
         # reps are found on ``xs``; their start, bottom and end are placed on a lightly
         # smoothed copy, so the smoothing that steadies detection does not smear timing
         fine = smooth(x, t, min(sigma, self.fine_smooth_s))
@@ -134,11 +145,13 @@ class PeakCounter(BaseCounter):
             self.prominence if self.prominence is not None else self.prominence_ratio * robust_range(xs)
         )
         distance = self.min_distance_s if self.min_distance_s is not None else self.distance_ratio * period_s
+        # per frame where the tempo is faster than the clip's (NaN elsewhere keeps ``distance``)
+        spacing = self.distance_ratio * np.fmin(period_s, local) if fast.any() else distance
         cyc = find_cycles(
-            xs, fps, polarity, distance, prominence, self.min_excursion_ratio, self.return_ratio, fine=fine
+            xs, fps, polarity, spacing, prominence, self.min_excursion_ratio, self.return_ratio, fine=fine
         )
         return {"period_s": period_s, "xs": xs, "cyc": cyc, "polarity": polarity,
-                "prominence": prominence, "min_distance_s": distance}  # fmt: skip
+                "prominence": prominence, "min_distance_s": distance, "local_period_s": local}  # fmt: skip
 
     def fit(self, signal, times) -> PeakCounter:
         x, t = self._start_fit(signal, times)
@@ -152,6 +165,7 @@ class PeakCounter(BaseCounter):
         self.polarity_ = run["polarity"]
         self.smoothed_ = xs
         self.prominence_, self.min_distance_s_ = run["prominence"], run["min_distance_s"]
+        self.local_period_s_ = run["local_period_s"]
         self.peaks_ = t[cyc["candidates"]]
         self.peak_values_ = xs[cyc["candidates"]]
         # the stretch is always reported (for charts); it filters reps only when asked:
