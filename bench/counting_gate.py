@@ -13,6 +13,7 @@ markdown tables for docs/benchmarks.md.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 from pathlib import Path
@@ -81,6 +82,7 @@ def percentiles(rows, label: str, pct) -> list[list]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     pct = [0, 0.5, 1, 5, 25, 50]
     reach_rows, found_rows = {"RepCount": [], "clips": []}, {"RepCount": [], "clips": []}
     for row in load_rows():

@@ -41,6 +41,7 @@ held-out rep amounts to one global shift of the P(good) threshold (tried before 
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -93,6 +94,7 @@ def batches(groups: np.ndarray, size: int | None, rng: np.random.Generator):
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     started = time.perf_counter()
     cv = load_form_cv()
     matrix = RepFeaturizer("bottom_extra").fit(cv.reps).transform(cv.reps)

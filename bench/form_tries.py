@@ -63,6 +63,7 @@ Output of the last full run (2026-11-21, second round; the shipped model is the
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from pathlib import Path
@@ -138,8 +139,12 @@ def canonical_bottom_pose(features) -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the gradient-boosting rows (minutes each on 2 cores)"
+    )
+    quick = parser.parse_args().quick
     warnings.simplefilter("ignore")
-    quick = "--quick" in sys.argv[1:]
     cv = load_form_cv()
     reps, y, groups = cv.reps, cv.y, cv.groups
     truth_good, classes, folds = cv.truth_good, cv.classes, cv.folds

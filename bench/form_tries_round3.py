@@ -53,6 +53,7 @@ that row differs a little from the throw-away script that first tried it (0.606 
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
 import time
@@ -229,8 +230,12 @@ def stretch(joints: np.ndarray, factor: float) -> np.ndarray:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the MiniRocket rows and the time-stretch row (the slowest)"
+    )
+    quick = parser.parse_args().quick
     warnings.simplefilter("ignore")
-    quick = "--quick" in sys.argv[1:]
     started = time.time()
     cv = load_form_cv()
     data, reps, y, groups = cv.data, cv.reps, cv.y, cv.groups

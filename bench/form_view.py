@@ -7,6 +7,7 @@ verdict of each rep (counter's reps, default strictness).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 import warnings
@@ -23,6 +24,7 @@ CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)
     model = load_model()
     print("| clip | view (table) | detected | angle | squat verdicts |")
