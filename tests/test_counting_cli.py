@@ -123,3 +123,16 @@ def test_flow_switched_off_on_a_video_says_so(pose_cache_dir, capsys):
     )
     (line,) = _json_lines(capsys.readouterr().out)
     assert code == 1 and "switched off by --no-flow" in line["error"]  # it said "needs a video"
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(poses):
+    """``python -m analysis count ... | head -1`` must not end in a BrokenPipeError traceback."""
+    folder, _ = poses
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "count", "--json", str(folder / "stu9_64.npy"), str(folder / "stu3_25.npy")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    proc.stdout.close()  # the reader is gone before the first line is written
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err, err.decode()
+    assert proc.returncode == 141

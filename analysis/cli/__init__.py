@@ -2,7 +2,8 @@
 
 Each command lives in its own module with ``register(subparsers)``, which adds its
 parser and sets ``func`` to a function taking the parsed arguments and returning the
-exit code. Errors a user caused (``RepLabError``) print one line and exit with 2.
+exit code. Errors a user caused (``RepLabError``) print one line and exit with 2; output
+piped into a reader that stops early (``| head``) ends quietly with 141, as a shell does.
 """
 
 from __future__ import annotations
@@ -48,3 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``... | head``): stop quietly, as other command-line tools
+        # do, and keep Python from complaining again when it flushes stdout on exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

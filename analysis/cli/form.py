@@ -82,19 +82,20 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
     import numpy as np
 
     from analysis.form.dataset import load_dataset
-    from analysis.form.model import _as_features, decide_labels, good_probability
+    from analysis.form.model import as_features, decide_labels, good_probability
     from analysis.form.verdict import load_model
 
     model = load_model(model_path)
     data = load_dataset(folder)
-    blind = [rep for rep, joints in zip(data.table["rep"], data.reps) if _as_features(joints) is None]
+    features = [as_features(joints) for joints in data.reps]  # measured once, for both uses
+    blind = [rep for rep, measured in zip(data.table["rep"], features) if measured is None]
     if blind:  # their row is the model's guess with every measure missing: say so
         print(
             f"warning: {len(blind)} rep(s) have too few usable frames to measure (e.g. {blind[0]}); "
             "their rows are the model's guess without measures",
             file=sys.stderr,
         )
-    proba = model.predict_proba(data.reps)
+    proba = model.predict_proba(features)
     # Round first, then pick the label from the rounded number, so that the printed label
     # and the printed p_good always agree (good style iff p_good >= 0.5).
     p_good = np.round(good_probability(proba, model.classes_), 4)

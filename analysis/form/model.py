@@ -52,7 +52,7 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         self.rule_percentiles = rule_percentiles
 
     def fit(self, X, y):
-        reps = [_as_features(r) for r in X]
+        reps = [as_features(r) for r in X]
         y = np.asarray(y)
         keep = np.array([r is not None for r in reps])
         reps, y = [r for r in reps if r is not None], y[keep]
@@ -64,7 +64,7 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.pipeline_.predict_proba([_as_features(r) for r in X])
+        return self.pipeline_.predict_proba([as_features(r) for r in X])
 
     def predict_good(self, X) -> np.ndarray:
         """P(good form) per rep (see ``good_probability``)."""
@@ -76,9 +76,13 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         return decide_labels(self.predict_proba(X), self.classes_, 0.5)
 
 
-def _as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
+def as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
     """``RepFeatures`` of a rep given as features or as a raw (frames, 19, 3) array;
-    None when the array has too few usable frames."""
+    None when the array has too few usable frames (the model imputes every measure).
+
+    The model's methods take either form, so a caller that needs to know which reps
+    cannot be measured featurises once and passes the features on.
+    """
     if rep is None or isinstance(rep, RepFeatures):
         return rep
     try:
@@ -156,7 +160,7 @@ class RepFeaturizer(BaseEstimator, TransformerMixin):
         rows = []
         n_columns = len(self.feature_names_)
         for rep in X:
-            features = _as_features(rep, self.fps)
+            features = as_features(rep, self.fps)
             if features is None:
                 rows.append(np.full(n_columns, np.nan))
                 continue
