@@ -222,8 +222,12 @@ def _measure(fault: str, features: RepFeatures, metres: bool) -> tuple[str, str]
     return f"toes rose {_length(s['max_toe_rise'], leg, 'leg')}", "keep the whole foot on the floor"
 
 
+# what a body can show on each measure the reasons quote (from ``FAULT_EVIDENCE``)
+PLAUSIBLE_RANGE = {feature: limits for feature, _, limits in FAULT_EVIDENCE.values()}
+
+
 def _plausible(feature: str, value: float) -> bool:
-    low, high = next(limits for name, _, limits in FAULT_EVIDENCE.values() if name == feature)
+    low, high = PLAUSIBLE_RANGE[feature]
     return bool(np.isfinite(value)) and low <= value <= high
 
 
