@@ -31,6 +31,7 @@ import glob
 import io
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from analysis.video import VIDEO_EXTENSIONS
 
 SUMMARY_FIELDS = (
     "path", "status", "error", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
+    "folder",
 )  # fmt: skip
 RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
@@ -81,7 +83,8 @@ class ClipResult:
 def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
     """The clips a batch run means: a folder (searched recursively for video files), a glob
     pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
-    file, or a list of any of these. Sorted, without duplicates."""
+    file (kept even when missing, to be listed as failed), or a list of any of these.
+    Sorted, without duplicates."""
     if isinstance(spec, (str, os.PathLike)):
         spec = [spec]
     found: dict[str, Path] = {}
@@ -91,7 +94,9 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
             matches = [
                 p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
             ]
-        elif os.path.isfile(item):
+        elif os.path.isfile(item) or not glob.has_magic(item):
+            # a file named outright that is missing is a failed row ("no such file"), not
+            # silently nothing: only a pattern may match no file
             matches = [Path(item)]
         else:
             matches = [Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p)]
@@ -224,7 +229,9 @@ def analyse_clip(
         key = run_key(content_hash, settings, exercise)
         stored = None if overwrite else _stored_result(folder, key)
         if stored is not None:
-            values = {name: stored.get(name) for name in SUMMARY_FIELDS if name not in ("path", "status")}
+            values = {
+                name: stored.get(name) for name in SUMMARY_FIELDS if name not in ("path", "status", "folder")
+            }
             values["seconds"] = time.perf_counter() - started
             return ClipResult(**values, path=os.fspath(path), status="skipped", folder=str(folder))
 
@@ -306,8 +313,9 @@ class BatchAnalyser:
         cache: pose cache, as for ``extract_pose``.
         overwrite: analyse clips again even when their results are stored.
 
-    After ``run``: ``results_`` (one ``ClipResult`` per clip, in input order) and
-    ``summary_path_``.
+    After ``run``: ``results_`` (one ``ClipResult`` per clip, in input order),
+    ``summary_path_`` and ``unmatched_`` (the inputs that named no clip: a folder without
+    videos or a pattern matching nothing).
     """
 
     def __init__(
@@ -348,9 +356,13 @@ class BatchAnalyser:
                 raise RepLabError(str(exc)) from None
         paths = find_clips(inputs)
         if not paths:
-            raise RepLabError(f"no clips found in {inputs}")
-        outdir = Path(outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
+            raise RepLabError(f"no clips found in {_names(inputs)}")
+        specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+        self.unmatched_ = [os.fspath(spec) for spec in specs if not find_clips(spec)]
+        # Dask workers resolve paths against their own working folder: send absolute ones
+        outdir = Path(outdir).absolute()
+        _check_writable(outdir)
+        client = _connect(self.scheduler) if self.scheduler is not None else None
         self.summary_path_ = outdir / SUMMARY_FILE
         done: dict[int, ClipResult] = {}
 
@@ -367,8 +379,8 @@ class BatchAnalyser:
             "cache": self.cache,
             "overwrite": self.overwrite,
         }
-        if self.scheduler is not None:
-            self._run_dask(paths, kwargs, collect)
+        if client is not None:
+            self._run_dask(client, paths, kwargs, collect)
         else:
             self._run_local(paths, kwargs, collect, frame_progress)
         self.results_ = [done[i] for i in range(len(paths))]
@@ -394,14 +406,13 @@ class BatchAnalyser:
         for index, result in parallel(delayed(task)(i, p) for i, p in enumerate(paths)):
             collect(index, result)
 
-    def _run_dask(self, paths: list[Path], kwargs: dict, collect) -> None:
-        from distributed import Client, as_completed
+    def _run_dask(self, client, paths: list[Path], kwargs: dict, collect) -> None:
+        from distributed import as_completed
 
-        owns_client = not isinstance(self.scheduler, Client)
-        client = Client(self.scheduler) if owns_client else self.scheduler
+        owns_client = client is not self.scheduler
         try:
             futures = {
-                client.submit(_one_clip_on_dask, os.fspath(path), kwargs, pure=False): index
+                client.submit(_one_clip_on_dask, os.path.abspath(path), kwargs, pure=False): index
                 for index, path in enumerate(paths)
             }
             for future in as_completed(futures):
@@ -414,6 +425,35 @@ class BatchAnalyser:
         finally:
             if owns_client:
                 client.close()
+
+
+def _names(inputs) -> str:
+    specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    return ", ".join(repr(os.fspath(spec)) for spec in specs)
+
+
+def _connect(scheduler):
+    """A ``distributed.Client`` for ``scheduler`` (an address or a client): an unreachable
+    scheduler is one readable error, not a traceback after 30 s."""
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RepLabError(f"cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
+
+
+def _check_writable(outdir: Path) -> None:
+    """Create ``outdir`` and prove a file can be written there, before any clip is analysed
+    (a read-only folder used to fail only at the first clip's summary, as a traceback)."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=outdir):
+            pass
+    except OSError as exc:
+        raise RepLabError(f"cannot write results to {outdir} ({exc.strerror or exc}).") from None
 
 
 def _one_clip_on_dask(path: str, kwargs: dict) -> ClipResult:

@@ -65,6 +65,12 @@ class PoseTrack:
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
+        # every counter and chart reads seconds off these: a NaN, a step back or a clip
+        # whose frames all share one time gave reps at NaN s or at t=0 instead of an error
+        if not np.isfinite(self.times).all():
+            raise ValueError("frame times must be finite numbers")
+        if n > 1 and (np.any(np.diff(self.times) < 0) or self.times[-1] <= self.times[0]):
+            raise ValueError("frame times must increase")
 
     # ---- what is in it -------------------------------------------------------------
     def __len__(self) -> int:
@@ -238,11 +244,14 @@ class PoseTrack:
             raise ValueError(
                 f"pose array of shape {array.shape}: expected (frames, 99 or 104) or (frames, 33, 3 or 4)"
             )
-        empty = ~np.any(array.reshape(len(array), -1) != 0, axis=1)
+        if not (np.isfinite(fps) and fps > 0):
+            raise ValueError(f"frame rate {fps}: must be a positive number of frames per second")
+        empty = ~np.any(array.reshape(len(array), int(np.prod(array.shape[1:]))) != 0, axis=1)
         points = points.copy()
         visibility = visibility.copy()
         points[empty] = np.nan
         visibility[empty] = np.nan
+        points[~np.isfinite(points)] = np.nan  # an infinite coordinate is no measurement
         return cls(
             times=np.arange(len(points)) / fps, landmarks=points, visibility=visibility,
             world=np.full(points.shape, np.nan), fps=fps, source_name=source_name,
@@ -264,10 +273,11 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         raise TrackFileError(f"{name}: no such file")
     try:
         if suffix == ".npz":
-            return PoseTrack.load(path)
-        if suffix == ".csv":
-            return PoseTrack.from_csv(path, fps=fps)
-        return PoseTrack.from_array(np.load(path, allow_pickle=False), fps=fps or 30.0, source_name=name)
+            track = PoseTrack.load(path)
+        elif suffix == ".csv":
+            track = PoseTrack.from_csv(path, fps=fps)
+        else:
+            track = PoseTrack.from_array(np.load(path, allow_pickle=False), fps=fps or 30.0, source_name=name)
     except TrackFileError:
         raise
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
@@ -275,3 +285,6 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         # say nothing to someone who picked the wrong file
         kind = {".npz": "a RepLab track (.npz)", ".csv": "a RepLab track CSV export", ".npy": "a pose array"}
         raise TrackFileError(f"{name}: cannot be read as {kind[suffix]} ({exc})") from None
+    if len(track) == 0:
+        raise TrackFileError(f"{name}: holds no frames")
+    return track

@@ -181,14 +181,21 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
 
 
 @pytest.mark.slow
-def test_dask_cluster_gives_the_same_results_as_joblib(clip_dir, pose_cache_dir, tmp_path):
+def test_dask_cluster_gives_the_same_results_as_joblib(clip_dir, pose_cache_dir, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     local = BatchAnalyser(workers=2, cache=TrackCache(pose_cache_dir)).run(clip_dir, tmp_path / "local")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
+        # the workers started in another folder: relative paths must not reach them as such
+        monkeypatch.chdir(tmp_path)
         remote = BatchAnalyser(scheduler=cluster.scheduler_address, cache=TrackCache(pose_cache_dir))
-        remote.run(clip_dir, tmp_path / "dask")
+        remote.run(clip_dir.name, "dask")
+    for result in remote.results_:
+        if result.status == "ok":
+            assert (Path(result.folder).parent == tmp_path / "dask") and (
+                Path(result.folder) / "counts.json"
+            ).is_file()
     ours, theirs = _by_name(local.results_), _by_name(remote.results_)
     assert set(ours) == set(theirs) == {*CLIPS, "corrupt.mp4"}
     for name in ours:
@@ -208,6 +215,48 @@ def test_cli_batch_reports_progress_and_failures(clip_dir, pose_cache_dir, tmp_p
     assert "[4/4]" in done.stderr and "FAILED" in done.stderr and "3 analysed" in done.stderr
     rows = read_summary(outdir / "summary.csv")
     assert sorted(r["status"] for r in rows) == ["failed", "ok", "ok", "ok"]
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_clip_runs(tmp_path):
+    from analysis.errors import RepLabError
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "taken").write_text("a file, not a folder")
+    for outdir in (tmp_path / "taken", tmp_path / "taken" / "sub"):
+        with pytest.raises(RepLabError, match="cannot write results to"):
+            BatchAnalyser().run(tmp_path / "a.mp4", outdir)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "batch", str(tmp_path / "a.mp4"), "-o", str(tmp_path / "taken")],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: cannot write results to")
+
+
+def test_an_unreachable_scheduler_is_one_readable_error(tmp_path):
+    dask = pytest.importorskip("dask")
+    from analysis.errors import RepLabError
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+        pytest.raises(RepLabError, match="cannot reach the Dask scheduler"),
+    ):
+        BatchAnalyser(scheduler="tcp://127.0.0.1:1").run(tmp_path / "a.mp4", tmp_path / "out")
+
+
+def test_a_named_clip_that_is_missing_is_a_failed_row_and_an_empty_pattern_is_named(tmp_path):
+    (tmp_path / "broken.mp4").write_bytes(b"x")
+    run = BatchAnalyser().run(
+        [tmp_path / "broken.mp4", tmp_path / "no_such_clip.mp4", str(tmp_path / "typo" / "*.mp4")],
+        tmp_path / "out",
+    )
+    rows = _by_name(run.results_)
+    assert (
+        rows["no_such_clip.mp4"].status == "failed" and "no_such_clip.mp4" in rows["no_such_clip.mp4"].error
+    )
+    assert run.unmatched_ == [str(tmp_path / "typo" / "*.mp4")]
+    assert all(row["folder"] == "" for row in read_summary(tmp_path / "out" / "summary.csv"))  # none analysed
 
 
 def test_an_unknown_exercise_is_refused_before_any_clip_runs(tmp_path):

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from analysis.cli import main
@@ -69,6 +70,39 @@ def test_method_exercise_and_fps_options(poses, capsys):
     # the same frames at half the frame rate: same reps, twice the times
     assert slow["count"] == pytest.approx(counts["stu9_64"], abs=1)
     assert slow["reps"][-1]["end_s"] > 60
+
+
+@pytest.mark.parametrize("fps", ["0", "-30", "nan", "inf", "fast"])
+def test_a_frame_rate_that_is_no_rate_is_refused(poses, fps, capsys):
+    """0 used to mean 30 without a word, and NaN counted 0 reps with exit code 0."""
+    folder, _ = poses
+    with pytest.raises(SystemExit) as stop:
+        main(["count", "--json", "--fps", fps, str(folder / "stu9_64.npy")])
+    assert stop.value.code == 2 and "is not a frame rate" in capsys.readouterr().err
+
+
+def test_exercise_auto_is_accepted_in_any_case(poses, capsys):
+    folder, _ = poses
+    path = str(folder / "stu9_64.npy")
+    assert main(["count", "--json", path]) == 0
+    default = _json_lines(capsys.readouterr().out)[0]
+    assert main(["count", "--json", "--exercise", "AUTO", path]) == 0
+    assert _json_lines(capsys.readouterr().out)[0] == default
+
+
+def test_pose_arrays_with_no_frames_or_infinite_values(poses, tmp_path, capsys):
+    folder, counts = poses
+    rows = np.load(folder / "stu9_64.npy")
+    np.save(tmp_path / "empty.npy", rows[:0])
+    spoiled = rows.copy()
+    spoiled[100:103, 10] = np.inf  # three frames with one impossible coordinate
+    np.save(tmp_path / "spoiled.npy", spoiled)
+    assert main(["count", "--json", str(tmp_path / "empty.npy"), str(tmp_path / "spoiled.npy")]) == 1
+    captured = capsys.readouterr()
+    empty, counted = _json_lines(captured.out)
+    assert empty["error"] == "empty.npy: holds no frames"
+    assert counted["count"] == pytest.approx(counts["stu9_64"], abs=1)
+    assert "RuntimeWarning" not in captured.err
 
 
 def test_saved_track_and_csv_export_count_like_the_pose_array(poses, tmp_path, capsys):

@@ -81,6 +81,30 @@ def test_an_exploded_joint_is_repaired(squat_form):
     assert damaged["bottom_knee_angle"] == pytest.approx(clean["bottom_knee_angle"], abs=5)
 
 
+def test_a_rep_with_every_other_frame_missing_keeps_its_depth(squat_form):
+    """A video rep loses frames where nobody is found. Those gaps used to be filled with the
+    joint's median over the rep (standing, mostly) before the outlier check, whose running
+    median then threw away the real bottom frames: a deep squat read 60 degrees of knee bend
+    instead of 33, and the model called it "no depth"."""
+    model = load_model()
+    checked = 0
+    for i in range(0, len(squat_form.reps), 50):
+        joints = squat_form.reps[i]
+        if len(joints) < 20:
+            continue
+        gappy = joints.copy()
+        gappy[::2] = np.nan
+        whole, holed = rep_features(joints).scalars, rep_features(gappy).scalars
+        assert holed["bottom_knee_angle"] == pytest.approx(whole["bottom_knee_angle"], abs=8), i
+        assert holed["bottom_hip_above_knee"] == pytest.approx(whole["bottom_hip_above_knee"], abs=0.1), i
+        checked += 1
+    assert checked >= 15
+    deep = squat_form.reps[list(squat_form.table["rep"]).index("recording_06042023_125321")]
+    gappy = deep.copy()
+    gappy[::2] = np.nan
+    assert model.predict([gappy])[0] == model.predict([deep])[0] == "olympic squat"
+
+
 def test_model_loads_and_predicts_real_reps(squat_form):
     model = load_model()
     reps = squat_form.reps[::25]
@@ -428,6 +452,50 @@ def test_form_predict_on_a_folder_with_no_reps_is_one_error(tmp_path, capsys, sq
     np.savez(tmp_path / "reps.npz", unused=squat_form.reps[0])
     assert main(["form", "predict", "--data", str(tmp_path)]) == 2
     assert "lists no reps" in capsys.readouterr().err
+
+
+def test_form_predict_reads_any_rep_name_and_names_a_damaged_file(tmp_path, capsys, squat_form):
+    """Rep names such as "nan" or "NA" are names, not missing values; an empty labels.csv,
+    a reps.npz that is no archive and a model file that is no model are one error line."""
+    from analysis.cli import main
+
+    names = ["nan", "NA", "None", "null", "N/A"]
+    np.savez(tmp_path / "reps.npz", **{name: squat_form.reps[i] for i, name in enumerate(names)})
+    (tmp_path / "labels.csv").write_text("rep\n" + "\n".join(names) + "\n")
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 0
+    assert [line.split(",")[0] for line in capsys.readouterr().out.splitlines()[1:]] == names
+    assert main(["form", "predict", "--data", str(tmp_path), "--json"]) == 2  # was ignored: CSV came out
+    assert "always prints CSV" in capsys.readouterr().err
+
+    (tmp_path / "labels.csv").write_text("")
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 2
+    assert "labels.csv cannot be read as a table" in capsys.readouterr().err
+    (tmp_path / "labels.csv").write_text("rep\nnan\n")
+    (tmp_path / "reps.npz").write_text("not an archive")
+    assert main(["form", "predict", "--data", str(tmp_path)]) == 2
+    assert "reps.npz cannot be read" in capsys.readouterr().err
+    np.savez(tmp_path / "reps.npz", nan=squat_form.reps[0])
+    (tmp_path / "model.joblib").write_text("not a model")
+    assert (
+        main(["form", "predict", "--data", str(tmp_path), "--form-model", str(tmp_path / "model.joblib")])
+        == 2
+    )
+    assert "cannot be loaded" in capsys.readouterr().err
+
+
+def test_a_measure_the_body_cannot_reach_fires_no_fault_rule():
+    """formfit_1's first rep: "heels rose 52 cm" (the bar hid the lifter) added "heels
+    lifting" by rule, and its reason then called the same number untrustworthy."""
+    from analysis.form.verdict import FAULT_RULES, PLAUSIBLE_RANGE, rule_fires, rule_threshold
+
+    model = load_model()
+    for fault, feature in FAULT_RULES.items():
+        low, high = PLAUSIBLE_RANGE[feature]
+        threshold = rule_threshold(model, feature, 0.5)
+        beyond = low - 0.5 * (high - low) if fault == "knees caving" else high + 0.5 * (high - low)
+        inside = (low + threshold) / 2 if fault == "knees caving" else (threshold + high) / 2
+        assert rule_fires(model, fault, {feature: inside}, 0.5), fault
+        assert not rule_fires(model, fault, {feature: beyond}, 0.5), fault
 
 
 def test_form_predict_warns_about_reps_it_cannot_measure(tmp_path, capsys, squat_form):

@@ -173,6 +173,37 @@ def test_cli_extract_writes_csv_and_reports_bad_input_in_one_line(tmp_path):
     assert "pose:" not in nowhere.stderr  # no progress bar: nothing was analysed
 
 
+def test_on_a_terminal_the_progress_bar_redraws_in_place(tmp_path):
+    """The native-log filter swaps stderr for a pipe; the bar must still know it is on a
+    terminal (before, every run on a terminal printed the log file's 10% lines)."""
+    import os
+    import pty
+
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "extract", str(clip), "-o", str(tmp_path / "t.npz"), "--no-cache"],
+        cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the program closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0, shown.decode(errors="replace")
+    text = shown.decode(errors="replace")
+    assert "\r" in text and "[##############################] 30/30 frames" in text
+    assert "% (" not in text  # not the log file's "pose: 10% (3/30 frames)" lines
+    assert text.count("30/30 frames") == 1  # the finished bar is drawn once
+
+
 def test_a_csv_export_is_never_left_half_written(sample_squat_track, tmp_path, monkeypatch):
     """Killed half way, the export leaves no shorter file at the name asked for (which would
     read back as a shorter track without complaint)."""

@@ -1,9 +1,12 @@
 """``python -m analysis batch DIR_OR_GLOB... -o OUTDIR``: analyse many clips, resumably.
 
-Writes ``OUTDIR/<clip>-<hash8>/`` (track.npz, counts.json; for squats also verdicts.json,
-verdicts.csv and report.html) and ``OUTDIR/summary.csv``. Run it again to continue an
-interrupted run: finished clips are skipped. Failed clips are listed in the summary and
-the exit code is 1 if any failed.
+Writes one folder per clip, OUTDIR/<clip name>-<first 8 digits of its hash>/ (track.npz,
+counts.json; with --exercise squat also verdicts.json, verdicts.csv and report.html), and
+OUTDIR/summary.csv with one row per clip. Run it again to continue an interrupted run:
+finished clips are skipped. Failed clips (unreadable, no person, a named file that does
+not exist) are listed in the summary with the reason and the others carry on. Exit code:
+0 all analysed, 1 some clips failed, 2 nothing could run (no clips, an output folder that
+cannot be written, an unreachable scheduler), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 import time
 
 from analysis.cache import TrackCache
+from analysis.cli.native_logs import stderr_is_terminal
 from analysis.errors import RepLabError
 from analysis.pose import PoseSettings
 
@@ -54,7 +58,7 @@ class ClipProgress:
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
         self.width = width
-        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._tty = stderr_is_terminal(self.stream)
         self._started = time.monotonic()
         self._done = 0
         self._total = 0
@@ -119,6 +123,8 @@ def run(args) -> int:
     )
     bar = ClipProgress()
     analyser.run(args.inputs, args.outdir, progress=bar, frame_progress=bar.frames)
+    for spec in analyser.unmatched_:
+        print(f"warning: no clips in {spec!r}", file=sys.stderr)
     totals = summarise(analyser.results_)
     print(
         f"{len(analyser.results_)} clips: {totals['ok']} analysed, {totals['skipped']} already done, "

@@ -7,7 +7,9 @@ code says whether any failed.
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import os
 import sys
 
@@ -39,10 +41,29 @@ def register(subparsers) -> None:
         "--exercise", default=None,
         help=f"count on an exercise preset's signal ({', '.join(EXERCISE_NAMES)}); default: auto",
     )  # fmt: skip
-    parser.add_argument("--fps", type=float, default=None, help="frame rate of .npy pose arrays (default 30)")
+    parser.add_argument(
+        "--fps", type=_frame_rate, default=None, help="frame rate of .npy pose arrays (default 30)"
+    )
     parser.add_argument("--no-flow", action="store_true", help="skip the optical-flow counter on videos")
-    add_pose_options(parser)
+    add_pose_options(parser.add_argument_group("pose pass (videos only)"))
     parser.set_defaults(func=run)
+
+
+def _frame_rate(text: str) -> float:
+    """``--fps``: a positive, finite number (0 used to mean 30, and NaN counted 0 reps)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a frame rate (a positive number of frames per second)"
+        )
+    return value
+
+
+def _is_auto(exercise: str | None) -> bool:
+    return exercise is None or exercise.strip().lower() == "auto"
 
 
 def _load(path: str, args):
@@ -64,7 +85,7 @@ def count_path(path: str, args) -> dict:
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     track, is_video = _load(path, args)
-    exercise = None if args.exercise in (None, "auto") else args.exercise
+    exercise = None if _is_auto(args.exercise) else args.exercise
     methods = [m for m in COUNTERS if m != "flow" or (is_video and not args.no_flow)]
     results = compare_counters(
         track, methods=methods, exercise=exercise, video_path=path if is_video else None
@@ -88,7 +109,7 @@ def count_path(path: str, args) -> dict:
 
 
 def run(args) -> int:
-    if args.exercise not in (None, "auto"):
+    if not _is_auto(args.exercise):
         from analysis.counting.presets import preset_for
 
         try:  # a typo is one error before any pose pass, not one per PATH after it

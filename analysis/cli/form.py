@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import sys
+import warnings
 
 from analysis.errors import RepLabError
 
@@ -37,9 +38,7 @@ def register(subparsers) -> None:
         description="Squat form verdicts per rep. `form predict --data DIR` scores a squat_form folder; "
         "`form [--json] VIDEO|TRACK.npz` judges the squats of a clip or of its saved .npz pose track.",
     )
-    parser.add_argument(
-        "target", nargs="+", metavar="VIDEO|TRACK|predict", help="a clip, a track, or `predict`"
-    )
+    parser.add_argument("target", metavar="VIDEO|TRACK.npz|predict", help="a clip, a track, or `predict`")
     parser.add_argument("--data", help="with `predict`: folder with reps.npz and labels.csv")
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
@@ -57,17 +56,20 @@ def register(subparsers) -> None:
         help="also write a coach's report: one HTML file with each rep's bottom frame",
     )
     parser.add_argument("--form-model", help="model file (default models/squat_form.joblib)")
-    add_pose_options(parser)
+    add_pose_options(parser.add_argument_group("pose pass (videos only)"))
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    if args.target[0] == "predict":
-        if len(args.target) != 1 or not args.data:
+    if args.target == "predict":
+        if not args.data:
             raise RepLabError("usage: python -m analysis form predict --data DIR")
+        if args.json or args.csv or args.report:  # its output is fixed: held-back data is scored from it
+            raise RepLabError("`form predict` always prints CSV (rep,label,p_good); --json, --csv and --report "
+                              "are for a clip")  # fmt: skip
         return predict_folder(args.data, args.form_model, sys.stdout)
-    if len(args.target) != 1:
-        raise RepLabError("give one video or pose track (or `predict --data DIR`)")
+    if args.data:
+        raise RepLabError("--data goes with `form predict --data DIR`")
     if not 0.0 <= args.strictness <= 1.0:
         raise RepLabError("--strictness must be between 0 and 1")
     return judge_clip(args)
@@ -87,7 +89,9 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
 
     model = load_model(model_path)
     data = load_dataset(folder)
-    features = [as_features(joints) for joints in data.reps]  # measured once, for both uses
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # broken reps are named below instead
+        warnings.simplefilter("ignore", RuntimeWarning)
+        features = [as_features(joints) for joints in data.reps]  # measured once, for both uses
     blind = [rep for rep, measured in zip(data.table["rep"], features) if measured is None]
     if blind:  # their row is the model's guess with every measure missing: say so
         print(
@@ -118,7 +122,7 @@ def judge_clip(args) -> int:
     )
     from analysis.track import load_track
 
-    path = args.target[0]
+    path = args.target
     if not os.path.isfile(path):
         raise RepLabError(f"{path} not found")
     if args.report:

@@ -21,10 +21,27 @@ NATIVE_LOG_LINE = re.compile(
 )
 
 
+_STDERR_WAS_TERMINAL: bool | None = None  # set when fd 2 is swapped for the filter's pipe
+
+
+def stderr_is_terminal(stream=None) -> bool:
+    """Whether ``stream`` (default: stderr) shows on a terminal, as it did before the filter.
+
+    Once fd 2 is the filter's pipe, ``sys.stderr.isatty()`` is False even on a terminal, and
+    every progress bar fell back to its log-file mode (one line per step, no bar).
+    """
+    stream = stream or sys.stderr
+    if stream is sys.stderr and _STDERR_WAS_TERMINAL is not None:
+        return _STDERR_WAS_TERMINAL
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def filter_native_logs() -> None:
     """Route fd 2 through a filter thread for the rest of this process (idempotent)."""
+    global _STDERR_WAS_TERMINAL
     if getattr(filter_native_logs, "_installed", False):
         return
+    was_terminal = stderr_is_terminal()
     try:
         real_stderr = os.dup(2)
         read_end, write_end = os.pipe()
@@ -34,6 +51,7 @@ def filter_native_logs() -> None:
     os.dup2(write_end, 2)
     os.close(write_end)
     filter_native_logs._installed = True
+    _STDERR_WAS_TERMINAL = was_terminal
 
     def pump() -> None:
         pending = b""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from analysis.cli.native_logs import stderr_is_terminal
+
 
 class ProgressBar:
     """Call with ``(done, total)``; redraws at most ten times a second, on stderr only.
@@ -19,13 +21,17 @@ class ProgressBar:
         self.width = width
         self._last_draw = 0.0
         self._last_decile = -1
-        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._tty = stderr_is_terminal(self.stream)
         self._started = time.monotonic()
+        self._finished = False
 
     def __call__(self, done: int, total: int) -> None:
         total = max(total, 1)
         fraction = min(done / total, 1.0)
         now = time.monotonic()
+        if self._finished:  # a last report of the same total draws nothing more
+            return
+        self._finished = fraction >= 1.0
         if self._tty:
             if fraction < 1.0 and now - self._last_draw < 0.1:
                 return

@@ -7,6 +7,7 @@ of new reps, whose ``labels.csv`` may lack the ``label`` column.
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,16 +53,24 @@ def load_dataset(folder: str | os.PathLike) -> RepDataset:
     for path in (labels_path, reps_path):
         if not os.path.isfile(path):
             raise RepLabError(f"{path} not found (a squat-form folder has reps.npz and labels.csv)")
-    table = pd.read_csv(labels_path, dtype={"rep": str, "recording_date": str})
+    try:  # a rep named "nan" or "NA" is a name, not a missing value
+        table = pd.read_csv(labels_path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RepLabError(f"{labels_path} cannot be read as a table ({exc})") from None
+    if "frames" in table:
+        table["frames"] = pd.to_numeric(table["frames"], errors="coerce")
     if "rep" not in table:
         raise RepLabError(f"{labels_path} has no 'rep' column")
     if table.empty:
         raise RepLabError(f"{labels_path} lists no reps")
-    with np.load(reps_path, allow_pickle=False) as data:
-        missing = [rep for rep in table["rep"] if rep not in data]
-        if missing:
-            raise RepLabError(f"{len(missing)} reps of labels.csv are not in reps.npz, e.g. {missing[0]}")
-        reps = [np.asarray(data[rep], dtype=np.float64) for rep in table["rep"]]
+    try:
+        with np.load(reps_path, allow_pickle=False) as data:
+            missing = [rep for rep in table["rep"] if rep not in data]
+            if missing:
+                raise RepLabError(f"{len(missing)} reps of labels.csv are not in reps.npz, e.g. {missing[0]}")
+            reps = [np.asarray(data[rep], dtype=np.float64) for rep in table["rep"]]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:  # numpy's words name no file
+        raise RepLabError(f"{reps_path} cannot be read as arrays of joints ({exc})") from None
     reps = [r.reshape(len(r), 19, 3) if r.ndim == 2 and r.shape[1] == 57 else r for r in reps]
     for rep, array in zip(table["rep"], reps):
         if array.ndim != 3 or array.shape[1:] != (19, 3):

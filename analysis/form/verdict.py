@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.errors import RepLabError
 from analysis.form.dataset import GOOD_LABELS
 from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
@@ -156,10 +157,17 @@ def load_model(path=None):
 
     path = Path(path) if path is not None else DEFAULT_MODEL_PATH
     if not path.is_file():
-        from analysis.errors import RepLabError
-
         raise RepLabError(f"form model {path} not found: build it with `python -m analysis train-form`")
-    return joblib.load(path)
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # joblib/pickle raise anything from zlib errors to EOFError
+        raise RepLabError(
+            f"form model {path} cannot be loaded ({type(exc).__name__}: {exc}); rebuild it with "
+            "`python -m analysis train-form`"
+        ) from None
+    if not hasattr(model, "predict_proba") or not hasattr(model, "thresholds_"):
+        raise RepLabError(f"form model {path} is not a RepLab squat-form model")
+    return model
 
 
 def p_good_threshold(strictness: float) -> float:
@@ -174,9 +182,14 @@ def rule_threshold(model, feature: str, strictness: float) -> float:
 
 
 def rule_fires(model, fault: str, scalars: dict, strictness: float) -> bool:
+    """Whether the fault's own measure passes its threshold at ``strictness``.
+
+    A measure beyond what a body does (heels "rising" 52 cm while the bar hid the lifter)
+    fires nothing: it says the pose was tracked wrongly, and the reason says so.
+    """
     feature = FAULT_RULES[fault]
     value = scalars.get(feature, float("nan"))
-    if not np.isfinite(value) or feature not in model.thresholds_:
+    if not _plausible(feature, value) or feature not in model.thresholds_:
         return False
     threshold = rule_threshold(model, feature, strictness)
     return value < threshold if fault == "knees caving" else value > threshold
