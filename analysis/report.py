@@ -122,7 +122,8 @@ def form_report_html(
             f'<div class="card" data-rep="{verdict.index + 1}">'
             f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(verdict.label)}</b></span>'
             f" · p(good) {p_good}"
-            f'<div class="muted">{verdict.start_s:.2f}-{verdict.end_s:.2f} s</div>'
+            f'<div class="muted">{verdict.start_s:.2f}-{verdict.end_s:.2f} s, deepest at '
+            f"{verdict.judged_bottom_s:.2f} s (the frame shown)</div>"
             f'<img alt="rep {verdict.index + 1} at the bottom" src="{image}">'
             f"<p>{html.escape(verdict.reason)}</p>"
             f'<table class="measures">{measures}</table></div>'

@@ -65,13 +65,17 @@ with video_col:
         st.video(clip.path)
         st.caption("Original clip. Make an annotated copy under Exports below.")
 with frame_col:
-    frame_key = f"frame_{track.source_hash}"
+    # The frame is kept under a key of its own and the slider drawn from it: a keyed slider
+    # lost its state on a run that did not draw it (choosing "Upload a video" stops the page
+    # until a file comes), and came back showing 0 beside the picture of frame 311.
+    frame_key = f"keep_frame_{track.source_hash}"
     st.session_state.setdefault(frame_key, track.frame_at(reps[0].bottom_s) if reps else 0)
     picked = common.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
     if picked is not None:
         st.session_state[frame_key] = track.frame_at(picked)
     if len(track) > 1:
-        frame_index = st.slider("Frame", 0, len(track) - 1, key=frame_key)
+        frame_index = st.slider("Frame", 0, len(track) - 1, value=int(st.session_state[frame_key]))
+        st.session_state[frame_key] = frame_index
     else:  # Streamlit refuses a slider from 0 to 0: a one-frame clip shows its only frame
         frame_index = 0
         st.caption("The clip has a single frame: too short to hold a repetition.")
@@ -114,9 +118,10 @@ with reps_col:
 # ---- charts ------------------------------------------------------------------------------
 st.subheader("Movement over time")
 c1, c2 = st.columns([3, 1])
-chosen = c1.multiselect(
-    "Landmarks", LANDMARK_NAMES, default=["left_shoulder", "left_hip", "left_knee"], key="landmarks"
-)
+chosen = common.kept_widget(
+    c1.multiselect, "Landmarks", "landmarks", ["left_shoulder", "left_hip", "left_knee"], "default",
+    options=LANDMARK_NAMES,
+)  # fmt: skip
 axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Image coordinates, 0..1.")
 fig = common.line_chart()
 for i, name in enumerate(chosen):
@@ -129,7 +134,8 @@ fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.t
 st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="points")
 
 c1, c2 = st.columns([3, 1])
-angles = c1.multiselect("Joint angles", ANGLE_NAMES, default=["left_knee", "left_hip"], key="angles")
+angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", ["left_knee", "left_hip"], "default",
+                            options=ANGLE_NAMES)  # fmt: skip
 use_world = c2.toggle(
     "3-D (world)", value=False, disabled=not track.has_world, key="world_angles",
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
@@ -194,7 +200,7 @@ except RepLabError as exc:  # the analysis above stays usable; only saving is of
     st.stop()
 with st.form("save_history", clear_on_submit=False):
     c1, c2, c3 = st.columns(3)
-    athlete = c1.text_input("Athlete", placeholder="name", key="athlete")
+    athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name", in_form=True)
     if known:
         c1.caption("Known: " + ", ".join(known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
@@ -203,9 +209,11 @@ with st.form("save_history", clear_on_submit=False):
         "Exercise", kinds, index=kinds.index(preferred), key="save_exercise",
         help="Squats are saved with a form verdict per rep.",
     )  # fmt: skip
-    notes = c3.text_input("Notes", key="save_notes")
+    # notes belong to this clip: they were saved again with the next clip's entry
+    notes = c3.text_input("Notes", key=f"save_notes_{track.source_hash[:16]}")
     submitted = st.form_submit_button("Save analysis")
 if submitted:
+    common.remember("athlete")
     # the reps saved are those of the exercise saved: with the sidebar on automatic, a clip
     # saved as squats is counted as squats (the count and verdicts the Squat form page shows)
     saved_result = result
@@ -221,9 +229,12 @@ if submitted:
         except (RepLabError, ValueError) as exc:
             st.warning(f"Saved without form verdicts: {exc}")
     if verdicts and all(v.label == NOT_A_SQUAT for v in verdicts):  # a curl saved as squats, say
+        found = len(verdicts)
+        shown = "" if found == result.count else f"; this page counts {result.count}"
         st.error(
-            f"Not saved: none of the {len(verdicts)} movements counted as squats looks like a squat "
-            "(the knees and hips barely move). Save it as another exercise, or check the clip."
+            f"Not saved as squats: counted on the knee angle, the clip shows {found} "
+            f"{'movement' if found == 1 else 'movements'}{shown}, and none of them looks like a squat (the "
+            "knees and hips barely move). Save it as another exercise, or check the clip."
         )
         st.stop()
     try:
@@ -245,4 +256,7 @@ if submitted:
             if saved_result.count == result.count
             else f" (counted as {saved_exercise}; this page shows {result.count})"
         )
-        st.success(f"Saved for {athlete.strip()} (entry {session_id}): {saved_result.count} reps{differs}.")
+        reps_word = "rep" if saved_result.count == 1 else "reps"
+        st.success(
+            f"Saved for {athlete.strip()} (entry {session_id}): {saved_result.count} {reps_word}{differs}."
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -25,7 +26,9 @@ exercise = common.exercise_value(
     common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="compare_exercise")
 )
 default_methods = [n for n in names if n != "flow"] or names
-methods = st.multiselect("Algorithms", names, default=default_methods, key="compare_methods")
+methods = common.kept_widget(
+    st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names
+)
 if not methods:
     st.info("Choose at least one algorithm.")
     st.stop()
@@ -46,17 +49,19 @@ def _widget(scope: str, method: str, key: str, value, bounds):
     """
     widget_key = f"param_{scope}_{method}_{key}"
     if key == "polarity":
-        choice = st.selectbox(key, POLARITIES, index=POLARITIES.index(value) if value in POLARITIES else 0,
-                              key=widget_key, help="Where the rep's turning point is on the signal.")  # fmt: skip
+        choice = common.kept_selectbox(st, key, POLARITIES, key=widget_key, default=value,
+                                       help="Where the rep's turning point is on the signal.")  # fmt: skip
         return _KEEP if choice == value else choice
     if isinstance(value, bool):
-        checked = st.checkbox(key, value=value, key=widget_key)
+        checked = common.kept_widget(st.checkbox, key, widget_key, value)
         return _KEEP if checked == value else checked
     if bounds is None or not (value is None or isinstance(value, int | float)):
         return _KEEP  # names and settings without a range keep their default
     lo, hi = bounds[0], bounds[1]
     if value is None:
-        if not st.checkbox(f"{key}: set by hand (automatic now)", key=f"{widget_key}_manual"):
+        if not common.kept_widget(
+            st.checkbox, f"{key}: set by hand (automatic now)", f"{widget_key}_manual", False
+        ):
             return _KEEP
         return _slider(key, lo, hi, (lo + hi) / 2, bounds, widget_key)
     lo, hi = min(lo, value), max(hi, value)  # a preset's threshold may lie outside the signal's span
@@ -66,13 +71,20 @@ def _widget(scope: str, method: str, key: str, value, bounds):
 
 
 def _step(lo, hi, bounds) -> float:
-    return float(bounds[2]) if len(bounds) > 2 else round((float(hi) - float(lo)) / 100.0, 6)
+    """About a hundredth of the range, rounded to 1, 2 or 5 x a power of ten: a step of
+    0.0085 showed 0.47 on the slider and "prominence_ratio=0.4665" in the table."""
+    if len(bounds) > 2:
+        return float(bounds[2])
+    raw = max((float(hi) - float(lo)) / 100.0, 1e-9)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(round(m * power, 12) for m in (1, 2, 5, 10) if m * power >= raw * 0.999)
 
 
 def _slider(label: str, lo, hi, value, bounds, widget_key: str):
     if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
-        return st.slider(label, lo, hi, value, key=widget_key)
-    return st.slider(label, float(lo), float(hi), float(value), step=_step(lo, hi, bounds), key=widget_key)
+        return common.kept_widget(st.slider, label, widget_key, value, min_value=lo, max_value=hi)
+    return common.kept_widget(st.slider, label, widget_key, float(value), min_value=float(lo), max_value=float(hi),
+                              step=_step(lo, hi, bounds))  # fmt: skip
 
 
 _KEEP = object()
@@ -130,9 +142,9 @@ results = compare_counters(
 elapsed_ms = (time.perf_counter() - started) * 1000
 
 # ---- table of counts ---------------------------------------------------------------------
-true_count = st.number_input(  # the clip's own true count: another clip starts empty
-    "True count (if you know it)", min_value=0, value=None, step=1, key=f"true_count_{track.source_hash[:16]}",
-    help="Type the number of reps you counted yourself to see each algorithm's error.",
+true_count = common.kept_widget(  # the clip's own true count: another clip starts empty
+    st.number_input, "True count (if you know it)", f"true_count_{track.source_hash[:16]}", None,
+    min_value=0, step=1, help="Type the number of reps you counted yourself to see each algorithm's error.",
 )  # fmt: skip
 rows = []
 for method, result in results.items():

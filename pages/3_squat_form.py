@@ -40,7 +40,8 @@ except RepLabError as exc:
 
 if all(v.label == NOT_A_SQUAT for v in verdicts):
     st.info(
-        f"None of the {len(verdicts)} reps looks like a squat: the knees bend less than "
+        f"Counted on the knee angle, the clip shows {len(verdicts)} "
+        f"{'movement' if len(verdicts) == 1 else 'movements'}, and none looks like a squat: the knees bend less than "
         f"{MIN_SQUAT_KNEE_BEND:.0f}° and the hips barely come down. Form verdicts are for squats; "
         "the count of any exercise is on the Analyse page."
     )
@@ -77,15 +78,17 @@ colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else
 fig = go.Figure(
     go.Bar(
         x=[f"rep {v.index + 1}" for v in verdicts], y=p_values, marker_color=colours,
-        text=[v.label for v in verdicts], textposition="outside", customdata=[format_p_good(v.p_good) for v in verdicts],
+        # a good rep's label is its style ("powerlifting squat"), which does not read as a pass
+        text=[f"good ({v.label})" if v.good else v.label for v in verdicts], textposition="outside",
+        customdata=[format_p_good(v.p_good) for v in verdicts],
         hovertemplate="%{x}: %{text}<br>p(good) %{customdata}<extra></extra>",
     )
 )  # fmt: skip
-fig.add_hline(y=threshold, line_dash="dot", line_color="grey",
-              annotation_text=f"needed for good: {threshold:.2f}")  # fmt: skip
+fig.add_hline(y=threshold, line_dash="dot", line_color="grey")  # its words, drawn on the bars, hid a label
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
                   yaxis={"range": [0, 1.15], "title": "probability of good form"})  # fmt: skip
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
+st.caption(f"Dotted line: the p(good) a rep needs at this strictness, {threshold:.2f}.")
 picked = [
     p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p
 ]
@@ -125,7 +128,7 @@ for start in range(0, len(verdicts), per_row):
             bottom = verdict.judged_bottom_s
             image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:
-                common.show_frame(st, image, f"bottom at {bottom:.2f} s", max_height=380)
+                common.show_frame(st, image, f"deepest at {bottom:.2f} s (the frame judged)", max_height=380)
             st.write(verdict.reason)
             if verdict.faults:
                 st.caption("Faults: " + ", ".join(verdict.faults))

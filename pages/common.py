@@ -94,6 +94,27 @@ def _remember(key: str) -> None:
     st.session_state[f"keep_{key}"] = st.session_state[f"_{key}"]
 
 
+def remember(key: str) -> None:
+    """Keep a ``kept_widget(..., in_form=True)`` value: call it when its form is submitted
+    (Streamlit allows no callback on a widget inside a form)."""
+    if f"_{key}" in st.session_state:
+        _remember(key)
+
+
+def kept_widget(
+    make, label: str, key: str, default=None, value_arg: str = "value", in_form: bool = False, **kwargs
+):
+    """Any widget (``st.text_input``, ``box.multiselect``...) whose value survives visits to
+    other pages, as ``kept_selectbox``: the widget uses ``_<key>``, the value is kept under
+    ``keep_<key>`` and handed back as its ``value_arg`` (``"default"`` for a multiselect).
+    A coach lost the athlete's name, the typed true count and the counter settings on every
+    visit to another page.
+    """
+    callback = {} if in_form else {"on_change": _remember, "args": (key,)}
+    value = st.session_state.get(f"keep_{key}", default)
+    return make(label, **{value_arg: value}, key=f"_{key}", **callback, **kwargs)
+
+
 def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwargs):
     """A selectbox whose choice survives visits to other pages.
 
@@ -112,10 +133,7 @@ def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwa
 
 def kept_slider(box, label: str, low: float, high: float, default: float, step: float, key: str, **kwargs):
     """A slider whose value survives visits to other pages (see ``kept_selectbox``)."""
-    value = st.session_state.get(f"keep_{key}", default)
-    return box.slider(
-        label, low, high, value, step, key=f"_{key}", on_change=_remember, args=(key,), **kwargs
-    )
+    return kept_widget(box.slider, label, key, default, min_value=low, max_value=high, step=step, **kwargs)
 
 
 def clip_picker(slot: str = "main", container=None) -> Clip | None:
@@ -452,12 +470,23 @@ def loop_rep(
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
-    """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)."""
+    """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)
+    and no wider than its column.
+
+    A portrait frame is shrunk to ``max_height`` here and shown at its own width, which
+    Streamlit caps at the column's: a width in pixels is not capped, and a near-square
+    portrait frame (412 x 480) spilled over the rep table and the next rep card.
+    """
     height, width = image.shape[:2]
     if width >= height:  # landscape: the column's width keeps it short enough
         container.image(image, caption=caption, width="stretch")
-    else:
-        container.image(image, caption=caption, width=max(120, int(max_height * width / height)))
+        return
+    if height > max_height:
+        from PIL import Image
+
+        size = (max(1, round(width * max_height / height)), max_height)
+        image = np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize(size, Image.BILINEAR))
+    container.image(image, caption=caption, width="content")
 
 
 def shade_reps(fig: go.Figure, reps, colour: str = REP_FILL, label: bool = True) -> None:

@@ -76,7 +76,7 @@ def test_analyse_page_counts_the_sample(app_env, clips_table):
 
 def test_save_to_history_writes_one_row(app_env, clips_table):
     at = _run()
-    at.text_input(key="athlete").input("Ana")
+    at.text_input(key="_athlete").input("Ana")
     at.selectbox(key="save_exercise").set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
@@ -87,6 +87,9 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert rows[0]["clip_name"] == SAMPLE
     assert rows[0]["count"] == _true_reps(clips_table, SAMPLE)
     assert len(rows[0]["reps"]) == rows[0]["count"]
+    at.switch_page("pages/5_history.py").run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert at.text_input(key="_athlete").value == "Ana"  # the coach's athlete stays filled in
     # a squat is saved with one verdict per rep
     assert rows[0]["judged_reps"] == rows[0]["count"]
     assert len(rows[0]["verdicts"]) == rows[0]["count"]
@@ -111,7 +114,7 @@ def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(app_en
     at = _run()
     next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(name).run()
     assert {m.label: m.value for m in at.metric}["Reps counted"] == str(automatic.count)
-    at.text_input(key="athlete").input("Ana")
+    at.text_input(key="_athlete").input("Ana")
     at.selectbox(key="save_exercise").set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
@@ -234,15 +237,23 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     assert "error" in errors.columns
     assert (errors["error"] == errors["count"] - 2).all()
 
+    # a visit to another page keeps what the user set here (both came back on their defaults)
+    at.switch_page("pages/1_analyse.py").run()
+    at.switch_page("pages/2_compare_counters.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _true_count_box(at).value == 2
+    assert _setting_slider(at, method, key).value == new_value
+    assert int(at.dataframe[0].value.set_index("algorithm").loc[method, "count"]) == expected[method].count
+
 
 def _setting_slider(at: AppTest, method: str, key: str):
     return next(
-        s for s in at.slider if s.key and s.key.startswith("param_") and s.key.endswith(f"_{method}_{key}")
+        s for s in at.slider if s.key and s.key.startswith("_param_") and s.key.endswith(f"_{method}_{key}")
     )
 
 
 def _true_count_box(at: AppTest):
-    return next(box for box in at.number_input if box.key and box.key.startswith("true_count"))
+    return next(box for box in at.number_input if box.key and box.key.startswith("_true_count"))
 
 
 def test_compare_page_starts_the_next_clip_on_its_own_settings(app_env, pose_cache_dir, sample_squat_track):
@@ -426,9 +437,8 @@ def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
     at = _open_with_sample_cut(tmp_path, "one_squat.mp4", seconds=4.0, start_s=8.5)
     stored = Path(at.session_state["keep_upload_main"].path)
     written, n_tracks = stored.stat().st_mtime_ns, len(at.session_state["tracks"])
-    frame = next(s for s in at.slider if s.key and s.key.startswith("frame_"))
     for index in (10, 20):
-        at.slider(key=frame.key).set_value(index).run()
+        next(s for s in at.slider if s.label == "Frame").set_value(index).run()
         assert not at.exception, [e.value for e in at.exception]
     assert stored.stat().st_mtime_ns == written
     assert len(at.session_state["tracks"]) == n_tracks
@@ -452,12 +462,15 @@ def test_a_clip_without_squats_is_not_saved_as_squats(app_env, tmp_path):
     are no squats, and the history stored '3 squat reps, 0 of 0 good' for a clip with none."""
     at = _open_with_sample_cut(tmp_path, "standing.mp4", seconds=6.0, start_s=0.0)
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
-    at.text_input(key="athlete").input("Coach")
+    at.text_input(key="_athlete").input("Coach")
     at.selectbox(key="save_exercise").set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(e.value.startswith("Not saved: none of the") for e in at.error)
+    refusal = next(e.value for e in at.error if e.value.startswith("Not saved as squats"))
+    # it names what it counted and how that differs from the page's own count (0): the user
+    # was told of "3 movements" they had never been shown
+    assert "counted on the knee angle" in refusal and "this page counts 0" in refusal
     assert HistoryStore(app_env).sessions() == []
 
 

@@ -231,7 +231,7 @@ def _wait_for_caption(page, expected: str) -> None:
     page.get_by_text(expected, exact=True).wait_for(timeout=30_000)
 
 
-def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir):
+def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir, tmp_path):
     """Ticking a rep's row shows its bottom frame and loops that rep in the player, a click on a
     chart line shows the frame at that time, and moving the slider afterwards is not undone by
     the selection still shown."""
@@ -294,6 +294,61 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             # the chart spans the clip: 30% across is 30% into it (give or take the nearest frame)
             expected = track.times[0] + 0.3 * (track.times[-1] - track.times[0])
             assert abs(clicked - expected) < 0.25, (clicked, expected)
+
+            # a file that is no video: the page keeps the last clip, and the slider shows the
+            # frame the picture shows (it read 0 beside "frame 311" after the upload box came)
+            shown = _frame_caption(page)
+            page.get_by_text("Upload a video", exact=True).click()
+            page.locator('input[type="file"]').wait_for(state="attached", timeout=30_000)
+            notes = tmp_path / "notes.mp4"
+            notes.write_text("not a video")
+            page.locator('input[type="file"]').set_input_files(str(notes))
+            page.get_by_text("not a video file RepLab can read", exact=False).first.wait_for(timeout=60_000)
+            _wait_for_caption(page, shown)
+            frame = int(re.match(r"frame (\d+)", shown).group(1))
+            assert page.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == str(frame)
+        finally:
+            browser.close()
+    assert not failed_media, failed_media
+
+
+def _images_overflowing_their_column(page) -> list:
+    """(right edge of the picture, right edge of its column) for every picture wider than its column."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stImage"] img')].map(img => {
+            const column = img.closest('[data-testid="stColumn"]');
+            if (!column) return null;
+            const a = img.getBoundingClientRect(), b = column.getBoundingClientRect();
+            return a.right > b.right + 1 ? [a.right, b.right] : null;
+        }).filter(x => x)"""
+    )
+
+
+def test_a_near_square_portrait_clip_stays_inside_its_columns(streamlit_server, shared_data, tmp_path):
+    """squat_side_formfit_1 is 620 x 720: its frame, drawn 446 px wide to keep it 520 px tall,
+    covered the rep table on Analyse, and the rep cards of Squat form covered each other."""
+    failed_media: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(playwright, streamlit_server, failed_media, height=1900)
+        try:
+            page.get_by_text("Upload a video", exact=True).click()
+            page.locator('input[type="file"]').wait_for(state="attached", timeout=30_000)
+            page.locator('input[type="file"]').set_input_files(
+                str(shared_data / "clips" / "squat_side_formfit_1.mp4")
+            )
+            page.get_by_role("heading", name="squat_side_formfit_1.mp4").wait_for(timeout=120_000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].some(i => i.complete)",
+                timeout=60_000,
+            )
+            assert _images_overflowing_their_column(page) == []
+            page.get_by_role("link", name="Squat form").click()
+            page.get_by_role("heading", name="Squat form").wait_for(timeout=60_000)
+            page.get_by_text("Rep 3", exact=False).first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert page.locator('[data-testid="stImage"] img').count() >= 3  # a card per rep
+            assert _images_overflowing_their_column(page) == []
+            save_small_png(page.screenshot(full_page=True), tmp_path / "near_square.png")
         finally:
             browser.close()
     assert not failed_media, failed_media

@@ -103,8 +103,10 @@ VERDICT_MEASURES: dict[str, str] = {
     "down_s": "down_s",
     "up_s": "up_s",
 }
-VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "end_s", "label", "good", "p_good", "faults", "reason", "view",
-                   *VERDICT_MEASURES)  # fmt: skip
+# bottom_s is the counter's turning point; deepest_s the frame the form model judged (the
+# deepest knee bend), which the rep cards and the report show: the two differ by a few tenths
+VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "deepest_s", "end_s", "label", "good", "p_good", "faults", "reason",
+                   "view", *VERDICT_MEASURES)  # fmt: skip
 # What each measure needs the camera to see (``TRUSTED`` by view): a side view cannot
 # measure knee width, so its "knee_width_ratio" is left blank rather than quoted.
 MEASURE_TRUST: dict[str, str] = {
@@ -128,6 +130,7 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "rep": v.index + 1,
             "start_s": number(v.start_s),
             "bottom_s": number(v.bottom_s),
+            "deepest_s": number(v.judged_bottom_s),
             "end_s": number(v.end_s),
             "label": v.label,
             "good": v.good,
