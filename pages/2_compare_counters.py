@@ -37,7 +37,7 @@ if not methods:
 POLARITIES = ["auto", "min", "max"]
 
 
-def _widget(scope: str, method: str, key: str, value, bounds):
+def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | None = None):
     """A widget for one estimator setting, built from its effective value and its range.
 
     Returns the chosen value, or ``_KEEP`` while the widget still shows the setting the
@@ -50,22 +50,22 @@ def _widget(scope: str, method: str, key: str, value, bounds):
     widget_key = f"param_{scope}_{method}_{key}"
     if key == "polarity":
         choice = common.kept_selectbox(st, key, POLARITIES, key=widget_key, default=value,
-                                       help="Where the rep's turning point is on the signal.")  # fmt: skip
+                                       help=help_text or "Where the rep's turning point is on the signal.")  # fmt: skip
         return _KEEP if choice == value else choice
     if isinstance(value, bool):
-        checked = common.kept_widget(st.checkbox, key, widget_key, value)
+        checked = common.kept_widget(st.checkbox, key, widget_key, value, help=help_text)
         return _KEEP if checked == value else checked
     if bounds is None or not (value is None or isinstance(value, int | float)):
         return _KEEP  # names and settings without a range keep their default
     lo, hi = bounds[0], bounds[1]
     if value is None:
         if not common.kept_widget(
-            st.checkbox, f"{key}: set by hand (automatic now)", f"{widget_key}_manual", False
+            st.checkbox, f"{key}: set by hand (automatic now)", f"{widget_key}_manual", False, help=help_text
         ):
             return _KEEP
-        return _slider(key, lo, hi, (lo + hi) / 2, bounds, widget_key)
+        return _slider(key, lo, hi, (lo + hi) / 2, bounds, widget_key, help_text)
     lo, hi = min(lo, value), max(hi, value)  # a preset's threshold may lie outside the signal's span
-    chosen = _slider(key, lo, hi, value, bounds, widget_key)
+    chosen = _slider(key, lo, hi, value, bounds, widget_key, help_text)
     step = 1 if isinstance(chosen, int) else _step(lo, hi, bounds)
     return _KEEP if abs(chosen - value) <= step / 2 else chosen
 
@@ -80,11 +80,13 @@ def _step(lo, hi, bounds) -> float:
     return next(round(m * power, 12) for m in (1, 2, 5, 10) if m * power >= raw * 0.999)
 
 
-def _slider(label: str, lo, hi, value, bounds, widget_key: str):
+def _slider(label: str, lo, hi, value, bounds, widget_key: str, help_text: str | None = None):
     if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
-        return common.kept_widget(st.slider, label, widget_key, value, min_value=lo, max_value=hi)
+        return common.kept_widget(
+            st.slider, label, widget_key, value, min_value=lo, max_value=hi, help=help_text
+        )
     return common.kept_widget(st.slider, label, widget_key, float(value), min_value=float(lo), max_value=float(hi),
-                              step=_step(lo, hi, bounds))  # fmt: skip
+                              step=_step(lo, hi, bounds), help=help_text)  # fmt: skip
 
 
 _KEEP = object()
@@ -127,10 +129,11 @@ for i, method in enumerate(methods):
     params = defaults[method].params or estimator().get_params()
     # bounds measured on the signal actually counted (a principal component is not in degrees)
     ranges = defaults[method].param_ranges or getattr(estimator, "param_ranges", {})
+    docs = estimator.param_docs()  # each setting's meaning, from the estimator's docstring
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
         chosen = {}
         for key, value in params.items():
-            widget_value = _widget(scope, method, key, value, ranges.get(key))
+            widget_value = _widget(scope, method, key, value, ranges.get(key), docs.get(key))
             if widget_value is not _KEEP:
                 chosen[key] = widget_value
         settings[method] = chosen

@@ -225,6 +225,9 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     params = COUNTERS[method]().get_params()
     key, bounds = next((k, b) for k, b in ranges.items() if isinstance(params.get(k), int | float))
     new_value = bounds[1]
+    assert (
+        _setting_slider(at, method, key).help == COUNTERS[method].param_docs()[key]
+    )  # the setting explained
     _setting_slider(at, method, key).set_value(new_value).run()
     assert not at.exception
     recounted = at.dataframe[0].value

@@ -146,6 +146,16 @@ def test_each_estimator_round_trips_its_settings(name):
         est.set_params(no_such_setting=1)
 
 
+@pytest.mark.parametrize("name", sorted(COUNTERS))
+def test_every_setting_is_explained_by_its_docstring(name):
+    """The Compare counters page shows these words beside each slider (raw names such as
+    harmonic_ratio had no help)."""
+    cls = COUNTERS[name]
+    docs = cls.param_docs()
+    assert set(docs) == set(cls().get_params())
+    assert all(len(text.split()) >= 3 for text in docs.values()), docs
+
+
 def test_settings_change_the_count_through_count_reps(repcount):
     track, _, _ = _track(repcount, "stu3_25")
     signal = prepare_signal(track)

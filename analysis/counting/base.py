@@ -97,6 +97,34 @@ class BaseCounter:
     def get_params(self, deep: bool = True) -> dict:
         return {name: getattr(self, name) for name in self._param_names()}
 
+    @classmethod
+    def param_docs(cls) -> dict[str, str]:
+        """What each setting means, read from the class docstring's ``Args:`` section
+        (a line ``name: text`` or ``a, b: text``, continued on more-indented lines), so a
+        settings panel can explain ``harmonic_ratio`` without a second copy of the words."""
+        lines = inspect.getdoc(cls).splitlines() if cls.__doc__ else []
+        start = next((i + 1 for i, line in enumerate(lines) if line.strip() == "Args:"), len(lines))
+        docs: dict[str, str] = {}
+        names: list[str] = []
+        indent = None
+        for line in lines[start:]:
+            if not line.strip():
+                break
+            depth = len(line) - len(line.lstrip())
+            head, sep, text = line.strip().partition(": ")
+            if sep and (indent is None or depth <= indent):
+                indent = depth
+                names = [name.strip() for name in head.split(",")]
+                for name in names:
+                    docs[name] = text.strip()
+            elif indent is not None and depth > indent:
+                for name in names:
+                    docs[name] += " " + line.strip()
+            else:
+                break
+        valid = set(cls._param_names())
+        return {name: text for name, text in docs.items() if name in valid}
+
     def set_params(self, **params) -> BaseCounter:
         valid = set(self._param_names())
         for key, value in params.items():

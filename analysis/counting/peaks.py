@@ -59,7 +59,8 @@ class PeakCounter(BaseCounter):
         min_excursion_ratio: drop reps smaller than this share of the median rep.
         return_ratio: the signal must come back this share of the excursion on both sides.
         period_s: the rep period if known; None = from the autocorrelation of the signal.
-        harmonic_ratio: see ``estimate_period``: lower prefers shorter periods.
+        harmonic_ratio: a shorter lag is taken as the period when its autocorrelation peak
+            reaches this share of the best one (``estimate_period``); lower prefers shorter periods.
         active_ratio: reps must lie where the local swing is at least this share of the
             typical one (the active stretch, ``active.py``); 0 (default) turns the check off.
         detrend_periods: subtract a running median over this many periods (removes level
