@@ -17,6 +17,7 @@ import io
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -55,9 +56,27 @@ class HistoryError(RepLabError):
     """The history file cannot be read or written (read-only, not a database, ...)."""
 
 
+REQUIRED_COLUMNS = frozenset(
+    ("id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count", "good_reps", "judged_reps",
+     "reps_json", "verdicts_json", "notes")
+)  # fmt: skip
+
+
 def normalise_athlete(name: str) -> str:
-    """Outer spaces dropped and inner runs of spaces made one ("Ana  Lee " -> "Ana Lee")."""
-    return " ".join((name or "").split())
+    """One spelling per typed name: Unicode composed (NFC: "Zoë" typed or pasted from a Mac
+    is one name), invisible format characters dropped (a zero-width space alone is no
+    name; the joiner inside an emoji stays), outer spaces dropped and inner runs made one
+    ("Ana  Lee " -> "Ana Lee")."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch == "\u200d")
+    return " ".join(text.split())
+
+
+def athlete_key(name: str) -> str:
+    """What two names must share to be one athlete: ``normalise_athlete``, then Unicode case
+    folding ("ana lee" is "Ana Lee", "Strauss" is "Strauß"). SQLite's NOCASE folds ASCII only,
+    so names are matched in Python with this key."""
+    return normalise_athlete(name).casefold()
 
 
 def default_history_path() -> Path:
@@ -166,10 +185,15 @@ class HistoryStore:
 
     @contextmanager
     def _transaction(self):
-        """A write transaction on a file that has the current schema."""
+        """A write transaction on a file that has the current schema.
+
+        It takes the write lock first (``BEGIN IMMEDIATE``), so what it reads before writing
+        (the athlete names a new save joins) cannot change under it: two tabs saving "Ana Lee"
+        and "ana lee" at once made two athletes.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
+            with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
                 db.row_factory = sqlite3.Row
                 if (
                     db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
@@ -178,11 +202,28 @@ class HistoryStore:
                     ).fetchone()
                 ):
                     db.executescript(_SCHEMA)
+                    self._check_columns(db)  # a foreign "sessions" table is not stamped as ours
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                with db:  # commits on success, rolls back on any exception
+                db.execute("BEGIN IMMEDIATE")
+                try:
                     yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
+
+    def _check_columns(self, db) -> None:
+        self._require_columns({row[1] for row in db.execute("PRAGMA table_info(sessions)").fetchall()})
+
+    def _require_columns(self, columns: set) -> None:
+        """A 'sessions' table made by something else is one readable error, not a KeyError."""
+        if columns and not columns >= REQUIRED_COLUMNS:
+            missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
+            raise HistoryError(
+                f"the history file {self.path} has a 'sessions' table that is not RepLab's (no {missing})."
+            )
 
     # ---- writing -------------------------------------------------------------------
     def add_session(
@@ -205,10 +246,6 @@ class HistoryStore:
         athlete = normalise_athlete(athlete)
         if not athlete:
             raise ValueError("an athlete name is needed to save to the history")
-        # one athlete, one name: "ana lee" joins an "Ana Lee" already saved
-        athlete = next(
-            (known for known in self.athletes() if known.casefold() == athlete.casefold()), athlete
-        )
         rep_dicts = [_as_dict(r) for r in reps]
         verdict_dicts = [_as_dict(v) for v in verdicts] if verdicts is not None else None
         good = judged = None
@@ -218,6 +255,10 @@ class HistoryStore:
             good = sum(1 for v in verdict_dicts if v.get("good"))
         stamp = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
         with self._transaction() as db:
+            # one athlete, one name: "ana lee" joins an "Ana Lee" already saved (read under
+            # the write lock, so a save at the same moment from another tab is seen)
+            known = [row[0] for row in db.execute("SELECT DISTINCT athlete FROM sessions ORDER BY id")]
+            athlete = next((name for name in known if athlete_key(name) == athlete_key(athlete)), athlete)
             cursor = db.execute(
                 "INSERT INTO sessions (created_at, athlete, clip_name, clip_hash, exercise, count, "
                 "good_reps, judged_reps, reps_json, verdicts_json, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -240,9 +281,12 @@ class HistoryStore:
         """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``."""
         query = "SELECT * FROM sessions"
         args: tuple = ()
-        if athlete is not None:
-            query += " WHERE athlete = ? COLLATE NOCASE"
-            args = (normalise_athlete(athlete),)
+        if athlete is not None:  # every stored spelling of the name (see ``athlete_key``)
+            names = [name for name in self.athletes() if athlete_key(name) == athlete_key(athlete)]
+            if not names:
+                return []
+            query += f" WHERE athlete IN ({', '.join('?' * len(names))})"
+            args = tuple(names)
         rows = self._read(lambda db: db.execute(query + " ORDER BY created_at, id", args).fetchall(), [])
         return [self._decode(row) for row in rows]
 
@@ -251,6 +295,13 @@ class HistoryStore:
             lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None
         )
         return self._decode(row) if row is not None else None
+
+    def athlete_name(self, athlete: str) -> str:
+        """The name ``athlete`` is saved under: an existing athlete's spelling, else its own."""
+        key = athlete_key(athlete)
+        return next(
+            (name for name in self.athletes() if athlete_key(name) == key), normalise_athlete(athlete)
+        )
 
     def athletes(self) -> list[str]:
         """Athlete names with at least one saved analysis, sorted."""
@@ -262,9 +313,9 @@ class HistoryStore:
         )
         return [row[0] for row in rows]
 
-    @staticmethod
-    def _decode(row: sqlite3.Row) -> dict:
+    def _decode(self, row: sqlite3.Row) -> dict:
         item = dict(row)
+        self._require_columns(set(item))
         # stored in UTC; shown in this machine's time zone (a save at 08:00 in Sydney is not
         # listed under the day before)
         item["local_time"] = (

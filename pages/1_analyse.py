@@ -238,6 +238,15 @@ if submitted:
         )
         st.stop()
     try:
+        # a second click on Save stored the same analysis twice, unannounced
+        twin = next(
+            (s for s in reversed(store.sessions(athlete)) if s["clip_hash"] == track.source_hash
+             and s["exercise"] == saved_exercise and s["count"] == saved_result.count and s["notes"] == notes),
+            None,
+        ) if athlete.strip() else None  # fmt: skip
+        if twin is not None:
+            st.info(f"Already saved for {twin['athlete']} as entry {twin['id']}; nothing new to save.")
+            st.stop()
         session_id = store.add_session(
             athlete,
             clip.name,
@@ -257,6 +266,5 @@ if submitted:
             else f" (counted as {saved_exercise}; this page shows {result.count})"
         )
         reps_word = "rep" if saved_result.count == 1 else "reps"
-        st.success(
-            f"Saved for {athlete.strip()} (entry {session_id}): {saved_result.count} {reps_word}{differs}."
-        )
+        saved_as = store.session(session_id)["athlete"]  # the name it joined ("ana lee" -> "Ana Lee")
+        st.success(f"Saved for {saved_as} (entry {session_id}): {saved_result.count} {reps_word}{differs}.")

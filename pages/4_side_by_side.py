@@ -38,20 +38,26 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     except RepLabError as exc:
         container.error(str(exc))
         return None
-    sessions = [s for s in saved if common.clip_path_for_hash(s["clip_hash"])]
-    if not sessions:
-        container.info("No saved analysis has its video on this machine.")
+    if not saved:
+        container.info("Nothing saved yet: save an analysis on the Analyse page first.")
         return None
+    # every entry stays listed, those without their video too: hiding them made the box fall
+    # back to another athlete's entry, unannounced, when the chosen entry's video went away
+    videos = {s["id"]: common.clip_path_for_hash(s["clip_hash"]) for s in saved}
     labels = {
         s["id"]: f"#{s['id']} · {s['athlete']} · {s['local_time'][:10]} · {s['clip_name']} · "
-        f"{s['count']} {s['exercise']} reps"
-        for s in sessions
+        f"{s['count']} {s['exercise']} reps" + ("" if videos[s["id"]] else " (video not on this machine)")
+        for s in saved
     }
     chosen = container.selectbox("Saved analysis", list(labels), format_func=labels.get, key=f"hist_{slot}")
-    item = next(s for s in sessions if s["id"] == chosen)
-    clip = common.Clip(
-        path=common.clip_path_for_hash(item["clip_hash"]), name=item["clip_name"], kind="history"
-    )
+    item = next(s for s in saved if s["id"] == chosen)
+    if not videos[chosen]:
+        container.warning(
+            f"The video of entry #{chosen} ({item['athlete']}, {item['clip_name']}) is no longer on this "
+            "machine: upload it again (Sample or upload) to see it side by side."
+        )
+        return None
+    clip = common.Clip(path=videos[chosen], name=item["clip_name"], kind="history")
     reps = [Rep(float(r["start_s"]), float(r["bottom_s"]), float(r["end_s"])) for r in item["reps"]]
     return clip, SavedCount(count=int(item["count"]), reps=reps, exercise=item["exercise"])
 

@@ -3,6 +3,8 @@ session rep by rep, delete and export."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -37,13 +39,15 @@ def _verdict_summary(item: dict) -> str:
 
 
 st.dataframe(
-    [{"id": s["id"], "date": s["local_time"], "clip": s["clip_name"],
+    [{"id": s["id"], "date (local time)": s["local_time"], "clip": s["clip_name"],
       "exercise": s["exercise"], "reps": s["count"], "form": _verdict_summary(s), "notes": s["notes"]}
      for s in sessions],
     hide_index=True,
 )  # fmt: skip
 
-dates = [s["local_time"] for s in sessions]
+# the charts' time axis: local time to the second (three saves in one minute shared one x,
+# and the line went straight up)
+dates = [datetime.fromisoformat(s["created_at"]).astimezone().replace(tzinfo=None) for s in sessions]
 fig = go.Figure()
 fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps", line={"color": "#1f77b4"},
                 text=[s["clip_name"] for s in sessions])  # fmt: skip
@@ -92,17 +96,25 @@ with c1:
     st.subheader("Export")
     st.download_button(
         f"{athlete}'s history (CSV)", store.export_csv(athlete=athlete),
-        file_name=f"replab_history_{athlete.replace(' ', '_')}.csv", mime="text/csv",
+        file_name=f"replab_history_{common.file_stem(athlete)}.csv", mime="text/csv",
     )  # fmt: skip
+    st.caption("One row per saved analysis; created_at is in UTC (the table above shows local time).")
     st.download_button("Everyone (CSV)", store.export_csv(), file_name="replab_history.csv", mime="text/csv")
 with c2:
     st.subheader("Delete an entry")
+    was = st.session_state.get("delete_choice")
+    if was is not None and was not in labels:  # deleted from another tab: the box moved on
+        st.info(f"Entry #{was} is no longer in the history (deleted in another tab or window).")
     chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
     confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
-    if st.button("Delete", type="primary", disabled=not confirm, key="delete_button"):
+    # keyed by the entry: a click meant for an entry that vanished meanwhile deletes nothing
+    # (the box falls back to the next entry, and a shared key deleted that one, unconfirmed)
+    if st.button("Delete", type="primary", disabled=not confirm, key=f"delete_button_{chosen}"):
         try:
-            if store.delete_session(chosen):
-                st.session_state["history_notice"] = f"Deleted entry #{chosen}."
+            deleted = store.delete_session(chosen)
+            st.session_state["history_notice"] = (
+                f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
+            )
             st.rerun()
         except RepLabError as exc:
             st.error(str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -467,6 +468,13 @@ def loop_rep(
         container.error(str(exc))
         return
     container.video(clip, loop=True, autoplay=True, muted=True, width=width)
+
+
+def file_stem(text: str, limit: int = 60) -> str:
+    """``text`` as part of a download's file name: letters, digits, ``.``, ``-`` and ``_`` only
+    (an athlete typed as "A/B*?" gave a name no system saves), at most ``limit`` characters."""
+    stem = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    return stem[:limit] or "athlete"
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -325,12 +325,29 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     at = _run("pages/5_history.py")
     assert len(at.dataframe[0].value) == 2
     at.selectbox(key="delete_choice").set_value(drop).run()
-    assert at.button(key="delete_button").disabled
+    assert at.button(key=f"delete_button_{drop}").disabled
     at.checkbox(key=f"confirm_delete_{drop}").check().run()
-    at.button(key="delete_button").click().run()
+    at.button(key=f"delete_button_{drop}").click().run()
     assert not at.exception
     assert [row["id"] for row in HistoryStore(app_env).sessions()] == [keep]
     assert len(at.dataframe[0].value) == 1
+
+
+def test_a_delete_confirmed_for_an_entry_gone_elsewhere_deletes_nothing_else(app_env):
+    """Tab 1 confirms entry #1, tab 2 deletes #1, tab 1 clicks Delete: the entry box had moved
+    on to #2 and the shared button deleted #2, which nobody confirmed."""
+    store = HistoryStore(app_env)
+    first, second, third = (store.add_session("Ana", f"{c}.mp4", c, "squat", 3, []) for c in "abc")
+    at = _run("pages/5_history.py")
+    at.selectbox(key="delete_choice").set_value(first).run()
+    at.checkbox(key=f"confirm_delete_{first}").check().run()
+    button = at.button(key=f"delete_button_{first}")
+    assert not button.disabled
+    store.delete_session(first)  # the other tab
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [row["id"] for row in store.sessions()] == [second, third]
+    assert any(f"Entry #{first} is no longer in the history" in i.value for i in at.info)
 
 
 def test_history_page_shows_a_session_rep_by_rep_and_faults_over_time(app_env, sample_squat_track):
@@ -407,6 +424,34 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     assert label.startswith(f"#{entry} · Ana") and f"{len(reps)} squat reps" in label
     assert (at.metric[0].label, at.metric[0].value) == (name, f"{len(reps)} reps")
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
+
+
+def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sample_squat_track):
+    """Its video deleted, an entry vanished from the Saved analysis box, which fell back to
+    another athlete's entry without a word."""
+    store = HistoryStore(app_env)
+    gone = store.add_session("Ana", "my_upload.mp4", "0" * 64, "squat", 3, [])  # no such video here
+    store.add_session("Ben", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="src_a").set_value("History").run()
+    at.selectbox(key="hist_a").set_value(gone).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="hist_a").value == gone
+    assert any(f"The video of entry #{gone} (Ana, my_upload.mp4)" in w.value for w in at.warning)
+    assert not any(m.label == SAMPLE for m in at.metric)  # Ben's clip is not shown in its place
+
+
+def test_a_second_click_on_save_does_not_store_the_analysis_twice(app_env):
+    at = _run()
+    at.text_input(key="_athlete").input("ana  lee")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert any(s.value.startswith("Saved for ana lee") for s in at.success)
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Already saved for ana lee as entry" in i.value for i in at.info)
+    assert len(HistoryStore(app_env).sessions()) == 1
 
 
 def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):

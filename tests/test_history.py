@@ -230,3 +230,54 @@ def test_dates_are_shown_in_the_machines_time_zone(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_one_athlete_whatever_the_unicode_form_and_case(tmp_path):
+    """ "Zoë Åström" typed (composed) and pasted from a Mac (decomposed) were two athletes, and
+    a lookup matched case only in ASCII: "Anna Strauss" found nothing saved as "Anna Strauß"."""
+    import unicodedata
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    composed = unicodedata.normalize("NFC", "Zoë Åström")
+    store.add_session(composed, "a.mp4", "h1", "squat", 2, REPS)
+    store.add_session(unicodedata.normalize("NFD", composed), "b.mp4", "h2", "squat", 3, REPS)
+    store.add_session("Anna Strauß", "c.mp4", "h3", "squat", 4, REPS)
+    store.add_session("anna strauss", "d.mp4", "h4", "squat", 5, REPS)
+    assert store.athletes() == ["Anna Strauß", composed]
+    assert [s["count"] for s in store.sessions("ZOË ÅSTRÖM")] == [2, 3]
+    assert [s["count"] for s in store.sessions("Anna Strauss")] == [4, 5]
+    assert len(list(csv.DictReader(io.StringIO(store.export_csv(athlete="zoë åström"))))) == 2
+    with pytest.raises(ValueError, match="athlete name is needed"):
+        store.add_session("\u200b", "e.mp4", "h5", "squat", 1, REPS)  # a zero-width space is no name
+
+
+def _save_as(args):
+    path, name, i = args
+    return HistoryStore(path).add_session(name, f"{i}.mp4", f"h{i}", "squat", 1, [])
+
+
+def test_two_tabs_saving_one_name_in_two_cases_at_once_make_one_athlete(tmp_path):
+    """The name lookup ran before the write lock: "Ana Lee" and "ana lee" saved at the same
+    moment from two tabs became two athletes (3 times in 40 in a review)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    for trial in range(12):
+        path = tmp_path / f"h{trial}.sqlite3"
+        with ProcessPoolExecutor(2) as pool:
+            list(pool.map(_save_as, [(path, "Ana Lee", 1), (path, "ana lee", 2)]))
+        names = HistoryStore(path).athletes()
+        assert len(names) == 1, names
+
+
+def test_a_sessions_table_made_by_something_else_is_a_readable_error(tmp_path):
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, created_at TEXT, athlete TEXT)")
+        db.execute("INSERT INTO sessions (created_at, athlete) VALUES ('2026-01-01T00:00:00+00:00', 'Ana')")
+    store = HistoryStore(path)
+    with pytest.raises(HistoryError, match="not RepLab's"):
+        store.sessions()
+    with pytest.raises(HistoryError, match="not RepLab's"):
+        store.add_session("Ana", "a.mp4", "h", "squat", 1, [])
+    with sqlite3.connect(path) as db:  # not stamped as ours by the failed save
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 0
