@@ -76,12 +76,57 @@ def _reason(exc: Exception) -> str:
     return str(text).strip().rstrip(".").lower()
 
 
-def _rotate(rgb: np.ndarray, rotation: int) -> np.ndarray:
-    """Turn a frame upright; ``rotation`` is PyAV's counter-clockwise display angle."""
-    quarter_turns = int(round(rotation / 90.0)) % 4
-    if quarter_turns == 0:
+def video_stream(container):
+    """The clip's picture: the largest video stream that is not a cover image.
+
+    ``streams.video[0]`` took a 64 x 64 still stored first in a Matroska file, and "no
+    person was found" followed.
+    """
+    streams = list(container.streams.video)
+    moving = [s for s in streams if not _is_attached_picture(s)] or streams
+    return max(moving, key=lambda s: (s.codec_context.width or 0) * (s.codec_context.height or 0))
+
+
+def _is_attached_picture(stream) -> bool:
+    disposition = getattr(stream, "disposition", None)
+    flag = getattr(getattr(av, "stream", None), "Disposition", None)
+    if disposition is None or flag is None or not hasattr(flag, "attached_pic"):
+        return False
+    return bool(disposition & flag.attached_pic)
+
+
+def display_matrix(frame) -> tuple[int, int, int, int]:
+    """The signs (a, b, c, d) of the frame's display matrix, (1, 0, 0, 1) when it has none.
+
+    The container's matrix maps a stored pixel (x, y) to where it is shown:
+    x' = a x + c y, y' = b x + d y. Phones store portrait clips as landscape pixels with a
+    quarter turn here; some also mirror (a front camera). ``frame.rotation`` names the turn
+    only, so a mirrored clip (a = -1, d = 1) read as a half turn came out upside down.
+    """
+    for data in frame.side_data:
+        if str(data.type).endswith("DISPLAYMATRIX"):
+            m = np.frombuffer(bytes(data), dtype="<i4")
+            if len(m) >= 5:
+                return tuple(int(np.sign(v)) for v in (m[0], m[1], m[3], m[4]))  # type: ignore[return-value]
+    return (1, 0, 0, 1)
+
+
+def _upright(rgb: np.ndarray, matrix: tuple[int, int, int, int]) -> np.ndarray:
+    """``rgb`` as shown: the matrix's quarter turns and mirrors, as FFmpeg's autorotate does."""
+    a, b, c, d = matrix
+    if (a, b, c, d) == (1, 0, 0, 1):
         return rgb
-    return np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))
+    if a == 0 and d == 0:  # a quarter turn: rows become columns
+        out = np.swapaxes(rgb, 0, 1)
+        if b < 0:
+            out = out[::-1]
+        if c < 0:
+            out = out[:, ::-1]
+    else:
+        out = rgb[:, ::-1] if a < 0 else rgb
+        if d < 0:
+            out = out[::-1]
+    return np.ascontiguousarray(out)
 
 
 def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -96,7 +141,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     """Read a clip's size, frame rate, duration and rotation; decodes only the first frame."""
     container = _open(path)
     try:
-        stream = container.streams.video[0]
+        stream = video_stream(container)
         try:
             first = next(container.decode(stream))
         except StopIteration:
@@ -107,16 +152,19 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             ) from None
         rotation = int(first.rotation or 0)
         width, height = stream.codec_context.width, stream.codec_context.height
-        if int(round(rotation / 90.0)) % 2:
+        if display_matrix(first)[0] == 0:  # a quarter turn: shown the other way round
             width, height = height, width
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         fps = float(rate)
+        start_s = max(0.0, _frame_time(first, stream, 0))
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / av.time_base
-        else:
-            duration = 0.0
+        else:  # Matroska/WebM: the container's duration may be its end time, not its length
+            end_s = _last_packet_end(container, stream)
+            if end_s is not None:
+                duration = max(0.0, end_s - start_s)
+            else:
+                duration = container.duration / av.time_base if container.duration is not None else 0.0
         frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
         return VideoInfo(
             path=os.fspath(path),
@@ -127,10 +175,30 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             frame_count=max(frame_count, 1),
             rotation=rotation,
             codec=stream.codec_context.name,
-            start_s=max(0.0, _frame_time(first, stream, 0)),
+            start_s=start_s,
         )
     finally:
         container.close()
+
+
+def _last_packet_end(container, stream) -> float | None:
+    """When the last packet of ``stream`` ends, in seconds (reads the last packets only).
+
+    A WebM clip whose first frame is at 3 s reported the container's duration, 11.5 s, for
+    8.5 s of video, so the chunks were planned for frames that are not there.
+    """
+    if stream.time_base is None:
+        return None
+    try:
+        container.seek(2**62, stream=stream, backward=True, any_frame=False)
+        last = None
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                end = packet.pts + (packet.duration or 0)
+                last = end if last is None else max(last, end)
+    except (av.error.FFmpegError, OverflowError):
+        return None
+    return float(last * stream.time_base) if last is not None else None
 
 
 def iter_frames(
@@ -153,7 +221,7 @@ def iter_frames(
     container = _open(path)
     name = os.path.basename(os.fspath(path))
     try:
-        stream = container.streams.video[0]
+        stream = video_stream(container)
         if start_s > 0:
             try:
                 container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
@@ -162,7 +230,7 @@ def iter_frames(
                 # re-encoding starts after its first one): decode from the start instead
                 container.close()
                 container = _open(path)
-                stream = container.streams.video[0]
+                stream = video_stream(container)
         if threads:
             stream.thread_type = "AUTO"
         index = 0
@@ -183,7 +251,7 @@ def iter_frames(
                 break
             width, height = _scaled_size(frame.width, frame.height, max_side)
             rgb = to_rgb(frame, width, height, reformatter)
-            yield Frame(index=index, time_s=time_s, rgb=_rotate(rgb, frame.rotation or 0))
+            yield Frame(index=index, time_s=time_s, rgb=_upright(rgb, display_matrix(frame)))
             index += 1
         if first_time is None:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
@@ -218,7 +286,7 @@ def keyframe_before(path: str | os.PathLike, time_s: float) -> float:
 def keyframe_lookup(path: str | os.PathLike) -> Iterator[Callable[[float], float]]:
     """``keyframe_before`` for many times on one open file (the chunk planner asks 3-4)."""
     container = _open(path)
-    stream = container.streams.video[0]
+    stream = video_stream(container)
 
     def lookup(time_s: float) -> float:
         if time_s <= 0 or stream.time_base is None:
@@ -245,10 +313,19 @@ def _decode(container, stream, name: str):
     A clip cut short (an interrupted upload) usually decodes up to the cut and then
     stops; that is accepted, since every decoded frame is real.
     """
+    decoded = 0
     try:
-        yield from container.decode(stream)
+        for frame in container.decode(stream):
+            decoded += 1
+            yield frame
     except av.error.EOFError:
         return
+    except av.error.InvalidDataError:
+        # a file cut mid-packet: FFmpeg's threaded decoder stops quietly at the cut, the
+        # single-threaded one (each parallel chunk's) raises on the partial last packet
+        if decoded:
+            return
+        raise VideoError(f"{name}: the video cannot be decoded (invalid data).") from None
     except (av.error.FFmpegError, ValueError) as exc:
         raise VideoError(f"{name}: the video cannot be decoded ({_reason(exc)}).") from None
 

@@ -24,6 +24,9 @@ def reencode(
     pts_s: list[float] | None = None,
     max_side: int = 480,
     keyframe_every: int | None = None,
+    mirror: str = "",
+    faststart: bool = False,
+    leading_still: bool = False,
 ) -> list[float]:
     """Re-encode part of ``src`` as H.264 into ``dst``; return the written frame times.
 
@@ -31,7 +34,11 @@ def reencode(
     ``rotation`` writes a display rotation (counter-clockwise degrees, as PyAV reads it
     back) into the container: together they make the file a phone writes for a portrait
     clip. ``pts_s`` gives explicit frame times (variable frame rate). ``keyframe_every``
-    sets the encoder's keyframe interval in frames (its default is 250).
+    sets the encoder's keyframe interval in frames (its default is 250). ``mirror`` "h" or
+    "v" stores the pixels mirrored and flags that mirror in the display matrix (upright when
+    shown, as FFmpeg shows it). ``faststart`` puts the index first (a phone's upload cut short
+    still reads); ``leading_still`` adds a small grey video stream before the clip's own. The
+    container follows ``dst``'s suffix (``.mkv`` for Matroska).
     """
     frames = []
     with av.open(str(src)) as container:
@@ -48,11 +55,18 @@ def reencode(
             rgb = frame.to_ndarray(width=w, height=h, format="rgb24")
             if rotate_pixels:
                 rgb = np.ascontiguousarray(np.rot90(rgb, k=-(rotate_pixels // 90)))
+            if mirror:
+                rgb = np.ascontiguousarray(rgb[:, ::-1] if mirror == "h" else rgb[::-1])
             frames.append(rgb)
     time_base = Fraction(1, 90000)
     times = pts_s if pts_s is not None else [i / 30.0 for i in range(len(frames))]
     frames = frames[: len(times)]
-    with av.open(str(dst), "w") as out:
+    options = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(dst), "w", options=options) as out:
+        still = None
+        if leading_still:
+            still = out.add_stream("libx264", rate=30)
+            still.width, still.height, still.pix_fmt = 64, 64, "yuv420p"
         stream = out.add_stream("libx264", rate=30)
         stream.width = frames[0].shape[1]
         stream.height = frames[0].shape[0]
@@ -62,8 +76,12 @@ def reencode(
         if keyframe_every:
             stream.codec_context.gop_size = keyframe_every
             stream.codec_context.options = {"keyint": str(keyframe_every), "min-keyint": str(keyframe_every)}
-        if rotation:
-            stream.set_display_rotation(rotation)
+        if rotation or mirror:
+            stream.set_display_rotation(rotation, hflip=mirror == "h", vflip=mirror == "v")
+        if still is not None:
+            grey = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")
+            for packet in [*still.encode(grey), *still.encode()]:
+                out.mux(packet)
         for rgb, t in zip(frames, times):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             frame.pts = int(round(t / time_base))

@@ -66,6 +66,52 @@ def test_rotated_phone_clip_comes_out_upright(tmp_path, rotation):
     assert np.abs(got - want).mean() < 6  # same picture, up to compression noise
 
 
+@pytest.mark.parametrize("mirror", ["h", "v"])
+def test_a_mirrored_clip_comes_out_upright(tmp_path, mirror):
+    """A display matrix with a mirror in it: PyAV names a left-right mirror a half turn, and
+    the frames came out upside down; a top-bottom mirror was not undone at all."""
+    path = tmp_path / f"mirror_{mirror}.mp4"
+    reencode(SIDE_SQUAT, path, seconds=0.5, mirror=mirror, max_side=240)
+    upright = tmp_path / "upright.mp4"
+    reencode(SIDE_SQUAT, upright, seconds=0.5, max_side=240)
+    got = next(iter(iter_frames(path))).rgb.astype(float)
+    want = next(iter(iter_frames(upright))).rgb.astype(float)
+    assert got.shape == want.shape
+    assert np.abs(got - want).mean() < 6
+
+
+def test_an_upload_cut_short_reads_up_to_the_cut_in_every_reader(tmp_path):
+    """A faststart file (index first, as phones write) cut at 70%: FFmpeg's threaded decoder
+    stops at the cut, the single-threaded one each parallel chunk uses raised on the last
+    partial packet, so the default two-chunk pass failed."""
+    whole = tmp_path / "whole.mp4"
+    written = reencode(SIDE_SQUAT, whole, seconds=3.0, max_side=240, faststart=True)
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.7)])
+    threaded = [f.time_s for f in iter_frames(cut, threads=True)]
+    single = [f.time_s for f in iter_frames(cut, threads=False)]
+    assert 0 < len(single) < len(written) and single == threaded
+
+
+def test_a_matroska_clip_starting_late_reports_its_own_length(tmp_path):
+    """Matroska's duration is where the clip ends: a clip of 2 s from 3 s was planned as 5 s."""
+    path = tmp_path / "late.mkv"
+    reencode(SIDE_SQUAT, path, seconds=2.0, max_side=240, pts_s=[3.0 + i / 30 for i in range(60)])
+    info = probe(path)
+    assert info.start_s == pytest.approx(3.0, abs=0.01)
+    assert info.duration_s == pytest.approx(2.0, abs=0.05)
+    assert info.frame_count == pytest.approx(60, abs=2)
+
+
+def test_the_clip_is_read_not_a_still_stored_before_it(tmp_path):
+    path = tmp_path / "two_streams.mkv"
+    reencode(SIDE_SQUAT, path, seconds=0.5, max_side=240, leading_still=True)
+    info = probe(path)
+    assert max(info.width, info.height) == 240
+    assert next(iter(iter_frames(path))).rgb.shape[:2] == (info.height, info.width)
+
+
 def test_read_frame_returns_the_frame_shown_at_a_time():
     info = probe(SIDE_SQUAT)
     frame = read_frame(SIDE_SQUAT, 10.5)
