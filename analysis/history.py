@@ -208,7 +208,8 @@ class HistoryStore:
                 try:
                     yield db
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    if db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                        db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
@@ -295,13 +296,6 @@ class HistoryStore:
             lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None
         )
         return self._decode(row) if row is not None else None
-
-    def athlete_name(self, athlete: str) -> str:
-        """The name ``athlete`` is saved under: an existing athlete's spelling, else its own."""
-        key = athlete_key(athlete)
-        return next(
-            (name for name in self.athletes() if athlete_key(name) == key), normalise_athlete(athlete)
-        )
 
     def athletes(self) -> list[str]:
         """Athlete names with at least one saved analysis, sorted."""

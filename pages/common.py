@@ -481,7 +481,7 @@ def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520
     """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)
     and no wider than its column.
 
-    A portrait frame is shrunk to ``max_height`` here and shown at its own width, which
+    A portrait frame is scaled to ``max_height`` here and shown at its own width, which
     Streamlit caps at the column's: a width in pixels is not capped, and a near-square
     portrait frame (412 x 480) spilled over the rep table and the next rep card.
     """
@@ -489,7 +489,7 @@ def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520
     if width >= height:  # landscape: the column's width keeps it short enough
         container.image(image, caption=caption, width="stretch")
         return
-    if height > max_height:
+    if height != max_height:  # a small frame is drawn as tall as a large one, as before
         from PIL import Image
 
         size = (max(1, round(width * max_height / height)), max_height)
