@@ -31,6 +31,7 @@ import glob
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -51,7 +52,9 @@ RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
 RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
-_FORMAT_VERSION = 2  # 2: squat clips also get verdicts.csv and report.html (older results are redone)
+# 3: verdicts.csv has deepest_s, and the tracks' cache version changed (older results are
+# redone); 2: squat clips also get verdicts.csv and report.html
+_FORMAT_VERSION = 3
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 
@@ -80,6 +83,9 @@ class ClipResult:
         return {name: "" if value is None else value for name, value in row.items()}
 
 
+_PATTERN = re.compile(r"[*?[]")  # what makes an input a glob pattern
+
+
 def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
     """The clips a batch run means: a folder (searched recursively for video files), a glob
     pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
@@ -94,7 +100,7 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
             matches = [
                 p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
             ]
-        elif os.path.isfile(item) or not glob.has_magic(item):
+        elif os.path.isfile(item) or not _PATTERN.search(item):
             # a file named outright that is missing is a failed row ("no such file"), not
             # silently nothing: only a pattern may match no file
             matches = [Path(item)]

@@ -79,6 +79,12 @@ def athlete_key(name: str) -> str:
     return normalise_athlete(name).casefold()
 
 
+def _same_athlete(names: Sequence[str], athlete: str) -> list[str]:
+    """The stored ``names`` that are ``athlete`` (see ``athlete_key``), in the order given."""
+    key = athlete_key(athlete)
+    return [name for name in names if athlete_key(name) == key]
+
+
 def default_history_path() -> Path:
     """``$REPLAB_HISTORY_DB``, else ``$XDG_DATA_HOME/replab/history.sqlite3`` (~/.local/share)."""
     if os.environ.get(HISTORY_ENV):
@@ -175,6 +181,7 @@ class HistoryStore:
                 sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
             ) as db:
                 db.row_factory = sqlite3.Row
+                self._check_columns(db)
                 return query(db)
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
@@ -195,6 +202,7 @@ class HistoryStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
                 db.row_factory = sqlite3.Row
+                self._check_columns(db)  # someone else's "sessions" table is left as it is
                 if (
                     db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
                     or not db.execute(
@@ -202,7 +210,6 @@ class HistoryStore:
                     ).fetchone()
                 ):
                     db.executescript(_SCHEMA)
-                    self._check_columns(db)  # a foreign "sessions" table is not stamped as ours
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("BEGIN IMMEDIATE")
                 try:
@@ -216,10 +223,9 @@ class HistoryStore:
             raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
 
     def _check_columns(self, db) -> None:
-        self._require_columns({row[1] for row in db.execute("PRAGMA table_info(sessions)").fetchall()})
-
-    def _require_columns(self, columns: set) -> None:
-        """A 'sessions' table made by something else is one readable error, not a KeyError."""
+        """A 'sessions' table made by something else is one readable error (it gave KeyErrors
+        and "no such column"), and is never written to."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)").fetchall()}
         if columns and not columns >= REQUIRED_COLUMNS:
             missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
             raise HistoryError(
@@ -258,8 +264,8 @@ class HistoryStore:
         with self._transaction() as db:
             # one athlete, one name: "ana lee" joins an "Ana Lee" already saved (read under
             # the write lock, so a save at the same moment from another tab is seen)
-            known = [row[0] for row in db.execute("SELECT DISTINCT athlete FROM sessions ORDER BY id")]
-            athlete = next((name for name in known if athlete_key(name) == athlete_key(athlete)), athlete)
+            known = db.execute("SELECT athlete FROM sessions GROUP BY athlete ORDER BY MIN(id)").fetchall()
+            athlete = next(iter(_same_athlete([row[0] for row in known], athlete)), athlete)
             cursor = db.execute(
                 "INSERT INTO sessions (created_at, athlete, clip_name, clip_hash, exercise, count, "
                 "good_reps, judged_reps, reps_json, verdicts_json, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -283,7 +289,7 @@ class HistoryStore:
         query = "SELECT * FROM sessions"
         args: tuple = ()
         if athlete is not None:  # every stored spelling of the name (see ``athlete_key``)
-            names = [name for name in self.athletes() if athlete_key(name) == athlete_key(athlete)]
+            names = _same_athlete(self.athletes(), athlete)
             if not names:
                 return []
             query += f" WHERE athlete IN ({', '.join('?' * len(names))})"
@@ -309,12 +315,11 @@ class HistoryStore:
 
     def _decode(self, row: sqlite3.Row) -> dict:
         item = dict(row)
-        self._require_columns(set(item))
         # stored in UTC; shown in this machine's time zone (a save at 08:00 in Sydney is not
         # listed under the day before)
-        item["local_time"] = (
-            datetime.fromisoformat(item["created_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
-        )
+        local = datetime.fromisoformat(item["created_at"]).astimezone()
+        item["local_datetime"] = local.replace(tzinfo=None)  # for charts: wall-clock time here
+        item["local_time"] = local.strftime("%Y-%m-%d %H:%M")
         item["reps"] = json.loads(item.pop("reps_json"))
         raw = item.pop("verdicts_json")
         item["verdicts"] = json.loads(raw) if raw is not None else None

@@ -56,7 +56,9 @@ class PoseSettings:
         fields = dict(self.__dict__)
         if self.model_path:
             fields["model_path"] = file_hash(self.model_path)
-        fields["version"] = 5  # 5: chunks joined where they agree; 3: the graph fed directly
+        # 6: frames turned by the whole display matrix (mirrors too), the clip's own stream;
+        # 5: chunks joined where they agree; 3: the graph fed directly
+        fields["version"] = 6
         return fields
 
 

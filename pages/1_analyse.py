@@ -65,16 +65,25 @@ with video_col:
         st.video(clip.path)
         st.caption("Original clip. Make an annotated copy under Exports below.")
 with frame_col:
-    # The frame is kept under a key of its own and the slider drawn from it: a keyed slider
-    # lost its state on a run that did not draw it (choosing "Upload a video" stops the page
-    # until a file comes), and came back showing 0 beside the picture of frame 311.
-    frame_key = f"keep_frame_{track.source_hash}"
+    # The frame is kept under a key of its own. The slider's widget state is dropped on a run
+    # that does not draw it (choosing "Upload a video" stops the page until a file comes), and
+    # the browser kept showing its old position: 0 beside the picture of frame 311. So a
+    # slider Streamlit has forgotten, or one a pick moves, is drawn as a new widget (a new
+    # key) from the kept frame; while the user drags, its key stays (a slider without a key
+    # changed identity with its value, and every second move was lost).
+    frame_key, generation_key = f"keep_frame_{track.source_hash}", f"keep_frame_widget_{track.source_hash}"
     st.session_state.setdefault(frame_key, track.frame_at(reps[0].bottom_s) if reps else 0)
     picked = common.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
     if picked is not None:
         st.session_state[frame_key] = track.frame_at(picked)
+    generation = st.session_state.get(generation_key, 0)
+    if picked is not None or f"_frame_{track.source_hash}_{generation}" not in st.session_state:
+        generation = st.session_state[generation_key] = generation + 1
     if len(track) > 1:
-        frame_index = st.slider("Frame", 0, len(track) - 1, value=int(st.session_state[frame_key]))
+        frame_index = st.slider(
+            "Frame", 0, len(track) - 1, value=int(st.session_state[frame_key]),
+            key=f"_frame_{track.source_hash}_{generation}",
+        )  # fmt: skip
         st.session_state[frame_key] = frame_index
     else:  # Streamlit refuses a slider from 0 to 0: a one-frame clip shows its only frame
         frame_index = 0

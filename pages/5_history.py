@@ -3,8 +3,6 @@ session rep by rep, delete and export."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -47,7 +45,7 @@ st.dataframe(
 
 # the charts' time axis: local time to the second (three saves in one minute shared one x,
 # and the line went straight up)
-dates = [datetime.fromisoformat(s["created_at"]).astimezone().replace(tzinfo=None) for s in sessions]
+dates = [s["local_datetime"] for s in sessions]
 fig = go.Figure()
 fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps", line={"color": "#1f77b4"},
                 text=[s["clip_name"] for s in sessions])  # fmt: skip
@@ -103,7 +101,7 @@ with c1:
 with c2:
     st.subheader("Delete an entry")
     was = st.session_state.get("delete_choice")
-    if was is not None and was not in labels:  # deleted from another tab: the box moved on
+    if was is not None and was not in labels and store.session(was) is None:  # gone elsewhere
         st.info(f"Entry #{was} is no longer in the history (deleted in another tab or window).")
     chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
     confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
@@ -115,6 +113,7 @@ with c2:
             st.session_state["history_notice"] = (
                 f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
             )
+            st.session_state.pop("delete_choice", None)  # this tab's own delete: nothing to explain
             st.rerun()
         except RepLabError as exc:
             st.error(str(exc))

@@ -37,7 +37,7 @@ def reencode(
     sets the encoder's keyframe interval in frames (its default is 250). ``mirror`` "h" or
     "v" stores the pixels mirrored and flags that mirror in the display matrix (upright when
     shown, as FFmpeg shows it). ``faststart`` puts the index first (a phone's upload cut short
-    still reads); ``leading_still`` adds a small grey video stream before the clip's own. The
+    still reads); ``leading_still`` adds a grey cover picture before the clip's stream. The
     container follows ``dst``'s suffix (``.mkv`` for Matroska).
     """
     frames = []
@@ -64,9 +64,10 @@ def reencode(
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(dst), "w", options=options) as out:
         still = None
-        if leading_still:
-            still = out.add_stream("libx264", rate=30)
-            still.width, still.height, still.pix_fmt = 64, 64, "yuv420p"
+        if leading_still:  # a cover picture, larger than the clip, marked as one (mp4 keeps the mark)
+            still = out.add_stream("mjpeg", rate=1)
+            still.width, still.height, still.pix_fmt = 512, 512, "yuvj420p"
+            still.disposition = av.stream.Disposition.attached_pic
         stream = out.add_stream("libx264", rate=30)
         stream.width = frames[0].shape[1]
         stream.height = frames[0].shape[0]
@@ -79,7 +80,9 @@ def reencode(
         if rotation or mirror:
             stream.set_display_rotation(rotation, hflip=mirror == "h", vflip=mirror == "v")
         if still is not None:
-            grey = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")
+            grey = av.VideoFrame.from_ndarray(np.full((512, 512, 3), 128, np.uint8), format="rgb24")
+            grey = grey.reformat(format="yuvj420p")
+            grey.pts = 0
             for packet in [*still.encode(grey), *still.encode()]:
                 out.mux(packet)
         for rgb, t in zip(frames, times):

@@ -331,6 +331,7 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     assert not at.exception
     assert [row["id"] for row in HistoryStore(app_env).sessions()] == [keep]
     assert len(at.dataframe[0].value) == 1
+    assert [s.value for s in at.success] == [f"Deleted entry #{drop}."] and not at.info  # no "another tab"
 
 
 def test_a_delete_confirmed_for_an_entry_gone_elsewhere_deletes_nothing_else(app_env):
@@ -485,9 +486,10 @@ def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
     at = _open_with_sample_cut(tmp_path, "one_squat.mp4", seconds=4.0, start_s=8.5)
     stored = Path(at.session_state["keep_upload_main"].path)
     written, n_tracks = stored.stat().st_mtime_ns, len(at.session_state["tracks"])
-    for index in (10, 20):
+    for index in (10, 20, 30, 25):  # every move counts (without a key, every second one was lost)
         next(s for s in at.slider if s.label == "Frame").set_value(index).run()
         assert not at.exception, [e.value for e in at.exception]
+        assert next(s for s in at.slider if s.label == "Frame").value == index
     assert stored.stat().st_mtime_ns == written
     assert len(at.session_state["tracks"]) == n_tracks
 

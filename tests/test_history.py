@@ -269,15 +269,27 @@ def test_two_tabs_saving_one_name_in_two_cases_at_once_make_one_athlete(tmp_path
         assert len(names) == 1, names
 
 
-def test_a_sessions_table_made_by_something_else_is_a_readable_error(tmp_path):
+@pytest.mark.parametrize(
+    "columns", ["id INTEGER PRIMARY KEY, created_at TEXT, athlete TEXT", "id INTEGER PRIMARY KEY, score REAL"]
+)
+@pytest.mark.parametrize("rows", [0, 1])
+def test_a_sessions_table_made_by_something_else_is_a_readable_error(tmp_path, columns, rows):
     path = tmp_path / "other.sqlite3"
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, created_at TEXT, athlete TEXT)")
-        db.execute("INSERT INTO sessions (created_at, athlete) VALUES ('2026-01-01T00:00:00+00:00', 'Ana')")
-    store = HistoryStore(path)
-    with pytest.raises(HistoryError, match="not RepLab's"):
-        store.sessions()
-    with pytest.raises(HistoryError, match="not RepLab's"):
-        store.add_session("Ana", "a.mp4", "h", "squat", 1, [])
-    with sqlite3.connect(path) as db:  # not stamped as ours by the failed save
+        db.execute(f"CREATE TABLE sessions ({columns})")
+        for _ in range(rows):
+            db.execute("INSERT INTO sessions (id) VALUES (NULL)")
+    with pytest.raises(HistoryError, match="not RepLab's"):  # said when the file is opened
+        HistoryStore(path)
+    store = object.__new__(HistoryStore)  # as if opened before the table changed under it
+    store.path = path
+    for call in (
+        store.sessions,
+        store.athletes,
+        lambda: store.add_session("Ana", "a.mp4", "h", "squat", 1, []),
+    ):
+        with pytest.raises(HistoryError, match="not RepLab's"):
+            call()
+    with sqlite3.connect(path) as db:  # left as it was: no version stamp, no index of ours
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == []

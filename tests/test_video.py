@@ -104,8 +104,10 @@ def test_a_matroska_clip_starting_late_reports_its_own_length(tmp_path):
     assert info.frame_count == pytest.approx(60, abs=2)
 
 
-def test_the_clip_is_read_not_a_still_stored_before_it(tmp_path):
-    path = tmp_path / "two_streams.mkv"
+def test_the_clip_is_read_not_a_cover_picture_stored_before_it(tmp_path):
+    """A cover picture (larger than the clip) stored first was read as the clip, and "no
+    person was found" followed."""
+    path = tmp_path / "with_cover.mp4"
     reencode(SIDE_SQUAT, path, seconds=0.5, max_side=240, leading_still=True)
     info = probe(path)
     assert max(info.width, info.height) == 240

@@ -29,7 +29,7 @@ class ProgressBar:
         total = max(total, 1)
         fraction = min(done / total, 1.0)
         now = time.monotonic()
-        if self._finished:  # a last report of the same total draws nothing more
+        if self._finished:  # the bar was drawn full once: later reports draw nothing more
             return
         self._finished = fraction >= 1.0
         if self._tty:

@@ -139,11 +139,11 @@ def _spaced_peaks(y: np.ndarray, distance: np.ndarray) -> np.ndarray:
     """
     peaks = sps.find_peaks(y)[0]
     keep = np.ones(len(peaks), dtype=bool)
+    lower = np.ones(len(peaks), dtype=bool)  # not yet visited: lower than every peak so far
     for i in np.argsort(y[peaks], kind="stable")[::-1]:
-        if keep[i]:
-            near = np.abs(peaks - peaks[i]) < distance[peaks[i]]
-            near[i] = False
-            keep[near] = False
+        lower[i] = False
+        if keep[i]:  # a lower peak never removes a higher one, whatever its own distance
+            keep[lower & (np.abs(peaks - peaks[i]) < distance[peaks[i]])] = False
     return peaks[keep]
 
 

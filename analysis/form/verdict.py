@@ -163,7 +163,9 @@ def load_model(path=None):
         raise RepLabError(f"form model {path} not found: build it with `python -m analysis train-form`")
     try:
         model = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise anything from zlib errors to EOFError
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # unpickling a damaged file raises anything from zlib.error to EOFError
         raise RepLabError(
             f"form model {path} cannot be loaded ({type(exc).__name__}: {exc}); rebuild it with "
             "`python -m analysis train-form`"
