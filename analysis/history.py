@@ -203,6 +203,7 @@ class HistoryStore:
             with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
                 db.row_factory = sqlite3.Row
                 self._check_columns(db)  # someone else's "sessions" table is left as it is
+                self._check_not_foreign(db)
                 if (
                     db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
                     or not db.execute(
@@ -221,6 +222,19 @@ class HistoryStore:
                 db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
+
+    def _check_not_foreign(self, db) -> None:
+        """Never add RepLab's tables to another program's database (a history path pointed
+        at the wrong file got them, and the file a RepLab version stamp)."""
+        if db.execute("PRAGMA user_version").fetchone()[0] != 0:
+            return
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        ours = {"sessions", "sqlite_sequence"}
+        if tables and not set(tables) & {"sessions"} and set(tables) - ours:
+            raise HistoryError(
+                f"the history file {self.path} is another program's database (tables: "
+                f"{', '.join(sorted(set(tables) - ours)[:3])}); choose another file."
+            )
 
     def _check_columns(self, db) -> None:
         """A 'sessions' table made by something else is one readable error (it gave KeyErrors

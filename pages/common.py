@@ -478,8 +478,8 @@ def file_stem(text: str, limit: int = 60) -> str:
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
-    """An image no taller than ``max_height`` px (portrait phone frames would fill the screen)
-    and no wider than its column.
+    """An image ``max_height`` px tall when portrait (phone frames would fill the screen),
+    and never wider than its column.
 
     A portrait frame is scaled to ``max_height`` here and shown at its own width, which
     Streamlit caps at the column's: a width in pixels is not capped, and a near-square
@@ -489,7 +489,7 @@ def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520
     if width >= height:  # landscape: the column's width keeps it short enough
         container.image(image, caption=caption, width="stretch")
         return
-    if height != max_height:  # a small frame is drawn as tall as a large one, as before
+    if height != max_height:  # a small frame is drawn as tall as a large one (it was, before)
         from PIL import Image
 
         size = (max(1, round(width * max_height / height)), max_height)

@@ -490,6 +490,11 @@ def test_an_upload_is_stored_once_not_on_every_rerun(app_env, tmp_path):
         next(s for s in at.slider if s.label == "Frame").set_value(index).run()
         assert not at.exception, [e.value for e in at.exception]
         assert next(s for s in at.slider if s.label == "Frame").value == index
+    at.switch_page("pages/5_history.py").run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert next(s for s in at.slider if s.label == "Frame").value == 25  # the frame is kept
+    next(s for s in at.slider if s.label == "Frame").set_value(40).run()
+    assert next(s for s in at.slider if s.label == "Frame").value == 40  # and moves on from there
     assert stored.stat().st_mtime_ns == written
     assert len(at.session_state["tracks"]) == n_tracks
 

@@ -293,3 +293,15 @@ def test_a_sessions_table_made_by_something_else_is_a_readable_error(tmp_path, c
     with sqlite3.connect(path) as db:  # left as it was: no version stamp, no index of ours
         assert db.execute("PRAGMA user_version").fetchone()[0] == 0
         assert db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall() == []
+
+
+def test_another_programs_database_is_never_given_our_tables(tmp_path):
+    path = tmp_path / "app.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    before = path.read_bytes()
+    store = HistoryStore(path)
+    assert store.sessions() == []  # nothing of ours to read
+    with pytest.raises(HistoryError, match="another program's database"):
+        store.add_session("Ana", "a.mp4", "h", "squat", 1, [])
+    assert path.read_bytes() == before

@@ -140,7 +140,7 @@ def _spaced_peaks(y: np.ndarray, distance: np.ndarray) -> np.ndarray:
     peaks = sps.find_peaks(y)[0]
     keep = np.ones(len(peaks), dtype=bool)
     lower = np.ones(len(peaks), dtype=bool)  # not yet visited: lower than every peak so far
-    for i in np.argsort(y[peaks], kind="stable")[::-1]:
+    for i in np.argsort(y[peaks])[::-1]:  # scipy's own order, ties included
         lower[i] = False
         if keep[i]:  # a lower peak never removes a higher one, whatever its own distance
             keep[lower & (np.abs(peaks - peaks[i]) < distance[peaks[i]])] = False

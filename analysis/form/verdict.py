@@ -163,7 +163,7 @@ def load_model(path=None):
         raise RepLabError(f"form model {path} not found: build it with `python -m analysis train-form`")
     try:
         model = joblib.load(path)
-    except (MemoryError, KeyboardInterrupt):
+    except MemoryError:
         raise
     except Exception as exc:  # unpickling a damaged file raises anything from zlib.error to EOFError
         raise RepLabError(
