@@ -17,6 +17,7 @@ import threading
 from fractions import Fraction
 
 import av
+import numpy as np
 
 from analysis.render import TIME_BASE, add_h264_stream
 
@@ -39,6 +40,8 @@ class FrameRecorder:
         self._stream = None
         self._first_time = None
         self._last_pts = -1
+        self._step = int(round(Fraction(1, 30) / TIME_BASE))  # the last gap between frames
+        self.error: str | None = None  # why the last recording could not be finished
 
     @property
     def recording(self) -> bool:
@@ -49,16 +52,10 @@ class FrameRecorder:
         with self._lock:
             if self._container is None:
                 self._open(frame)
-            if frame.time is None:  # no clock on the frame: assume 30 frames/s
-                pts = self._last_pts + int(round(Fraction(1, 30) / TIME_BASE))
-            else:
-                if self._first_time is None:
-                    self._first_time = frame.time
-                pts = max(int(round((frame.time - self._first_time) / TIME_BASE)), self._last_pts + 1)
-            self._last_pts = pts
+            pts = self._next_pts(frame)
             # reformat hands back the frame itself when nothing changes, and the caller
             # sends that frame on (the preview): put its own clock back after encoding
-            image = frame.reformat(width=self._stream.width, height=self._stream.height, format="yuv420p")
+            image = self._fitted(frame)
             own_clock = image.pts, image.time_base
             image.pts, image.time_base = pts, TIME_BASE
             try:
@@ -71,21 +68,73 @@ class FrameRecorder:
                     image.time_base = own_clock[1]
             self.frames_written += 1
 
+    def _next_pts(self, frame: av.VideoFrame) -> int:
+        """The frame's capture time on the 90 kHz clock, strictly after the last one.
+
+        A frame without a clock comes one frame interval (30 frames/s) after the last, the
+        first at 0. A clock that jumps back (the camera restarted) or repeats a time goes on
+        at the last gap between frames: pinning those frames one tick apart squashed the
+        rest of a clip into a fraction of a second.
+        """
+        if frame.time is None:
+            pts = self._last_pts + self._step if self._last_pts >= 0 else 0
+        else:
+            if self._first_time is None:
+                self._first_time = frame.time
+            pts = int(round((frame.time - self._first_time) / TIME_BASE))
+            if self._last_pts >= 0 and pts <= self._last_pts:
+                pts = self._last_pts + self._step
+                self._first_time = frame.time - pts * TIME_BASE  # the clock goes on from here
+            elif self._last_pts >= 0:
+                self._step = pts - self._last_pts
+        self._last_pts = pts
+        return pts
+
+    def _fitted(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """The frame at the file's size, its shape kept: a frame of another shape (the phone
+        turned, the browser changed the resolution) is scaled to fit and bordered in black,
+        where stretching it to the first frame's shape squashed the body three times over."""
+        width, height = self._stream.width, self._stream.height
+        if frame.width * height == frame.height * width:
+            return frame.reformat(width=width, height=height, format="yuv420p")
+        scale = min(width / frame.width, height / frame.height)
+        w, h = max(2, int(frame.width * scale) // 2 * 2), max(2, int(frame.height * scale) // 2 * 2)
+        rgb = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+        canvas = np.zeros((height, width, 3), dtype=np.uint8)
+        top, left = (height - h) // 2, (width - w) // 2
+        canvas[top : top + h, left : left + w] = rgb
+        fitted = av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format="yuv420p")
+        fitted.pts, fitted.time_base = frame.pts, frame.time_base
+        return fitted
+
     def close(self) -> None:
-        """Finish the file and move it to ``path`` (a no-op when nothing is being recorded)."""
+        """Finish the file and move it to ``path`` (a no-op when nothing is being recorded).
+
+        Whatever happens, the recorder is left closed: a failure here (the temporary file
+        removed by a cleaner, the folder deleted) left it "recording" for good, and the page
+        waited behind a spinner on every rerun. The reason is kept in ``error``.
+        """
         with self._lock:
             if self._container is None:
                 return
             container, self._container = self._container, None
+            self.error = None
             try:
-                for packet in self._stream.encode():
-                    container.mux(packet)
+                try:
+                    for packet in self._stream.encode():
+                        container.mux(packet)
+                finally:
+                    container.close()
+                os.replace(self._part, self.path)
+            except (OSError, av.error.FFmpegError, ValueError) as exc:
+                self.error = str(exc) or type(exc).__name__
+                if os.path.exists(self._part):
+                    os.remove(self._part)
             finally:
-                container.close()
                 self._stream = None
                 self._first_time, self._last_pts = None, -1
-            os.replace(self._part, self.path)
-            self.closed.set()
+                self._step = int(round(Fraction(1, 30) / TIME_BASE))
+                self.closed.set()
 
     def _open(self, frame: av.VideoFrame) -> None:
         self._part = f"{self.path}.part.mp4"

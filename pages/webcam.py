@@ -76,6 +76,10 @@ def record_clip(slot: str, container=None) -> Clip | None:
         with st.spinner("Finishing the recording ..."):
             if not recorder.closed.wait(FINISH_TIMEOUT_S):
                 recorder.close()  # the stream did not say it ended: finish it here
+    if recorder.error:  # the file could not be finished (the temporary file was removed, say)
+        box.error(f"The recording could not be finished ({recorder.error}). Please record again.")
+        recorder.error = None
+        return None
     if os.path.exists(recorder.path):
         try:
             probe(recorder.path)

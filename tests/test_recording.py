@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+import pytest
 
 from analysis.recording import FrameRecorder
 from analysis.video import iter_frames, probe
@@ -75,3 +76,58 @@ def test_frames_without_a_clock_are_recorded_at_30_per_second(tmp_path):
     times = [f.time_s for f in iter_frames(out)]
     assert recorder.frames_written == len(times) == 30
     assert np.allclose(np.diff(times), 1 / 30, atol=1e-3)
+    assert times[0] == 0.0  # the first frame at the clip's start (it was at 0.033 s)
+
+
+def test_a_camera_clock_that_jumps_back_goes_on_at_the_last_gap(tmp_path):
+    """15 frames, then the camera's clock restarts from 0: the rest of the clip was pinned one
+    90 kHz tick per frame (a 1 s clip lasted 0.5 s, and read as 53 frames/s)."""
+    frames = list(_camera_frames(1.0))
+    for frame in frames[15:]:
+        frame.pts -= int(round(15 / 30 * 90000))  # the second half restarts near the first's start
+    recorder = FrameRecorder(tmp_path / "reset.mp4")
+    for frame in frames:
+        recorder.write(frame)
+    recorder.close()
+    times = np.array([f.time_s for f in iter_frames(tmp_path / "reset.mp4")])
+    assert len(times) == len(frames) and np.all(np.diff(times) > 0.02)
+    assert times[-1] == pytest.approx((len(frames) - 1) / 30, abs=0.02)
+
+
+def test_a_frame_of_another_shape_is_fitted_not_stretched(tmp_path):
+    """The phone turned mid-recording: portrait frames into a landscape file were stretched
+    to its shape (the body squashed about three times); they are now fitted, bordered."""
+    landscape = list(_camera_frames(0.3))
+    width, height = landscape[0].width, landscape[0].height
+    portrait = [
+        av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(np.rot90(f.to_ndarray(format="rgb24"))), format="rgb24"
+        )
+        for f in landscape
+    ]
+    recorder = FrameRecorder(tmp_path / "turned.mp4")
+    for i, frame in enumerate(landscape + portrait):
+        frame.pts, frame.time_base = i * 3000, Fraction(1, 90000)
+        recorder.write(frame)
+    recorder.close()
+    last = list(iter_frames(tmp_path / "turned.mp4"))[-1].rgb
+    assert last.shape[:2] == (height, width)  # the file keeps the first frames' shape
+    # the turned frame is fitted across the file's longer side and bordered on the other
+    across = last.mean(axis=(1, 2)) if height > width else last.mean(axis=(0, 2))
+    border = max(1, len(across) // 10)
+    assert across[:border].max() < 20 and across[-border:].max() < 20  # black borders
+    assert across[len(across) // 2] > 20  # the picture in the middle
+
+
+def test_a_recording_that_cannot_be_finished_leaves_the_recorder_closed(tmp_path):
+    import os
+    import shutil
+
+    recorder = FrameRecorder(tmp_path / "gone" / "rec.mp4")
+    os.makedirs(tmp_path / "gone")
+    for frame in _camera_frames(0.3):
+        recorder.write(frame)
+    shutil.rmtree(tmp_path / "gone")  # the folder deleted while recording (a temp cleaner)
+    recorder.close()
+    assert not recorder.recording and recorder.error  # not "recording" for good, and says why
+    assert not os.path.exists(recorder.path)
