@@ -91,11 +91,14 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
     pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
     file (kept even when missing, to be listed as failed), or a list of any of these.
     Sorted, without duplicates."""
-    if isinstance(spec, (str, os.PathLike)):
-        spec = [spec]
-    found: dict[str, Path] = {}
-    for item in spec:
-        item = os.fspath(item)
+    return _unique(path for matches in _clips_per_input(spec).values() for path in matches)
+
+
+def _clips_per_input(spec) -> dict[str, list[Path]]:
+    """Each input's clips (see ``find_clips``), so a run can name the inputs that matched none."""
+    specs = [spec] if isinstance(spec, (str, os.PathLike)) else list(spec)
+    out: dict[str, list[Path]] = {}
+    for item in map(os.fspath, specs):
         if os.path.isdir(item):
             matches = [
                 p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS
@@ -106,8 +109,14 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
             matches = [Path(item)]
         else:
             matches = [Path(p) for p in glob.glob(item, recursive=True) if os.path.isfile(p)]
-        for path in matches:
-            found.setdefault(os.path.abspath(path), path)
+        out.setdefault(item, []).extend(matches)
+    return out
+
+
+def _unique(paths) -> list[Path]:
+    found: dict[str, Path] = {}
+    for path in paths:
+        found.setdefault(os.path.abspath(path), path)
     return [found[key] for key in sorted(found)]
 
 
@@ -360,11 +369,11 @@ class BatchAnalyser:
                 preset_for(self.exercise)  # a typo fails here, not once per clip
             except ValueError as exc:
                 raise RepLabError(str(exc)) from None
-        paths = find_clips(inputs)
+        per_input = _clips_per_input(inputs)
+        paths = _unique(path for matches in per_input.values() for path in matches)
         if not paths:
-            raise RepLabError(f"no clips found in {_names(inputs)}")
-        specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-        self.unmatched_ = [os.fspath(spec) for spec in specs if not find_clips(spec)]
+            raise RepLabError(f"no clips found in {', '.join(map(repr, per_input))}")
+        self.unmatched_ = [spec for spec, matches in per_input.items() if not matches]
         # Dask workers resolve paths against their own working folder: send absolute ones
         outdir = Path(outdir).absolute()
         _check_writable(outdir)
@@ -431,11 +440,6 @@ class BatchAnalyser:
         finally:
             if owns_client:
                 client.close()
-
-
-def _names(inputs) -> str:
-    specs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    return ", ".join(repr(os.fspath(spec)) for spec in specs)
 
 
 def _connect(scheduler):
