@@ -198,6 +198,9 @@ class PoseTrack:
         import pandas as pd
 
         frame = pd.DataFrame(self.to_csv_table(), columns=self.csv_columns())
+        # times to the microsecond: six significant digits kept only 10 ms past 1,000 s, and
+        # a long 120 frames/s track read back with repeated times
+        frame[frame.columns[0]] = frame[frame.columns[0]].map(lambda t: f"{t:.6f}")
         if not isinstance(path_or_buffer, str | os.PathLike):
             frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
             return

@@ -161,7 +161,7 @@ st.plotly_chart(fig, key="angle_chart", on_select="rerun", selection_mode="point
 
 # ---- exports -----------------------------------------------------------------------------
 st.subheader("Exports")
-stem = os.path.splitext(clip.name)[0]
+stem = common.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 c1, c2, c3 = st.columns(3)
 
 

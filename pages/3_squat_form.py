@@ -102,7 +102,7 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
     words.caption("Click another bar to watch that rep instead.")
 else:
     st.caption("Click a rep's bar to watch that rep in a loop.")
-stem = os.path.splitext(clip.name)[0]
+stem = common.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)
 csv_col, report_col, _ = st.columns([1, 1, 3])

@@ -474,7 +474,7 @@ def file_stem(text: str, limit: int = 60) -> str:
     """``text`` as part of a download's file name: letters, digits, ``.``, ``-`` and ``_`` only
     (an athlete typed as "A/B*?" gave a name no system saves), at most ``limit`` characters."""
     stem = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
-    return stem[:limit] or "athlete"
+    return stem[:limit] or "replab"
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -604,3 +604,14 @@ def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_
     at.run()  # a rerun (any widget) keeps saying so, and keeps the built-in model
     assert any("holiday.task" in e.value for e in at.error)
     assert any("built-in model is used" in c.value for c in at.sidebar.caption)
+
+
+def test_download_names_keep_only_safe_characters():
+    """A '"' in a clip's name ended the download's file name early (Streamlit quotes it
+    as is), and an athlete typed as "A/B*?" gave a name no system saves."""
+    from pages.common import file_stem
+
+    assert file_stem('my "best" squat') == "my_best_squat"
+    assert file_stem("A/B*?") == "A_B"
+    assert file_stem("Zoë Åström") == "Zoë_Åström"
+    assert file_stem('"') == "replab" and len(file_stem("x" * 500)) == 60

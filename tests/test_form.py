@@ -330,6 +330,25 @@ def test_form_csv_cli_is_the_verdicts_table(tmp_path, capsys, sample_squat_track
         assert float(row["trunk_lean_deg"]) == pytest.approx(verdict.features["max_trunk_lean"], abs=1e-3)
 
 
+def test_the_verdicts_table_never_shows_a_pass_or_a_number_its_reason_rejects(sample_squat_track):
+    """p(good) 0.4996 read 0.5 in the CSV beside good=False (the page shows 0.49), and a
+    measure the reason called beyond what a body does was still quoted in the table."""
+    from dataclasses import replace
+
+    from analysis.counting import count_reps
+    from analysis.form.verdict import verdict_rows
+
+    verdict = assess_squat_reps(sample_squat_track, count_reps(sample_squat_track, exercise="squat").reps)[0]
+    failing = replace(verdict, p_good=0.4996, good=False)
+    row = verdict_rows([failing])[0]
+    assert row["p_good"] == 0.499 and row["good"] is False
+    spoiled = replace(verdict, features={**verdict.features, "max_trunk_lean": 167.0})
+    assert verdict_rows([spoiled])[0]["trunk_lean_deg"] is None  # 167 degrees: not a measurement
+    assert verdict_rows([verdict])[0]["trunk_lean_deg"] == pytest.approx(
+        verdict.features["max_trunk_lean"], abs=1e-3
+    )
+
+
 def test_form_cli_refuses_a_csv_track_which_lacks_what_the_verdicts_measure(
     tmp_path, capsys, sample_squat_track
 ):

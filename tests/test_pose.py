@@ -204,6 +204,20 @@ def test_on_a_terminal_the_progress_bar_redraws_in_place(tmp_path):
     assert text.count("30/30 frames") == 1  # the finished bar is drawn once
 
 
+def test_a_long_tracks_csv_keeps_its_times(tmp_path):
+    """Six significant digits kept only 10 ms past 1,000 s: a 120 frames/s track read back
+    with repeated times."""
+    n = 240
+    times = 1000.0 + np.arange(n) / 120.0
+    points = np.random.default_rng(0).random((n, 33, 3)).astype(np.float32)
+    track = PoseTrack(times=times, landmarks=points, visibility=np.ones((n, 33), np.float32),
+                      world=np.full((n, 33, 3), np.nan, np.float32), fps=120.0)  # fmt: skip
+    track.to_csv(tmp_path / "long.csv")
+    back = load_track(tmp_path / "long.csv")
+    assert np.all(np.diff(back.times) > 0)
+    assert np.allclose(back.times, times, atol=2e-6)
+
+
 def test_a_csv_export_is_never_left_half_written(sample_squat_track, tmp_path, monkeypatch):
     """Killed half way, the export leaves no shorter file at the name asked for (which would
     read back as a shorter track without complaint)."""

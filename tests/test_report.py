@@ -73,6 +73,8 @@ def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, s
     assert [c["rep"] for c in report.cards] == [v.index + 1 for v in sample_verdicts] == [1, 2]
     for card, verdict in zip(report.cards, sample_verdicts):
         assert verdict.label in card["text"] and verdict.reason in card["text"]
+        # a good rep says so: its label alone is a style ("powerlifting squat")
+        assert ("good (" in card["text"]) == verdict.good
         assert f"p(good) {format_p_good(verdict.p_good)}" in card["text"]
         (src,) = card["images"]
         assert src.startswith("data:image/jpeg;base64,")

@@ -125,6 +125,16 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
         value = _json_float(value) if value is not None else None
         return None if value is None else round(value, digits)
 
+    def shown(v: RepVerdict, column: str, name: str):
+        """The measure, blank where the view cannot show it or the body cannot reach it (a
+        reason that calls "toes rose 55 cm" untrustworthy must not sit beside 0.72 legs)."""
+        value = v.features.get(name)
+        if not v.trusted.get(MEASURE_TRUST[column], True):
+            return None
+        if name in PLAUSIBLE_RANGE and value is not None and not _plausible(name, float(value)):
+            return None
+        return number(value)
+
     return [
         {
             "rep": v.index + 1,
@@ -134,14 +144,12 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "end_s": number(v.end_s),
             "label": v.label,
             "good": v.good,
-            "p_good": number(v.p_good),
+            # rounded down, as shown everywhere: a failing 0.4996 must not read 0.5
+            "p_good": None if _json_float(v.p_good) is None else math.floor(v.p_good * 1000) / 1000,
             "faults": "; ".join(v.faults),
             "reason": v.reason,
             "view": v.view,
-            **{
-                column: number(v.features.get(name)) if v.trusted.get(MEASURE_TRUST[column], True) else None
-                for column, name in VERDICT_MEASURES.items()
-            },
+            **{column: shown(v, column, name) for column, name in VERDICT_MEASURES.items()},
         }  # fmt: skip
         for v in verdicts
     ]
