@@ -203,13 +203,10 @@ class HistoryStore:
             with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
                 db.row_factory = sqlite3.Row
                 self._check_columns(db)  # someone else's "sessions" table is left as it is
-                self._check_not_foreign(db)
-                if (
-                    db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
-                    or not db.execute(
-                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
-                    ).fetchone()
-                ):
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                self._check_not_foreign(version, tables)
+                if version < SCHEMA_VERSION or "sessions" not in tables:
                     db.executescript(_SCHEMA)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("BEGIN IMMEDIATE")
@@ -223,17 +220,14 @@ class HistoryStore:
         except (sqlite3.DatabaseError, OSError) as exc:
             raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
 
-    def _check_not_foreign(self, db) -> None:
+    def _check_not_foreign(self, version: int, tables: set[str]) -> None:
         """Never add RepLab's tables to another program's database (a history path pointed
         at the wrong file got them, and the file a RepLab version stamp)."""
-        if db.execute("PRAGMA user_version").fetchone()[0] != 0:
-            return
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        ours = {"sessions", "sqlite_sequence"}
-        if tables and not set(tables) & {"sessions"} and set(tables) - ours:
+        others = tables - {"sessions", "sqlite_sequence"}
+        if version == 0 and "sessions" not in tables and others:
             raise HistoryError(
                 f"the history file {self.path} is another program's database (tables: "
-                f"{', '.join(sorted(set(tables) - ours)[:3])}); choose another file."
+                f"{', '.join(sorted(others)[:3])}); choose another file."
             )
 
     def _check_columns(self, db) -> None:
