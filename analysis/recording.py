@@ -19,6 +19,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from analysis.files import remove_quietly
 from analysis.render import TIME_BASE, add_h264_stream
 
 
@@ -38,9 +39,7 @@ class FrameRecorder:
         self._lock = threading.Lock()
         self._container = None
         self._stream = None
-        self._first_time = None
-        self._last_pts = -1
-        self._step = int(round(Fraction(1, 30) / TIME_BASE))  # the last gap between frames
+        self._reset_clock()
         self.error: str | None = None  # why the last recording could not be finished
 
     @property
@@ -67,6 +66,12 @@ class FrameRecorder:
                 if own_clock[1] is not None:
                     image.time_base = own_clock[1]
             self.frames_written += 1
+
+    def _reset_clock(self) -> None:
+        """A new recording's clock: no frame yet, frames 1/30 s apart until two have come."""
+        self._first_time = None
+        self._last_pts = -1
+        self._step = int(round(Fraction(1, 30) / TIME_BASE))  # the last gap between frames
 
     def _next_pts(self, frame: av.VideoFrame) -> int:
         """The frame's capture time on the 90 kHz clock, strictly after the last one.
@@ -128,12 +133,10 @@ class FrameRecorder:
                 os.replace(self._part, self.path)
             except (OSError, av.error.FFmpegError, ValueError) as exc:
                 self.error = str(exc) or type(exc).__name__
-                if os.path.exists(self._part):
-                    os.remove(self._part)
+                remove_quietly(self._part)
             finally:
                 self._stream = None
-                self._first_time, self._last_pts = None, -1
-                self._step = int(round(Fraction(1, 30) / TIME_BASE))
+                self._reset_clock()
                 self.closed.set()
 
     def _open(self, frame: av.VideoFrame) -> None:
