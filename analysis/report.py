@@ -61,11 +61,6 @@ def _jpeg_data_uri(rgb: np.ndarray, quality: int = 80) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
 
 
-def _verdict_words(verdict: RepVerdict) -> str:
-    """A good rep's label is its style ("powerlifting squat"), which does not read as a pass."""
-    return f"good ({verdict.label})" if verdict.good else verdict.label
-
-
 def bottom_frame(
     video_path: str | os.PathLike, track: PoseTrack, verdict: RepVerdict, max_side: int
 ) -> np.ndarray:
@@ -125,7 +120,7 @@ def form_report_html(
         p_good = format_p_good(verdict.p_good)
         parts.append(
             f'<div class="card" data-rep="{verdict.index + 1}">'
-            f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(_verdict_words(verdict))}</b></span>'
+            f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(verdict.verdict_words)}</b></span>'
             f" · p(good) {p_good}"
             f'<div class="muted">{verdict.start_s:.2f}-{verdict.end_s:.2f} s, deepest at '
             f"{verdict.judged_bottom_s:.2f} s (the frame shown)</div>"

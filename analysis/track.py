@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,11 +202,9 @@ class PoseTrack:
         # times to the microsecond: six significant digits kept only 10 ms past 1,000 s, and
         # a long 120 frames/s track read back with repeated times
         frame[frame.columns[0]] = frame[frame.columns[0]].map(lambda t: f"{t:.6f}")
-        if not isinstance(path_or_buffer, str | os.PathLike):
-            frame.to_csv(path_or_buffer, index=False, float_format="%.6g", na_rep="")
-            return
-        with replaced(path_or_buffer, ".csv") as tmp:
-            frame.to_csv(tmp, index=False, float_format="%.6g", na_rep="")
+        is_path = isinstance(path_or_buffer, str | os.PathLike)
+        with replaced(path_or_buffer, ".csv") if is_path else nullcontext(path_or_buffer) as target:
+            frame.to_csv(target, index=False, float_format="%.6g", na_rep="")
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike, fps: float | None = None) -> PoseTrack:

@@ -78,8 +78,7 @@ colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else
 fig = go.Figure(
     go.Bar(
         x=[f"rep {v.index + 1}" for v in verdicts], y=p_values, marker_color=colours,
-        # a good rep's label is its style ("powerlifting squat"), which does not read as a pass
-        text=[f"good ({v.label})" if v.good else v.label for v in verdicts], textposition="outside",
+        text=[v.verdict_words for v in verdicts], textposition="outside",
         customdata=[format_p_good(v.p_good) for v in verdicts],
         hovertemplate="%{x}: %{text}<br>p(good) %{customdata}<extra></extra>",
     )

@@ -73,6 +73,12 @@ class RepVerdict:
         bottom = self.features.get("bottom_time_s")
         return float(bottom) if bottom is not None and np.isfinite(bottom) else self.bottom_s
 
+    @property
+    def verdict_words(self) -> str:
+        """The verdict as shown: a good rep's label is its style ("powerlifting squat"),
+        which does not read as a pass, so it says "good (powerlifting squat)"."""
+        return f"good ({self.label})" if self.good else self.label
+
     def to_dict(self) -> dict:
         """JSON-able dict (NaN becomes None)."""
         out = asdict(self)
