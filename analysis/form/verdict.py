@@ -151,7 +151,7 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "label": v.label,
             "good": v.good,
             # rounded down, as shown everywhere: a failing 0.4996 must not read 0.5
-            "p_good": None if _json_float(v.p_good) is None else math.floor(v.p_good * 1000) / 1000,
+            "p_good": None if _json_float(v.p_good) is None else _rounded_down(v.p_good, 3),
             "faults": "; ".join(v.faults),
             "reason": v.reason,
             "view": v.view,
@@ -310,7 +310,12 @@ def format_p_good(p_good: float) -> str:
     """P(good) with two decimals, rounded down: 0.4968 at a 0.50 threshold (a fault) must not
     read "0.50" (a pass). Thresholds have two decimals, so the shown number passes exactly
     when the rep does."""
-    return f"{np.floor(p_good * 100) / 100:.2f}" if np.isfinite(p_good) else "-"
+    return f"{_rounded_down(p_good, 2):.2f}" if np.isfinite(p_good) else "-"
+
+
+def _rounded_down(p_good: float, digits: int) -> float:
+    """P(good) cut to ``digits`` decimals, never up: a failing 0.4996 must not read 0.5."""
+    return math.floor(p_good * 10**digits) / 10**digits
 
 
 def verdict_from_features(
