@@ -19,7 +19,14 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import RepVerdict, format_p_good, verdict_rows
+from analysis.form.verdict import (
+    RepVerdict,
+    format_p_good,
+    judged_and_not,
+    rep_numbers_words,
+    reps_by_view,
+    verdict_rows,
+)
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
@@ -35,6 +42,7 @@ MEASURE_LABELS: dict[str, tuple[str, str]] = {
     "heel_rise_legs": ("heel rise (leg lengths)", "{:.3f}"),
     "toe_rise_legs": ("toe rise (leg lengths)", "{:.3f}"),
     "knee_asymmetry_deg": ("left-right knee difference (°)", "{:.0f}"),
+    "stance_width": ("ankles apart at the start (leg lengths)", "{:.2f}"),
     "down_s": ("way down (s)", "{:.1f}"),
     "up_s": ("way up (s)", "{:.1f}"),
 }
@@ -70,6 +78,18 @@ def bottom_frame(
     return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
 
 
+def _view_summary(views: dict[str, list[RepVerdict]]) -> str:
+    if not views:
+        return "Camera view: <b>unknown</b>."
+    if len(views) == 1:
+        return f"Camera view: <b>{html.escape(next(iter(views)))}</b>."
+    named = ", ".join(
+        f"<b>{html.escape(view)}</b> ({rep_numbers_words([v.index + 1 for v in reps])})"
+        for view, reps in views.items()
+    )
+    return f"Camera views: {named}."
+
+
 def form_report_html(
     video_path: str | os.PathLike,
     track: PoseTrack,
@@ -85,10 +105,7 @@ def form_report_html(
     stamp = (created or datetime.now()).strftime("%Y-%m-%d %H:%M")
     good = sum(1 for v in verdicts if v.good)
     judged = sum(1 for v in verdicts if v.judged)
-    view = verdicts[0].view if verdicts else "unknown"
-    trusted = verdicts[0].trusted if verdicts else {}
-    measured = [k.replace("_", " ") for k, ok in trusted.items() if ok]
-    not_measured = [k.replace("_", " ") for k, ok in trusted.items() if not ok]
+    views = reps_by_view(verdicts)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -98,11 +115,20 @@ def form_report_html(
         f"{strictness:.2f}</p>",
         f"<p><b>{good} of {judged}</b> judged reps good"
         + (f" ({len(verdicts) - judged} not judged)" if judged < len(verdicts) else "")
-        + f". Camera view: <b>{html.escape(view)}</b>.</p>",
+        + ". "
+        + _view_summary(views)
+        + "</p>",
     ]
-    if measured or not_measured:
+    for view, reps in views.items():
+        measured, not_measured = judged_and_not(reps)
+        if not (measured or not_measured):
+            continue
+        numbers = [v.index + 1 for v in reps]
+        whose = (
+            "this view" if len(views) == 1 else f"the {html.escape(view)} view ({rep_numbers_words(numbers)})"
+        )
         parts.append(
-            f"<p>Judged from this view: {html.escape(', '.join(measured) or 'nothing')}."
+            f"<p>Judged from {whose}: {html.escape(', '.join(measured) or 'nothing')}."
             + (f" Not judged: {html.escape(', '.join(not_measured))}." if not_measured else "")
             + "</p>"
         )
@@ -123,7 +149,9 @@ def form_report_html(
             f'<b>Rep {verdict.index + 1}</b> · <span class="{kind}"><b>{html.escape(verdict.verdict_words)}</b></span>'
             f" · p(good) {p_good}"
             f'<div class="muted">{verdict.start_s:.2f}-{verdict.end_s:.2f} s, deepest at '
-            f"{verdict.judged_bottom_s:.2f} s (the frame shown)</div>"
+            f"{verdict.judged_bottom_s:.2f} s (the frame shown)"
+            + (f"; {html.escape(verdict.view)} view" if len(views) > 1 else "")
+            + "</div>"
             f'<img alt="rep {verdict.index + 1} at the bottom" src="{image}">'
             f"<p>{html.escape(verdict.reason)}</p>"
             f'<table class="measures">{measures}</table></div>'

@@ -10,8 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.form import detect_view, p_good_threshold, write_verdicts_csv
-from analysis.form.verdict import MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT, format_p_good
+from analysis.form import p_good_threshold, write_verdicts_csv
+from analysis.form.verdict import (
+    MIN_SQUAT_KNEE_BEND,
+    NOT_A_SQUAT,
+    format_p_good,
+    judged_and_not,
+    rep_numbers_words,
+    reps_by_view,
+)
 from analysis.report import form_report_html
 from pages import common
 
@@ -48,7 +55,6 @@ if all(v.label == NOT_A_SQUAT for v in verdicts):
     st.stop()
 good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
-view = verdicts[0].view if verdicts else (detect_view(track) if detect_view else "unknown")
 c1, c2, c3 = st.columns(3)
 c1.metric("Reps", len(verdicts), help="Counted as squats, on the knee angle (the squat preset).")
 automatic = common.count_for(track).count
@@ -58,19 +64,17 @@ if automatic != len(verdicts):  # the Analyse page shows the automatic count by 
         f"no exercise name (the Analyse page's default), finds {automatic}."
     )
 c2.metric("Good reps", f"{good} of {judged}", help="Of the reps judged (not those too unclear to judge).")
-views = list(dict.fromkeys(v.view for v in verdicts))  # in order of appearance
-c3.metric("Camera view", " / ".join(views) if len(views) > 1 else view)
-trusted = verdicts[0].trusted if verdicts else {}
-if trusted:
-    yes = [name.replace("_", " ") for name, ok in trusted.items() if ok]
-    no = [name.replace("_", " ") for name, ok in trusted.items() if not ok]
+by_view = reps_by_view(verdicts)  # in order of appearance
+c3.metric("Camera view", " / ".join(by_view))
+for rep_view, its_reps in by_view.items():  # a camera cut: each rep is judged for its own view
+    yes, no = judged_and_not(its_reps)
+    whose = "" if len(by_view) == 1 else f" ({rep_numbers_words([v.index + 1 for v in its_reps])})"
     st.markdown(
-        f"**Trusted from a {view} view:** {', '.join(yes) or 'none'}"
+        f"**Trusted from a {rep_view} view{whose}:** {', '.join(yes) or 'none'}"
         + (f"  \n**Not judged from this view:** {', '.join(no)}" if no else "")
     )
-if len(views) > 1:  # a camera cut: each rep is judged for the view it was filmed from
-    others = ", ".join(f"rep {v.index + 1} {v.view}" for v in verdicts if v.view != view)
-    st.caption(f"The camera changes angle: these reps are judged for their own view: {others}.")
+if len(by_view) > 1:
+    st.caption("The camera changes angle: each rep is judged for the view it was filmed from.")
 
 threshold = p_good_threshold(strictness)
 p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]

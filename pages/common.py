@@ -148,6 +148,14 @@ def clip_picker(slot: str = "main", container=None) -> Clip | None:
     return clip
 
 
+def upload_limit_text() -> str:
+    """The uploader's size limit as people write it ("1 GB", "200 MB"), read from Streamlit's
+    ``server.maxUploadSize`` (megabytes; .streamlit/config.toml sets it), so the words
+    shown can never disagree with the limit the browser applies."""
+    megabytes = int(st.get_option("server.maxUploadSize"))
+    return f"{megabytes / 1024:g} GB" if megabytes % 1024 == 0 else f"{megabytes} MB"
+
+
 def _pick_clip(slot: str, container) -> Clip | None:
     box = container or st.sidebar
     samples = sample_clips()
@@ -171,10 +179,17 @@ def _pick_clip(slot: str, container) -> Clip | None:
         from pages.webcam import record_clip  # WebRTC is loaded only by those who record
 
         return record_clip(slot, container)
+    limit = upload_limit_text()
     uploaded = box.file_uploader(
         "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",
-        help="mp4, mov, m4v, avi, webm or mkv, up to 1 GB. Film the whole body from the side for squats.",
+        help=f"mp4, mov, m4v, avi, webm or mkv, up to {limit}. Film the whole body from the side for squats.",
     )  # fmt: skip
+    # the browser refuses a bigger file with only a small red note on the file's chip: say
+    # the limit, and the way round it, where it can be read before choosing the file
+    box.caption(
+        f"Up to {limit} a file. Cut a longer recording, or count it from the command line "
+        "(`python -m analysis count CLIP`, no size limit)."
+    )
     kept = st.session_state.get(f"keep_upload_{slot}")
     if uploaded is not None:
         # saved once per upload: every widget change reruns the page, and hashing and

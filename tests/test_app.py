@@ -624,3 +624,43 @@ def test_download_names_keep_only_safe_characters():
     assert file_stem("A/B*?") == "A_B"
     assert file_stem("Zoë Åström") == "Zoë_Åström"
     assert file_stem('"') == "replab" and len(file_stem("x" * 500)) == 60
+
+
+def test_the_upload_limit_is_said_before_a_file_is_chosen(app_env):
+    """A file over the limit was refused by the browser with only a small note on its chip;
+    the limit (read from .streamlit/config.toml, as the browser applies it) and the way round
+    it are now written under the uploader."""
+    import tomllib
+
+    with open(REPO_ROOT / ".streamlit" / "config.toml", "rb") as handle:
+        megabytes = tomllib.load(handle)["server"]["maxUploadSize"]
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    assert not at.exception, [e.value for e in at.exception]
+    note = next(c.value for c in at.sidebar.caption if c.value.startswith("Up to "))
+    limit = f"{megabytes // 1024} GB" if megabytes % 1024 == 0 else f"{megabytes} MB"
+    assert note.startswith(f"Up to {limit} a file") and "python -m analysis count" in note
+
+
+def test_squat_form_page_says_what_each_view_judges(app_env, shared_data):
+    """Filmed from the side, then from the front: the page listed what a side view can judge
+    for every rep, under the first rep's view, with the front rep named in a side note."""
+    from analysis.form import assess_squat_reps
+
+    at = _run()
+    _upload(at, shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4")
+    at.switch_page("pages/3_squat_form.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    track = list(at.session_state["tracks"].values())[-1]
+    reps = count_reps(track, exercise="squat").reps
+    verdicts = assess_squat_reps(track, reps)
+    views = list(dict.fromkeys(v.view for v in verdicts))  # in order of appearance
+    assert sorted(views) == ["front", "side"]  # the premise: the camera moved
+    assert {m.label: m.value for m in at.metric}["Camera view"] == " / ".join(views)
+    trusted = [m.value for m in at.markdown if m.value.startswith("**Trusted from a ")]
+    assert len(trusted) == 2
+    for view, text in zip(views, trusted):
+        numbers = [v.index + 1 for v in verdicts if v.view == view]
+        assert text.startswith(f"**Trusted from a {view} view ({'rep' if len(numbers) == 1 else 'reps'} ")
+        judged = "knee valgus" if view == "front" else "trunk lean"  # each view's own measure
+        assert judged in text.split("**Not judged")[0]

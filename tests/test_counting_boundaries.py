@@ -40,7 +40,8 @@ def movement_problems(result, window_s: float = 1.0) -> list[str]:
     when the counter removed them) oriented so the turning point is high: the signal at ``start_s`` is near the rest level before the rep (within 25% of
     the excursion), it has left rest within ``window_s`` after ``start_s`` (moved 25% of
     the excursion), the way down holds no still stretch of ``window_s`` (a standing pause
-    inside the rep), and the same mirrored for ``end_s``.
+    inside the rep; judged on stretches where the person is seen), and the same mirrored
+    for ``end_s``.
     """
     t = result.times
     y = smooth(result.signal, t, 0.1)
@@ -70,7 +71,9 @@ def movement_problems(result, window_s: float = 1.0) -> list[str]:
         down = y[s : b + 1]
         for k in range(0, len(down) - w):
             part = down[k : k + w]
-            if np.isfinite(part).any() and np.nanmax(part) - np.nanmin(part) < 0.05 * exc_in:
+            # judged where the person was seen: a second that is mostly a dropout (the pose
+            # lost at the bottom of formfit_3) with a frame or two either side is not a pause
+            if np.isfinite(part).mean() >= 0.8 and np.nanmax(part) - np.nanmin(part) < 0.05 * exc_in:
                 problems.append(f"rep {i + 1} holds still for {window_s} s on the way down")
                 break
     return problems

@@ -107,3 +107,30 @@ def test_report_needs_the_video_not_a_track(tmp_path, capsys, sample_squat_track
     assert main(["form", "--report", str(tmp_path / "r.html"), str(track)]) == 2
     assert "needs the video" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_clip_that_changes_view_names_each_reps_view(shared_data, pose_cache_dir):
+    """Filmed from the side, then from the front: the report said "Camera view: side" and
+    listed what a side view judges, also above the front rep judged for knee width."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+    from analysis.pose import extract_pose
+
+    clip = shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4"
+    track = extract_pose(clip, workers=1, cache=TrackCache(pose_cache_dir))
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+    assert {v.view for v in verdicts} == {"side", "front"}  # the premise: the camera moved
+    page = form_report_html(clip, track, verdicts, max_side=160)
+    header = page[: page.index('<div class="cards">')]
+    for view in ("side", "front"):
+        numbers = ", ".join(str(v.index + 1) for v in verdicts if v.view == view)
+        assert f"<b>{view}</b> (rep{'s' if ',' in numbers else ''} {numbers})" in header
+        assert f"Judged from the {view} view" in header
+    assert "Camera view:" not in header  # one view named for all reps was the bug
+    report = _Report()
+    report.feed(page)
+    for card, verdict in zip(report.cards, verdicts, strict=True):
+        assert f"; {verdict.view} view" in card["text"]
+        # a front view measures the stance (it had no line on the cards); a side view cannot
+        assert ("ankles apart at the start" in card["text"]) == (verdict.view == "front")

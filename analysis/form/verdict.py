@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -159,6 +160,39 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
         }  # fmt: skip
         for v in verdicts
     ]
+
+
+def reps_by_view(verdicts: Sequence[RepVerdict]) -> dict[str, list[RepVerdict]]:
+    """Camera view -> its reps, in the clip's order.
+
+    A clip can change view part way (filmed from the side, then from the front): each
+    rep has its own view, and the report and the Squat form page name every one (both
+    named the first rep's)."""
+    views: dict[str, list[RepVerdict]] = {}
+    for verdict in verdicts:
+        views.setdefault(verdict.view, []).append(verdict)
+    return views
+
+
+def judged_and_not(reps: list[RepVerdict]) -> tuple[list[str], list[str]]:
+    """(what these reps' view judges, what it does not), in words. A fault judged on some of
+    the reps only (heels out of the frame in the others) says on which."""
+    judged, not_judged = [], []
+    for key in reps[0].trusted:
+        on = [v.index + 1 for v in reps if v.trusted.get(key)]
+        words = key.replace("_", " ")
+        if len(on) == len(reps):
+            judged.append(words)
+        elif on:
+            judged.append(f"{words} ({rep_numbers_words(on)} only)")
+        else:
+            not_judged.append(words)
+    return judged, not_judged
+
+
+def rep_numbers_words(numbers: list[int]) -> str:
+    """[1, 2] -> "reps 1, 2"; [3] -> "rep 3"."""
+    return ("rep " if len(numbers) == 1 else "reps ") + ", ".join(str(n) for n in numbers)
 
 
 def write_verdicts_csv(verdicts: list[RepVerdict], out) -> None:
