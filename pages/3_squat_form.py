@@ -100,7 +100,7 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
     player, words = st.columns([1, 2])
     common.loop_rep(player, clip.path, track, verdict.start_s, verdict.end_s)
     words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
-                   f"**{verdict.label}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
+                   f"**{verdict.verdict_words}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
     words.write(verdict.reason)
     words.caption("Click another bar to watch that rep instead.")
 else:
@@ -126,7 +126,7 @@ for start in range(0, len(verdicts), per_row):
         with column.container(border=True):
             colour = "green" if verdict.good else ("gray" if not np.isfinite(verdict.p_good) else "red")
             st.markdown(
-                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.label}**] · p(good) {format_p_good(verdict.p_good)}"
+                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.verdict_words}**] · p(good) {format_p_good(verdict.p_good)}"
             )
             bottom = verdict.judged_bottom_s
             image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)

@@ -289,12 +289,21 @@ def test_compare_page_starts_the_next_clip_on_its_own_settings(app_env, pose_cac
 
 
 def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
+    from analysis.form import assess_squat_reps
+
     at = _run("pages/3_squat_form.py")
     metrics = {m.label: m.value for m in at.metric}
     n_reps = int(metrics["Reps"])
     assert n_reps == _true_reps(clips_table, SAMPLE)
     cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
     assert len(cards) == n_reps
+    # each card words its verdict as the chart and the report do: a good rep's label alone is
+    # a style ("olympic squat") and did not read as a pass
+    track = list(at.session_state["tracks"].values())[-1]
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+    for card, verdict in zip(cards, verdicts, strict=True):
+        assert f"[**{verdict.verdict_words}**]" in card
+    assert any(v.good for v in verdicts)  # so "good (" is checked on at least one card
     assert len(at.get("plotly_chart")) == 1
     assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)", "Report (HTML)"]
     assert not any("automatic count" in c.value for c in at.caption)  # both counters agree here
