@@ -305,6 +305,23 @@ class HistoryStore:
         rows = self._read(lambda db: db.execute(query + " ORDER BY created_at, id", args).fetchall(), [])
         return [self._decode(row) for row in rows]
 
+    def find_saved(
+        self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = ""
+    ) -> dict | None:
+        """The newest entry of this athlete (any stored spelling) that holds the same analysis:
+        same clip, exercise, count and notes; None if there is none or no name is given.
+
+        The dashboard asks before saving: a second click on Save stored the same analysis
+        twice, unannounced."""
+        if not athlete.strip():
+            return None
+        same = (
+            s for s in reversed(self.sessions(athlete))
+            if s["clip_hash"] == clip_hash and s["exercise"] == exercise and s["count"] == count
+            and s["notes"] == notes
+        )  # fmt: skip
+        return next(same, None)
+
     def session(self, session_id: int) -> dict | None:
         row = self._read(
             lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None

@@ -247,12 +247,7 @@ if submitted:
         )
         st.stop()
     try:
-        # a second click on Save stored the same analysis twice, unannounced
-        twin = next(
-            (s for s in reversed(store.sessions(athlete)) if s["clip_hash"] == track.source_hash
-             and s["exercise"] == saved_exercise and s["count"] == saved_result.count and s["notes"] == notes),
-            None,
-        ) if athlete.strip() else None  # fmt: skip
+        twin = store.find_saved(athlete, track.source_hash, saved_exercise, saved_result.count, notes)
         if twin is not None:
             st.info(f"Already saved for {twin['athlete']} as entry {twin['id']}; nothing new to save.")
             st.stop()

@@ -305,3 +305,21 @@ def test_another_programs_database_is_never_given_our_tables(tmp_path):
     with pytest.raises(HistoryError, match="another program's database"):
         store.add_session("Ana", "a.mp4", "h", "squat", 1, [])
     assert path.read_bytes() == before
+
+
+def test_find_saved_names_the_same_analysis_saved_before(tmp_path):
+    """What the dashboard asks before saving (a second click on Save stored it twice)."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    assert store.find_saved("Ana", "h1", "squat", 2) is None  # nothing saved yet
+    first = store.add_session("Ana Lee", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="heavy")
+    again = store.add_session("Ana Lee", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="heavy")
+    assert store.find_saved("ana lee", "h1", "squat", 2, "heavy")["id"] == again  # the newest, any case
+    assert store.find_saved("Ana Lee", "h1", "squat", 2, "light") is None  # other notes: a new entry
+    assert store.find_saved("Ana Lee", "h1", "lunge", 2, "heavy") is None
+    assert store.find_saved("Ana Lee", "h1", "squat", 3, "heavy") is None
+    assert store.find_saved("Ana Lee", "h2", "squat", 2, "heavy") is None
+    assert store.find_saved("Ben", "h1", "squat", 2, "heavy") is None
+    assert store.find_saved("  ", "h1", "squat", 2, "heavy") is None  # no name, nothing to match
+    assert (
+        store.delete_session(again) and store.find_saved("Ana Lee", "h1", "squat", 2, "heavy")["id"] == first
+    )
