@@ -440,3 +440,26 @@ def test_a_component_at_half_the_period_counts_each_rep_once(repcount):
     halves = [c for k, _, c, _ in signal.details["candidates"] if 1.6 <= periods[0] / periods[k] <= 2.4]
     assert halves and max(halves) <= 1.5 * first, halves
     assert abs(count_reps(track).count - truth) <= 2
+
+
+def test_votes_weigh_variance_only_where_the_pose_keeps_its_size(repcount, sample_squat_track):
+    """RepCount's poses are min-max scaled per frame and axis (every frame's body spans 0..1),
+    which distorts how much of the movement a component carries: there the votes stay as
+    they were. A video's track keeps its size, and the same track scaled per frame is
+    recognised as scaled."""
+    from analysis.counting.auto import auto_signal
+    from analysis.counting.signals import scaled_per_frame
+    from analysis.track import PoseTrack
+
+    for name in CLEAR_VIDEOS[:4] + ["stu5_27", "stu8_45"]:
+        track, _, _ = _track(repcount, name)
+        assert scaled_per_frame(track), name
+        weighted, plain = auto_signal(track), auto_signal(track, variance_power=0.0)
+        assert weighted.details["pose_scaled_per_frame"] and weighted.details == plain.details, name
+    assert not scaled_per_frame(sample_squat_track)
+    assert not prepare_signal(sample_squat_track).details["pose_scaled_per_frame"]
+    xy = np.asarray(sample_squat_track.landmarks, dtype=float).copy()
+    low, high = np.nanmin(xy[..., :2], axis=1, keepdims=True), np.nanmax(xy[..., :2], axis=1, keepdims=True)
+    xy[..., :2] = (xy[..., :2] - low) / (high - low)  # PoseRAC's preprocessing, frame by frame
+    scaled = PoseTrack(sample_squat_track.times, xy, sample_squat_track.visibility, sample_squat_track.world)
+    assert scaled_per_frame(scaled)

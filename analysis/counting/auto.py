@@ -23,7 +23,13 @@ import numpy as np
 from analysis.counting.cycles import robust_range
 from analysis.counting.gate import FEW_REPS, BodyMotion, gate_reps
 from analysis.counting.period import detrend, estimate_period
-from analysis.counting.signals import clean_pose, mean_angle, normalised_pose, principal_signals
+from analysis.counting.signals import (
+    clean_pose,
+    mean_angle,
+    normalised_pose,
+    principal_signals,
+    scaled_per_frame,
+)
 from analysis.track import PoseTrack
 
 
@@ -71,6 +77,12 @@ HALF_PERIOD_RATIO = (1.6, 2.4)
 # counted 5 for 2 before.
 DOMINANT_SHARE = 0.9
 DOMINANT_FIT = 0.8
+# each vote is also weighted by its component's share of the pose variance to this power,
+# where the pose keeps its size (``signals.scaled_per_frame``: not in RepCount's files, whose
+# per-frame scaling distorts the shares; there every power tried made the count worse).
+# On the 20 clips, whatever the pixel pipeline, a component with 1.5% of the variance no
+# longer outvotes one with 82% (docs/benchmarks.md, tenth round; 0.5 and 1 gained less).
+VARIANCE_POWER = 0.25
 EXTENSION_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow")
 
 
@@ -167,7 +179,11 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def auto_signal(
-    track: PoseTrack, n_components: int = 4, smooth_s: float = 0.05, score_ratio: float = 0.0
+    track: PoseTrack,
+    n_components: int = 4,
+    smooth_s: float = 0.05,
+    score_ratio: float = 0.0,
+    variance_power: float = VARIANCE_POWER,
 ) -> CountSignal:
     """The principal component of the normalised pose to count on, found without an exercise.
 
@@ -179,7 +195,9 @@ def auto_signal(
     component's score times how well the count fits its own period (``period_fit``),
     the weighted median wins and, among the components giving it, the most periodic one
     is the signal. One component alone is often fooled (a camera cut, every second rep
-    looking different); the consensus of several rarely is.
+    looking different); the consensus of several rarely is. Where the pose keeps its size
+    (not scaled per frame), a vote also weighs the component's variance share to
+    ``variance_power``: a tiny periodic detail does not outvote the movement itself.
     """
     from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
 
@@ -212,6 +230,9 @@ def auto_signal(
     # and a person moving between segments hide small reps behind the big steps)
     polarities = {k: extension_polarity(track, pcs[:, k]) for k in set(good) | {0}}
 
+    # how much of the movement each component carries, where the pose keeps its size
+    scaled = scaled_per_frame(track)
+    share_weight = np.ones(len(var)) if scaled else np.asarray(var) ** variance_power
     memo: dict = {}
 
     def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
@@ -241,7 +262,7 @@ def auto_signal(
             )
             if outer is not None:
                 reps = _halves_of(reps, outer)
-            weight = max(scores_a[k], 1e-6) * period_fit(reps, counter.period_s_)
+            weight = max(scores_a[k], 1e-6) * period_fit(reps, counter.period_s_) * share_weight[k]
             candidates.append((k, i, len(reps), weight, own))
     for k in range(pcs.shape[1]):
         counts.append(next((c for kk, i, c, _, _ in candidates if kk == k and i == 0), -1))
@@ -287,6 +308,7 @@ def auto_signal(
             "consensus_count": int(consensus),
             "candidates": [[int(k), dict(VARIANTS[i]), int(c), float(w)] for k, i, c, w, _ in candidates],
             "explained_variance": var.tolist(),
+            "pose_scaled_per_frame": scaled,  # True: votes not weighted by variance share
             "component": best,
         },
     )

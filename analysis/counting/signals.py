@@ -76,6 +76,25 @@ def clean_pose(track: PoseTrack, smooth_s: float = 0.05) -> np.ndarray:
     return smooth(filled, track.times, smooth_s).reshape(pose.shape)
 
 
+def scaled_per_frame(track: PoseTrack, tol: float = 1e-3, share: float = 0.9) -> bool:
+    """Whether the pose was min-max scaled to 0..1 per frame and axis (PoseRAC's preprocessing,
+    as in RepCount's pose files): in ``share`` of the frames with a person, the landmarks span
+    exactly 0..1 in x and in y.
+
+    Such a pose keeps relative motion but not its size: every frame's body is stretched to
+    the same box, so how much of the movement a component carries says little. MediaPipe's
+    own output (any video analysed here) never spans exactly 0..1 on both axes.
+    """
+    points = np.asarray(track.landmarks, dtype=float)[..., :2]
+    points = points[np.isfinite(points).all(axis=(1, 2))]
+    if not len(points):
+        return False
+    spans_box = (np.abs(points.min(axis=1)) < tol).all(axis=1) & (np.abs(points.max(axis=1) - 1) < tol).all(
+        axis=1
+    )
+    return bool(spans_box.mean() >= share)
+
+
 def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Top principal components of a (T, P, 2) pose over time, with their variance shares.
 
