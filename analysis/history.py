@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis.errors import RepLabError
+from analysis.wording import verdict_words
 
 HISTORY_ENV = "REPLAB_HISTORY_DB"
 SCHEMA_VERSION = 1
@@ -127,7 +128,8 @@ def session_rep_rows(session: dict) -> list[dict]:
         rows.append(
             {
                 "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), "bottom (s)": _rounded(rep.get("bottom_s")),
-                "end (s)": _rounded(rep.get("end_s")), "verdict": verdict.get("label", ""),
+                "end (s)": _rounded(rep.get("end_s")),
+                "verdict": verdict_words(verdict["label"], bool(verdict.get("good"))) if verdict.get("label") else "",
                 "p(good)": _rounded(p_good), "faults": ", ".join(verdict.get("faults") or []),
                 "reason": verdict.get("reason", ""),
             }

@@ -13,6 +13,7 @@ from analysis.errors import RepLabError
 from analysis.form.verdict import NOT_A_SQUAT
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import render_annotated_video
+from analysis.wording import count_words
 from pages import common
 
 st.title("Analyse a workout clip")
@@ -211,12 +212,14 @@ with st.form("save_history", clear_on_submit=False):
     c1, c2, c3 = st.columns(3)
     athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name", in_form=True)
     if known:
-        c1.caption("Known: " + ", ".join(known[:8]))
+        c1.caption("Known: " + ", ".join(common.literal(name) for name in known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
     preferred = exercise if exercise in kinds else ("squat" if "squat" in kinds else kinds[0])
+    # keyed by the clip and the sidebar's exercise: with one key the box kept its first value,
+    # so a squat clip counted 3 was saved as "1 push_up rep" chosen for the clip before
     saved_exercise = c2.selectbox(
-        "Exercise", kinds, index=kinds.index(preferred), key="save_exercise",
-        help="Squats are saved with a form verdict per rep.",
+        "Exercise", kinds, index=kinds.index(preferred), key=f"save_exercise_{track.source_hash[:16]}_{exercise}",
+        help="Squats are saved with a form verdict per rep. Follows the sidebar's Exercise.",
     )  # fmt: skip
     # notes belong to this clip: they were saved again with the next clip's entry
     notes = c3.text_input("Notes", key=f"save_notes_{track.source_hash[:16]}")
@@ -249,7 +252,9 @@ if submitted:
     try:
         twin = store.find_saved(athlete, track.source_hash, saved_exercise, saved_result.count, notes)
         if twin is not None:
-            st.info(f"Already saved for {twin['athlete']} as entry {twin['id']}; nothing new to save.")
+            st.info(
+                f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}; nothing new to save."
+            )
             st.stop()
         session_id = store.add_session(
             athlete,
@@ -269,6 +274,8 @@ if submitted:
             if saved_result.count == result.count
             else f" (counted as {saved_exercise}; this page shows {result.count})"
         )
-        reps_word = "rep" if saved_result.count == 1 else "reps"
         saved_as = store.session(session_id)["athlete"]  # the name it joined ("ana lee" -> "Ana Lee")
-        st.success(f"Saved for {saved_as} (entry {session_id}): {saved_result.count} {reps_word}{differs}.")
+        st.success(
+            f"Saved for {common.literal(saved_as)} (entry {session_id}): "
+            f"{count_words(saved_result.count, 'rep')}{differs}."
+        )

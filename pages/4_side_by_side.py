@@ -15,6 +15,7 @@ import streamlit as st
 from analysis.counting.base import Rep
 from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES
+from analysis.wording import count_words
 from pages import common
 
 st.title("Side by side")
@@ -28,6 +29,7 @@ class SavedCount:
     count: int
     reps: list[Rep]
     exercise: str
+    entry: str = ""  # "#3 Ana Lee": whose analysis it is, for the side's heading
 
 
 def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
@@ -44,26 +46,32 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     # every entry stays listed, those without their video too: hiding them made the box fall
     # back to another athlete's entry, unannounced, when the chosen entry's video went away
     videos = {s["id"]: common.clip_path_for_hash(s["clip_hash"]) for s in saved}
+    # the short fields first: a long name cut off the date, the count and the clip
     labels = {
-        s["id"]: f"#{s['id']} · {s['athlete']} · {s['local_time'][:10]} · {s['clip_name']} · "
-        f"{s['count']} {s['exercise']} reps" + ("" if videos[s["id"]] else " (video not on this machine)")
-        for s in saved
+        s["id"]: f"#{s['id']} · {s['local_time'][:10]} · {count_words(s['count'], s['exercise'] + ' rep')} · "
+        f"{s['athlete']} · {s['clip_name']}" + ("" if videos[s["id"]] else " (video not on this machine)")
+        for s in reversed(saved)  # newest first, as on the History page
     }
-    chosen = container.selectbox("Saved analysis", list(labels), format_func=labels.get, key=f"hist_{slot}")
+    chosen = common.kept_selectbox(
+        container, "Saved analysis", list(labels), f"hist_{slot}", format_func=labels.get
+    )
     item = next(s for s in saved if s["id"] == chosen)
     if not videos[chosen]:
         container.warning(
-            f"The video of entry #{chosen} ({item['athlete']}, {item['clip_name']}) is no longer on this "
-            "machine: upload it again (Sample or upload) to see it side by side."
+            f"The video of entry #{chosen} ({common.literal(item['athlete'])}, {common.literal(item['clip_name'])}) "
+            "is no longer on this machine: upload it again (Sample or upload) to see it side by side."
         )
         return None
     clip = common.Clip(path=videos[chosen], name=item["clip_name"], kind="history")
     reps = [Rep(float(r["start_s"]), float(r["bottom_s"]), float(r["end_s"])) for r in item["reps"]]
-    return clip, SavedCount(count=int(item["count"]), reps=reps, exercise=item["exercise"])
+    entry = f"#{chosen} {item['athlete']}"
+    return clip, SavedCount(count=int(item["count"]), reps=reps, exercise=item["exercise"], entry=entry)
 
 
 def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
-    source = container.radio("Source", ["Sample or upload", "History"], horizontal=True, key=f"src_{slot}")
+    source = common.kept_radio(
+        container, "Source", ["Sample or upload", "History"], f"src_{slot}", horizontal=True
+    )
     if source == "History":
         return history_clip(slot, container) or (None, None)
     return common.clip_picker(slot, container=container), None
@@ -86,15 +94,30 @@ for slot, column in zip(("a", "b"), columns):
         sides.append((clip, track, result))
 
 ready = [(c, t, r) for c, t, r in sides if t is not None and r is not None]
-if len(ready) < 2:
+if not ready:
     st.info("Choose two clips.")
     st.stop()
+if len(ready) == 1:  # one side failed or is not chosen yet: the other is still worth seeing
+    missing = "B" if sides[0][2] is not None else "A"
+    st.warning(
+        f"Clip {missing} cannot be shown (see its column); clip {'AB'[missing == 'A']} is shown alone."
+    )
 
-max_reps = max(1, min(len(r.reps) for _, _, r in ready))
+# up to the longer clip's count: each side shows its own last rep beyond its count
+max_reps = max(1, max(len(r.reps) for _, _, r in ready))
+st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
-rep_number = c1.slider("Rep", 1, max_reps, 1, key="sbs_rep") if max_reps > 1 else 1
-phase = c2.slider("Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05, key="sbs_phase")
-moving = c1.toggle("Play the two reps, looping", key="sbs_play", help="Each side loops its own rep, muted.")
+if max_reps > 1:
+    kept_rep = min(int(st.session_state.get("keep_sbs_rep", 1)), max_reps)
+    rep_number = c1.slider(
+        "Rep", 1, max_reps, kept_rep, key="_sbs_rep", on_change=common.remember, args=("sbs_rep",)
+    )
+else:
+    rep_number = 1
+phase = common.kept_slider(c2, "Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05,
+                           key="sbs_phase")  # fmt: skip
+moving = common.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
+                            help="Each side loops its own rep, muted.")  # fmt: skip
 
 
 def phase_time(rep, phase: float) -> float:
@@ -118,7 +141,8 @@ def rep_normalised(track, reps, values):
 
 for (clip, track, result), column in zip(ready, st.columns(2)):
     with column:
-        st.metric(clip.name, f"{result.count} reps")
+        whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
+        st.metric(f"{whose}{clip.name}", count_words(result.count, "rep"))
         if isinstance(result, SavedCount):
             st.caption(
                 f"As saved ({result.exercise}); the Exercise box applies to clips, not saved analyses."
@@ -126,24 +150,29 @@ for (clip, track, result), column in zip(ready, st.columns(2)):
         if not result.reps:
             st.info("No reps found in this clip.")
             continue
-        rep = result.reps[min(rep_number, len(result.reps)) - 1]
+        own_number = min(rep_number, len(result.reps))  # this clip's last rep when it has fewer
+        rep = result.reps[own_number - 1]
+        fewer = f" (its last; it has {len(result.reps)})" if own_number < rep_number else ""
         if moving:
             common.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
             st.caption(
-                f"rep {rep_number}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
+                f"rep {own_number}{fewer}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
             )
             continue
         t = phase_time(rep, phase)
         image = common.frame_with_skeleton(clip.path, track, t, max_side=560)
         if image is not None:
-            common.show_frame(st, image, f"rep {rep_number} at {t:.2f} s", max_height=520)
+            common.show_frame(st, image, f"rep {own_number}{fewer} at {t:.2f} s", max_height=520)
 
 fig = common.line_chart(height=340)
 for i, (clip, track, result) in enumerate(ready):
     x, y = rep_normalised(track, result.reps, common.angle_series(track, angle))
     fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{'AB'[i]}: {clip.name}",
                     marker={"size": 3}, line={"color": common.PALETTE[i], "width": 1.5})  # fmt: skip
-fig.update_layout(xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)")
+fig.update_layout(
+    xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
+    showlegend=True,  # with one line drawn (a side without reps), whose it is was not said
+)  # fmt: skip
 st.plotly_chart(fig, key="sbs_chart")
 st.caption(
     "Videos saved from uploads live in the temp folder "

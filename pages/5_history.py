@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.history import fault_counts, session_rep_rows
+from analysis.wording import count_words
 from pages import common
 
 st.title("Athlete history")
@@ -23,10 +24,11 @@ if not athletes:
     st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
     st.stop()
 
-athlete = st.selectbox("Athlete", athletes, key="history_athlete")
+# kept across page visits (a plain key fell back to the first athlete after a look elsewhere)
+athlete = common.kept_selectbox(st, "Athlete", athletes, key="history_athlete")
 sessions = store.sessions(athlete)
 if not sessions:
-    st.info(f"No saved analyses for {athlete}.")
+    st.info(f"No saved analyses for {common.literal(athlete)}.")
     st.stop()
 
 
@@ -47,14 +49,23 @@ st.dataframe(
 # and the line went straight up)
 dates = [s["local_datetime"] for s in sessions]
 fig = go.Figure()
-fig.add_scatter(x=dates, y=[s["count"] for s in sessions], mode="lines+markers", name="reps", line={"color": "#1f77b4"},
-                text=[s["clip_name"] for s in sessions])  # fmt: skip
+# one line per exercise: 7 squats then 4 push-ups drawn as one line read as a drop
+exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
+for i, name in enumerate(exercises):
+    mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
+    fig.add_scatter(
+        x=[d for d, _ in mine], y=[s["count"] for _, s in mine], mode="lines+markers", name=f"{name} reps",
+        line={"color": common.PALETTE[i % len(common.PALETTE)]},
+        customdata=[[s["id"], s["clip_name"]] for _, s in mine],
+        hovertemplate=f"{name}: %{{y}} reps<br>#%{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
+    )  # fmt: skip
 shares = [(d, s["good_share"]) for d, s in zip(dates, sessions) if s["good_share"] is not None]
 if shares:
     fig.add_scatter(x=[d for d, _ in shares], y=[100 * v for _, v in shares], mode="lines+markers",
                     name="good reps (%)", yaxis="y2", line={"color": "#2ca02c", "dash": "dot"})  # fmt: skip
 fig.update_layout(
-    height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+    height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified", showlegend=True,
+    xaxis=common.session_axis(dates),
     yaxis={"title": "reps", "rangemode": "tozero"},
     yaxis2={"title": "good reps (%)", "overlaying": "y", "side": "right", "range": [0, 105]},
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -70,19 +81,21 @@ if faults:
         barmode="stack", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": "reps with the fault", "rangemode": "tozero",
                "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
-        title={"text": "Faults per session", "x": 0},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3},
+        title={"text": "Faults per session", "x": 0}, showlegend=True,  # a lone fault had no name
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3}, xaxis=common.session_axis(dates),
     )  # fmt: skip
     st.plotly_chart(fig, key="history_faults")
 
 st.subheader("One session, rep by rep")
 labels = {
-    s["id"]: f"#{s['id']} {s['local_time'][:10]} {s['clip_name']} ({s['count']} reps)" for s in sessions
+    s["id"]: f"#{s['id']} {s['local_time'][:10]} {s['clip_name']} ({count_words(s['count'], 'rep')})"
+    for s in sessions
 }
-shown = st.selectbox("Session", list(reversed(labels)), format_func=labels.get, key="history_detail")
+newest_first = list(reversed(labels))
+shown = common.kept_selectbox(st, "Session", newest_first, key="history_detail", format_func=labels.get)
 session = next(s for s in sessions if s["id"] == shown)
-if session["notes"]:
-    st.caption(f"Notes: {session['notes']}")
+if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in italics
+    st.caption(f"Notes: {common.literal(session['notes'])}")
 rows = session_rep_rows(session)
 if rows:
     st.dataframe(rows, hide_index=True)
@@ -93,17 +106,20 @@ c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
     st.download_button(
-        f"{athlete}'s history (CSV)", store.export_csv(athlete=athlete),
+        f"{common.literal(athlete)}'s history (CSV)", store.export_csv(athlete=athlete),
         file_name=f"replab_history_{common.file_stem(athlete)}.csv", mime="text/csv",
     )  # fmt: skip
     st.caption("One row per saved analysis; created_at is in UTC (the table above shows local time).")
     st.download_button("Everyone (CSV)", store.export_csv(), file_name="replab_history.csv", mime="text/csv")
 with c2:
     st.subheader("Delete an entry")
-    was = st.session_state.get("delete_choice")
+    # a new box after each delete: the old one kept showing the deleted entry in the browser
+    # while the checkbox and the button acted on another one (another athlete's, once)
+    choice_key = f"delete_choice_{st.session_state.get('delete_generation', 0)}"
+    was = st.session_state.get(choice_key)
     if was is not None and was not in labels and store.session(was) is None:  # gone elsewhere
         st.info(f"Entry #{was} is no longer in the history (deleted in another tab or window).")
-    chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="delete_choice")
+    chosen = st.selectbox("Entry", newest_first, format_func=labels.get, key=choice_key)
     confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
     # keyed by the entry: a click meant for an entry that vanished meanwhile deletes nothing
     # (the box falls back to the next entry, and a shared key deleted that one, unconfirmed)
@@ -113,7 +129,8 @@ with c2:
             st.session_state["history_notice"] = (
                 f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
             )
-            st.session_state.pop("delete_choice", None)  # this tab's own delete: nothing to explain
+            st.session_state.pop(choice_key, None)  # this tab's own delete: nothing to explain
+            st.session_state["delete_generation"] = st.session_state.get("delete_generation", 0) + 1
             st.rerun()
         except RepLabError as exc:
             st.error(str(exc))

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,33 @@ def _file_under_hash(part: str, content_hash: str, name: str, kind: str) -> Clip
     return Clip(path=str(target), name=name, kind=kind)
 
 
+_DAY = timedelta(days=1)
+# what Markdown reads inside a line (emphasis, code, links, HTML, LaTeX, tables, strike-through),
+# and ":" (Streamlit turns ":smile:" into an emoji and ":red[x]" into colour). The texts shown
+# this way are single lines behind a label ("Notes: ..."), so line-start markers cannot occur.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>$~|:])")
+
+
+def literal(text: str) -> str:
+    """``text`` to show exactly as typed inside Streamlit's Markdown (captions, messages,
+    labels): every Markdown character escaped. Notes reading "paid $40 ... $10 tip" were set
+    as LaTeX between the two dollar signs, and "*in*" in italics."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+
+
+def session_axis(dates: list) -> dict:
+    """A Plotly x axis for saved sessions: with one session (or all saved at the same second),
+    a day either side with one tick a day; Plotly's own range for one point is a millisecond
+    wide, ticked "11:39:20.9995". Sessions apart keep Plotly's axis (seconds apart stay apart)."""
+    if not dates or max(dates) != min(dates):
+        return {}
+    return {
+        "range": [dates[0] - _DAY, dates[0] + _DAY],
+        "dtick": _DAY.total_seconds() * 1000,
+        "tickformat": "%Y-%m-%d",
+    }
+
+
 def _remember(key: str) -> None:
     """Copy a widget's value to a plain session key, so it survives switching pages."""
     st.session_state[f"keep_{key}"] = st.session_state[f"_{key}"]
@@ -122,14 +150,22 @@ def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwa
     Streamlit drops a widget's state on a run of a page that does not draw it, so a plain
     keyed widget came back on its default after the user followed a link elsewhere (the
     Analyse page's Exercise fell back to automatic, changing the count shown, unannounced).
-    The value is kept under ``keep_<key>``; the widget itself uses ``_<key>``.
+    The value is kept under ``keep_<key>``; the widget itself uses ``_<key>``. A kept
+    choice that is no longer offered (an entry deleted meanwhile) falls back to ``default``.
     """
+    return _kept_choice(box.selectbox, label, options, key, default, **kwargs)
+
+
+def kept_radio(box, label: str, options: list, key: str, default=None, **kwargs):
+    """A radio whose choice survives visits to other pages (see ``kept_selectbox``)."""
+    return _kept_choice(box.radio, label, options, key, default, **kwargs)
+
+
+def _kept_choice(make, label: str, options: list, key: str, default, **kwargs):
     kept = st.session_state.get(f"keep_{key}")
     choice = kept if kept in options else default
     index = options.index(choice) if choice in options else 0
-    return box.selectbox(
-        label, options, index=index, key=f"_{key}", on_change=_remember, args=(key,), **kwargs
-    )
+    return make(label, options, index=index, key=f"_{key}", on_change=_remember, args=(key,), **kwargs)
 
 
 def kept_slider(box, label: str, low: float, high: float, default: float, step: float, key: str, **kwargs):
@@ -161,11 +197,7 @@ def _pick_clip(slot: str, container) -> Clip | None:
     samples = sample_clips()
     options = ["Sample clip", "Upload a video", "Record with webcam"]
     source_key = f"source_{slot}"
-    source = box.radio(
-        "Clip", options, key=f"_{source_key}", horizontal=True,
-        index=options.index(st.session_state.get(f"keep_{source_key}", options[0])),
-        on_change=_remember, args=(source_key,),
-    )  # fmt: skip
+    source = kept_radio(box, "Clip", options, source_key, horizontal=True)
     if source == "Sample clip":
         if not samples:
             box.warning("No sample clips found in sample_videos/.")

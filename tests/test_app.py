@@ -6,6 +6,8 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,11 @@ def _open_with_sample_cut(tmp_path: Path, name: str, seconds: float, start_s: fl
     return _upload(_run(), clip)
 
 
+def _save_exercise_box(at: AppTest):
+    """The Save form's Exercise box (keyed by the clip and the sidebar's exercise)."""
+    return next(box for box in at.selectbox if box.key.startswith("save_exercise_"))
+
+
 def _true_reps(clips_table, name: str) -> int:
     return int(next(row["reps"] for row in clips_table if row["file"] == name))
 
@@ -77,7 +84,7 @@ def test_analyse_page_counts_the_sample(app_env, clips_table):
 def test_save_to_history_writes_one_row(app_env, clips_table):
     at = _run()
     at.text_input(key="_athlete").input("Ana")
-    at.selectbox(key="save_exercise").set_value("squat")
+    _save_exercise_box(at).set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     assert not at.exception
@@ -97,7 +104,7 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     at.switch_page("pages/5_history.py")
     at.run()
     assert not at.exception
-    assert at.selectbox(key="history_athlete").value == "Ana"
+    assert at.selectbox(key="_history_athlete").value == "Ana"
     assert len(at.get("plotly_chart")) == 1
 
 
@@ -115,7 +122,7 @@ def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(app_en
     next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(name).run()
     assert {m.label: m.value for m in at.metric}["Reps counted"] == str(automatic.count)
     at.text_input(key="_athlete").input("Ana")
-    at.selectbox(key="save_exercise").set_value("squat")
+    _save_exercise_box(at).set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -333,7 +340,7 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     drop = store.add_session("Ana", "b.mp4", "h2", "squat", 6, [], [{"good": False}] * 6)
     at = _run("pages/5_history.py")
     assert len(at.dataframe[0].value) == 2
-    at.selectbox(key="delete_choice").set_value(drop).run()
+    at.selectbox(key="delete_choice_0").set_value(drop).run()
     assert at.button(key=f"delete_button_{drop}").disabled
     at.checkbox(key=f"confirm_delete_{drop}").check().run()
     at.button(key=f"delete_button_{drop}").click().run()
@@ -349,7 +356,7 @@ def test_a_delete_confirmed_for_an_entry_gone_elsewhere_deletes_nothing_else(app
     store = HistoryStore(app_env)
     first, second, third = (store.add_session("Ana", f"{c}.mp4", c, "squat", 3, []) for c in "abc")
     at = _run("pages/5_history.py")
-    at.selectbox(key="delete_choice").set_value(first).run()
+    at.selectbox(key="delete_choice_0").set_value(first).run()
     at.checkbox(key=f"confirm_delete_{first}").check().run()
     button = at.button(key=f"delete_button_{first}")
     assert not button.disabled
@@ -378,11 +385,11 @@ def test_history_page_shows_a_session_rep_by_rep_and_faults_over_time(app_env, s
     )
     at = _run("pages/5_history.py")
     assert len(at.get("plotly_chart")) == 2  # the trend and the faults per session
-    assert at.selectbox(key="history_detail").value == latest  # the newest session first
+    assert at.selectbox(key="_history_detail").value == latest  # the newest session first
     detail = at.dataframe[1].value
-    assert list(detail["verdict"]) == [v.label for v in verdicts]
+    assert list(detail["verdict"]) == [v.verdict_words for v in verdicts]
     assert list(detail["reason"]) == [v.reason for v in verdicts]
-    at.selectbox(key="history_detail").set_value(older).run()
+    at.selectbox(key="_history_detail").set_value(older).run()
     assert list(at.dataframe[1].value["faults"]) == ["no depth", "no depth"]
 
 
@@ -397,7 +404,7 @@ def test_side_by_side_shows_both_clips(app_env):
 def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
     at = _run("pages/4_side_by_side.py")
     assert not at.get("video")
-    at.toggle(key="sbs_play").set_value(True).run()
+    at.toggle(key="_sbs_play").set_value(True).run()
     videos = at.get("video")
     spans = [c.value for c in at.caption if c.value.startswith("rep 1, ")]
     assert len(videos) == len(spans) == 2
@@ -428,11 +435,11 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     assert len(reps) != count_reps(track).count  # what this test is about
     entry = HistoryStore(app_env).add_session("Ana", name, file_hash(sample), "squat", len(reps), reps)
     at = _run("pages/4_side_by_side.py")
-    at.radio(key="src_a").set_value("History").run()
+    at.radio(key="_src_a").set_value("History").run()
     assert not at.exception, [e.value for e in at.exception]
-    label = at.selectbox(key="hist_a").format_func(at.selectbox(key="hist_a").value)
-    assert label.startswith(f"#{entry} · Ana") and f"{len(reps)} squat reps" in label
-    assert (at.metric[0].label, at.metric[0].value) == (name, f"{len(reps)} reps")
+    label = at.selectbox(key="_hist_a").format_func(at.selectbox(key="_hist_a").value)
+    assert label.startswith(f"#{entry} · ") and f" · {len(reps)} squat reps · Ana · {name}" in label
+    assert (at.metric[0].label, at.metric[0].value) == (f"#{entry} Ana · {name}", f"{len(reps)} reps")
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
 
 
@@ -443,11 +450,11 @@ def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sam
     gone = store.add_session("Ana", "my_upload.mp4", "0" * 64, "squat", 3, [])  # no such video here
     store.add_session("Ben", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
     at = _run("pages/4_side_by_side.py")
-    at.radio(key="src_a").set_value("History").run()
-    at.selectbox(key="hist_a").set_value(gone).run()
+    at.radio(key="_src_a").set_value("History").run()
+    at.selectbox(key="_hist_a").set_value(gone).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="hist_a").value == gone
-    assert any(f"The video of entry #{gone} (Ana, my_upload.mp4)" in w.value for w in at.warning)
+    assert at.selectbox(key="_hist_a").value == gone
+    assert any(f"The video of entry #{gone} (Ana, my\\_upload.mp4)" in w.value for w in at.warning)
     assert not any(m.label == SAMPLE for m in at.metric)  # Ben's clip is not shown in its place
 
 
@@ -535,7 +542,7 @@ def test_a_clip_without_squats_is_not_saved_as_squats(app_env, shared_data):
     found = count_reps(track, exercise="squat").count
     assert found > 0
     at.text_input(key="_athlete").input("Coach")
-    at.selectbox(key="save_exercise").set_value("squat")
+    _save_exercise_box(at).set_value("squat")
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -673,3 +680,99 @@ def test_squat_form_page_says_what_each_view_judges(app_env, shared_data):
         assert text.startswith(f"**Trusted from a {view} view ({'rep' if len(numbers) == 1 else 'reps'} ")
         judged = "knee valgus" if view == "front" else "trunk lean"  # each view's own measure
         assert judged in text.split("**Not judged")[0]
+
+
+def test_the_save_forms_exercise_follows_the_sidebar_and_each_clip(app_env, tmp_path):
+    """The Save form's Exercise kept its first value: it ignored the sidebar, and a squat clip
+    was saved as '1 rep (counted as push_up)' chosen for the clip before."""
+    at = _run()
+    assert _save_exercise_box(at).value == "squat"  # automatic count: squats are the default kind
+    at.sidebar.selectbox(key="_exercise").set_value("curl").run()
+    assert _save_exercise_box(at).value == "curl"  # follows the sidebar
+    _save_exercise_box(at).set_value("lunge").run()  # the user's own choice for this clip
+    assert _save_exercise_box(at).value == "lunge"
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "next.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=4.0, start_s=8.5)
+    _upload(at, clip)
+    assert not at.exception, [e.value for e in at.exception]
+    assert _save_exercise_box(at).value == "curl"  # a new clip starts from the sidebar again
+
+
+def test_history_and_side_by_side_keep_their_choices_across_pages(app_env, sample_squat_track):
+    """A look at another page reset History's athlete and session, and Side by side's source,
+    saved analysis and phase; Side by side then compared a clip with itself, unannounced."""
+    store = HistoryStore(app_env)
+    ana = store.add_session("Ana", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
+    bob_old = store.add_session("Bob", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
+    store.add_session("Bob", "b.mp4", "h2", "push_up", 4, [])
+    at = _run("pages/5_history.py")
+    at.selectbox(key="_history_athlete").set_value("Bob").run()
+    at.selectbox(key="_history_detail").set_value(bob_old).run()
+    at.switch_page("pages/4_side_by_side.py").run()
+    at.radio(key="_src_a").set_value("History").run()
+    at.selectbox(key="_hist_a").set_value(ana).run()
+    at.slider(key="_sbs_phase").set_value(0.3).run()
+    at.switch_page("pages/5_history.py").run()
+    assert at.selectbox(key="_history_athlete").value == "Bob"
+    assert at.selectbox(key="_history_detail").value == bob_old
+    at.switch_page("pages/4_side_by_side.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="_src_a").value == "History" and at.selectbox(key="_hist_a").value == ana
+    assert at.slider(key="_sbs_phase").value == 0.3
+    assert at.metric[0].label == f"#{ana} Ana · {SAMPLE}"
+
+
+def test_history_delete_box_is_renewed_after_a_delete(app_env):
+    """After a delete the browser kept showing the deleted entry in the Entry box while the
+    checkbox and the button acted on another one; the box is now a new widget after each delete,
+    holding the entry the checkbox names (the newest first, as in the Session box)."""
+    store = HistoryStore(app_env)
+    ids = [store.add_session("Ana", f"{c}.mp4", c, "squat", 3, []) for c in "abc"]
+    at = _run("pages/5_history.py")
+    assert at.selectbox(key="delete_choice_0").value == ids[-1]
+    at.checkbox(key=f"confirm_delete_{ids[-1]}").check().run()
+    at.button(key=f"delete_button_{ids[-1]}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [b.key for b in at.selectbox if b.key.startswith("delete_choice")] == ["delete_choice_1"]
+    box = at.selectbox(key="delete_choice_1")
+    assert (
+        box.value == ids[1] and next(c for c in at.checkbox).label == f"Yes, delete entry #{ids[1]} for good"
+    )
+
+
+def test_history_shows_notes_as_typed_and_one_line_per_exercise(app_env):
+    """Notes were Markdown ("$40 ... $10" became LaTeX); 7 squats then 4 push-ups were one
+    falling line; a lone fault's bar had no name; one session had a millisecond axis."""
+    store = HistoryStore(app_env)
+    store.add_session("Bob", "s.mp4", "h1", "squat", 7, [], [{"good": False, "faults": ["no depth"]}] * 7,
+                      notes="paid $40, $10 tip; knees *in*")  # fmt: skip
+    store.add_session("Bob", "p.mp4", "h2", "push_up", 4, [])
+    store.add_session("Cy", "c.mp4", "h3", "squat", 2, [])
+    at = _run("pages/5_history.py")
+    at.selectbox(key="_history_athlete").set_value("Bob").run()
+    at.selectbox(key="_history_detail").set_value(1).run()
+    assert "Notes: paid \\$40, \\$10 tip; knees \\*in\\*" in [c.value for c in at.caption]
+    trend, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert [t["name"] for t in trend["data"]] == ["squat reps", "push_up reps", "good reps (%)"]
+    assert faults["layout"]["showlegend"] and [t["name"] for t in faults["data"]] == ["no depth"]
+    at.selectbox(key="_history_athlete").set_value("Cy").run()
+    (trend,) = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    low, high = (datetime.fromisoformat(v) for v in trend["layout"]["xaxis"]["range"])
+    assert (high - low).days == 2  # a day either side of the one session
+
+
+def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tmp_path):
+    """A file that is no video on side B: the page said "Choose two clips." and hid clip A."""
+    bad = tmp_path / "notavideo.mp4"
+    bad.write_text("not a video")
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="_source_b").set_value("Upload a video").run()
+    next(u for u in at.get("file_uploader") if u.key == "upload_b").set_value(
+        ("notavideo.mp4", bad.read_bytes(), "video/mp4")
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Clip B cannot be shown" in w.value for w in at.warning)
+    assert [m.label for m in at.metric] == [SAMPLE]  # clip A, with its count
+    assert len(at.get("plotly_chart")) == 1

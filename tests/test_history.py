@@ -13,7 +13,10 @@ import pytest
 from analysis.history import SCHEMA_VERSION, HistoryError, HistoryStore, fault_counts, session_rep_rows
 
 REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
-VERDICTS = [{"index": 0, "label": "good", "good": True}, {"index": 1, "label": "no depth", "good": False}]
+VERDICTS = [
+    {"index": 0, "label": "olympic squat", "good": True},
+    {"index": 1, "label": "no depth", "good": False},
+]
 
 
 def test_round_trip_and_reopen(tmp_path):
@@ -120,7 +123,8 @@ def test_session_rep_rows_show_each_saved_rep_with_its_verdict(tmp_path, sample_
     for row, rep, verdict in zip(rows, reps, verdicts):
         assert row["start (s)"] == pytest.approx(rep.start_s, abs=0.006)  # stored to the ms, shown to 0.01 s
         assert row["end (s)"] == pytest.approx(rep.end_s, abs=0.006)
-        assert row["verdict"] == verdict.label and row["reason"] == verdict.reason
+        # worded as everywhere else: a good rep's bare style did not read as a pass
+        assert row["verdict"] == verdict.verdict_words and row["reason"] == verdict.reason
         assert row["p(good)"] == pytest.approx(verdict.p_good, abs=0.006)
         assert row["faults"] == ", ".join(verdict.faults)
 
@@ -130,7 +134,7 @@ def test_session_rep_rows_leave_unjudged_reps_blank(tmp_path):
     judged_once = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS[:1])
     counted_only = store.add_session("Ana", "b.mp4", "h2", "push-up", 2, REPS)
     rows = session_rep_rows(store.session(judged_once))
-    assert [row["verdict"] for row in rows] == ["good", ""]
+    assert [row["verdict"] for row in rows] == ["good (olympic squat)", ""]
     assert rows[1]["p(good)"] is None and rows[1]["bottom (s)"] == 4.5
     assert [row["verdict"] for row in session_rep_rows(store.session(counted_only))] == ["", ""]
 

@@ -23,6 +23,7 @@ from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
 from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
+from analysis.wording import verdict_words
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
@@ -76,9 +77,8 @@ class RepVerdict:
 
     @property
     def verdict_words(self) -> str:
-        """The verdict as shown: a good rep's label is its style ("powerlifting squat"),
-        which does not read as a pass, so it says "good (powerlifting squat)"."""
-        return f"good ({self.label})" if self.good else self.label
+        """The verdict as shown (``wording.verdict_words``): "good (powerlifting squat)"."""
+        return verdict_words(self.label, self.good)
 
     def to_dict(self) -> dict:
         """JSON-able dict (NaN becomes None)."""

@@ -1,0 +1,19 @@
+"""How RepLab words a count and a verdict, in one place for the library, the exports and the pages.
+
+Kept free of heavy imports (the history and the pages use it without loading the form model).
+"""
+
+from __future__ import annotations
+
+
+def count_words(count: int, noun: str, plural: str | None = None) -> str:
+    """``count_words(1, "rep")`` -> "1 rep"; ``count_words(3, "squat rep")`` -> "3 squat reps".
+
+    Labels read "(1 reps)" on the History and Side by side pages."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def verdict_words(label: str, good: bool) -> str:
+    """The verdict as shown: a good rep's label is its style ("powerlifting squat"), which
+    does not read as a pass, so it says "good (powerlifting squat)"."""
+    return f"good ({label})" if good else label
