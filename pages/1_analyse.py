@@ -47,7 +47,9 @@ if track.detection_rate < 0.5:
     )
 # the annotated video draws this track's skeleton (another model's track of the same clip
 # differs) and, for squats, the verdicts
-render_key = ("annotated", track.content_digest(), exercise, tuple((r.start_s, r.end_s) for r in reps))
+# the strictness too: a squat's video carries its verdicts, judged at the Squat form page's strictness
+render_key = ("annotated", track.content_digest(), exercise, tuple((r.start_s, r.end_s) for r in reps),
+              common.form_strictness() if exercise == "squat" else None)  # fmt: skip
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
@@ -96,6 +98,14 @@ with frame_col:
 with reps_col:
     st.metric("Reps counted", result.count)
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
+    if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
+        automatic = common.count_for(track).count
+        if automatic != result.count:
+            say = st.warning if abs(automatic - result.count) > 1 else st.caption
+            say(
+                f"Counted as {exercise}: {result.count}. Without an exercise name RepLab counts {automatic}; "
+                "if the clip shows another exercise, choose it or 'auto' in the sidebar."
+            )
     if result.count == 0:
         st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
@@ -108,7 +118,10 @@ with reps_col:
                 good = sum(1 for v in verdicts if v.good)
                 judged = sum(1 for v in verdicts if v.judged)
                 if judged:
-                    st.markdown(f"Form: **{good} of {judged}** judged reps good")
+                    st.markdown(
+                        f"Form: **{good} of {judged}** judged reps good (strictness "
+                        f"{common.form_strictness():.2f}, set on the Squat form page)"
+                    )
                 else:
                     st.markdown("Form: none of these reps looks like a squat, so none is judged")
                 st.page_link(
@@ -132,7 +145,9 @@ chosen = common.kept_widget(
     c1.multiselect, "Landmarks", "landmarks", ["left_shoulder", "left_hip", "left_knee"], "default",
     options=LANDMARK_NAMES,
 )  # fmt: skip
-axis = c2.radio("Coordinate", ["y", "x"], horizontal=True, key="axis", help="Image coordinates, 0..1.")
+axis = common.kept_radio(
+    c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
+)
 fig = common.line_chart()
 for i, name in enumerate(chosen):
     common.add_line(fig, track.times, common.landmark_series(track, name, axis), name=f"{name} {axis}",
@@ -146,10 +161,11 @@ st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="
 c1, c2 = st.columns([3, 1])
 angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", ["left_knee", "left_hip"], "default",
                             options=ANGLE_NAMES)  # fmt: skip
-use_world = c2.toggle(
-    "3-D (world)", value=False, disabled=not track.has_world, key="world_angles",
+use_world = common.kept_widget(
+    c2.toggle, "3-D (world)", "world_angles", False, disabled=not track.has_world,
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
 )  # fmt: skip
+use_world = use_world and track.has_world  # kept on from a clip that had them
 fig = common.line_chart()
 for i, name in enumerate(angles):
     common.add_line(fig, track.times, common.angle_series(track, name, use_world), name=name, clickable=True,

@@ -22,8 +22,16 @@ st.caption(
 clip, track = common.current_clip_and_track()
 
 names = list(COUNTERS)
+# the Analyse page's own Exercise box (one kept value): two boxes with one label showed 15
+# squats there and 5 reps here for the same clip
 exercise = common.exercise_value(
-    common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="compare_exercise")
+    common.kept_selectbox(
+        st.sidebar,
+        "Exercise",
+        common.exercise_choices(),
+        key="exercise",
+        help="The same choice as on the Analyse page: 'auto' finds the moving body part itself.",
+    )  # fmt: skip
 )
 default_methods = [n for n in names if n != "flow"] or names
 methods = common.kept_widget(

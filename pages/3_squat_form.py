@@ -31,7 +31,7 @@ st.caption(
 clip, track = common.current_clip_and_track()
 
 strictness = common.kept_slider(
-    st.sidebar, "Strictness", 0.0, 1.0, 0.5, 0.05, key="strictness",
+    st.sidebar, "Strictness", 0.0, 1.0, common.DEFAULT_STRICTNESS, 0.05, key="strictness",
     help="Higher = a rep needs a higher probability of good form to pass.",
 )  # fmt: skip
 result = common.count_for(track, "squat" if "squat" in common.EXERCISE_PRESETS else None)

@@ -411,10 +411,22 @@ def _verdicts_cached(track_digest: str, spans: tuple, strictness: float, _track:
     return assess_squat_reps(_track, _reps, strictness=strictness, model=form_model())
 
 
-def verdicts_for(track: PoseTrack, reps, strictness: float = 0.5):
-    """Per-rep squat verdicts (memoised per track content, rep spans and strictness); None if unavailable."""
+DEFAULT_STRICTNESS = 0.5
+
+
+def form_strictness() -> float:
+    """The strictness of the form verdicts, as set on the Squat form page (its slider keeps it
+    under ``keep_strictness``). The Analyse page judged at 0.5 whatever that slider said, so
+    its "2 of 3 good", its annotated video and what it saved disagreed with the Squat form page."""
+    return float(st.session_state.get("keep_strictness", DEFAULT_STRICTNESS))
+
+
+def verdicts_for(track: PoseTrack, reps, strictness: float | None = None):
+    """Per-rep squat verdicts (memoised per track content, rep spans and strictness; by default
+    the Squat form page's strictness, ``form_strictness``); None if unavailable."""
     if not reps:
         return None
+    strictness = form_strictness() if strictness is None else strictness
     spans = tuple((r.start_s, r.bottom_s, r.end_s) for r in reps)
     return _verdicts_cached(track.content_digest(), spans, float(strictness), track, list(reps))
 
@@ -601,7 +613,13 @@ def summary_row(track: PoseTrack) -> None:
     cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
     cols[4].metric("Size", f"{track.width}×{track.height}")
     if track.meta.get("backend") == "mediapipe-tasks":
-        st.caption(f"Pose from your own model ({track.meta.get('model')}) through MediaPipe's Tasks API.")
+        # the file as the user named it (it is stored under a hash of its bytes)
+        model = str(track.meta.get("model") or "")
+        current = st.session_state.get("pose_model")
+        shown = current[0] if current and os.path.basename(current[1]) == os.path.basename(model) else model
+        st.caption(
+            f"Pose from your own model ({literal(os.path.basename(shown))}) through MediaPipe's Tasks API."
+        )
     rotation = int(track.meta.get("rotation", 0) or 0)
     if rotation % 360:
         st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")

@@ -605,7 +605,8 @@ def test_own_task_model_runs_the_pose_pass(app_env, pose_cache_dir, tmp_path):
     _model_uploader(at).set_value(("pose_landmarker_full.task", bundle.read_bytes(), "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert any("Pose from your own model" in c.value for c in at.caption)
+    # named as the user named the file (it is stored under a hash of its bytes)
+    assert any("Pose from your own model (pose\\_landmarker\\_full.task)" in c.value for c in at.caption)
     assert any("In use: pose_landmarker_full.task" in c.value for c in at.sidebar.caption)
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Person found"].rstrip("%")) >= 90
@@ -776,3 +777,49 @@ def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tm
     assert any("Clip B cannot be shown" in w.value for w in at.warning)
     assert [m.label for m in at.metric] == [SAMPLE]  # clip A, with its count
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_analyse_judges_at_the_squat_form_pages_strictness(app_env):
+    """The Analyse page judged at 0.5 whatever the Squat form page's Strictness said, so its
+    "2 of 3 good", its annotated video and what it saved disagreed with that page."""
+    from analysis.form import assess_squat_reps
+
+    at = _run()
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    track = list(at.session_state["tracks"].values())[-1]
+    reps = count_reps(track, exercise="squat").reps
+    for strictness in (1.0, 0.0):
+        at.switch_page("pages/3_squat_form.py").run()
+        at.sidebar.slider(key="_strictness").set_value(strictness).run()
+        at.switch_page("pages/1_analyse.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        verdicts = assess_squat_reps(track, reps, strictness=strictness)
+        good, judged = sum(v.good for v in verdicts), sum(v.judged for v in verdicts)
+        line = next(m.value for m in at.markdown if m.value.startswith("Form: "))
+        assert line.startswith(f"Form: **{good} of {judged}** judged reps good (strictness {strictness:.2f}")
+
+
+def test_a_named_exercise_that_is_not_the_clips_says_so(app_env, shared_data):
+    """Five push-ups counted as squats showed "Reps counted 15" with no warning."""
+    at = _run()
+    _upload(at, shared_data / "clips" / "pushup_front_dollarpy_3.mp4")
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    assert not at.exception, [e.value for e in at.exception]
+    track = list(at.session_state["tracks"].values())[-1]
+    as_squats, automatic = count_reps(track, exercise="squat").count, count_reps(track).count
+    assert abs(as_squats - automatic) > 1  # the premise: the squat preset counts its own wiggles
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == str(as_squats)
+    assert any(f"Counted as squat: {as_squats}. Without an exercise name RepLab counts {automatic}" in w.value
+               for w in at.warning)  # fmt: skip
+    # the Compare counters page counts with the same choice (its own box said "auto")
+    at.switch_page("pages/2_compare_counters.py").run()
+    assert at.sidebar.selectbox(key="_exercise").value == "squat"
+
+
+def test_analyse_chart_switches_survive_a_look_at_another_page(app_env):
+    at = _run()
+    at.radio(key="_axis").set_value("x").run()
+    at.toggle(key="_world_angles").set_value(True).run()
+    at.switch_page("pages/5_history.py").run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert at.radio(key="_axis").value == "x" and at.toggle(key="_world_angles").value
