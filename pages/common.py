@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -75,7 +76,9 @@ def save_upload(uploaded) -> Clip:
         while block := uploaded.read(1 << 20):
             digest.update(block)
             tmp.write(block)
-    return _file_under_hash(tmp.name, digest.hexdigest(), Path(uploaded.name).name or "upload.mp4", "upload")
+    # the browser sends some characters of the name percent-encoded ('"' as %22)
+    name = Path(urllib.parse.unquote(uploaded.name)).name or "upload.mp4"
+    return _file_under_hash(tmp.name, digest.hexdigest(), name, "upload")
 
 
 def store_file(path: str, name: str, kind: str) -> Clip:

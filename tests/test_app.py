@@ -526,6 +526,20 @@ def test_a_one_frame_upload_says_it_is_too_short(app_env, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Reps counted"] == "0"
     assert any("single frame" in c.value for c in at.caption)
+    # the person was found (100%): the signal is not "no pose", there is too little of it
+    assert any("too few frames with a person to count" in m.value for m in at.markdown)
+
+
+def test_an_uploads_name_is_shown_as_the_user_named_it(app_env, tmp_path):
+    """The browser sends '"' in a file name as %22: the page and the downloads said
+    'my %22best%22 squat.mp4'."""
+    from tests.clipmaker import reencode
+
+    clip = tmp_path / "cut.mp4"
+    reencode(REPO_ROOT / "sample_videos" / SAMPLE, clip, seconds=2.0, start_s=8.5)
+    at = _upload(_run(), clip, "my %22best%22 squat.mp4")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["keep_upload_main"].name == 'my "best" squat.mp4'
 
 
 def test_a_clip_without_squats_is_not_saved_as_squats(app_env, shared_data):

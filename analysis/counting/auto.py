@@ -206,7 +206,9 @@ def auto_signal(
     flat = pose.reshape(len(pose), -1)
     seen = np.isfinite(flat).all(axis=1)
     if seen.sum() < 3:
-        return CountSignal("no pose", t, np.full(len(t), np.nan), details={"scores": []})
+        return CountSignal(
+            "too few frames with a person to count", t, np.full(len(t), np.nan), details={"scores": []}
+        )
     cleaned = clean_pose(track, smooth_s)
     motion = BodyMotion.from_track(track, cleaned)
     pcs, var = principal_signals(cleaned, n_components)
