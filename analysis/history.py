@@ -114,6 +114,13 @@ def _json_default(value):
     return str(value)
 
 
+def _verdict_calls(verdicts) -> list[tuple[str, bool]] | None:
+    """(label, good) per rep, from ``RepVerdict``s or their stored dicts; None for no verdicts."""
+    if verdicts is None:
+        return None
+    return [(d.get("label"), bool(d.get("good"))) for d in map(_as_dict, verdicts)]
+
+
 def session_rep_rows(session: dict) -> list[dict]:
     """One row per rep of a saved analysis: its times and, when it was judged, the verdict.
 
@@ -308,19 +315,22 @@ class HistoryStore:
         return [self._decode(row) for row in rows]
 
     def find_saved(
-        self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = ""
+        self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = "", verdicts=None
     ) -> dict | None:
         """The newest entry of this athlete (any stored spelling) that holds the same analysis:
-        same clip, exercise, count and notes; None if there is none or no name is given.
+        same clip, exercise, count, notes and verdicts (label and pass of each rep; a squat
+        judged again at another strictness is a new analysis); None if there is none or no
+        name is given.
 
         The dashboard asks before saving: a second click on Save stored the same analysis
         twice, unannounced."""
         if not athlete.strip():
             return None
+        wanted = _verdict_calls(verdicts)
         same = (
             s for s in reversed(self.sessions(athlete))
             if s["clip_hash"] == clip_hash and s["exercise"] == exercise and s["count"] == count
-            and s["notes"] == notes
+            and s["notes"] == notes and _verdict_calls(s["verdicts"]) == wanted
         )  # fmt: skip
         return next(same, None)
 

@@ -13,6 +13,11 @@ def count_words(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
+def rep_numbers_words(numbers: list[int]) -> str:
+    """[1, 2] -> "reps 1, 2"; [3] -> "rep 3" (which reps a remark is about)."""
+    return ("rep " if len(numbers) == 1 else "reps ") + ", ".join(str(n) for n in numbers)
+
+
 def verdict_words(label: str, good: bool) -> str:
     """The verdict as shown: a good rep's label is its style ("powerlifting squat"), which
     does not read as a pass, so it says "good (powerlifting squat)"."""

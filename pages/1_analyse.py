@@ -22,11 +22,7 @@ st.caption(
 )
 
 clip = common.clip_picker("main")
-exercise_choice = common.kept_selectbox(
-    st.sidebar, "Exercise", common.exercise_choices(), key="exercise",
-    help="'auto' finds the moving body part itself; naming the exercise picks its known signal.",
-)  # fmt: skip
-exercise = common.exercise_value(exercise_choice)
+exercise = common.exercise_box()
 if clip is None:
     st.stop()
 
@@ -38,7 +34,7 @@ result = common.count_for(track, exercise)
 reps = list(result.reps)
 
 # ---- summary -----------------------------------------------------------------------------
-st.subheader(clip.name)
+st.subheader(common.literal(clip.name))
 common.summary_row(track)
 if track.detection_rate < 0.5:
     st.warning(
@@ -266,7 +262,9 @@ if submitted:
         )
         st.stop()
     try:
-        twin = store.find_saved(athlete, track.source_hash, saved_exercise, saved_result.count, notes)
+        twin = store.find_saved(
+            athlete, track.source_hash, saved_exercise, saved_result.count, notes, verdicts
+        )
         if twin is not None:
             st.info(
                 f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}; nothing new to save."

@@ -16,10 +16,10 @@ from analysis.form.verdict import (
     NOT_A_SQUAT,
     format_p_good,
     judged_and_not,
-    rep_numbers_words,
     reps_by_view,
 )
 from analysis.report import form_report_html
+from analysis.wording import rep_numbers_words
 from pages import common
 
 st.title("Squat form")

@@ -91,29 +91,24 @@ for slot, column in zip(("a", "b"), columns):
             result = saved
         else:
             result = common.count_for(track, exercise) if track is not None else None
-        sides.append((clip, track, result))
+        sides.append((slot.upper(), clip, track, result))
 
-ready = [(c, t, r) for c, t, r in sides if t is not None and r is not None]
+# a side is shown when its track is there (a saved analysis whose video fails has a count, no track)
+ready = [(letter, c, t, r) for letter, c, t, r in sides if t is not None and r is not None]
 if not ready:
     st.info("Choose two clips.")
     st.stop()
 if len(ready) == 1:  # one side failed or is not chosen yet: the other is still worth seeing
-    missing = "B" if sides[0][2] is not None else "A"
+    shown = ready[0][0]
     st.warning(
-        f"Clip {missing} cannot be shown (see its column); clip {'AB'[missing == 'A']} is shown alone."
+        f"Clip {'B' if shown == 'A' else 'A'} cannot be shown (see its column); clip {shown} is shown alone."
     )
 
 # up to the longer clip's count: each side shows its own last rep beyond its count
-max_reps = max(1, max(len(r.reps) for _, _, r in ready))
+max_reps = max(1, max(len(r.reps) for *_, r in ready))
 st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
-if max_reps > 1:
-    kept_rep = min(int(st.session_state.get("keep_sbs_rep", 1)), max_reps)
-    rep_number = c1.slider(
-        "Rep", 1, max_reps, kept_rep, key="_sbs_rep", on_change=common.remember, args=("sbs_rep",)
-    )
-else:
-    rep_number = 1
+rep_number = common.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
 phase = common.kept_slider(c2, "Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05,
                            key="sbs_phase")  # fmt: skip
 moving = common.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
@@ -139,10 +134,11 @@ def rep_normalised(track, reps, values):
     return x[keep], values[keep]
 
 
-for (clip, track, result), column in zip(ready, st.columns(2)):
-    with column:
+columns = st.columns(2)
+for letter, clip, track, result in ready:
+    with columns["AB".index(letter)]:  # B stays on the right when A cannot be shown
         whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
-        st.metric(f"{whose}{clip.name}", count_words(result.count, "rep"))
+        st.metric(common.literal(f"{whose}{clip.name}"), count_words(result.count, "rep"))
         if isinstance(result, SavedCount):
             st.caption(
                 f"As saved ({result.exercise}); the Exercise box applies to clips, not saved analyses."
@@ -165,10 +161,10 @@ for (clip, track, result), column in zip(ready, st.columns(2)):
             common.show_frame(st, image, f"rep {own_number}{fewer} at {t:.2f} s", max_height=520)
 
 fig = common.line_chart(height=340)
-for i, (clip, track, result) in enumerate(ready):
+for letter, clip, track, result in ready:  # each side keeps its letter and colour, alone or not
     x, y = rep_normalised(track, result.reps, common.angle_series(track, angle))
-    fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{'AB'[i]}: {clip.name}",
-                    marker={"size": 3}, line={"color": common.PALETTE[i], "width": 1.5})  # fmt: skip
+    fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{letter}: {clip.name}",
+                    marker={"size": 3}, line={"color": common.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
 fig.update_layout(
     xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said

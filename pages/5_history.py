@@ -57,7 +57,7 @@ for i, name in enumerate(exercises):
         x=[d for d, _ in mine], y=[s["count"] for _, s in mine], mode="lines+markers", name=f"{name} reps",
         line={"color": common.PALETTE[i % len(common.PALETTE)]},
         customdata=[[s["id"], s["clip_name"]] for _, s in mine],
-        hovertemplate=f"{name}: %{{y}} reps<br>#%{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
+        hovertemplate=f"{name}, reps: %{{y}}<br>#%{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
     )  # fmt: skip
 shares = [(d, s["good_share"]) for d, s in zip(dates, sessions) if s["good_share"] is not None]
 if shares:

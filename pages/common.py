@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import tempfile
-import urllib.parse
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -76,8 +75,10 @@ def save_upload(uploaded) -> Clip:
         while block := uploaded.read(1 << 20):
             digest.update(block)
             tmp.write(block)
-    # the browser sends some characters of the name percent-encoded ('"' as %22)
-    name = Path(urllib.parse.unquote(uploaded.name)).name or "upload.mp4"
+    # browsers send '"' in a file name as %22 (and a line break as %0D/%0A); nothing else is
+    # encoded, so a name that really holds "%20" or "%00" is kept as it is
+    name = uploaded.name.replace("%22", '"').replace("%0D", "").replace("%0A", "")
+    name = Path(name).name or "upload.mp4"
     return _file_under_hash(tmp.name, digest.hexdigest(), name, "upload")
 
 
@@ -95,10 +96,10 @@ def _file_under_hash(part: str, content_hash: str, name: str, kind: str) -> Clip
 
 
 _DAY = timedelta(days=1)
-# what Markdown reads inside a line (emphasis, code, links, HTML, LaTeX, tables, strike-through),
-# and ":" (Streamlit turns ":smile:" into an emoji and ":red[x]" into colour). The texts shown
+# what Markdown reads inside a line (emphasis, code, links, HTML and its entities, LaTeX, tables,
+# strike-through), and ":" (Streamlit turns ":smile:" into an emoji and ":red[x]" into colour). The texts shown
 # this way are single lines behind a label ("Notes: ..."), so line-start markers cannot occur.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>$~|:])")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>$~|:&])")
 
 
 def literal(text: str) -> str:
@@ -172,7 +173,11 @@ def _kept_choice(make, label: str, options: list, key: str, default, **kwargs):
 
 
 def kept_slider(box, label: str, low: float, high: float, default: float, step: float, key: str, **kwargs):
-    """A slider whose value survives visits to other pages (see ``kept_selectbox``)."""
+    """A slider whose value survives visits to other pages (see ``kept_selectbox``); a kept
+    value outside today's range (Side by side's rep number, with clips of fewer reps) is
+    brought inside it, which Streamlit would refuse."""
+    kept = st.session_state.get(f"keep_{key}", default)
+    st.session_state[f"keep_{key}"] = min(max(kept, low), high)
     return kept_widget(box.slider, label, key, default, min_value=low, max_value=high, step=step, **kwargs)
 
 
@@ -240,7 +245,7 @@ def _pick_clip(slot: str, container) -> Clip | None:
         st.session_state[f"keep_upload_id_{slot}"] = uploaded.file_id
         return clip
     if kept is not None and os.path.exists(kept.path):
-        box.caption(f"Using the last upload: {kept.name}")
+        box.caption(f"Using the last upload: {literal(kept.name)}")
         return kept
     box.info("Choose a video file to analyse.")
     return None
@@ -326,11 +331,12 @@ def get_track(clip: Clip, workers: int = DEFAULT_CHUNKS) -> PoseTrack | None:
     if memo_key in tracks:
         tracks[memo_key] = tracks.pop(memo_key)  # most recently used last
         return tracks[memo_key]
-    bar = st.progress(0.0, text=f"Finding the pose in {clip.name} ...")
+    bar = st.progress(0.0, text=f"Finding the pose in {literal(clip.name)} ...")
 
     def report(done: int, total: int) -> None:
         bar.progress(
-            min(1.0, done / max(total, 1)), text=f"Finding the pose in {clip.name}: frame {done} of {total}"
+            min(1.0, done / max(total, 1)),
+            text=f"Finding the pose in {literal(clip.name)}: frame {done} of {total}",
         )
 
     try:
@@ -359,7 +365,7 @@ def track_or_previous(clip: Clip, slot: str = "main") -> tuple[Clip, PoseTrack] 
         return clip, track
     previous = st.session_state.get(key)
     if previous is not None and previous != clip and os.path.exists(previous.path):
-        st.info(f"Still showing the last clip that could be analysed: {previous.name}")
+        st.info(f"Still showing the last clip that could be analysed: {literal(previous.name)}")
         track = get_track(previous)
         if track is not None:
             return previous, track
@@ -382,6 +388,20 @@ def current_clip_and_track(slot: str = "main") -> tuple[Clip, PoseTrack]:
 
 def exercise_choices() -> list[str]:
     return ["auto (any up-and-down exercise)", *EXERCISE_PRESETS]
+
+
+def exercise_box() -> str | None:
+    """The sidebar's Exercise box of the Analyse and Compare counters pages (one kept choice:
+    two boxes with one label showed 15 squats on one page and 5 reps on the other); None = auto."""
+    return exercise_value(
+        kept_selectbox(
+            st.sidebar,
+            "Exercise",
+            exercise_choices(),
+            key="exercise",
+            help="'auto' finds the moving body part itself; naming the exercise picks its known signal.",
+        )  # fmt: skip
+    )
 
 
 def exercise_value(choice: str) -> str | None:

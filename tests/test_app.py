@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.counting import count_reps
 from analysis.history import HistoryStore
+from pages.common import literal
 from tests.conftest import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
@@ -439,7 +440,10 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     assert not at.exception, [e.value for e in at.exception]
     label = at.selectbox(key="_hist_a").format_func(at.selectbox(key="_hist_a").value)
     assert label.startswith(f"#{entry} · ") and f" · {len(reps)} squat reps · Ana · {name}" in label
-    assert (at.metric[0].label, at.metric[0].value) == (f"#{entry} Ana · {name}", f"{len(reps)} reps")
+    assert (at.metric[0].label, at.metric[0].value) == (
+        literal(f"#{entry} Ana · {name}"),
+        f"{len(reps)} reps",
+    )
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
 
 
@@ -455,7 +459,11 @@ def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sam
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="_hist_a").value == gone
     assert any(f"The video of entry #{gone} (Ana, my\\_upload.mp4)" in w.value for w in at.warning)
-    assert not any(m.label == SAMPLE for m in at.metric)  # Ben's clip is not shown in its place
+    assert not any(literal(SAMPLE) in m.label for m in at.metric)  # Ben's clip is not shown in its place
+    # side B (a sample) is shown alone, as B: its curve was labelled "A" when A could not be shown
+    assert any("Clip A cannot be shown" in w.value and "clip B is shown alone" in w.value for w in at.warning)
+    (chart,) = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    assert [t["name"][:3] for t in chart["data"]] == ["B: "]
 
 
 def test_a_second_click_on_save_does_not_store_the_analysis_twice(app_env):
@@ -540,6 +548,10 @@ def test_an_uploads_name_is_shown_as_the_user_named_it(app_env, tmp_path):
     at = _upload(_run(), clip, "my %22best%22 squat.mp4")
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["keep_upload_main"].name == 'my "best" squat.mp4'
+    # nothing else is encoded by a browser: a name that holds "%00" is kept (decoding it crashed)
+    _upload(at, clip, "50%00 depth.mp4")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["keep_upload_main"].name == "50%00 depth.mp4"
 
 
 def test_a_clip_without_squats_is_not_saved_as_squats(app_env, shared_data):
@@ -736,7 +748,7 @@ def test_history_and_side_by_side_keep_their_choices_across_pages(app_env, sampl
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="_src_a").value == "History" and at.selectbox(key="_hist_a").value == ana
     assert at.slider(key="_sbs_phase").value == 0.3
-    assert at.metric[0].label == f"#{ana} Ana · {SAMPLE}"
+    assert at.metric[0].label == literal(f"#{ana} Ana · {SAMPLE}")  # Markdown: "_" escaped
 
 
 def test_history_delete_box_is_renewed_after_a_delete(app_env):
@@ -789,28 +801,33 @@ def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tm
     ).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Clip B cannot be shown" in w.value for w in at.warning)
-    assert [m.label for m in at.metric] == [SAMPLE]  # clip A, with its count
+    assert [m.label for m in at.metric] == [literal(SAMPLE)]  # clip A, with its count
     assert len(at.get("plotly_chart")) == 1
 
 
-def test_analyse_judges_at_the_squat_form_pages_strictness(app_env):
+def test_analyse_judges_at_the_squat_form_pages_strictness(app_env, shared_data):
     """The Analyse page judged at 0.5 whatever the Squat form page's Strictness said, so its
-    "2 of 3 good", its annotated video and what it saved disagreed with that page."""
+    "2 of 3 good", its annotated video and what it saved disagreed with that page. One squat
+    with p(good) near 0.5 (between the 0.3 and 0.7 that strictness 0 and 1 ask for)."""
     from analysis.form import assess_squat_reps
 
     at = _run()
+    _upload(at, shared_data / "clips" / "squat_side_rohitkeshav27_1.mp4")
     at.sidebar.selectbox(key="_exercise").set_value("squat").run()
     track = list(at.session_state["tracks"].values())[-1]
     reps = count_reps(track, exercise="squat").reps
+    goods = {}
     for strictness in (1.0, 0.0):
         at.switch_page("pages/3_squat_form.py").run()
         at.sidebar.slider(key="_strictness").set_value(strictness).run()
         at.switch_page("pages/1_analyse.py").run()
         assert not at.exception, [e.value for e in at.exception]
         verdicts = assess_squat_reps(track, reps, strictness=strictness)
-        good, judged = sum(v.good for v in verdicts), sum(v.judged for v in verdicts)
+        goods[strictness] = good = sum(v.good for v in verdicts)
+        judged = sum(v.judged for v in verdicts)
         line = next(m.value for m in at.markdown if m.value.startswith("Form: "))
         assert line.startswith(f"Form: **{good} of {judged}** judged reps good (strictness {strictness:.2f}")
+    assert goods[1.0] < goods[0.0]  # the premise: the strictness changes a verdict on this clip
 
 
 def test_a_named_exercise_that_is_not_the_clips_says_so(app_env, shared_data):

@@ -317,13 +317,29 @@ def test_find_saved_names_the_same_analysis_saved_before(tmp_path):
     assert store.find_saved("Ana", "h1", "squat", 2) is None  # nothing saved yet
     first = store.add_session("Ana Lee", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="heavy")
     again = store.add_session("Ana Lee", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="heavy")
-    assert store.find_saved("ana lee", "h1", "squat", 2, "heavy")["id"] == again  # the newest, any case
-    assert store.find_saved("Ana Lee", "h1", "squat", 2, "light") is None  # other notes: a new entry
-    assert store.find_saved("Ana Lee", "h1", "lunge", 2, "heavy") is None
-    assert store.find_saved("Ana Lee", "h1", "squat", 3, "heavy") is None
-    assert store.find_saved("Ana Lee", "h2", "squat", 2, "heavy") is None
-    assert store.find_saved("Ben", "h1", "squat", 2, "heavy") is None
-    assert store.find_saved("  ", "h1", "squat", 2, "heavy") is None  # no name, nothing to match
     assert (
-        store.delete_session(again) and store.find_saved("Ana Lee", "h1", "squat", 2, "heavy")["id"] == first
+        store.find_saved("ana lee", "h1", "squat", 2, "heavy", VERDICTS)["id"] == again
+    )  # the newest, any case
+    assert (
+        store.find_saved("Ana Lee", "h1", "squat", 2, "light", VERDICTS) is None
+    )  # other notes: a new entry
+    assert store.find_saved("Ana Lee", "h1", "lunge", 2, "heavy", VERDICTS) is None
+    assert store.find_saved("Ana Lee", "h1", "squat", 3, "heavy", VERDICTS) is None
+    assert store.find_saved("Ana Lee", "h2", "squat", 2, "heavy", VERDICTS) is None
+    assert store.find_saved("Ben", "h1", "squat", 2, "heavy", VERDICTS) is None
+    assert store.find_saved("  ", "h1", "squat", 2, "heavy", VERDICTS) is None  # no name, nothing to match
+    assert (
+        store.delete_session(again)
+        and store.find_saved("Ana Lee", "h1", "squat", 2, "heavy", VERDICTS)["id"] == first
     )
+
+
+def test_find_saved_tells_verdicts_judged_at_another_strictness_apart(tmp_path):
+    """Saved verdicts follow the strictness: the same reps judged more strictly are a new
+    analysis, not "already saved"."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    saved = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS)
+    assert store.find_saved("Ana", "h1", "squat", 2, verdicts=VERDICTS)["id"] == saved
+    stricter = [VERDICTS[0] | {"good": False, "label": "no depth"}, VERDICTS[1]]
+    assert store.find_saved("Ana", "h1", "squat", 2, verdicts=stricter) is None
+    assert store.find_saved("Ana", "h1", "squat", 2) is None  # saved with verdicts, asked without

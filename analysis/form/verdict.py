@@ -23,7 +23,7 @@ from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
 from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
-from analysis.wording import verdict_words
+from analysis.wording import rep_numbers_words, verdict_words
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
@@ -188,11 +188,6 @@ def judged_and_not(reps: list[RepVerdict]) -> tuple[list[str], list[str]]:
         else:
             not_judged.append(words)
     return judged, not_judged
-
-
-def rep_numbers_words(numbers: list[int]) -> str:
-    """[1, 2] -> "reps 1, 2"; [3] -> "rep 3"."""
-    return ("rep " if len(numbers) == 1 else "reps ") + ", ".join(str(n) for n in numbers)
 
 
 def write_verdicts_csv(verdicts: list[RepVerdict], out) -> None:
