@@ -123,9 +123,9 @@ def _unique(paths) -> list[Path]:
 def plan_workers(n_clips: int, workers: int) -> tuple[int, int]:
     """(clips analysed at once, time chunks per clip) for ``workers`` processes.
 
-    Every clip is cut into the dashboard's time chunks (``DEFAULT_CHUNKS``, fewer on a
-    machine with fewer cores), whatever runs beside it, so its track does not depend on
-    how many clips were in the batch. Two clips at once on two cores therefore run four
+    Every clip is cut into the dashboard's time chunks (``DEFAULT_CHUNKS``, on any machine),
+    whatever runs beside it, so its track does not depend on how many clips were in the
+    batch or on the machine. Two clips at once on two cores therefore run four
     pose graphs: the same CPU work, shared by the operating system.
     """
     workers = max(1, int(workers))

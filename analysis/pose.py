@@ -31,11 +31,12 @@ from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
 from analysis.video import probe
 
 DEFAULT_MAX_SIDE = 640
-# Time chunks a clip is analysed in by the dashboard, the CLI and batch runs (at most one per
-# usable core). MediaPipe's tracker depends on its own past, so the chunk plan moves the
+# Time chunks a clip is analysed in by the dashboard, the CLI and batch runs, whatever the
+# machine's cores. MediaPipe's tracker depends on its own past, so the chunk plan moves the
 # landmarks a little (docs/performance.md, "Hand-over"), and a verdict near its threshold can
-# flip with them: every entry point uses the same plan so a clip gets the same track, counts
-# and verdicts wherever it is analysed on a machine.
+# flip with them: every entry point, on every machine, uses the same plan, so a clip gets the
+# same track, counts and verdicts wherever it is analysed (a squat's verdict changed on a
+# one-core machine, which ran one pass instead).
 DEFAULT_CHUNKS = 2
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
 
@@ -198,9 +199,9 @@ def extract_pose(
     Args:
         path: the video file.
         progress: called as ``progress(done, total)`` with frame counts while working.
-        workers: time chunks analysed at once, one thread each (at most one per core this
-            process may use: MediaPipe's graph keeps a core busy, so more would only add
-            warm-up work; short clips run as one chunk).
+        workers: time chunks analysed at once, one thread each (short clips run as one
+            chunk). Not capped by the cores: the plan, and so the track, depends on the
+            file and ``workers`` only; on fewer cores the threads share them.
         settings: model and pre-processing settings (``PoseSettings()`` by default).
         cache: a ``TrackCache``, ``True`` for the default cache folder, or ``False``/``None``
             to always run the model.

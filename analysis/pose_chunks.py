@@ -362,7 +362,7 @@ def chunk_plan(
     the frames from there to ``start_s + duration_s`` (an edited clip starting at 3 s gave
     the first chunk 1.5 s of a 10 s clip when the split was planned from 0).
     """
-    n_chunks = min(workers, usable_cores())
+    n_chunks = int(workers)  # not capped by the cores: the same file gets the same plan anywhere
     if n_chunks < 2:
         return [0.0]
     with keyframe_lookup(path) as keyframe_before:

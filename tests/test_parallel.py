@@ -207,3 +207,27 @@ def test_cache_keeps_single_pass_and_chunked_tracks_apart_and_strides_from_the_c
     assert np.array_equal(strided_double.times, strided_single.times)
     steps = np.diff(strided_double.times) * 29.97
     assert np.allclose(steps, 3.0, atol=0.05)  # every third frame, across the chunk boundary too
+
+
+def test_the_chunk_plan_does_not_depend_on_the_cores(tmp_path):
+    """A one-core machine ran one pass where two cores ran two chunks: the tracks differed, and
+    a squat's verdict with them. The plan now depends on the file and ``workers`` only."""
+    import os
+
+    from analysis.pose import chunk_plan
+    from analysis.video import probe
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    clip = tmp_path / "cut.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=10.0, start_s=5.0)
+    duration = float(probe(clip).duration_s)
+    two_cores = chunk_plan(str(clip), duration, 2)
+    assert len(two_cores) == 2
+    mask = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(mask)})  # this process on one core
+        assert usable_cores() == 1
+        assert chunk_plan(str(clip), duration, 2) == two_cores
+    finally:
+        os.sched_setaffinity(0, mask)

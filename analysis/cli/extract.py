@@ -17,8 +17,8 @@ def add_pose_options(parser) -> None:
         "--workers",
         type=int,
         default=DEFAULT_CHUNKS,
-        help=f"time chunks analysed at once, at most one per core (default: {DEFAULT_CHUNKS}, as the "
-        "dashboard and batch runs, so a clip gives the same track everywhere)",
+        help=f"time chunks analysed at once, one thread each (default: {DEFAULT_CHUNKS}, as the "
+        "dashboard and batch runs, on any machine, so a clip gives the same track everywhere)",
     )
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
     parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
