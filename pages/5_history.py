@@ -51,18 +51,20 @@ dates = [s["local_datetime"] for s in sessions]
 fig = go.Figure()
 # one line per exercise: 7 squats then 4 push-ups drawn as one line read as a drop
 exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
+GOOD_SHARE_COLOUR = "#2ca02c"
+line_colours = [c for c in common.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
 for i, name in enumerate(exercises):
     mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
     fig.add_scatter(
         x=[d for d, _ in mine], y=[s["count"] for _, s in mine], mode="lines+markers", name=f"{name} reps",
-        line={"color": common.PALETTE[i % len(common.PALETTE)]},
+        line={"color": line_colours[i % len(line_colours)]},
         customdata=[[s["id"], s["clip_name"]] for _, s in mine],
         hovertemplate=f"{name}, reps: %{{y}}<br>#%{{customdata[0]}} %{{customdata[1]}}<extra></extra>",
     )  # fmt: skip
 shares = [(d, s["good_share"]) for d, s in zip(dates, sessions) if s["good_share"] is not None]
 if shares:
     fig.add_scatter(x=[d for d, _ in shares], y=[100 * v for _, v in shares], mode="lines+markers",
-                    name="good reps (%)", yaxis="y2", line={"color": "#2ca02c", "dash": "dot"})  # fmt: skip
+                    name="good reps (%)", yaxis="y2", line={"color": GOOD_SHARE_COLOUR, "dash": "dot"})  # fmt: skip
 fig.update_layout(
     height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified", showlegend=True,
     xaxis=common.session_axis(dates),
