@@ -184,12 +184,15 @@ for i, (method, result) in enumerate(results.items()):
         signals_drawn.add(result.signal_name)
         lo, hi = np.nanpercentile(values, [2, 98])
         scaled = (values - lo) / (hi - lo) if hi > lo else values * 0
+        scaled = np.clip(scaled, -0.02, 1.06)  # its spikes ran down into the algorithms' lanes
         common.add_line(fig, times, scaled, mode="lines", name=result.signal_name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:
+        # a white edge: reps that meet (one's end is the next one's start) read as one long bar
         fig.add_shape(type="rect", x0=rep.start_s, x1=rep.end_s, y0=centre - lane * 0.38,
-                      y1=centre + lane * 0.38, fillcolor=colour, opacity=0.35, line_width=0)  # fmt: skip
+                      y1=centre + lane * 0.38, fillcolor=colour, opacity=0.35,
+                      line={"color": "white", "width": 2})  # fmt: skip
     if result.reps:
         fig.add_scatter(
             x=[r.bottom_s for r in result.reps], y=[centre] * len(result.reps), mode="markers",
@@ -204,10 +207,14 @@ for i, (method, result) in enumerate(results.items()):
 fig.update_layout(
     height=360 + 34 * len(results), margin={"l": 110, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, xaxis_title="time (s)",
-    yaxis={"range": [-0.1 - len(results) * lane, 1.08], "showticklabels": False, "zeroline": False,
-           "title": "signal (scaled) · reps per algorithm"},
+    yaxis={"range": [-0.1 - len(results) * lane, 1.08], "showticklabels": False, "zeroline": False},
 )  # fmt: skip
 event = st.plotly_chart(fig, key="compare_chart", on_select="rerun", selection_mode="points")
+# said here, not as the y axis's title, which ran over the first lane's name
+st.caption(
+    "Top: the signal counted, scaled to its 2nd-98th percentile. Below: one lane per algorithm, "
+    "its reps shaded and their bottoms as diamonds (click one to see that frame)."
+)
 
 # ---- the frame of a clicked rep -----------------------------------------------------------
 points = (event or {}).get("selection", {}).get("points", []) if event else []
