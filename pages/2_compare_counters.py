@@ -22,17 +22,7 @@ st.caption(
 clip, track = common.current_clip_and_track()
 
 names = list(COUNTERS)
-# the Analyse page's own Exercise box (one kept value): two boxes with one label showed 15
-# squats there and 5 reps here for the same clip
-exercise = common.exercise_value(
-    common.kept_selectbox(
-        st.sidebar,
-        "Exercise",
-        common.exercise_choices(),
-        key="exercise",
-        help="The same choice as on the Analyse page: 'auto' finds the moving body part itself.",
-    )  # fmt: skip
-)
+exercise = common.exercise_box()  # the Analyse page's own choice (one kept value)
 default_methods = [n for n in names if n != "flow"] or names
 methods = common.kept_widget(
     st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names
