@@ -24,6 +24,20 @@ N_LANDMARKS = len(LANDMARK_NAMES)
 CSV_SUFFIXES = ("_x", "_y", "_z", "_visibility")
 
 
+def check_times(times: np.ndarray) -> None:
+    """Raise ``ValueError`` unless ``times`` are finite seconds that increase (a repeated time
+    is allowed, all of them the same is not).
+
+    Every counter and chart reads seconds off these: a NaN, a step back or a clip whose
+    frames all share one time gave reps at NaN s or at t=0 instead of an error. Tracks and
+    the counters' plain arrays (``counting.base.check_series``) share this one rule.
+    """
+    if not np.isfinite(times).all():
+        raise ValueError("times must be finite numbers (seconds)")
+    if len(times) > 1 and (np.any(np.diff(times) < 0) or times[-1] <= times[0]):
+        raise ValueError("times must increase (seconds, not decreasing, not all the same)")
+
+
 @dataclass
 class PoseTrack:
     """MediaPipe pose landmarks of one clip, frame by frame.
@@ -66,12 +80,7 @@ class PoseTrack:
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
-        # every counter and chart reads seconds off these: a NaN, a step back or a clip
-        # whose frames all share one time gave reps at NaN s or at t=0 instead of an error
-        if not np.isfinite(self.times).all():
-            raise ValueError("frame times must be finite numbers")
-        if n > 1 and (np.any(np.diff(self.times) < 0) or self.times[-1] <= self.times[0]):
-            raise ValueError("frame times must increase")
+        check_times(self.times)
 
     # ---- what is in it -------------------------------------------------------------
     def __len__(self) -> int:

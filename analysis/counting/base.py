@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.track import check_times
+
 
 @dataclass(frozen=True)
 class Rep:
@@ -206,8 +208,5 @@ def check_series(signal, times) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"signal has {len(x)} samples but times has {len(t)}")
     if len(x) == 0:
         raise ValueError("the signal is empty: there is nothing to count")
-    if not np.isfinite(t).all():
-        raise ValueError("times must be finite numbers (seconds)")
-    if len(t) > 1 and (np.any(np.diff(t) < 0) or t[-1] <= t[0]):
-        raise ValueError("times must increase (seconds, not decreasing, not all the same)")
+    check_times(t)
     return x, t
