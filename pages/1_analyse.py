@@ -23,6 +23,7 @@ st.caption(
 
 clip = common.clip_picker("main")
 exercise = common.exercise_box()
+is_squat = exercise == "squat"  # squats get form verdicts (the summary, the video, the save)
 if clip is None:
     st.stop()
 
@@ -45,7 +46,7 @@ if track.detection_rate < 0.5:
 # differs) and, for squats, the verdicts
 # the strictness too: a squat's video carries its verdicts, judged at the Squat form page's strictness
 render_key = ("annotated", track.content_digest(), exercise, tuple((r.start_s, r.end_s) for r in reps),
-              common.form_strictness() if exercise == "squat" else None)  # fmt: skip
+              common.form_strictness() if is_squat else None)  # fmt: skip
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
@@ -105,7 +106,7 @@ with reps_col:
     if result.count == 0:
         st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
-        if exercise == "squat":
+        if is_squat:
             try:
                 verdicts = common.verdicts_for(track, reps)
             except (RepLabError, ValueError) as exc:
@@ -199,7 +200,6 @@ with c3:
         common.RENDER_DIR.mkdir(parents=True, exist_ok=True)
         out = common.RENDER_DIR / f"{track.source_hash[:16]}_{abs(hash(render_key)) % 10**8}.mp4"
         try:
-            is_squat = bool(exercise and exercise.startswith("squat"))
             verdicts = common.verdicts_for(track, reps) if is_squat else None
             render_annotated_video(
                 clip.path, track, out, reps=reps, verdicts=verdicts,
@@ -247,7 +247,7 @@ if submitted:
         )
     saved_reps = list(saved_result.reps)
     verdicts = None
-    if saved_exercise.strip().lower().startswith("squat") and saved_reps:
+    if saved_exercise == "squat" and saved_reps:
         try:
             verdicts = common.verdicts_for(track, saved_reps)
         except (RepLabError, ValueError) as exc:
@@ -256,8 +256,8 @@ if submitted:
         found = len(verdicts)
         shown = "" if found == result.count else f"; this page counts {result.count}"
         st.error(
-            f"Not saved as squats: counted on the knee angle, the clip shows {found} "
-            f"{'movement' if found == 1 else 'movements'}{shown}, and none of them looks like a squat (the "
+            f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
+            f"{shown}, and none of them looks like a squat (the "
             "knees and hips barely move). Save it as another exercise, or check the clip."
         )
         st.stop()

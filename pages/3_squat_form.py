@@ -19,7 +19,7 @@ from analysis.form.verdict import (
     reps_by_view,
 )
 from analysis.report import form_report_html
-from analysis.wording import rep_numbers_words
+from analysis.wording import count_words, rep_numbers_words
 from pages import common
 
 st.title("Squat form")
@@ -47,8 +47,8 @@ except RepLabError as exc:
 
 if all(v.label == NOT_A_SQUAT for v in verdicts):
     st.info(
-        f"Counted on the knee angle, the clip shows {len(verdicts)} "
-        f"{'movement' if len(verdicts) == 1 else 'movements'}, and none looks like a squat: the knees bend less than "
+        f"Counted on the knee angle, the clip shows {count_words(len(verdicts), 'movement')}, "
+        "and none looks like a squat: the knees bend less than "
         f"{MIN_SQUAT_KNEE_BEND:.0f}° and the hips barely come down. Form verdicts are for squats; "
         "the count of any exercise is on the Analyse page."
     )
