@@ -303,16 +303,19 @@ class HistoryStore:
     # ---- reading -------------------------------------------------------------------
     def sessions(self, athlete: str | None = None) -> list[dict]:
         """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``."""
-        query = "SELECT * FROM sessions"
-        args: tuple = ()
-        if athlete is not None:  # every stored spelling of the name (see ``athlete_key``)
-            names = _same_athlete(self.athletes(), athlete)
-            if not names:
-                return []
-            query += f" WHERE athlete IN ({', '.join('?' * len(names))})"
-            args = tuple(names)
-        rows = self._read(lambda db: db.execute(query + " ORDER BY created_at, id", args).fetchall(), [])
-        return [self._decode(row) for row in rows]
+
+        def read(db) -> list:
+            query, args = "SELECT * FROM sessions", ()
+            if athlete is not None:  # every stored spelling of the name (see ``athlete_key``),
+                # found on the same connection as the rows (one open, one snapshot)
+                stored = [row[0] for row in db.execute("SELECT DISTINCT athlete FROM sessions").fetchall()]
+                names = _same_athlete(stored, athlete)
+                if not names:
+                    return []
+                query, args = f"{query} WHERE athlete IN ({', '.join('?' * len(names))})", tuple(names)
+            return db.execute(query + " ORDER BY created_at, id", args).fetchall()
+
+        return [self._decode(row) for row in self._read(read, [])]
 
     def find_saved(
         self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = "", verdicts=None
