@@ -91,7 +91,7 @@ def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Pa
     pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
     file (kept even when missing, to be listed as failed), or a list of any of these.
     Sorted, without duplicates."""
-    return _unique(path for matches in _clips_per_input(spec).values() for path in matches)
+    return _unique(_clips_per_input(spec))
 
 
 def _clips_per_input(spec) -> dict[str, list[Path]]:
@@ -113,9 +113,10 @@ def _clips_per_input(spec) -> dict[str, list[Path]]:
     return out
 
 
-def _unique(paths) -> list[Path]:
+def _unique(per_input: dict[str, list[Path]]) -> list[Path]:
+    """Every input's clips together, sorted, each file once (two inputs may name it)."""
     found: dict[str, Path] = {}
-    for path in paths:
+    for path in (path for matches in per_input.values() for path in matches):
         found.setdefault(os.path.abspath(path), path)
     return [found[key] for key in sorted(found)]
 
@@ -370,7 +371,7 @@ class BatchAnalyser:
             except ValueError as exc:
                 raise RepLabError(str(exc)) from None
         per_input = _clips_per_input(inputs)
-        paths = _unique(path for matches in per_input.values() for path in matches)
+        paths = _unique(per_input)
         if not paths:
             raise RepLabError(f"no clips found in {', '.join(map(repr, per_input))}")
         self.unmatched_ = [spec for spec, matches in per_input.items() if not matches]
