@@ -592,7 +592,7 @@ def angle_series(track: PoseTrack, name: str, use_world: bool = False) -> np.nda
     """Joint angle per frame: from world landmarks (3-D) when asked and present, else image x-y."""
     if use_world and track.has_world and name != "trunk_lean":
         return joint_angle(track.world, name, dims=3)
-    return joint_angle(track.landmarks, name, dims=2)
+    return joint_angle(track.image_points(), name, dims=2)
 
 
 def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:

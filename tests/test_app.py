@@ -109,18 +109,20 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert len(at.get("plotly_chart")) == 1
 
 
-def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(app_env, pose_cache_dir):
-    """The diagonal sample with the sidebar on automatic (3 reps) saved as squats: the entry
-    holds the squat count and reps (4), with a verdict for each, as the Squat form page shows."""
+def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(
+    app_env, pose_cache_dir, shared_data
+):
+    """A front-view squat clip with the sidebar on automatic (12 reps) saved as squats: the
+    entry holds the squat count and reps (13: the squat preset also counts his drop to the
+    floor at 28.7 s), with a verdict for each, as the Squat form page shows."""
     from analysis.cache import TrackCache
     from analysis.pose import extract_pose
 
-    name = "squat_diagonal_acrostm_1.mp4"
-    track = extract_pose(REPO_ROOT / "sample_videos" / name, workers=2, cache=TrackCache(pose_cache_dir))
+    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
     as_squats, automatic = count_reps(track, exercise="squat"), count_reps(track)
     assert as_squats.count != automatic.count  # what this test is about
-    at = _run()
-    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(name).run()
+    at = _upload(_run(), clip)
     assert {m.label: m.value for m in at.metric}["Reps counted"] == str(automatic.count)
     at.text_input(key="_athlete").input("Ana")
     _save_exercise_box(at).set_value("squat")
@@ -317,19 +319,19 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
     assert not any("automatic count" in c.value for c in at.caption)  # both counters agree here
 
 
-def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir):
-    """The Squat form page counts on the knee angle; on the diagonal sample that finds 4
-    squats where the automatic count (the Analyse page's default) finds 3, and the page
-    says so instead of leaving two different numbers unexplained."""
+def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir, shared_data):
+    """The Squat form page counts on the knee angle; on a front-view squat clip that finds
+    13 squats (his drop to the floor at the end too) where the automatic count (the Analyse
+    page's default) finds 12, and the page says so instead of leaving two different numbers
+    unexplained."""
     from analysis.cache import TrackCache
     from analysis.pose import extract_pose
 
-    sample = "squat_diagonal_acrostm_1.mp4"
-    track = extract_pose(REPO_ROOT / "sample_videos" / sample, workers=2, cache=TrackCache(pose_cache_dir))
+    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
     as_squats, automatic = count_reps(track, exercise="squat").count, count_reps(track).count
     assert as_squats != automatic  # what this test is about
-    at = _run("pages/3_squat_form.py")
-    next(box for box in at.sidebar.selectbox if box.label == "Sample").set_value(sample).run()
+    at = _upload(_run("pages/3_squat_form.py"), clip)
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Reps"] == str(as_squats)
     assert any(f"finds {automatic}" in c.value for c in at.caption)
@@ -423,14 +425,14 @@ def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
         assert probe(cut).duration_s == pytest.approx(end - start, abs=0.15)
 
 
-def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache_dir):
-    """A saved squat analysis of the diagonal sample (4 reps counted as squats) shows its own
-    count and reps, not a recount with the page's Exercise box (automatic: 3 reps)."""
+def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache_dir, shared_data):
+    """A saved squat analysis of a front-view clip (13 reps counted as squats) shows its own
+    count and reps, not a recount with the page's Exercise box (automatic: 12 reps)."""
     from analysis.cache import TrackCache, file_hash
     from analysis.pose import extract_pose
 
-    name = "squat_diagonal_acrostm_1.mp4"
-    sample = REPO_ROOT / "sample_videos" / name
+    name = "squat_front_rjsong_1.mp4"
+    sample = shared_data / "clips" / name
     track = extract_pose(sample, workers=2, cache=TrackCache(pose_cache_dir))
     reps = count_reps(track, exercise="squat").reps
     assert len(reps) != count_reps(track).count  # what this test is about

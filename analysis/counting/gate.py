@@ -19,7 +19,9 @@ in torso lengths (the normalised pose's unit), and how far a reliably seen joint
   or the clips: docs/benchmarks.md.)
 
 Landmarks the pose model hides most of the clip (median visibility < 0.5, the far arm
-in a side view) are guesses that jump about; they are left out of both measures.
+in a side view) are guesses that jump about; they are left out of both measures, and a
+joint is read only when all three of its points are seen. Angles are the picture's
+(``PoseTrack.image_points``), not those of x and y in shares of the width and height.
 """
 
 from __future__ import annotations
@@ -40,13 +42,18 @@ MIN_VISIBILITY = 0.5
 GATE_ANGLES = tuple(name for name in JOINT_ANGLES if not name.endswith("ankle"))
 
 
-def reliable_points(track: PoseTrack, points: tuple[int, ...]) -> np.ndarray:
+def seen_points(track: PoseTrack, points: tuple[int, ...]) -> np.ndarray:
     """Mask over ``points``: seen with median visibility >= ``MIN_VISIBILITY`` (unknown = seen)."""
     vis = np.asarray(track.visibility, dtype=float)[:, list(points)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a landmark never seen: all-NaN column
         med = np.nanmedian(vis, axis=0) if np.isfinite(vis).any() else np.full(len(points), np.nan)
-    ok = ~(med < MIN_VISIBILITY)  # NaN (no visibility known, e.g. RepCount) counts as seen
+    return ~(med < MIN_VISIBILITY)  # NaN (no visibility known, e.g. RepCount) counts as seen
+
+
+def reliable_points(track: PoseTrack, points: tuple[int, ...]) -> np.ndarray:
+    """``seen_points``, or every point when fewer than three are seen (a pose needs some)."""
+    ok = seen_points(track, points)
     return ok if ok.sum() >= 3 else np.ones(len(points), dtype=bool)
 
 
@@ -56,12 +63,14 @@ class BodyMotion:
 
     ``pose``: (T, P, 2) normalised pose (hip centre 0, torso length 1) of the reliably
     seen landmarks, gaps filled and lightly smoothed; ``angles``: (T, J) image-plane
-    angles (degrees) of the reliably seen joints.
+    angles (degrees) of the joints whose three points are all reliably seen, named in
+    ``joints``.
     """
 
     times: np.ndarray
     pose: np.ndarray
     angles: np.ndarray
+    joints: tuple[str, ...] = ()
 
     @classmethod
     def from_track(cls, track: PoseTrack, pose: np.ndarray | None = None) -> BodyMotion:
@@ -72,15 +81,18 @@ class BodyMotion:
         if pose is None:
             pose = clean_pose(track)
         pose = pose[:, reliable_points(track, BODY_POINTS)]
-        points = fill_all(np.asarray(track.landmarks, dtype=np.float64)[..., :2])
-        angles = []
-        for name in GATE_ANGLES:
-            idx = [INDEX[n] for n in JOINT_ANGLES[name]]
-            if not reliable_points(track, tuple(idx)).all():
-                continue
-            angles.append(smooth(angle_at(*(points[:, i] for i in idx)), track.times, 0.05))
+        points = fill_all(track.image_points())
+        joints = tuple(
+            name
+            for name in GATE_ANGLES
+            if seen_points(track, tuple(INDEX[n] for n in JOINT_ANGLES[name])).all()
+        )  # a hidden arm's angle is a guess that swings by 60 degrees (the sample's far elbow)
+        angles = [
+            smooth(angle_at(*(points[:, INDEX[n]] for n in JOINT_ANGLES[name])), track.times, 0.05)
+            for name in joints
+        ]
         angles_a = np.stack(angles, axis=1) if angles else np.zeros((len(track.times), 0))
-        return cls(np.asarray(track.times, dtype=float), pose, angles_a)
+        return cls(np.asarray(track.times, dtype=float), pose, angles_a, joints)
 
     def excursions(self, reps) -> tuple[np.ndarray, np.ndarray]:
         """(torso lengths, degrees) per rep: the largest move of a landmark, and the largest

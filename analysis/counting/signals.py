@@ -51,11 +51,15 @@ def fill_all(values: np.ndarray) -> np.ndarray:
 def normalised_pose(track: PoseTrack) -> np.ndarray:
     """(T, len(BODY_POINTS), 2) image x, y with the hip centre at 0 and a torso length of 1.
 
+    x, y are the picture's (``PoseTrack.image_points``): in shares of width and height a
+    16:9 clip's sideways moves weighed 0.56 of the same move up or down, and the count
+    depended on the frame's shape (docs/benchmarks.md, "Eleventh round").
+
     The scale is the median torso length over the clip, one number, so bending does not
     change it. Absolute position is dropped: RepCount's poses are min-max scaled per
     frame and carry none, and a camera that pans should not make reps.
     """
-    points = np.asarray(track.landmarks, dtype=np.float64)[..., :2]
+    points = track.image_points()
     points = fill_gaps(points, track.times, MAX_GAP_S)
     hips = midpoint(points, "left_hip", "right_hip")
     scale = np.nanmedian(torso_length(points)) if np.isfinite(points).any() else 1.0
@@ -119,7 +123,7 @@ def landmark_height(track: PoseTrack, names: tuple[str, ...], relative_to: str |
     ``relative_to`` subtracts another landmark's height (e.g. wrists above shoulders),
     which survives per-frame min-max scaling and a moving camera.
     """
-    points = fill_gaps(np.asarray(track.landmarks, dtype=np.float64)[..., :2], track.times, MAX_GAP_S)
+    points = fill_gaps(track.image_points(), track.times, MAX_GAP_S)
     scale = np.nanmedian(torso_length(points)) if np.isfinite(points).any() else 1.0
     scale = scale if np.isfinite(scale) and scale > 0 else 1.0
     y = -np.mean([points[:, INDEX[n], 1] for n in names], axis=0)
@@ -133,7 +137,7 @@ def mean_angle(track: PoseTrack, names: tuple[str, ...]) -> np.ndarray:
 
     Where one side is NaN the other is used, so a hidden far leg does not cut the series.
     """
-    points = fill_gaps(np.asarray(track.landmarks, dtype=np.float64)[..., :2], track.times, MAX_GAP_S)
+    points = fill_gaps(track.image_points(), track.times, MAX_GAP_S)
     angles = np.array([joint_angle(points, n, dims=2) for n in names])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames where both sides are NaN
