@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis.errors import RepLabError
-from analysis.wording import verdict_words
+from analysis.wording import format_p_good, verdict_words
 
 HISTORY_ENV = "REPLAB_HISTORY_DB"
 SCHEMA_VERSION = 1
@@ -51,6 +51,17 @@ CSV_COLUMNS = (
     "id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count",
     "good_reps", "judged_reps", "good_share", "notes",
 )  # fmt: skip
+
+
+TYPED_COLUMNS = ("athlete", "clip_name", "exercise", "notes")  # what a user typed or named
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a CSV cell a spreadsheet opens: a leading ``'`` where it would start a
+    formula (a note typed as "=HYPERLINK(...)" ran as one when the export was opened;
+    OWASP's advice for CSV files). Spreadsheets hide the quote; other text is unchanged."""
+    return "'" + text if text and text.startswith(FORMULA_STARTS) else text
 
 
 class HistoryError(RepLabError):
@@ -137,7 +148,7 @@ def session_rep_rows(session: dict) -> list[dict]:
                 "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), "bottom (s)": _rounded(rep.get("bottom_s")),
                 "end (s)": _rounded(rep.get("end_s")),
                 "verdict": verdict_words(verdict["label"], bool(verdict.get("good"))) if verdict.get("label") else "",
-                "p(good)": _rounded(p_good), "faults": ", ".join(verdict.get("faults") or []),
+                "p(good)": format_p_good(p_good) if verdict.get("label") else "", "faults": ", ".join(verdict.get("faults") or []),
                 "reason": verdict.get("reason", ""),
             }
         )  # fmt: skip
@@ -374,6 +385,8 @@ class HistoryStore:
         writer.writeheader()
         for item in self.sessions(athlete):
             row = dict(item)
+            for column in TYPED_COLUMNS:
+                row[column] = spreadsheet_text(row[column])
             if row["good_share"] is not None:
                 row["good_share"] = f"{row['good_share']:.3f}"
             writer.writerow(row)

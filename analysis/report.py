@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import RepVerdict, format_p_good, judged_and_not, reps_by_view, verdict_rows
+from analysis.form.verdict import RepVerdict, judged_and_not, reps_by_view, verdict_rows
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
-from analysis.wording import rep_numbers_words
+from analysis.wording import format_p_good, rep_numbers_words
 
 # ``verdict_rows`` measure column -> (label, format); a card shows the measures its row holds
 # (``verdict_rows`` leaves out what the rep's camera view cannot measure: no knee width from the side)

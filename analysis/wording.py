@@ -5,6 +5,8 @@ Kept free of heavy imports (the history and the pages use it without loading the
 
 from __future__ import annotations
 
+import math
+
 
 def count_words(count: int, noun: str, plural: str | None = None) -> str:
     """``count_words(1, "rep")`` -> "1 rep"; ``count_words(3, "squat rep")`` -> "3 squat reps".
@@ -22,3 +24,17 @@ def verdict_words(label: str, good: bool) -> str:
     """The verdict as shown: a good rep's label is its style ("powerlifting squat"), which
     does not read as a pass, so it says "good (powerlifting squat)"."""
     return f"good ({label})" if good else label
+
+
+def format_p_good(p_good: float | None) -> str:
+    """P(good) with two decimals, rounded down: 0.4968 at a 0.50 threshold (a fault) must not
+    read "0.50" (a pass). Thresholds have two decimals, so the shown number passes exactly
+    when the rep does. "-" for a rep without one (not judged)."""
+    if p_good is None or not math.isfinite(p_good):
+        return "-"
+    return f"{rounded_down(p_good, 2):.2f}"
+
+
+def rounded_down(p_good: float, digits: int) -> float:
+    """P(good) cut to ``digits`` decimals, never up: a failing 0.4996 must not read 0.5."""
+    return math.floor(p_good * 10**digits) / 10**digits

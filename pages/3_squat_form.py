@@ -14,12 +14,11 @@ from analysis.form import p_good_threshold, write_verdicts_csv
 from analysis.form.verdict import (
     MIN_SQUAT_KNEE_BEND,
     NOT_A_SQUAT,
-    format_p_good,
     judged_and_not,
     reps_by_view,
 )
 from analysis.report import form_report_html
-from analysis.wording import count_words, rep_numbers_words
+from analysis.wording import count_words, format_p_good, rep_numbers_words
 from pages import common
 
 st.title("Squat form")

@@ -52,9 +52,14 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
         f"{s['athlete']} · {s['clip_name']}" + ("" if videos[s["id"]] else " (video not on this machine)")
         for s in reversed(saved)  # newest first, as on the History page
     }
+    kept = st.session_state.get(f"keep_hist_{slot}")
     chosen = common.kept_selectbox(
         container, "Saved analysis", list(labels), f"hist_{slot}", format_func=labels.get
     )
+    if kept is not None and kept not in labels:  # it showed another athlete's entry, unannounced
+        container.warning(
+            f"Entry #{kept} has been deleted: this side shows the newest entry, #{chosen}, instead."
+        )
     item = next(s for s in saved if s["id"] == chosen)
     if not videos[chosen]:
         container.warning(

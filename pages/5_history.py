@@ -52,6 +52,11 @@ fig = go.Figure()
 # one line per exercise: 7 squats then 4 push-ups drawn as one line read as a drop
 exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
 GOOD_SHARE_COLOUR = "#2ca02c"
+# one colour per fault, the same for every athlete; never the good share's green
+FAULT_COLOURS = {
+    "no depth": "#ff7f0e", "knees caving": "#d62728", "bending forward": "#9467bd",
+    "heels lifting": "#8c564b", "toes lifting": "#e377c2",
+}  # fmt: skip
 line_colours = [c for c in common.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
 for i, name in enumerate(exercises):
     mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
@@ -77,8 +82,8 @@ st.plotly_chart(fig, key="history_trend")
 faults = fault_counts(sessions)
 if faults:
     fig = go.Figure()
-    for i, (name, counts) in enumerate(faults.items()):
-        fig.add_bar(x=dates, y=counts, name=name, marker_color=common.PALETTE[i % len(common.PALETTE)])
+    for name, counts in faults.items():
+        fig.add_bar(x=dates, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"))
     fig.update_layout(
         barmode="stack", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": "reps with the fault", "rangemode": "tozero",
@@ -128,9 +133,10 @@ with c2:
     if st.button("Delete", type="primary", disabled=not confirm, key=f"delete_button_{chosen}"):
         try:
             deleted = store.delete_session(chosen)
-            st.session_state["history_notice"] = (
-                f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
-            )
+            notice = f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
+            if not store.sessions(athlete):  # the page moves on to another athlete: say why
+                notice += f" {common.literal(athlete)} has no saved analyses left."
+            st.session_state["history_notice"] = notice
             st.session_state.pop(choice_key, None)  # this tab's own delete: nothing to explain
             st.session_state["delete_generation"] = st.session_state.get("delete_generation", 0) + 1
             st.rerun()

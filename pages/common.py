@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -553,9 +554,12 @@ def loop_rep(
 
 
 def file_stem(text: str, limit: int = 60) -> str:
-    """``text`` as part of a download's file name: letters, digits, ``.``, ``-`` and ``_`` only
-    (an athlete typed as "A/B*?" gave a name no system saves), at most ``limit`` characters."""
-    stem = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    """``text`` as part of a download's file name: ASCII letters, digits, ``.``, ``-`` and
+    ``_`` only, at most ``limit`` characters. An athlete typed as "A/B*?" gave a name no
+    system saves; "Zoë" downloaded under a 32-digit hash in Chromium (Streamlit sends a
+    Latin-1 name as raw bytes), so accents are dropped: "Zoe"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^A-Za-z0-9.-]+", "_", ascii_text).strip("._")
     return stem[:limit] or "replab"
 
 

@@ -337,6 +337,22 @@ def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir
     assert any(f"finds {automatic}" in c.value for c in at.caption)
 
 
+def test_deleting_an_athletes_last_entry_says_why_the_page_moves_on(app_env):
+    """After Ana's only entry was deleted the page showed Ben's history, saying only
+    "Deleted entry #1."."""
+    store = HistoryStore(app_env)
+    anas = store.add_session("Ana", "a.mp4", "h1", "squat", 2, [])
+    store.add_session("Ben", "b.mp4", "h2", "squat", 3, [])
+    at = _run("pages/5_history.py")
+    at.selectbox(key="_history_athlete").set_value("Ana").run()
+    at.selectbox(key="delete_choice_0").set_value(anas).run()
+    at.checkbox(key=f"confirm_delete_{anas}").check().run()
+    at.button(key=f"delete_button_{anas}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="_history_athlete").value == "Ben"
+    assert any(f"Deleted entry #{anas}. Ana has no saved analyses left." in m.value for m in at.success)
+
+
 def test_history_page_deletes_only_after_confirmation(app_env):
     store = HistoryStore(app_env)
     keep = store.add_session("Ana", "a.mp4", "h1", "squat", 5, [], [{"good": True}] * 5)
@@ -447,6 +463,23 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
         f"{len(reps)} reps",
     )
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
+
+
+def test_side_by_side_says_when_its_saved_entry_was_deleted(app_env, sample_squat_track):
+    """Side B on Bob's entry, deleted on the History page: back on Side by side, Ana's newer
+    entry stood in its place without a word."""
+    store = HistoryStore(app_env)
+    bobs = store.add_session("Bob", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
+    anas = store.add_session("Ana", SAMPLE, sample_squat_track.source_hash, "squat", 2, [], notes="newer")
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="_src_b").set_value("History").run()
+    at.selectbox(key="_hist_b").set_value(bobs).run()
+    assert not any("deleted" in w.value for w in at.warning)
+    store.delete_session(bobs)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="_hist_b").value == anas
+    assert any(f"Entry #{bobs} has been deleted" in w.value and f"#{anas}" in w.value for w in at.warning)
 
 
 def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sample_squat_track):
@@ -667,7 +700,7 @@ def test_download_names_keep_only_safe_characters():
 
     assert file_stem('my "best" squat') == "my_best_squat"
     assert file_stem("A/B*?") == "A_B"
-    assert file_stem("Zoë Åström") == "Zoë_Åström"
+    assert file_stem("Zoë Åström") == "Zoe_Astrom"  # downloaded as a hash with the accents
     assert file_stem('"') == "replab" and len(file_stem("x" * 500)) == 60
 
 
@@ -790,6 +823,26 @@ def test_history_shows_notes_as_typed_and_one_line_per_exercise(app_env):
     (trend,) = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
     low, high = (datetime.fromisoformat(v) for v in trend["layout"]["xaxis"]["range"])
     assert (high - low).days == 2  # a day either side of the one session
+
+
+def test_history_draws_each_fault_in_its_own_colour_never_the_good_green(app_env):
+    """The faults took the palette in order of appearance, so a third fault ("toes lifting")
+    was drawn in the green of the good reps' line, and a fault changed colour between
+    athletes."""
+    store = HistoryStore(app_env)
+    three = [{"good": False, "faults": [f]} for f in ("no depth", "knees caving", "toes lifting")]
+    store.add_session("Bob", "s.mp4", "h1", "squat", 3, [], three)
+    store.add_session("Cy", "c.mp4", "h2", "squat", 1, [], [{"good": False, "faults": ["toes lifting"]}])
+    at = _run("pages/5_history.py")
+    colours = {}
+    for athlete in ("Bob", "Cy"):
+        at.selectbox(key="_history_athlete").set_value(athlete).run()
+        trend, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+        good = next(t["line"]["color"] for t in trend["data"] if t["name"] == "good reps (%)")
+        for bar in faults["data"]:
+            assert bar["marker"]["color"] != good, bar["name"]
+            assert colours.setdefault(bar["name"], bar["marker"]["color"]) == bar["marker"]["color"]
+    assert len(set(colours.values())) == 3
 
 
 def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tmp_path):

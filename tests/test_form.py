@@ -284,6 +284,29 @@ def test_the_not_a_squat_rule_spares_real_squats(squat_form, sample_squat_track)
 
 
 @pytest.mark.slow
+def test_a_rep_that_goes_on_to_the_floor_is_not_judged_as_a_squat(shared_data, pose_cache_dir, squat_form):
+    """The squat preset counts a front-view lifter's drop to the floor at 28.7 s (the next
+    exercise) as a 13th rep, and it was judged "good (olympic squat)", p(good) 0.90: a
+    squat ends standing. His 12 squats are still judged, and none of the 1,016 labelled
+    training reps ends leaning and low."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form.verdict import END_MAX_LEAN, END_MIN_HEIGHT, NOT_A_SQUAT, end_pose
+    from analysis.pose import extract_pose
+
+    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+    *squats, drop = verdicts
+    assert len(squats) == 12 and all(v.judged for v in squats)  # clips.tsv: 12 squats
+    assert abs(drop.bottom_s - 28.7) < 0.5
+    assert drop.label == NOT_A_SQUAT and not drop.good and math.isnan(drop.p_good)
+    assert "did not stand back up" in drop.reason
+    ends = np.array([end_pose(rep_features(rep)) for rep in squat_form.reps])
+    assert not ((ends[:, 0] > END_MAX_LEAN) & (ends[:, 1] < END_MIN_HEIGHT)).any()
+
+
+@pytest.mark.slow
 def test_form_json_cli_on_a_saved_track(tmp_path, capsys, sample_squat_track):
     from analysis.cli import main
 
@@ -461,7 +484,8 @@ def test_a_reason_does_not_contradict_its_own_number(squat_form):
 
 
 def test_p_good_is_shown_rounded_down_so_a_fault_never_reads_as_a_pass():
-    from analysis.form.verdict import format_p_good, p_good_threshold
+    from analysis.form.verdict import p_good_threshold
+    from analysis.wording import format_p_good
 
     threshold = p_good_threshold(0.5)
     assert format_p_good(0.4968) == "0.49" and threshold > 0.4968  # '0.50' read as a pass

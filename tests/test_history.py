@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from analysis.history import SCHEMA_VERSION, HistoryError, HistoryStore, fault_counts, session_rep_rows
+from analysis.wording import format_p_good
 
 REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
 VERDICTS = [
@@ -88,6 +89,22 @@ def test_export_csv(tmp_path):
     assert {row["athlete"] for row in everyone} == {"Ana", "Ben"}
 
 
+def test_export_csv_never_hands_a_spreadsheet_a_formula(tmp_path):
+    """A note typed as "=HYPERLINK(...)" went into the CSV as it was, and a spreadsheet
+    opening the export ran it. The cell now starts with a quote, which spreadsheets hide;
+    the stored note and the other cells are unchanged."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    formula = '=HYPERLINK("http://example.invalid","open")'
+    store.add_session("@Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes=formula)
+    store.add_session("Ben", "b.mp4", "h2", "squat", 2, REPS, notes="felt good, +5 kg next time")
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert [(row["athlete"], row["notes"]) for row in rows] == [
+        ("'@Ana", "'" + formula),
+        ("Ben", "felt good, +5 kg next time"),
+    ]
+    assert store.sessions("@Ana")[0]["notes"] == formula  # as typed where RepLab shows it
+
+
 def test_newer_schema_is_refused(tmp_path):
     db = tmp_path / "h.sqlite3"
     HistoryStore(db)
@@ -125,7 +142,7 @@ def test_session_rep_rows_show_each_saved_rep_with_its_verdict(tmp_path, sample_
         assert row["end (s)"] == pytest.approx(rep.end_s, abs=0.006)
         # worded as everywhere else: a good rep's bare style did not read as a pass
         assert row["verdict"] == verdict.verdict_words and row["reason"] == verdict.reason
-        assert row["p(good)"] == pytest.approx(verdict.p_good, abs=0.006)
+        assert row["p(good)"] == format_p_good(verdict.p_good)  # as the Squat form page shows it
         assert row["faults"] == ", ".join(verdict.faults)
 
 
@@ -135,8 +152,18 @@ def test_session_rep_rows_leave_unjudged_reps_blank(tmp_path):
     counted_only = store.add_session("Ana", "b.mp4", "h2", "push-up", 2, REPS)
     rows = session_rep_rows(store.session(judged_once))
     assert [row["verdict"] for row in rows] == ["good (olympic squat)", ""]
-    assert rows[1]["p(good)"] is None and rows[1]["bottom (s)"] == 4.5
+    assert rows[1]["p(good)"] == "" and rows[1]["bottom (s)"] == 4.5  # showed "None"
     assert [row["verdict"] for row in session_rep_rows(store.session(counted_only))] == ["", ""]
+
+
+def test_session_rep_rows_never_round_a_failing_p_good_up_to_the_threshold(tmp_path):
+    """A rep failed at 0.4968 against 0.50 read "0.5" on the History page (rounded to the
+    nearest), a pass to the eye, where the Squat form page shows 0.49."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    failed = {"label": "no depth", "good": False, "p_good": 0.4968, "faults": ["no depth"], "reason": ""}
+    unjudged = {"label": "not a squat", "good": False, "p_good": None, "faults": [], "reason": ""}
+    saved = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, [failed, unjudged])
+    assert [row["p(good)"] for row in session_rep_rows(store.session(saved))] == ["0.49", "-"]
 
 
 def test_fault_counts_per_session_in_order(tmp_path):

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analysis.form.verdict import VERDICT_MEASURES, format_p_good
+from analysis.form.verdict import VERDICT_MEASURES
 from analysis.form.view import TRUSTED
 from analysis.report import MEASURE_LABELS, form_report_html
+from analysis.wording import format_p_good
 from tests.conftest import SAMPLE_VIDEOS
 
 SAMPLE = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"

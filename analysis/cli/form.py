@@ -115,12 +115,12 @@ def judge_clip(args) -> int:
     from analysis.counting import count_reps
     from analysis.form.verdict import (
         assess_squat_reps,
-        format_p_good,
         load_model,
         p_good_threshold,
         write_verdicts_csv,
     )
     from analysis.track import load_track
+    from analysis.wording import format_p_good
 
     path = args.target
     if not os.path.isfile(path):

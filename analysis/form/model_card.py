@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES
-from analysis.form.verdict import FAULT_RULES, MIN_SQUAT_HIP_DROP, MIN_SQUAT_KNEE_BEND, NOT_A_SQUAT
+from analysis.form.verdict import (
+    END_MAX_LEAN,
+    END_MIN_HEIGHT,
+    END_WINDOW_S,
+    FAULT_RULES,
+    MIN_SQUAT_HIP_DROP,
+    MIN_SQUAT_KNEE_BEND,
+    NOT_A_SQUAT,
+)
 from analysis.form.view import TRUSTED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +170,9 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         f"- A rep that bends the knees less than {MIN_SQUAT_KNEE_BEND:g} degrees and lowers the hips less "
         f'than {MIN_SQUAT_HIP_DROP:g} leg lengths is labelled "{NOT_A_SQUAT}" and not judged (a curl or a '
         "push-up counted on the squat page; 8 of the 1,016 training recordings show no more movement).",
+        f"- So is a rep that does not stand back up: over its last {END_WINDOW_S:g} s the trunk leans more than "
+        f"{END_MAX_LEAN:g} degrees and the hips are below {END_MIN_HEIGHT:g} of their starting height (a lifter "
+        "dropping to the floor for the next exercise; no training recording ends so).",
         "- P(good) >= threshold, threshold = 0.3 + 0.4 x strictness (0.5 at the default).",
         "- Faults the detected camera view cannot measure are removed before deciding:",
         "",

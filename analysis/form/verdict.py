@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
 from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
-from analysis.wording import rep_numbers_words, verdict_words
+from analysis.wording import rep_numbers_words, rounded_down, verdict_words
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
 UNKNOWN = "unknown"
@@ -36,6 +37,14 @@ NOT_A_SQUAT = "not a squat"
 # 8 of the 1,016 training reps (recordings without a visible squat) fall under both.
 MIN_SQUAT_KNEE_BEND = 25.0
 MIN_SQUAT_HIP_DROP = 0.2
+# A squat ends standing, as it began. A rep whose last 0.3 s has the trunk leaning past
+# END_MAX_LEAN degrees AND the hips below END_MIN_HEIGHT of their starting height went on
+# to the floor (a lifter dropping for the next exercise was judged a good squat): not a
+# squat. None of the 1,016 training reps ends so; alone, 3 end as leant and 9 as low.
+# Past a horizontal trunk or with the hips under the ankles the pose is lost, not telling.
+END_MAX_LEAN = 45.0
+END_MIN_HEIGHT = 0.85
+END_WINDOW_S = 0.3
 
 # Rule per fault: the feature it reads and how to say it. Thresholds come from the model.
 FAULT_RULES: dict[str, str] = {
@@ -152,7 +161,7 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "label": v.label,
             "good": v.good,
             # rounded down, as shown everywhere: a failing 0.4996 must not read 0.5
-            "p_good": None if _json_float(v.p_good) is None else _rounded_down(v.p_good, 3),
+            "p_good": None if _json_float(v.p_good) is None else rounded_down(v.p_good, 3),
             "faults": "; ".join(v.faults),
             "reason": v.reason,
             "view": v.view,
@@ -335,18 +344,6 @@ def _good_reason(features: RepFeatures, metres: bool, trusted: dict[str, bool]) 
     )
 
 
-def format_p_good(p_good: float) -> str:
-    """P(good) with two decimals, rounded down: 0.4968 at a 0.50 threshold (a fault) must not
-    read "0.50" (a pass). Thresholds have two decimals, so the shown number passes exactly
-    when the rep does."""
-    return f"{_rounded_down(p_good, 2):.2f}" if np.isfinite(p_good) else "-"
-
-
-def _rounded_down(p_good: float, digits: int) -> float:
-    """P(good) cut to ``digits`` decimals, never up: a failing 0.4996 must not read 0.5."""
-    return math.floor(p_good * 10**digits) / 10**digits
-
-
 def verdict_from_features(
     model,
     features: RepFeatures,
@@ -381,6 +378,20 @@ def _field(rep, name: str):
     return rep[name] if isinstance(rep, dict) else getattr(rep, name)
 
 
+def end_pose(features: RepFeatures) -> tuple[float, float]:
+    """(trunk lean in degrees, hip height as a share of the rep's first frames') over the
+    rep's last ``END_WINDOW_S``: how far the rep is from standing when it ends."""
+    times = np.asarray(features.times, dtype=np.float64)
+    end = times >= times[-1] - END_WINDOW_S
+    start = times <= times[0] + END_WINDOW_S
+    hip = np.asarray(features.series["hip_height"], dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a stretch without a usable frame
+        lean = float(np.nanmedian(np.asarray(features.series["trunk_lean"], dtype=np.float64)[end]))
+        height = float(np.nanmedian(hip[end]) / np.nanmedian(hip[start]))
+    return lean, height
+
+
 def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[RepVerdict]:
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
@@ -411,11 +422,18 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
             continue
         knee_bend = -features.scalars["change_knee_angle"]
         hip_drop = -features.scalars["change_hip_height"]
+        end_lean, end_height = end_pose(features)
         if knee_bend < MIN_SQUAT_KNEE_BEND and hip_drop < MIN_SQUAT_HIP_DROP:
             label, good, faults, p_good = NOT_A_SQUAT, False, [], float("nan")
             reason = (
                 f"knees bent {max(knee_bend, 0):.0f}° and hips came down {max(hip_drop, 0) * 100:.0f}% of a leg "
                 "length: too little for a squat, so not judged"
+            )
+        elif END_MAX_LEAN < end_lean < 90.0 and 0.0 < end_height < END_MIN_HEIGHT:
+            label, good, faults, p_good = NOT_A_SQUAT, False, [], float("nan")
+            reason = (
+                f"did not stand back up: at the end the trunk leans {end_lean:.0f}° and the hips are at "
+                f"{end_height * 100:.0f}% of their starting height (on the way to the floor?), so not judged"
             )
         else:
             label, good, faults, p_good, reason = verdict_from_features(
