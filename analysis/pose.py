@@ -57,9 +57,10 @@ class PoseSettings:
         fields = dict(self.__dict__)
         if self.model_path:
             fields["model_path"] = file_hash(self.model_path)
-        # 6: frames turned by the whole display matrix (mirrors too), the clip's own stream;
-        # 5: chunks joined where they agree; 3: the graph fed directly
-        fields["version"] = 6
+        # 7: 4:2:0 frames shrunk and converted by OpenCV (``video.to_rgb``); 6: frames turned
+        # by the whole display matrix (mirrors too), the clip's own stream; 5: chunks joined
+        # where they agree; 3: the graph fed directly
+        fields["version"] = 7
         return fields
 
 

@@ -210,7 +210,7 @@ def iter_frames(
 ) -> Iterator[Frame]:
     """Yield upright RGB frames with presentation times in ``[start_s, end_s)``.
 
-    ``max_side`` shrinks frames during conversion (swscale), which is far cheaper than
+    ``max_side`` shrinks frames during conversion (``to_rgb``), which is far cheaper than
     resizing afterwards; the pose model works on 256 px crops, so 640 px loses nothing.
     Seeking lands on the keyframe before ``start_s``; frames before it are decoded and
     dropped, so chunked readers see exactly the frames a full pass sees. ``index`` counts
@@ -235,11 +235,8 @@ def iter_frames(
             stream.thread_type = "AUTO"
         index = 0
         first_time = None
-        # One converter for the whole clip: ``frame.to_ndarray(width=...)`` builds a new
-        # swscale context (filter tables and all) for every frame. Shrinking happens inside
-        # the conversion (bilinear): shrinking the YUV planes first and converting the smaller
-        # picture is a third cheaper, but its slightly different pixels changed the count on
-        # 2 of the 20 hand-counted clips (docs/performance.md), so it is not used.
+        # One swscale converter for the whole clip, for frames ``to_rgb`` leaves to it:
+        # ``frame.to_ndarray(width=...)`` builds a new context (filter tables and all) each time.
         reformatter = VideoReformatter()
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
@@ -259,13 +256,49 @@ def iter_frames(
         container.close()
 
 
-def to_rgb(frame: av.VideoFrame, width: int, height: int, reformatter: VideoReformatter) -> np.ndarray:
-    """The decoded frame as RGB at ``width`` x ``height`` (swscale, bilinear).
+def _opencv():
+    """OpenCV, on one thread. RepLab runs its time chunks in parallel already; OpenCV's own
+    worker threads wait busily between frames and took CPU from the pose models (fourth
+    session's trial, docs/performance.md). Imported here, on first use: a pass over cached
+    landmarks never needs it."""
+    import cv2
 
-    The pose model's landmarks, and so the counts, move with the exact pixels: four ways of
-    making these frames give the 20 hand-counted clips MAE 0.022-0.056
-    (``bench/pixel_pipelines.py`` swaps this function for the others).
+    if cv2.getNumThreads() != 1:
+        cv2.setNumThreads(1)
+    return cv2
+
+
+def to_rgb(
+    frame: av.VideoFrame, width: int, height: int, reformatter: VideoReformatter, shrink: int | None = None
+) -> np.ndarray:
+    """The decoded frame as RGB at ``width`` x ``height``.
+
+    8-bit 4:2:0 video (nearly every camera's): the three planes shrunk by OpenCV (area
+    averaging, the right filter for shrinking) and converted by OpenCV, about 0.25 ms a
+    720p frame where swscale's shrink-and-convert took 1.0 ms, the largest CPU cost of a
+    frame besides the model (docs/performance.md). Other formats (full-range ``yuvj420p``,
+    10-bit, RGB) and odd sizes go through swscale (bilinear), which reads the frame's range
+    and depth. The pose model's landmarks move with the exact pixels, so both were measured:
+    the 20 hand-counted clips count the same on either (``bench/pixel_pipelines.py``, which
+    also tries ``shrink=cv2.INTER_LINEAR``).
     """
+    if frame.format.name != "yuv420p" or width % 2 or height % 2:
+        return swscale_rgb(frame, width, height, reformatter)
+    cv2 = _opencv()
+    shrink = cv2.INTER_AREA if shrink is None else shrink
+    planes = []
+    for plane, size in zip(
+        frame.planes, ((width, height), (width // 2, height // 2), (width // 2, height // 2))
+    ):
+        pixels = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        if (plane.width, plane.height) != size:
+            pixels = cv2.resize(pixels, size, interpolation=shrink)
+        planes.append(pixels.reshape(-1))
+    return cv2.cvtColor(np.concatenate(planes).reshape(height * 3 // 2, width), cv2.COLOR_YUV2RGB_I420)
+
+
+def swscale_rgb(frame: av.VideoFrame, width: int, height: int, reformatter: VideoReformatter) -> np.ndarray:
+    """The frame as RGB at ``width`` x ``height`` by swscale (bilinear), for any pixel format."""
     return reformatter.reformat(frame, width=width, height=height, format="rgb24").to_ndarray()
 
 

@@ -6,10 +6,12 @@ The same 20 hand-counted clips (../shared/data/clips) go through four ways of ma
 model's RGB frames from the decoded video; everything else (model, single pass, counter)
 is RepLab's. ``analysis.video.to_rgb`` is swapped for each:
 
-- *swscale* (shipped): shrunk to 640 px inside swscale's RGB conversion (bilinear);
-- *opencv-area*: the YUV 4:2:0 planes shrunk with OpenCV's area averaging, then converted
-  by OpenCV (about 0.25 ms a 720p frame against 1.0 ms, docs/performance.md);
-- *opencv-linear*: the same with bilinear shrinking;
+- *opencv-area* (shipped, ``analysis.video.to_rgb``): the YUV 4:2:0 planes shrunk to
+  640 px with OpenCV's area averaging, then converted by OpenCV (about 0.25 ms a 720p
+  frame against 1.0 ms, docs/performance.md);
+- *swscale* (shipped until the ninth session): shrunk inside swscale's RGB conversion
+  (bilinear);
+- *opencv-linear*: as shipped with bilinear shrinking;
 - *full-bgr*: full-size frames as a plain OpenCV loop feeds MediaPipe (BGR, then RGB).
 
 Each pipeline's tracks are cached in their own folder under the cache (``pixels/NAME``; the
@@ -21,12 +23,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import os
 import sys
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -39,30 +41,14 @@ from bench.counting_metrics import SHARED, mae_obo, match_times, table  # noqa: 
 SHIPPED = analysis.video.to_rgb
 
 
-def _opencv(interpolation: int):
-    def convert(frame, width, height, reformatter):
-        if frame.format.name != "yuv420p" or width % 2 or height % 2:
-            return SHIPPED(frame, width, height, reformatter)
-        planes = []
-        for i, (w, h) in enumerate(((width, height), (width // 2, height // 2), (width // 2, height // 2))):
-            plane = frame.planes[i]
-            pixels = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
-            if (plane.width, plane.height) != (w, h):
-                pixels = cv2.resize(pixels, (w, h), interpolation=interpolation)
-            planes.append(pixels.reshape(-1))
-        return cv2.cvtColor(np.concatenate(planes).reshape(height * 3 // 2, width), cv2.COLOR_YUV2RGB_I420)
-
-    return convert
-
-
 def _full_bgr(frame, width, height, reformatter):
     return cv2.cvtColor(frame.to_ndarray(format="bgr24"), cv2.COLOR_BGR2RGB)
 
 
 PIPELINES = {
-    "swscale (shipped)": SHIPPED,
-    "opencv-area": _opencv(cv2.INTER_AREA),
-    "opencv-linear": _opencv(cv2.INTER_LINEAR),
+    "opencv-area (shipped)": SHIPPED,
+    "swscale": analysis.video.swscale_rgb,
+    "opencv-linear": functools.partial(SHIPPED, shrink=cv2.INTER_LINEAR),
     "full-bgr": _full_bgr,
 }
 

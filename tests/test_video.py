@@ -166,7 +166,8 @@ def test_unreadable_input_raises_one_clear_error(tmp_path, make, message):
 
 
 def test_shrunk_frames_keep_the_picture():
-    """Shrinking happens inside the colour conversion (swscale); the picture must not change."""
+    """Shrinking happens before the colour conversion (OpenCV, on the YUV planes); the picture
+    must not change."""
     import cv2
 
     full = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1)).rgb
@@ -174,10 +175,31 @@ def test_shrunk_frames_keep_the_picture():
     assert small.shape == (540, 304, 3)
     reference = cv2.resize(full, (304, 540), interpolation=cv2.INTER_AREA)
     difference = np.abs(small.astype(int) - reference.astype(int))
-    # swscale's filter and chroma siting differ from OpenCV's by about 2 grey levels of 255;
+    # shrinking the planes, not the picture, moves colours by about 2 grey levels of 255;
     # a wrong colour matrix, range or crop would be tens
     assert difference.mean() < 3.0
     assert np.abs(small.mean(axis=(0, 1)) - full.mean(axis=(0, 1))).max() < 2.0  # colours kept
+
+
+def test_frames_opencv_cannot_convert_exactly_go_through_swscale():
+    """OpenCV converts limited-range 8-bit 4:2:0 only: a full-range (``yuvj420p``) frame, as
+    some phones write, would come out with the wrong contrast; it goes through swscale,
+    which reads the range. An ordinary frame is converted by OpenCV, within a few grey
+    levels of swscale's picture."""
+    import av
+    from av.video.reformatter import VideoReformatter
+
+    from analysis.video import swscale_rgb, to_rgb
+
+    rgb = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1)).rgb
+    reformatter = VideoReformatter()
+    for pix_fmt, exact in (("yuvj420p", True), ("yuv444p", True), ("yuv420p", False)):
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
+        ours, theirs = to_rgb(frame, 304, 540, reformatter), swscale_rgb(frame, 304, 540, reformatter)
+        assert ours.shape == theirs.shape == (540, 304, 3)
+        difference = np.abs(ours.astype(int) - theirs.astype(int)).mean()
+        assert (difference == 0) == exact, (pix_fmt, difference)
+        assert difference < 3.0, pix_fmt
 
 
 def test_keyframe_before_is_where_a_seek_lands():
