@@ -280,7 +280,7 @@ class HistoryStore:
         """
         athlete = normalise_athlete(athlete)
         if not athlete:
-            raise ValueError("an athlete name is needed to save to the history")
+            raise ValueError("An athlete name is needed to save to the history.")
         rep_dicts = [_as_dict(r) for r in reps]
         verdict_dicts = [_as_dict(v) for v in verdicts] if verdicts is not None else None
         good = judged = None

@@ -41,6 +41,12 @@ DEFAULT_CHUNKS = 2
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
 
 
+def ends_early(last_s: float, announced_s: float) -> bool:
+    """Whether frames stop well before the end the container announces (more than 1 s and
+    5% of the clip): a file cut short, not a last frame a stride skipped."""
+    return announced_s - last_s > max(1.0, 0.05 * announced_s)
+
+
 @dataclass(frozen=True)
 class PoseSettings:
     """Everything that changes the landmarks a pass produces (and so the cache key)."""
@@ -233,6 +239,7 @@ def extract_pose(
     )  # fmt: skip
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
+    last_s, announced_s = float(arrays["times"][-1]), info.start_s + info.duration_s
     track = PoseTrack(
         **arrays,
         width=info.width,
@@ -248,6 +255,11 @@ def extract_pose(
             # where each chunk handed over to the next (None: it ran to the end of the clip)
             "handoffs_s": [round(x, 3) if np.isfinite(x) else None for x in handoffs],
             "rotation": info.rotation,
+            # the file's last frame and where its header says it ends: an upload or copy cut
+            # short is read up to the cut, and whoever shows the track says so
+            "ends_early_s": [round(last_s, 2), round(announced_s, 2)]
+            if ends_early(last_s, announced_s)
+            else None,
             **{k: v for k, v in settings.__dict__.items() if k != "model_path"},
         },
     )

@@ -37,6 +37,11 @@ reps = list(result.reps)
 # ---- summary -----------------------------------------------------------------------------
 st.subheader(common.literal(clip.name))
 common.summary_row(track)
+if ends := track.meta.get("ends_early_s"):
+    st.warning(
+        f"The file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces: it was probably "
+        f"cut short (an interrupted upload or copy). Everything here is up to {ends[0]:.1f} s."
+    )
 if track.detection_rate < 0.5:
     st.warning(
         f"A person was found in only {track.detection_rate:.0%} of the frames: counts and verdicts may "
@@ -106,6 +111,10 @@ with reps_col:
     if result.count == 0:
         st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
+        if exercise is None and common.looks_like_squats(track):
+            st.caption(
+                "These look like squats: choose **squat** as the Exercise in the sidebar for a form verdict per rep."
+            )
         if is_squat:
             try:
                 verdicts = common.verdicts_for(track, reps)
@@ -226,7 +235,8 @@ with st.form("save_history", clear_on_submit=False):
     if known:
         c1.caption("Known: " + ", ".join(common.literal(name) for name in known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
-    preferred = exercise if exercise in kinds else ("squat" if "squat" in kinds else kinds[0])
+    # on automatic, squats only when the clip shows squats (a curl clip was offered as squats)
+    preferred = exercise if exercise in kinds else ("squat" if common.looks_like_squats(track) else "other")
     # keyed by the clip and the sidebar's exercise: with one key the box kept its first value,
     # so a squat clip counted 3 was saved as "1 push_up rep" chosen for the clip before
     saved_exercise = c2.selectbox(
@@ -238,6 +248,9 @@ with st.form("save_history", clear_on_submit=False):
     submitted = st.form_submit_button("Save analysis")
 if submitted:
     common.remember("athlete")
+    if not athlete.strip():  # said first: a curl refused as squats hid that the name was missing
+        st.error("An athlete name is needed to save: type one in the Athlete box.")
+        st.stop()
     # the reps saved are those of the exercise saved: with the sidebar on automatic, a clip
     # saved as squats is counted as squats (the count and verdicts the Squat form page shows)
     saved_result = result

@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis.counting import COUNTERS, compare_counters, flow_signal, prepare_signal
 from analysis.errors import RepLabError
+from analysis.wording import count_words
 from pages import common
 
 st.title("Compare counting algorithms")
@@ -158,7 +159,7 @@ for method, result in results.items():
         row["error"] = int(row["count"]) - int(true_count)
     rows.append(row)
 st.dataframe(rows, hide_index=True)
-st.caption(f"Counted by {len(results)} algorithm(s) in {elapsed_ms:.0f} ms (no new pose pass).")
+st.caption(f"Counted by {count_words(len(results), 'algorithm')} in {elapsed_ms:.0f} ms (no new pose pass).")
 
 # ---- one chart: the signal on top, one lane per algorithm below -------------------------
 # Each lane shows that algorithm's rep spans (shaded) and bottoms (markers, clickable), so

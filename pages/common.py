@@ -455,6 +455,19 @@ def verdicts_for(track: PoseTrack, reps, strictness: float | None = None):
     return _verdicts_cached(track.content_digest(), spans, float(strictness), track, list(reps))
 
 
+def looks_like_squats(track: PoseTrack) -> bool:
+    """Whether most reps the squat preset counts on this track are squats by the verdicts'
+    own test (knees and hips move like a squat's, and the lifter stands back up). Decides what
+    the Analyse page suggests and saves by default with the Exercise box on automatic: a curl
+    clip was offered for saving as squats, and refused."""
+    reps = count_for(track, "squat").reps
+    try:
+        verdicts = verdicts_for(track, reps) or []
+    except (RepLabError, ValueError):
+        return False
+    return bool(verdicts) and 2 * sum(v.judged for v in verdicts) >= len(verdicts)
+
+
 @st.cache_resource
 def history_store(path: str | None = None) -> HistoryStore:
     return HistoryStore(path)

@@ -7,6 +7,7 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -760,6 +761,45 @@ def test_the_save_forms_exercise_follows_the_sidebar_and_each_clip(app_env, tmp_
     _upload(at, clip)
     assert not at.exception, [e.value for e in at.exception]
     assert _save_exercise_box(at).value == "curl"  # a new clip starts from the sidebar again
+
+
+def test_a_file_cut_short_is_analysed_up_to_the_cut_and_says_so(app_env, tmp_path, shared_data):
+    """The first 60% of a clip (an interrupted upload) was analysed without a word: 4 reps of
+    7, while the player showed the whole length."""
+    whole = shared_data / "clips" / "squat_side_wissem_1.mp4"
+    cut = tmp_path / "wissem_cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    at = _upload(_run(), cut)
+    assert not at.exception, [e.value for e in at.exception]
+    (warning,) = [w.value for w in at.warning if "cut short" in w.value]
+    stops, announced = (float(x) for x in re.findall(r"(\d+\.\d) s", warning)[:2])
+    assert 0 < stops < announced - 1.0
+    at = _run()  # the whole sample says nothing of the kind
+    assert not any("cut short" in w.value for w in at.warning)
+
+
+def test_on_automatic_only_a_squat_clip_is_offered_as_squats(app_env, shared_data):
+    """With the Exercise box on automatic the Save form offered every clip as squats: a curl
+    clip saved with the defaults was refused ("Not saved as squats"), and that refusal came
+    before saying the athlete's name was missing. The squat sample is offered as squats and
+    the page suggests choosing squat for verdicts; the curl clip is offered as "other"."""
+    at = _run()
+    assert _save_exercise_box(at).value == "squat"
+    assert any("These look like squats" in c.value for c in at.caption)
+    _upload(at, shared_data / "clips" / "curl_side_formfit_1.mp4")
+    assert not at.exception, [e.value for e in at.exception]
+    assert _save_exercise_box(at).value == "other"
+    assert not any("These look like squats" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert [e.value for e in at.error] == ["An athlete name is needed to save: type one in the Athlete box."]
+    at.text_input(key="_athlete").input("Ana")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    (row,) = HistoryStore(app_env).sessions("Ana")
+    assert row["exercise"] == "other" and row["count"] == 5 and row["verdicts"] is None  # clips.tsv: 5 curls
 
 
 def test_history_and_side_by_side_keep_their_choices_across_pages(app_env, sample_squat_track):

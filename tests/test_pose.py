@@ -288,3 +288,20 @@ def test_two_writers_of_one_cache_entry_both_succeed(sample_squat_track, tmp_pat
     assert all(stored)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"k{i}.npz" for i in range(10))
     assert np.array_equal(cache.get("k3").landmarks, sample_squat_track.landmarks, equal_nan=True)
+
+
+def test_a_track_says_when_its_file_stops_before_the_end_it_announces(tmp_path):
+    """An upload cut short is read up to the cut (tests/test_video.py); the track now says
+    where the frames stopped and where the header said they would, so the page and the CLI
+    can warn. A whole clip, or a strided pass whose last frame falls a stride short, says
+    nothing."""
+    whole = tmp_path / "whole.mp4"
+    reencode(SIDE_SQUAT, whole, seconds=6.0, start_s=8.0, max_side=240, faststart=True)
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    stops, announced = extract_pose(cut, workers=1, cache=False).meta["ends_early_s"]
+    assert 0 < stops < announced - 1.0 and announced == pytest.approx(6.0, abs=0.1)
+    assert extract_pose(whole, workers=1, cache=False).meta["ends_early_s"] is None
+    strided = extract_pose(whole, workers=1, cache=False, settings=PoseSettings(stride=3))
+    assert strided.meta["ends_early_s"] is None

@@ -70,4 +70,7 @@ def run(args) -> int:
         f"written to {args.output}",
         file=sys.stderr,
     )
+    if ends := track.meta.get("ends_early_s"):
+        print(f"warning: the file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces "
+              "(cut short?)", file=sys.stderr)  # fmt: skip
     return 0
