@@ -49,7 +49,7 @@ CREATE INDEX IF NOT EXISTS sessions_athlete ON sessions (athlete, created_at);
 
 CSV_COLUMNS = (
     "id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count",
-    "good_reps", "judged_reps", "good_share", "notes",
+    "good_reps", "judged_reps", "good_share", "p_good_needed", "notes",
 )  # fmt: skip
 
 
@@ -376,6 +376,10 @@ class HistoryStore:
         item["verdicts"] = json.loads(raw) if raw is not None else None
         judged = item.get("judged_reps")
         item["good_share"] = (item["good_reps"] / judged) if judged else None
+        # the bar its reps were judged against (saved with each verdict since the ninth session)
+        item["p_good_needed"] = next(
+            (v["p_good_needed"] for v in item["verdicts"] or [] if v.get("p_good_needed") is not None), None
+        )
         return item
 
     def export_csv(self, path_or_buffer=None, athlete: str | None = None) -> str:
@@ -389,6 +393,8 @@ class HistoryStore:
                 row[column] = spreadsheet_text(row[column])
             if row["good_share"] is not None:
                 row["good_share"] = f"{row['good_share']:.3f}"
+            if row["p_good_needed"] is not None:
+                row["p_good_needed"] = f"{row['p_good_needed']:.2f}"
             writer.writerow(row)
         text = buffer.getvalue()
         if isinstance(path_or_buffer, str | os.PathLike):

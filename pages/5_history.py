@@ -35,7 +35,10 @@ if not sessions:
 def _verdict_summary(item: dict) -> str:
     if item["verdicts"] is None:
         return ""
-    return f"{item['good_reps']} of {item['judged_reps']} good"
+    needed = item["p_good_needed"]  # sessions judged at another strictness are another bar
+    return f"{item['good_reps']} of {item['judged_reps']} good" + (
+        f" (p ≥ {needed:.2f})" if needed is not None else ""
+    )
 
 
 st.dataframe(
@@ -103,6 +106,11 @@ shown = common.kept_selectbox(st, "Session", newest_first, key="history_detail",
 session = next(s for s in sessions if s["id"] == shown)
 if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in italics
     st.caption(f"Notes: {common.literal(session['notes'])}")
+if session["p_good_needed"] is not None:
+    st.caption(
+        f"Judged at the strictness set when it was saved: a rep needed p(good) of at least "
+        f"{session['p_good_needed']:.2f} to be good."
+    )
 rows = session_rep_rows(session)
 if rows:
     st.dataframe(rows, hide_index=True)

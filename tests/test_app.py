@@ -865,6 +865,20 @@ def test_history_shows_notes_as_typed_and_one_line_per_exercise(app_env):
     assert (high - low).days == 2  # a day either side of the one session
 
 
+def test_history_says_which_bar_each_sessions_reps_were_judged_against(app_env):
+    """Sessions saved at strictness 0.5 and 1.0 read alike ("2 of 2 good")."""
+    store = HistoryStore(app_env)
+    for needed in (0.5, 0.7):
+        verdicts = [{"label": "olympic squat", "good": True, "p_good": 0.9, "p_good_needed": needed}] * 2
+        store.add_session("Ana", "s.mp4", f"h{needed}", "squat", 2, [], verdicts)
+    at = _run("pages/5_history.py")
+    assert [row["form"] for row in at.dataframe[0].value.to_dict("records")] == [
+        "2 of 2 good (p ≥ 0.50)",
+        "2 of 2 good (p ≥ 0.70)",
+    ]
+    assert any("a rep needed p(good) of at least 0.70 to be good" in c.value for c in at.caption)
+
+
 def test_history_draws_each_fault_in_its_own_colour_never_the_good_green(app_env):
     """The faults took the palette in order of appearance, so a third fault ("toes lifting")
     was drawn in the green of the good reps' line, and a fault changed colour between

@@ -105,6 +105,26 @@ def test_export_csv_never_hands_a_spreadsheet_a_formula(tmp_path):
     assert store.sessions("@Ana")[0]["notes"] == formula  # as typed where RepLab shows it
 
 
+@pytest.mark.slow
+def test_an_entry_keeps_the_bar_its_reps_were_judged_against(tmp_path, sample_squat_track):
+    """Two saves of one clip at strictness 0.5 and 1.0 sat on one "good reps" line with
+    nothing saying the second was judged against a higher bar."""
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps, p_good_threshold
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    reps = count_reps(sample_squat_track, exercise="squat").reps
+    for strictness in (0.5, 1.0):
+        verdicts = assess_squat_reps(sample_squat_track, reps, strictness=strictness)
+        assert {v.p_good_needed for v in verdicts} == {p_good_threshold(strictness)}
+        store.add_session("Ana", "squat.mp4", sample_squat_track.source_hash, "squat", len(reps), reps, verdicts,
+                          notes=f"strictness {strictness}")  # fmt: skip
+    store.add_session("Ana", "old.mp4", "h0", "squat", 2, REPS, VERDICTS)  # saved before the bar was kept
+    assert [s["p_good_needed"] for s in store.sessions("Ana")] == [0.5, pytest.approx(0.7), None]
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert [row["p_good_needed"] for row in rows] == ["0.50", "0.70", ""]
+
+
 def test_newer_schema_is_refused(tmp_path):
     db = tmp_path / "h.sqlite3"
     HistoryStore(db)

@@ -72,6 +72,9 @@ class RepVerdict:
     features: dict[str, float] = field(default_factory=dict)
     view: str = "diagonal"
     trusted: dict[str, bool] = field(default_factory=dict)
+    # the P(good) a rep needed to pass (the strictness it was judged at): saved with it, so
+    # two sessions judged at different strictness are not read as the same bar
+    p_good_needed: float = float("nan")
 
     @property
     def judged(self) -> bool:
@@ -94,6 +97,7 @@ class RepVerdict:
         out = asdict(self)
         out["features"] = {k: _json_float(v) for k, v in self.features.items()}
         out["p_good"] = _json_float(self.p_good)
+        out["p_good_needed"] = _json_float(self.p_good_needed)
         out["judged"] = self.judged
         return out
 
@@ -121,8 +125,8 @@ VERDICT_MEASURES: dict[str, str] = {
 }
 # bottom_s is the counter's turning point; deepest_s the frame the form model judged (the
 # deepest knee bend), which the rep cards and the report show: the two differ by a few tenths
-VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "deepest_s", "end_s", "label", "good", "p_good", "faults", "reason",
-                   "view", *VERDICT_MEASURES)  # fmt: skip
+VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "deepest_s", "end_s", "label", "good", "p_good", "p_good_needed",
+                   "faults", "reason", "view", *VERDICT_MEASURES)  # fmt: skip
 # What each measure needs the camera to see (``TRUSTED`` by view): a side view cannot
 # measure knee width, so its "knee_width_ratio" is left blank rather than quoted.
 MEASURE_TRUST: dict[str, str] = {
@@ -162,6 +166,7 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
             "good": v.good,
             # rounded down, as shown everywhere: a failing 0.4996 must not read 0.5
             "p_good": None if _json_float(v.p_good) is None else rounded_down(v.p_good, 3),
+            "p_good_needed": number(v.p_good_needed, 2),
             "faults": "; ".join(v.faults),
             "reason": v.reason,
             "view": v.view,
@@ -447,6 +452,20 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
                 100 * features.scalars["bottom_hip_above_knee"] * features.lengths["thigh"]
             )
         verdicts.append(
-            RepVerdict(i, start, bottom, end, label, good, faults, p_good, reason, numbers, view, trusted)
+            RepVerdict(
+                i,
+                start,
+                bottom,
+                end,
+                label,
+                good,
+                faults,
+                p_good,
+                reason,
+                numbers,
+                view,
+                trusted,
+                p_good_threshold(strictness),
+            )  # fmt: skip
         )
     return verdicts
