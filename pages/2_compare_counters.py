@@ -34,6 +34,28 @@ if not methods:
 
 
 POLARITIES = ["auto", "min", "max"]
+# each setting in words, before its keyword (the keyword is what the library and the table's
+# "changed" column use; the tooltip holds the estimator's own description)
+PLAIN_LABELS = {
+    "prominence": "least prominence", "prominence_ratio": "least prominence, share of the range",
+    "min_distance_s": "least time between reps (s)", "distance_ratio": "least spacing, share of the period",
+    "smooth_s": "smoothing (s)", "polarity": "turning point", "min_excursion_ratio": "smallest rep, share of the median",
+    "return_ratio": "return on both sides, share", "period_s": "rep period (s)",
+    "harmonic_ratio": "shorter period taken from this share", "active_ratio": "active stretch, share of the swing",
+    "detrend_periods": "level shifts removed over (periods)", "fine_smooth_s": "smoothing for rep boundaries (s)",
+    "local_tempo": "follow a stretch that speeds up", "n": "window (samples)", "h": "threshold (standard deviations)",
+    "cutoff_hz": "low-pass cut-off (Hz)", "min_run_s": "shortest rep state (s)", "down_below": "down below",
+    "up_above": "up above", "low_ratio": "down threshold, share of the range",
+    "high_ratio": "up threshold, share of the range", "min_dwell_s": "least time in the turn (s)",
+    "dead_band": "still band, share of the speed range", "min_phase_s": "shortest phase (s)",
+    "max_pause_s": "longest pause (s)", "direction": "direction", "min_period_s": "shortest period (s)",
+    "max_period_s": "longest period (s)", "tolerance": "search window, share of the period",
+    "tempo_follow": "how fast the tempo is followed (0-1)",
+}  # fmt: skip
+
+
+def _label(key: str) -> str:
+    return f"{PLAIN_LABELS[key]} · {key}" if key in PLAIN_LABELS else key
 
 
 def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | None = None):
@@ -47,24 +69,29 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
     exercise would be applied to this one, unasked.
     """
     widget_key = f"param_{scope}_{method}_{key}"
+    label = _label(key)
     if key == "polarity":
-        choice = common.kept_selectbox(st, key, POLARITIES, key=widget_key, default=value,
+        choice = common.kept_selectbox(st, label, POLARITIES, key=widget_key, default=value,
                                        help=help_text or "Where the rep's turning point is on the signal.")  # fmt: skip
         return _KEEP if choice == value else choice
     if isinstance(value, bool):
-        checked = common.kept_widget(st.checkbox, key, widget_key, value, help=help_text)
+        checked = common.kept_widget(st.checkbox, label, widget_key, value, help=help_text)
         return _KEEP if checked == value else checked
     if bounds is None or not (value is None or isinstance(value, int | float)):
         return _KEEP  # names and settings without a range keep their default
     lo, hi = bounds[0], bounds[1]
     if value is None:
         if not common.kept_widget(
-            st.checkbox, f"{key}: set by hand (automatic now)", f"{widget_key}_manual", False, help=help_text
+            st.checkbox,
+            f"{label}: set by hand (automatic now)",
+            f"{widget_key}_manual",
+            False,
+            help=help_text,
         ):
             return _KEEP
-        return _slider(key, lo, hi, (lo + hi) / 2, bounds, widget_key, help_text)
+        return _slider(label, lo, hi, (lo + hi) / 2, bounds, widget_key, help_text)
     lo, hi = min(lo, value), max(hi, value)  # a preset's threshold may lie outside the signal's span
-    chosen = _slider(key, lo, hi, value, bounds, widget_key, help_text)
+    chosen = _slider(label, lo, hi, value, bounds, widget_key, help_text)
     step = 1 if isinstance(chosen, int) else _step(lo, hi, bounds)
     return _KEEP if abs(chosen - value) <= step / 2 else chosen
 

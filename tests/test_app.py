@@ -239,6 +239,12 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     assert (
         _setting_slider(at, method, key).help == COUNTERS[method].param_docs()[key]
     )  # the setting explained
+    # and named in words before its keyword ("n", "h" and "cutoff_hz" told a coach nothing)
+    for widget in [*at.slider, *at.checkbox, *at.selectbox]:
+        if widget.key and widget.key.startswith("_param_"):
+            words, _, keyword = widget.label.partition(" · ")
+            assert keyword and words != keyword
+            assert widget.key.removesuffix("_manual").endswith("_" + keyword.split(":")[0]), widget.label
     _setting_slider(at, method, key).set_value(new_value).run()
     assert not at.exception
     recounted = at.dataframe[0].value
