@@ -483,6 +483,31 @@ def test_a_reason_does_not_contradict_its_own_number(squat_form):
     assert checked > 0 and model is not None  # the training reps hold such cases
 
 
+def test_a_fault_is_blamed_on_its_measure_only_past_that_measures_line(squat_form):
+    """A rep called "no depth" with its hips 2 cm above the knee read "sit deeper" while a
+    rep 7 cm above was good: the model judges the whole rep. The measure is now quoted as
+    the cause only when it passes the fault's own line at this strictness (``rule_fires``);
+    otherwise the reason says the measure lies within the good reps' range."""
+    from analysis.form.verdict import FAULT_RULES, rule_fires, verdict_from_features
+
+    model = load_model()
+    seen = {True: 0, False: 0}
+    for rep in squat_form.reps[:300]:
+        features = rep_features(rep)
+        for strictness in (0.0, 1.0):
+            label, good, faults, _, reason = verdict_from_features(model, features, strictness)
+            if good or label not in FAULT_RULES:
+                continue
+            first = reason.split("; ")[0]
+            if "cannot be trusted" in first or "does not show it" in first:
+                continue  # the measure is untrustworthy or points the other way: said so already
+            fires = rule_fires(model, label, features.scalars, strictness)
+            seen[fires] += 1
+            assert ("within the range of good reps" in first) == (not fires), (label, strictness, first)
+            assert first.startswith(label) == (not fires), first
+    assert seen[True] and seen[False]  # the training reps hold both cases
+
+
 def test_p_good_is_shown_rounded_down_so_a_fault_never_reads_as_a_pass():
     from analysis.form.verdict import p_good_threshold
     from analysis.wording import format_p_good

@@ -306,13 +306,16 @@ def _plausible(feature: str, value: float) -> bool:
     return bool(np.isfinite(value)) and low <= value <= high
 
 
-def explain(fault: str, features: RepFeatures, metres: bool) -> str:
+def explain(fault: str, features: RepFeatures, metres: bool, past_line: bool = True) -> str:
     """Plain words for one fault, with the measured number and what to change.
 
     The number is quoted as evidence only when it shows the fault: a number the body
     cannot reach says the pose was tracked wrongly, and one pointing the other way
     ("knees at 133% of ankle width: push them out") says the model's call rests on
-    other measures, and the reason says so instead of contradicting itself.
+    other measures, and the reason says so instead of contradicting itself. So does one
+    that points the fault's way but lies within the good reps' range at this strictness
+    (``past_line`` False, see ``rule_fires``): "hips stopped 2 cm above knee height: sit
+    deeper" sat beside a rep 7 cm above called good.
     """
     if fault not in FAULT_EVIDENCE:
         return fault
@@ -327,6 +330,11 @@ def explain(fault: str, features: RepFeatures, metres: bool) -> str:
     if not shows_fault(value):
         return (
             f"{fault}, by the model's judgement from the rep as a whole ({measured}, which does not show it)"
+        )
+    if not past_line:
+        return (
+            f"{fault}, by the model's judgement from the rep as a whole ({measured}, within the range of "
+            f"good reps at this strictness; if it is the fault: {advice})"
         )
     return f"{measured}: {advice}"
 
@@ -374,7 +382,10 @@ def verdict_from_features(
         measurable = trusted.get(FAULT_FEATURE_GROUP[fault], True)
         if fault != label and measurable and rule_fires(model, fault, features.scalars, strictness):
             faults.append(fault)
-    reason = "; ".join(explain(f, features, metres) for f in faults)
+    # the model's own label is quoted as the cause only past its rule's line; the others
+    # were added because their rule fires
+    past_line = label not in FAULT_RULES or rule_fires(model, label, features.scalars, strictness)
+    reason = "; ".join(explain(f, features, metres, past_line or f != label) for f in faults)
     return label, False, faults, p_good, reason
 
 
