@@ -270,8 +270,8 @@ if submitted:
         shown = "" if found == result.count else f"; this page counts {result.count}"
         st.error(
             f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
-            f"{shown}, and none of them looks like a squat (the "
-            "knees and hips barely move). Save it as another exercise, or check the clip."
+            f"{shown}, and {'it does not look' if found == 1 else 'none of them looks'} like a squat (the "
+            "Squat form page says why for each). Save it as another exercise, or check the clip."
         )
         st.stop()
     try:

@@ -619,6 +619,7 @@ def test_a_clip_without_squats_is_not_saved_as_squats(app_env, shared_data):
     # the user was once told of "3 movements" they had never been shown
     assert f"counted on the knee angle, the clip shows {found} movement" in refusal
     assert ("this page counts" in refusal) == (found != shown)
+    assert ("it does not look like a squat" in refusal) == (found == 1)  # "1 movement, and none of them"
     assert HistoryStore(app_env).sessions() == []
 
 
@@ -635,7 +636,7 @@ def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_pa
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Reps counted"] == "1"  # the squat with its bottom at 10.5 s
-    width, height = (int(v) for v in metrics["Size"].replace("×", "x").split("x"))
+    width, height = (int(v) for v in metrics["Size"].removesuffix(" px").replace("×", "x").split("x"))
     assert height > width  # portrait again, as filmed
     assert any("stored turned by" in caption.value for caption in at.caption)
 
