@@ -52,9 +52,10 @@ RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
 RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
-# 3: verdicts.csv has deepest_s, and the tracks' cache version changed (older results are
-# redone); 2: squat clips also get verdicts.csv and report.html
-_FORMAT_VERSION = 3
+# 4: verdicts carry p_good_needed, counts read the picture's geometry, new frames (older
+# results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
+# 2: squat clips also get verdicts.csv and report.html
+_FORMAT_VERSION = 4
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 

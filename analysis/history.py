@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import sqlite3
 import unicodedata
@@ -125,11 +126,18 @@ def _json_default(value):
     return str(value)
 
 
-def _verdict_calls(verdicts) -> list[tuple[str, bool]] | None:
-    """(label, good) per rep, from ``RepVerdict``s or their stored dicts; None for no verdicts."""
+def _verdict_calls(verdicts) -> list[tuple] | None:
+    """(label, good, the P(good) needed) per rep, from ``RepVerdict``s or their stored dicts;
+    None for no verdicts. The bar is part of the call: re-judged at a stricter setting with
+    the same results, the clip was "already saved" and the stricter bar never recorded."""
     if verdicts is None:
         return None
-    return [(d.get("label"), bool(d.get("good"))) for d in map(_as_dict, verdicts)]
+    calls = []
+    for d in map(_as_dict, verdicts):
+        needed = d.get("p_good_needed")
+        needed = round(float(needed), 2) if needed is not None and math.isfinite(float(needed)) else None
+        calls.append((d.get("label"), bool(d.get("good")), needed))
+    return calls
 
 
 def session_rep_rows(session: dict) -> list[dict]:
@@ -332,9 +340,9 @@ class HistoryStore:
         self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = "", verdicts=None
     ) -> dict | None:
         """The newest entry of this athlete (any stored spelling) that holds the same analysis:
-        same clip, exercise, count, notes and verdicts (label and pass of each rep; a squat
-        judged again at another strictness is a new analysis); None if there is none or no
-        name is given.
+        same clip, exercise, count, notes and verdicts (label, pass and the bar of each rep: a
+        squat judged again at another strictness is a new analysis); None if there is none or
+        no name is given.
 
         The dashboard asks before saving: a second click on Save stored the same analysis
         twice, unannounced."""

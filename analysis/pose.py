@@ -28,7 +28,7 @@ from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-
     usable_cores,
 )
 from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
-from analysis.video import probe
+from analysis.video import opencv_on_one_thread, probe
 
 DEFAULT_MAX_SIDE = 640
 # Time chunks a clip is analysed in by the dashboard, the CLI and batch runs, whatever the
@@ -233,10 +233,11 @@ def extract_pose(
     if settings.model_path:
         check_task_file(settings.model_path)
     total = max(1, info.frame_count)
-    arrays, handoffs = analyse_clip(
-        path, lambda: make_backend(settings), starts, total, progress,
-        fps=info.fps, stride=settings.stride, max_side=settings.max_side,
-    )  # fmt: skip
+    with opencv_on_one_thread():
+        arrays, handoffs = analyse_clip(
+            path, lambda: make_backend(settings), starts, total, progress,
+            fps=info.fps, stride=settings.stride, max_side=settings.max_side,
+        )  # fmt: skip
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
     last_s, announced_s = float(arrays["times"][-1]), info.start_s + info.duration_s

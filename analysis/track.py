@@ -120,15 +120,17 @@ class PoseTrack:
         return points
 
     def content_digest(self) -> str:
-        """A digest of the times, landmarks and visibility (a few ms for 10 minutes).
+        """A digest of the times, landmarks, visibility, world landmarks and frame size (a
+        few ms for 10 minutes).
 
         Two tracks of the same clip from different models or settings differ here, where
         ``source_hash`` (the clip's bytes) is the same; results derived from a track are
         remembered under it.
         """
         digest = hashlib.blake2b(digest_size=16)
-        for array in (self.times, self.landmarks, self.visibility):
+        for array in (self.times, self.landmarks, self.visibility, self.world):
             digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(f"{self.width}x{self.height}".encode())  # angles and moves depend on it
         return digest.hexdigest()
 
     def frame_at(self, time_s: float) -> int:
@@ -221,6 +223,9 @@ class PoseTrack:
         # times to the microsecond: six significant digits kept only 10 ms past 1,000 s, and
         # a long 120 frames/s track read back with repeated times
         frame[frame.columns[0]] = frame[frame.columns[0]].map(lambda t: f"{t:.6f}")
+        # the picture's size, on every row: x and y are shares of it, and angles and moves
+        # need it (``image_points``); without it a track read back counted otherwise
+        frame["frame_width"], frame["frame_height"] = int(self.width), int(self.height)
         is_path = isinstance(path_or_buffer, str | os.PathLike)
         with replaced(path_or_buffer, ".csv") if is_path else nullcontext(path_or_buffer) as target:
             frame.to_csv(target, index=False, float_format="%.6g", na_rep="")
@@ -240,10 +245,13 @@ class PoseTrack:
         if fps is None:
             steps = np.diff(times)
             fps = float(1.0 / np.median(steps)) if len(steps) else 30.0
+        size = {}
+        if {"frame_width", "frame_height"} <= set(frame.columns) and len(frame):  # older exports lack them
+            size = {"width": int(frame["frame_width"].iloc[0]), "height": int(frame["frame_height"].iloc[0])}
         return cls(
             times=times, landmarks=per_landmark[..., :3], visibility=per_landmark[..., 3],
             world=np.full((len(table), N_LANDMARKS, 3), np.nan), fps=fps,
-            source_name=os.path.basename(os.fspath(path)),
+            source_name=os.path.basename(os.fspath(path)), **size,
         )  # fmt: skip
 
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -256,16 +257,49 @@ def iter_frames(
         container.close()
 
 
+FULL_RANGE = 2  # AVCOL_RANGE_JPEG, PyAV's ``VideoFrame.color_range`` for full-range pixels
+
+
 def _opencv():
-    """OpenCV, on one thread. RepLab runs its time chunks in parallel already; OpenCV's own
-    worker threads wait busily between frames and took CPU from the pose models (fourth
-    session's trial, docs/performance.md). Imported here, on first use: a pass over cached
-    landmarks never needs it."""
+    """OpenCV, imported on first use: a pass over cached landmarks never needs it."""
     import cv2
 
-    if cv2.getNumThreads() != 1:
-        cv2.setNumThreads(1)
     return cv2
+
+
+class _OneThreadOpenCV:
+    """OpenCV on one thread while pose passes run (``opencv_on_one_thread``).
+
+    RepLab runs its time chunks in parallel already; OpenCV's own worker threads wait busily
+    between frames and took CPU from the pose models (fourth session's trial,
+    docs/performance.md). The setting is the whole process's, so it is taken and given back
+    under a lock, counting the passes that run (two dashboard users at once), and the rest
+    of the time (optical flow, drawing) OpenCV keeps its threads.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._before = 0
+
+    @contextlib.contextmanager
+    def __call__(self):
+        cv2 = _opencv()
+        with self._lock:
+            if self._users == 0:
+                self._before = cv2.getNumThreads()
+                cv2.setNumThreads(1)
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    cv2.setNumThreads(self._before)
+
+
+opencv_on_one_thread = _OneThreadOpenCV()
 
 
 def to_rgb(
@@ -276,13 +310,15 @@ def to_rgb(
     8-bit 4:2:0 video (nearly every camera's): the three planes shrunk by OpenCV (area
     averaging, the right filter for shrinking) and converted by OpenCV, about 0.25 ms a
     720p frame where swscale's shrink-and-convert took 1.0 ms, the largest CPU cost of a
-    frame besides the model (docs/performance.md). Other formats (full-range ``yuvj420p``,
-    10-bit, RGB) and odd sizes go through swscale (bilinear), which reads the frame's range
-    and depth. The pose model's landmarks move with the exact pixels, so both were measured:
+    frame besides the model (docs/performance.md). OpenCV's conversion assumes limited range:
+    full-range frames (``yuvj420p``, or ``yuv420p`` tagged full range, as VP9 and AV1 clips
+    can be), other formats (10-bit, RGB) and odd sizes go through swscale (bilinear), which
+    reads the frame's range and depth. The pose model's landmarks move with the exact pixels, so both were measured:
     the 20 hand-counted clips count the same on either (``bench/pixel_pipelines.py``, which
     also tries ``shrink=cv2.INTER_LINEAR``).
     """
-    if frame.format.name != "yuv420p" or width % 2 or height % 2:
+    full_range = frame.color_range == FULL_RANGE  # VP9 and AV1 tag it on plain yuv420p
+    if frame.format.name != "yuv420p" or full_range or width % 2 or height % 2:
         return swscale_rgb(frame, width, height, reformatter)
     cv2 = _opencv()
     shrink = cv2.INTER_AREA if shrink is None else shrink

@@ -37,4 +37,5 @@ def format_p_good(p_good: float | None) -> str:
 
 def rounded_down(p_good: float, digits: int) -> float:
     """P(good) cut to ``digits`` decimals, never up: a failing 0.4996 must not read 0.5."""
-    return math.floor(p_good * 10**digits) / 10**digits
+    # the nudge: 0.58 is stored as 0.57999..., and floor made the 0.58 bar itself read 0.57
+    return math.floor(p_good * 10**digits + 1e-9) / 10**digits

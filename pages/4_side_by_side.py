@@ -60,6 +60,7 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
         container.warning(
             f"Entry #{kept} has been deleted: this side shows the newest entry, #{chosen}, instead."
         )
+        st.session_state[f"keep_hist_{slot}"] = chosen  # said once: the stand-in is now the choice
     item = next(s for s in saved if s["id"] == chosen)
     if not videos[chosen]:
         container.warning(

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import RepLabError
+from analysis.form.dataset import FAULT_LABELS
 from analysis.history import fault_counts, session_rep_rows
 from analysis.wording import count_words
 from pages import common
@@ -19,6 +20,9 @@ except RepLabError as exc:
     st.error(str(exc))
     st.stop()
 st.caption(f"Saved in {store.path}")
+# a delete's outcome, first: deleting the very last entry stops the page just below
+if notice := st.session_state.pop("history_notice", None):
+    st.success(notice)
 
 if not athletes:
     st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
@@ -56,10 +60,7 @@ fig = go.Figure()
 exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
 GOOD_SHARE_COLOUR = "#2ca02c"
 # one colour per fault, the same for every athlete; never the good share's green
-FAULT_COLOURS = {
-    "no depth": "#ff7f0e", "knees caving": "#d62728", "bending forward": "#9467bd",
-    "heels lifting": "#8c564b", "toes lifting": "#e377c2",
-}  # fmt: skip
+FAULT_COLOURS = dict(zip(FAULT_LABELS, ("#9467bd", "#8c564b", "#d62728", "#ff7f0e", "#e377c2"), strict=True))
 line_colours = [c for c in common.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
 for i, name in enumerate(exercises):
     mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
@@ -150,5 +151,3 @@ with c2:
             st.rerun()
         except RepLabError as exc:
             st.error(str(exc))
-    if notice := st.session_state.pop("history_notice", None):
-        st.success(notice)

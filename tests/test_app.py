@@ -358,6 +358,12 @@ def test_deleting_an_athletes_last_entry_says_why_the_page_moves_on(app_env):
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="_history_athlete").value == "Ben"
     assert any(f"Deleted entry #{anas}. Ana has no saved analyses left." in m.value for m in at.success)
+    (bens,) = [s["id"] for s in store.sessions("Ben")]  # the very last entry: the page empties
+    at.selectbox(key=f"delete_choice_{1}").set_value(bens).run()
+    at.checkbox(key=f"confirm_delete_{bens}").check().run()
+    at.button(key=f"delete_button_{bens}").click().run()
+    assert any(f"Deleted entry #{bens}. Ben has no saved analyses left." in m.value for m in at.success)
+    assert any("Nothing saved yet" in i.value for i in at.info)
 
 
 def test_history_page_deletes_only_after_confirmation(app_env):
@@ -487,6 +493,9 @@ def test_side_by_side_says_when_its_saved_entry_was_deleted(app_env, sample_squa
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="_hist_b").value == anas
     assert any(f"Entry #{bobs} has been deleted" in w.value and f"#{anas}" in w.value for w in at.warning)
+    at.run()  # said once: it stayed on every later run, even after choosing the same entry
+    assert not any("has been deleted" in w.value for w in at.warning)
+    assert at.selectbox(key="_hist_b").value == anas
 
 
 def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sample_squat_track):

@@ -515,6 +515,9 @@ def test_p_good_is_shown_rounded_down_so_a_fault_never_reads_as_a_pass():
     threshold = p_good_threshold(0.5)
     assert format_p_good(0.4968) == "0.49" and threshold > 0.4968  # '0.50' read as a pass
     assert format_p_good(0.5) == "0.50" and format_p_good(float("nan")) == "-"
+    # 0.58 is stored as 0.57999...: the strictness-0.7 bar itself read "0.57"
+    assert [format_p_good(p_good_threshold(s)) for s in (0.7, 0.675)] == ["0.58", "0.57"]
+    assert [format_p_good(v) for v in (0.29, 0.57, 0.58)] == ["0.29", "0.57", "0.58"]
 
 
 def test_form_predict_on_a_folder_with_no_reps_is_one_error(tmp_path, capsys, squat_form):

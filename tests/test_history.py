@@ -123,6 +123,13 @@ def test_an_entry_keeps_the_bar_its_reps_were_judged_against(tmp_path, sample_sq
     assert [s["p_good_needed"] for s in store.sessions("Ana")] == [0.5, pytest.approx(0.7), None]
     rows = list(csv.DictReader(io.StringIO(store.export_csv())))
     assert [row["p_good_needed"] for row in rows] == ["0.50", "0.70", ""]
+    # the same calls at a third bar are a new analysis, not "already saved"
+    again = assess_squat_reps(sample_squat_track, reps, strictness=0.75)
+    saved_at_1 = assess_squat_reps(sample_squat_track, reps, strictness=1.0)
+    assert [(v.label, v.good) for v in again] == [(v.label, v.good) for v in saved_at_1]  # the premise
+    args = ("Ana", sample_squat_track.source_hash, "squat", len(reps), "strictness 1.0")
+    assert store.find_saved(*args, saved_at_1)["notes"] == "strictness 1.0"
+    assert store.find_saved(*args, again) is None
 
 
 def test_newer_schema_is_refused(tmp_path):

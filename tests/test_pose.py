@@ -56,10 +56,10 @@ def test_npz_and_csv_round_trip(sample_squat_track, tmp_path):
     holed.to_csv(tmp_path / "t.csv")
     table = pd.read_csv(tmp_path / "t.csv")
     expected = ["time_s"] + [f"{n}_{a}" for n in LANDMARK_NAMES for a in ("x", "y", "z", "visibility")]
-    assert list(table.columns) == expected
-    assert table.iloc[3, 1:].isna().all() and table.iloc[2, 1:].notna().all()
+    assert list(table.columns) == [*expected, "frame_width", "frame_height"]
+    assert table.iloc[3, 1:-2].isna().all() and table.iloc[2, 1:].notna().all()
     row3 = (tmp_path / "t.csv").read_text().splitlines()[4]
-    assert row3.split(",")[1:] == [""] * 132  # empty cells, not 'nan'
+    assert row3.split(",")[1:] == [""] * 132 + [str(track.width), str(track.height)]  # empty cells, not 'nan'
     back = load_track(tmp_path / "t.csv")
     assert np.allclose(back.landmarks, holed.landmarks, atol=1e-5, equal_nan=True)
 
@@ -148,7 +148,7 @@ def test_cli_extract_writes_csv_and_reports_bad_input_in_one_line(tmp_path):
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     table = pd.read_csv(tmp_path / "out.csv")
-    assert table.shape == (30, 1 + 33 * 4) and table.columns[1] == "nose_x"
+    assert table.shape == (30, 1 + 33 * 4 + 2) and table.columns[1] == "nose_x"
     assert "100%" in ok.stderr  # the progress bar reached the end
     assert "inference_feedback_manager" not in ok.stderr and "XNNPACK" not in ok.stderr  # native noise
 
@@ -202,6 +202,19 @@ def test_on_a_terminal_the_progress_bar_redraws_in_place(tmp_path):
     assert "\r" in text and "[##############################] 30/30 frames" in text
     assert "% (" not in text  # not the log file's "pose: 10% (3/30 frames)" lines
     assert text.count("30/30 frames") == 1  # the finished bar is drawn once
+
+
+def test_a_csv_export_counts_as_the_track_it_came_from(sample_squat_track, tmp_path):
+    """The CSV export left out the frame size, which the counters need (x and y are shares
+    of it): read back, the sample counted 5 reps where its track counts 4 (adaptive)."""
+    from analysis.counting import compare_counters
+
+    sample_squat_track.to_csv(tmp_path / "t.csv")
+    again = PoseTrack.from_csv(tmp_path / "t.csv")
+    assert (again.width, again.height) == (sample_squat_track.width, sample_squat_track.height)
+    for exercise in (None, "squat"):
+        counts = {m: r.count for m, r in compare_counters(sample_squat_track, exercise=exercise).items()}
+        assert {m: r.count for m, r in compare_counters(again, exercise=exercise).items()} == counts
 
 
 def test_a_long_tracks_csv_keeps_its_times(tmp_path):
@@ -305,3 +318,21 @@ def test_a_track_says_when_its_file_stops_before_the_end_it_announces(tmp_path):
     assert extract_pose(whole, workers=1, cache=False).meta["ends_early_s"] is None
     strided = extract_pose(whole, workers=1, cache=False, settings=PoseSettings(stride=3))
     assert strided.meta["ends_early_s"] is None
+
+
+def test_opencv_runs_on_one_thread_only_while_a_pose_pass_runs(tmp_path):
+    """OpenCV's worker threads took CPU from the pose models, so a pass holds OpenCV to one
+    thread; the setting is the whole process's, and the flow counter and the drawing after
+    it keep OpenCV's threads (it once stayed at one thread for good, set from a chunk)."""
+    import cv2
+
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=4.0, start_s=9.0)
+    before = cv2.getNumThreads()
+    during = []
+    extract_pose(
+        clip, workers=2, cache=False, progress=lambda done, total: during.append(cv2.getNumThreads())
+    )
+    *analysing, finished = during  # the last report comes once the track is built
+    assert len(analysing) > 10 and set(analysing) == {1}
+    assert finished == cv2.getNumThreads() == before

@@ -182,8 +182,9 @@ def test_shrunk_frames_keep_the_picture():
 
 
 def test_frames_opencv_cannot_convert_exactly_go_through_swscale():
-    """OpenCV converts limited-range 8-bit 4:2:0 only: a full-range (``yuvj420p``) frame, as
-    some phones write, would come out with the wrong contrast; it goes through swscale,
+    """OpenCV converts limited-range 8-bit 4:2:0 only: a full-range frame (``yuvj420p``, as
+    some phones write, or ``yuv420p`` tagged full range, as VP9 and AV1 clips can be: 10 grey
+    levels off on average) would come out with the wrong contrast; it goes through swscale,
     which reads the range. An ordinary frame is converted by OpenCV, within a few grey
     levels of swscale's picture."""
     import av
@@ -193,8 +194,16 @@ def test_frames_opencv_cannot_convert_exactly_go_through_swscale():
 
     rgb = next(iter_frames(SIDE_SQUAT, start_s=5.0, end_s=5.1)).rgb
     reformatter = VideoReformatter()
-    for pix_fmt, exact in (("yuvj420p", True), ("yuv444p", True), ("yuv420p", False)):
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
+    cases = (
+        ("yuvj420p", None, True),
+        ("yuv444p", None, True),
+        ("yuv420p", "JPEG", True),
+        ("yuv420p", None, False),
+    )
+    for pix_fmt, color_range, exact in cases:  # yuv420p tagged full range: VP9, AV1
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+            format=pix_fmt, dst_color_range=color_range
+        )
         ours, theirs = to_rgb(frame, 304, 540, reformatter), swscale_rgb(frame, 304, 540, reformatter)
         assert ours.shape == theirs.shape == (540, 304, 3)
         difference = np.abs(ours.astype(int) - theirs.astype(int)).mean()
