@@ -476,7 +476,7 @@ def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[
                 numbers,
                 view,
                 trusted,
-                p_good_threshold(strictness),
+                p_good_needed=p_good_threshold(strictness),
             )  # fmt: skip
         )
     return verdicts
