@@ -182,6 +182,8 @@ for method, result in results.items():
                                 for k, v in settings.get(method, {}).items())}  # fmt: skip
     if result.error:
         row["note"] = result.error
+    elif result.count == 0:  # why, not a bare 0
+        row["note"] = result.diagnostics.get("none_because", "")
     if true_count is not None and row["count"] is not None:
         row["error"] = int(row["count"]) - int(true_count)
     rows.append(row)

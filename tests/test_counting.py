@@ -190,6 +190,9 @@ def test_a_refit_keeps_nothing_from_the_previous_fit(repcount, name):
     fresh = COUNTERS[name]().fit(nobody, track.times)
     assert set(refitted.diagnostics()) == set(fresh.diagnostics())
     for key, value in fresh.diagnostics().items():
+        if isinstance(value, str):  # why it found nothing
+            assert refitted.diagnostics()[key] == value, key
+            continue
         assert np.array_equal(np.asarray(refitted.diagnostics()[key]), np.asarray(value), equal_nan=True), key
     assert refitted.count_ == fresh.count_ == 0
 

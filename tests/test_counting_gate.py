@@ -203,3 +203,25 @@ def test_counts_and_angles_do_not_depend_on_the_frame_shape(sample_squat_track):
     # and the angle is the picture's: at the first marked bottom (10.5 s) the knee is bent deep
     bottom = track.frame_at(10.5)
     assert np.nanmin(mean_angle(track, knees)[bottom - 15 : bottom + 15]) < 90.0
+
+
+def test_a_count_of_zero_says_why(sample_squat_track, shared_data, pose_cache_dir):
+    """Compare counters showed a bare 0 for the periodicity counter on three clips, which
+    read as a failure. Every 0 now carries its reason: the counter's own (no period) or
+    the body gate's (reps found, all too small)."""
+    from analysis.counting import compare_counters
+
+    pause = sample_squat_track.slice_time(12.0, 14.5)  # standing between the two squats
+    result, ungated = count_reps(pause), count_reps(pause, gate=False)
+    assert result.count == 0
+    if ungated.count:  # jitter made "reps" (with these pixels it does; other CPUs' may not)
+        assert result.diagnostics["none_because"].endswith("all too small a movement to be reps (body gate)")
+    else:
+        assert result.diagnostics["none_because"] == "no rep found on this signal"
+    one_curl = extract_pose(
+        shared_data / "clips" / "curl_side_rohitkeshav27_1.mp4", workers=2, cache=TrackCache(pose_cache_dir)
+    )
+    periodicity = compare_counters(one_curl, methods=["periodicity"])["periodicity"]
+    assert periodicity.count == 0
+    assert periodicity.diagnostics["none_because"] == "no period repeats between 0.35 and 8 s"
+    assert "none_because" not in count_reps(one_curl).diagnostics  # it counts its one curl

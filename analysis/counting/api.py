@@ -23,6 +23,7 @@ from analysis.counting.periodicity import PeriodicityCounter
 from analysis.counting.presets import preset_for
 from analysis.counting.signals import frame_rate
 from analysis.track import PoseTrack
+from analysis.wording import count_words
 
 COUNTERS: dict[str, type[BaseCounter]] = {
     "peaks": PeakCounter,
@@ -99,6 +100,13 @@ def _result(
     diagnostics = counter.diagnostics()
     if gate:
         diagnostics["gate"] = gate
+    if not reps:  # a bare 0 read as a failure of the page (Compare counters shows this)
+        dropped = len(counter.reps_)
+        diagnostics["none_because"] = diagnostics.get("none_because") or (
+            f"{count_words(dropped, 'rep')} found, all too small a movement to be reps (body gate)"
+            if dropped
+            else "no rep found on this signal"
+        )
     return CountResult(
         count=len(reps),
         reps=reps,

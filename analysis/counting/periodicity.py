@@ -72,6 +72,9 @@ class PeriodicityCounter(BaseCounter):
         if not np.isfinite(est.period_s) or not np.isfinite(x).any():
             self.smoothed_ = x
             self.turning_points_ = np.zeros(0)
+            self.none_because_ = (
+                f"no period repeats between {self.min_period_s:g} and {self.max_period_s:g} s"
+            )
             self._set_reps(t, [], [], [])
             return self
         period = est.period_s * fps
@@ -86,6 +89,7 @@ class PeriodicityCounter(BaseCounter):
         n = len(y)
         if not active.any():
             self.turning_points_ = np.zeros(0)
+            self.none_because_ = "no stretch of the signal swings like its reps"
             self._set_reps(t, [], [], [])
             return self
         # anchor on a typical rep (median height among clear turning points), not the
