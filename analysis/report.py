@@ -54,6 +54,21 @@ table.measures td:last-child { text-align: right; }
 """
 
 
+def reps_export(clip_name: str, track: PoseTrack, result, exercise: str | None, verdicts=None) -> dict:
+    """The Analyse page's "Reps (JSON)": the clip, the count and each rep's start, bottom and
+    end, and for squats each rep's verdict as the page shows it (label, p(good) and the bar
+    it was judged against, faults, reason, measures). The export had the reps only."""
+    out = {
+        "clip": clip_name,
+        "clip_hash": track.source_hash,
+        "exercise": exercise or "auto",
+        **result.to_dict(),
+    }
+    if verdicts:
+        out["verdicts"] = [v.to_dict() for v in verdicts]
+    return out
+
+
 def _jpeg_data_uri(rgb: np.ndarray, quality: int = 80) -> str:
     ok, encoded = cv2.imencode(
         ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]

@@ -13,6 +13,7 @@ from analysis.errors import RepLabError
 from analysis.form.verdict import NOT_A_SQUAT
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import render_annotated_video
+from analysis.report import reps_export
 from analysis.wording import count_words
 from pages import common
 
@@ -196,8 +197,11 @@ def _track_csv() -> str:
 
 
 c1.download_button("Pose track (CSV)", _track_csv, file_name=f"{stem}_pose.csv", mime="text/csv")
-payload = {"clip": clip.name, "clip_hash": track.source_hash, "exercise": exercise or "auto",
-           **result.to_dict()}  # fmt: skip
+try:  # squats: the verdicts the page shows, in the export too
+    export_verdicts = common.verdicts_for(track, reps) if is_squat else None
+except (RepLabError, ValueError):
+    export_verdicts = None
+payload = reps_export(clip.name, track, result, exercise, export_verdicts)
 c2.download_button("Reps (JSON)", json.dumps(payload, indent=2, default=float),
                    file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
 with c3:

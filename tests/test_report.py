@@ -135,3 +135,22 @@ def test_a_clip_that_changes_view_names_each_reps_view(shared_data, pose_cache_d
         assert f"; {verdict.view} view" in card["text"]
         # a front view measures the stance (it had no line on the cards); a side view cannot
         assert ("ankles apart at the start" in card["text"]) == (verdict.view == "front")
+
+
+def test_the_reps_export_holds_each_squats_verdict(sample_squat_track):
+    """The Analyse page's Reps (JSON) had the reps only, not the verdicts the page showed."""
+    import json
+
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+    from analysis.report import reps_export
+
+    result = count_reps(sample_squat_track, exercise="squat")
+    verdicts = assess_squat_reps(sample_squat_track, result.reps, strictness=0.8)
+    payload = json.loads(json.dumps(reps_export("squat.mp4", sample_squat_track, result, "squat", verdicts)))
+    assert payload["count"] == len(payload["reps"]) == len(payload["verdicts"]) == 2
+    for rep, verdict in zip(payload["verdicts"], verdicts):
+        assert rep["label"] == verdict.label and rep["good"] == verdict.good
+        assert rep["p_good_needed"] == pytest.approx(0.62) and rep["reason"] == verdict.reason
+    plain = reps_export("squat.mp4", sample_squat_track, count_reps(sample_squat_track), None)
+    assert plain["exercise"] == "auto" and "verdicts" not in plain
