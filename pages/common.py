@@ -651,7 +651,7 @@ def summary_row(track: PoseTrack) -> None:
     cols[1].metric("Person found", f"{track.detection_rate:.0%}")
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")
     cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
-    cols[4].metric("Size", f"{track.width}×{track.height} px")
+    cols[4].metric("Size (px)", f"{track.width}×{track.height}")  # a unit in the value was cut off
     if track.meta.get("backend") == "mediapipe-tasks":
         # the file as the user named it (it is stored under a hash of its bytes)
         model = str(track.meta.get("model") or "")

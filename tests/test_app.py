@@ -645,7 +645,7 @@ def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_pa
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Reps counted"] == "1"  # the squat with its bottom at 10.5 s
-    width, height = (int(v) for v in metrics["Size"].removesuffix(" px").replace("×", "x").split("x"))
+    width, height = (int(v) for v in metrics["Size (px)"].replace("×", "x").split("x"))
     assert height > width  # portrait again, as filmed
     assert any("stored turned by" in caption.value for caption in at.caption)
 
