@@ -225,3 +225,22 @@ def test_a_count_of_zero_says_why(sample_squat_track, shared_data, pose_cache_di
     assert periodicity.count == 0
     assert periodicity.diagnostics["none_because"] == "no period repeats between 0.35 and 8 s"
     assert "none_because" not in count_reps(one_curl).diagnostics  # it counts its one curl
+
+
+def test_counters_without_a_return_check_keep_only_reps_that_come_back(sample_squat_track):
+    """The adaptive counter found 4 "reps" in the sample (2 squats): steps while he stood
+    and one whose turning point was the clip's last frame. Its reps, like those of every
+    counter that does not check a rep's return itself, must now move on the way down and
+    on the way back; the peak counter's cycles already do (its gate is unchanged)."""
+    from analysis.counting import compare_counters
+
+    adaptive = compare_counters(sample_squat_track, methods=["adaptive"])["adaptive"]
+    assert adaptive.diagnostics["gate"]["both_sides"]
+    assert adaptive.count == 2
+    assert all(abs(r.bottom_s - marked) < 0.5 for r, marked in zip(adaptive.reps, (10.5, 17.3)))  # clips.tsv
+    assert not count_reps(sample_squat_track).diagnostics["gate"]["both_sides"]
+    motion = BodyMotion.from_track(sample_squat_track)
+    end = float(sample_squat_track.times[-1])
+    half = Rep(end - 0.8, end, end)  # down to the last frame, never back
+    assert motion.excursions([half])[0][0] > MIN_EXCURSION  # one-sided it moves enough...
+    assert motion.excursions([half], both_sides=True)[0][0] == 0.0  # ...but never comes back

@@ -94,9 +94,11 @@ class BodyMotion:
         angles_a = np.stack(angles, axis=1) if angles else np.zeros((len(track.times), 0))
         return cls(np.asarray(track.times, dtype=float), pose, angles_a, joints)
 
-    def excursions(self, reps) -> tuple[np.ndarray, np.ndarray]:
+    def excursions(self, reps, both_sides: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(torso lengths, degrees) per rep: the largest move of a landmark, and the largest
-        bend of a joint, between the turning point and the rep's start or end."""
+        bend of a joint, between the turning point and the rep's start or end. With
+        ``both_sides`` the move is the smaller of the way there and the way back: a rep that
+        never comes back (a half rep at the clip's end) has none."""
         body, bend = np.zeros(len(reps)), np.zeros(len(reps))
         if self.angles.shape[1] == 0:  # no joint seen reliably: the bend cannot veto
             bend[:] = np.inf
@@ -105,13 +107,16 @@ class BodyMotion:
             s, b, e = (
                 min(int(np.searchsorted(self.times, v)), last) for v in (rep.start_s, rep.bottom_s, rep.end_s)
             )
+            moves = []
             for frame in (s, e):
                 step = np.hypot(*(self.pose[b] - self.pose[frame]).T)
                 if np.isfinite(step).any():
-                    body[i] = max(body[i], float(np.nanmax(step)))
+                    moves.append(float(np.nanmax(step)))
                 turn = np.abs(self.angles[b] - self.angles[frame])
                 if np.isfinite(turn).any():
                     bend[i] = max(bend[i], float(np.nanmax(turn)))
+            if moves:
+                body[i] = min(moves) if both_sides and len(moves) == 2 else max(moves)
         return body, bend
 
 
@@ -121,15 +126,19 @@ def gate_reps(
     min_excursion: float = MIN_EXCURSION,
     lone_min_angle: float = LONE_MIN_ANGLE,
     few_reps: int = FEW_REPS,
+    both_sides: bool = False,
 ) -> tuple[list, dict]:
     """(kept reps, diagnostics): drop reps too small to be reps (see the module text).
+
+    ``both_sides``: the move must be made on the way down and on the way back (for counters
+    that do not check a rep's return themselves; the peak counter's cycles do).
 
     The diagnostics hold each input rep's ``body_excursions`` (torso lengths) and
     ``bends`` (degrees), the thresholds, and ``dropped`` (the reps taken out).
     """
     if motion is None or not reps:
         return list(reps), {}
-    body, bend = motion.excursions(reps)
+    body, bend = motion.excursions(reps, both_sides)
     keep = body >= min_excursion
     if 0 < keep.sum() <= few_reps:  # one or two reps: too little repeats to confirm them
         keep &= bend >= lone_min_angle
@@ -137,6 +146,7 @@ def gate_reps(
         "min_excursion": float(min_excursion),
         "lone_min_angle": float(lone_min_angle),
         "few_reps": int(few_reps),
+        "both_sides": bool(both_sides),
         "body_excursions": body,
         "bends": bend,
         "dropped": [rep.to_dict() for rep, k in zip(reps, keep) if not k],
