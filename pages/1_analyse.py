@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -138,7 +139,8 @@ with reps_col:
             [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
               "end (s)": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
-            hide_index=True, on_select="rerun", selection_mode="single-row", key=table_key,
+            hide_index=True, on_select=functools.partial(common.remember_rows, table_key), selection_mode="single-row",
+            key=table_key, selection_default=common.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(
             "Tick a rep to loop it in the player and show its bottom frame; click a point on a chart "

@@ -514,7 +514,9 @@ def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | No
     seen = st.session_state.setdefault("_seen_picks", {})
     picked = None
     for key, kind in ((table_key, "rows"), *((k, "points") for k in chart_keys)):
-        signature = _selection_signature(st.session_state.get(key), kind)
+        signature = (
+            table_rows(key) if kind == "rows" else _selection_signature(st.session_state.get(key), kind)
+        )
         if signature and signature != seen.get(key):
             if kind == "rows" and 0 <= signature[0] < len(reps):
                 picked = reps[signature[0]].bottom_s
@@ -526,8 +528,30 @@ def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | No
 
 def selected_rep(reps, table_key: str) -> int | None:
     """Index of the rep whose row is ticked in the rep table (None when none is)."""
-    rows = _selection_signature(st.session_state.get(table_key), "rows")
+    rows = table_rows(table_key)
     return rows[0] if rows and 0 <= rows[0] < len(reps) else None
+
+
+def table_rows(table_key: str) -> tuple:
+    """The rows ticked in a table drawn with ``on_select=remember_rows``: its own state, or
+    what was kept when another page dropped it (the ticked rep stopped looping after a look
+    at another page)."""
+    if table_key in st.session_state:
+        return _selection_signature(st.session_state[table_key], "rows")
+    return tuple(st.session_state.get(f"keep_{table_key}", ()))
+
+
+def remember_rows(table_key: str) -> None:
+    """``on_select`` callback: keep the ticked rows beyond this page's visit (``table_rows``)."""
+    st.session_state[f"keep_{table_key}"] = list(
+        _selection_signature(st.session_state.get(table_key), "rows")
+    )
+
+
+def kept_rows_default(table_key: str) -> dict | None:
+    """``selection_default`` for a table: the kept ticks, shown again after a page switch."""
+    rows = st.session_state.get(f"keep_{table_key}")
+    return {"selection": {"rows": list(rows), "columns": []}} if rows else None
 
 
 def rep_clip(path: str, track: PoseTrack, start_s: float, end_s: float) -> str:

@@ -136,6 +136,21 @@ def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(
     assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in as_squats.reps]
 
 
+def test_a_ticked_rep_keeps_looping_after_a_visit_to_another_page(app_env, sample_squat_track):
+    """The rep ticked in the table looped in the player; after a look at another page the
+    table came back unticked and the whole clip played."""
+    at = _run()
+    key = f"rep_table_{sample_squat_track.source_hash}"
+    at.session_state[key] = {"selection": {"rows": [1], "columns": []}}
+    at.session_state[f"keep_{key}"] = [1]  # what the table's on_select callback keeps
+    at.run()
+    assert any(c.value.startswith("Rep 2 only") for c in at.caption)
+    at.switch_page("pages/3_squat_form.py").run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith("Rep 2 only") for c in at.caption)
+
+
 def test_exercise_and_strictness_survive_a_visit_to_another_page(app_env):
     """Streamlit forgets a widget on a run that does not draw it: the Analyse page's Exercise
     came back on automatic (another count, unannounced) after following its own link to the
