@@ -35,6 +35,15 @@ if track is None:
 
 result = common.count_for(track, exercise)
 reps = list(result.reps)
+# the page's verdicts, once, for the summary, the annotated video and the reps export
+verdicts, no_verdicts = None, None
+if is_squat and reps:
+    try:
+        verdicts = common.verdicts_for(track, reps)
+    except (RepLabError, ValueError) as exc:
+        no_verdicts = str(exc)
+# on automatic: whether the clip shows squats (a suggestion here, the save form's default)
+shows_squats = exercise is None and common.looks_like_squats(track)
 
 # ---- summary -----------------------------------------------------------------------------
 st.subheader(common.literal(clip.name))
@@ -113,28 +122,23 @@ with reps_col:
     if result.count == 0:
         st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
-        if exercise is None and common.looks_like_squats(track):
+        if shows_squats:
             st.caption(
                 "These look like squats: choose **squat** as the Exercise in the sidebar for a form verdict per rep."
             )
-        if is_squat:
-            try:
-                verdicts = common.verdicts_for(track, reps)
-            except (RepLabError, ValueError) as exc:
-                st.caption(f"No form verdicts: {exc}")
-            else:
-                good = sum(1 for v in verdicts if v.good)
-                judged = sum(1 for v in verdicts if v.judged)
-                if judged:
-                    st.markdown(
-                        f"Form: **{good} of {judged}** judged reps good (strictness "
-                        f"{common.form_strictness():.2f}, set on the Squat form page)"
-                    )
-                else:
-                    st.markdown("Form: none of these reps looks like a squat, so none is judged")
-                st.page_link(
-                    "pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:"
+        if no_verdicts:
+            st.caption(f"No form verdicts: {no_verdicts}")
+        elif verdicts:
+            good = sum(1 for v in verdicts if v.good)
+            judged = sum(1 for v in verdicts if v.judged)
+            if judged:
+                st.markdown(
+                    f"Form: **{good} of {judged}** judged reps good (strictness "
+                    f"{common.form_strictness():.2f}, set on the Squat form page)"
                 )
+            else:
+                st.markdown("Form: none of these reps looks like a squat, so none is judged")
+            st.page_link("pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:")
         st.dataframe(
             [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
               "end (s)": round(r.end_s, 2)}
@@ -199,11 +203,7 @@ def _track_csv() -> str:
 
 
 c1.download_button("Pose track (CSV)", _track_csv, file_name=f"{stem}_pose.csv", mime="text/csv")
-try:  # squats: the verdicts the page shows, in the export too
-    export_verdicts = common.verdicts_for(track, reps) if is_squat else None
-except (RepLabError, ValueError):
-    export_verdicts = None
-payload = reps_export(clip.name, track, result, exercise, export_verdicts)
+payload = reps_export(clip.name, track, result, exercise, verdicts)  # squats: the verdicts shown, too
 c2.download_button("Reps (JSON)", json.dumps(payload, indent=2, default=float),
                    file_name=f"{stem}_reps.json", mime="application/json")  # fmt: skip
 with c3:
@@ -215,7 +215,6 @@ with c3:
         common.RENDER_DIR.mkdir(parents=True, exist_ok=True)
         out = common.RENDER_DIR / f"{track.source_hash[:16]}_{abs(hash(render_key)) % 10**8}.mp4"
         try:
-            verdicts = common.verdicts_for(track, reps) if is_squat else None
             render_annotated_video(
                 clip.path, track, out, reps=reps, verdicts=verdicts,
                 progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)), text=f"Rendering frame {d} of {t}"),
@@ -242,7 +241,7 @@ with st.form("save_history", clear_on_submit=False):
         c1.caption("Known: " + ", ".join(common.literal(name) for name in known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
     # on automatic, squats only when the clip shows squats (a curl clip was offered as squats)
-    preferred = exercise if exercise in kinds else ("squat" if common.looks_like_squats(track) else "other")
+    preferred = exercise if exercise in kinds else ("squat" if shows_squats else "other")
     # keyed by the clip and the sidebar's exercise: with one key the box kept its first value,
     # so a squat clip counted 3 was saved as "1 push_up rep" chosen for the clip before
     saved_exercise = c2.selectbox(
@@ -265,14 +264,14 @@ if submitted:
             track, saved_exercise if saved_exercise in common.EXERCISE_PRESETS else None
         )
     saved_reps = list(saved_result.reps)
-    verdicts = None
+    saved_verdicts = None
     if saved_exercise == "squat" and saved_reps:
         try:
-            verdicts = common.verdicts_for(track, saved_reps)
+            saved_verdicts = common.verdicts_for(track, saved_reps)
         except (RepLabError, ValueError) as exc:
             st.warning(f"Saved without form verdicts: {exc}")
-    if verdicts and all(v.label == NOT_A_SQUAT for v in verdicts):  # a curl saved as squats, say
-        found = len(verdicts)
+    if saved_verdicts and all(v.label == NOT_A_SQUAT for v in saved_verdicts):  # a curl saved as squats, say
+        found = len(saved_verdicts)
         shown = "" if found == result.count else f"; this page counts {result.count}"
         st.error(
             f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
@@ -282,7 +281,7 @@ if submitted:
         st.stop()
     try:
         twin = store.find_saved(
-            athlete, track.source_hash, saved_exercise, saved_result.count, notes, verdicts
+            athlete, track.source_hash, saved_exercise, saved_result.count, notes, saved_verdicts
         )
         if twin is not None:
             st.info(
@@ -296,7 +295,7 @@ if submitted:
             saved_exercise,
             saved_result.count,
             saved_reps,
-            verdicts,
+            saved_verdicts,
             notes,
         )
     except (ValueError, RepLabError) as exc:
