@@ -96,6 +96,13 @@ def reencode(
     return [float(t) for t in times[: len(frames)]]
 
 
+def cut_short(src: str | Path, dst: str | Path, share: float) -> Path:
+    """The first ``share`` of ``src``'s bytes written to ``dst``: an upload or copy interrupted."""
+    data = Path(src).read_bytes()
+    Path(dst).write_bytes(data[: int(len(data) * share)])
+    return Path(dst)
+
+
 def audio_only(dst: str | Path, seconds: float = 1.0) -> None:
     """A valid media file with sound and no picture."""
     with av.open(str(dst), "w", format="mp4") as out:

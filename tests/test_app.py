@@ -797,10 +797,9 @@ def test_the_save_forms_exercise_follows_the_sidebar_and_each_clip(app_env, tmp_
 def test_a_file_cut_short_is_analysed_up_to_the_cut_and_says_so(app_env, tmp_path, shared_data):
     """The first 60% of a clip (an interrupted upload) was analysed without a word: 4 reps of
     7, while the player showed the whole length."""
-    whole = shared_data / "clips" / "squat_side_wissem_1.mp4"
-    cut = tmp_path / "wissem_cut.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: int(len(data) * 0.6)])
+    from tests.clipmaker import cut_short
+
+    cut = cut_short(shared_data / "clips" / "squat_side_wissem_1.mp4", tmp_path / "wissem_cut.mp4", 0.6)
     at = _upload(_run(), cut)
     assert not at.exception, [e.value for e in at.exception]
     (warning,) = [w.value for w in at.warning if "cut short" in w.value]

@@ -15,7 +15,7 @@ from analysis.landmarks import LANDMARK_NAMES, midpoint
 from analysis.pose import PoseSettings, extract_pose, track_key
 from analysis.task_bundle import build_pose_task_bundle
 from analysis.track import PoseTrack, load_track
-from tests.clipmaker import reencode
+from tests.clipmaker import cut_short, reencode
 from tests.conftest import REPO_ROOT, SAMPLE_VIDEOS
 
 pytestmark = pytest.mark.slow
@@ -310,9 +310,7 @@ def test_a_track_says_when_its_file_stops_before_the_end_it_announces(tmp_path):
     nothing."""
     whole = tmp_path / "whole.mp4"
     reencode(SIDE_SQUAT, whole, seconds=6.0, start_s=8.0, max_side=240, faststart=True)
-    cut = tmp_path / "cut.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: int(len(data) * 0.6)])
+    cut = cut_short(whole, tmp_path / "cut.mp4", 0.6)
     stops, announced = extract_pose(cut, workers=1, cache=False).meta["ends_early_s"]
     assert 0 < stops < announced - 1.0 and announced == pytest.approx(6.0, abs=0.1)
     assert extract_pose(whole, workers=1, cache=False).meta["ends_early_s"] is None

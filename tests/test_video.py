@@ -7,7 +7,7 @@ import pytest
 
 from analysis.errors import VideoError
 from analysis.video import iter_frames, keyframe_before, probe, read_frame
-from tests.clipmaker import audio_only, reencode
+from tests.clipmaker import audio_only, cut_short, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
 SIDE_SQUAT = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"  # 608x1080 portrait, 29.97 fps, 20.5 s
@@ -86,9 +86,7 @@ def test_an_upload_cut_short_reads_up_to_the_cut_in_every_reader(tmp_path):
     partial packet, so the default two-chunk pass failed."""
     whole = tmp_path / "whole.mp4"
     written = reencode(SIDE_SQUAT, whole, seconds=3.0, max_side=240, faststart=True)
-    cut = tmp_path / "cut.mp4"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: int(len(data) * 0.7)])
+    cut = cut_short(whole, tmp_path / "cut.mp4", 0.7)
     threaded = [f.time_s for f in iter_frames(cut, threads=True)]
     single = [f.time_s for f in iter_frames(cut, threads=False)]
     assert 0 < len(single) < len(written) and single == threaded
