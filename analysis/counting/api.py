@@ -96,9 +96,9 @@ def _settings_for(method: str, signal: CountSignal, exercise: str | None, settin
 def _result(
     method: str, counter: BaseCounter, signal_name: str, times, values, motion: BodyMotion | None = None
 ) -> CountResult:
-    # the peak counter keeps full cycles only (``cycles.py``); the others' reps must also come
-    # back: adaptive found "reps" while the sample lifter stood, and one at the clip's last frame
-    reps, gate = gate_reps(motion, list(counter.reps_), both_sides=method != "peaks")
+    # a counter that does not check a rep's return itself (``checks_return``): adaptive found
+    # "reps" while the sample lifter stood, and one at the clip's last frame
+    reps, gate = gate_reps(motion, list(counter.reps_), both_sides=not counter.checks_return)
     diagnostics = counter.diagnostics()
     if gate:
         diagnostics["gate"] = gate

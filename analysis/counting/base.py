@@ -90,6 +90,9 @@ class BaseCounter:
 
     name = "base"
     param_ranges: dict[str, tuple[float, float]] = {}
+    # whether every rep it finds comes back towards rest by its own rule; when not, the body
+    # gate checks the move on the way down and on the way back (``gate_reps(both_sides=)``)
+    checks_return = False
 
     @classmethod
     def _param_names(cls) -> list[str]:

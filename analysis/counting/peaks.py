@@ -73,6 +73,7 @@ class PeakCounter(BaseCounter):
     """
 
     name = "peaks"
+    checks_return = True  # full cycles only (``cycles.py``: the signal returns on both sides)
     param_ranges = {
         "prominence_ratio": (0.05, 0.9),
         "distance_ratio": (0.2, 1.0),
