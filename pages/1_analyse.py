@@ -154,9 +154,12 @@ with reps_col:
 # ---- charts ------------------------------------------------------------------------------
 st.subheader("Movement over time")
 c1, c2 = st.columns([3, 1])
+# the charts open on the parts that work in this clip (a curl's elbow, a squat's knee),
+# until the user picks others
+parts = common.chart_parts(track, reps, squat=is_squat or shows_squats)
 chosen = common.kept_widget(
-    c1.multiselect, "Landmarks", "landmarks", ["left_shoulder", "left_hip", "left_knee"], "default",
-    options=LANDMARK_NAMES,
+    c1.multiselect, "Landmarks", "landmarks", parts["landmarks"], "default", options=LANDMARK_NAMES,
+    default_follows=track.content_digest(),
 )  # fmt: skip
 axis = common.kept_radio(
     c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
@@ -172,8 +175,8 @@ fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.t
 st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="points")
 
 c1, c2 = st.columns([3, 1])
-angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", ["left_knee", "left_hip"], "default",
-                            options=ANGLE_NAMES)  # fmt: skip
+angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
+                            options=ANGLE_NAMES, default_follows=track.content_digest())  # fmt: skip
 use_world = common.kept_widget(
     c2.toggle, "3-D (world)", "world_angles", False, disabled=not track.has_world,
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",

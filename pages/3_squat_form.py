@@ -80,15 +80,16 @@ p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]
 colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else "#d62728") for v in verdicts]
 fig = go.Figure(
     go.Bar(
-        x=[f"rep {v.index + 1}" for v in verdicts], y=p_values, marker_color=colours,
-        text=[v.verdict_words for v in verdicts], textposition="outside",
-        customdata=[format_p_good(v.p_good) for v in verdicts],
-        hovertemplate="%{x}: %{text}<br>p(good) %{customdata}<extra></extra>",
+        # each verdict is written under its bar, on the axis: written above the bar, a label
+        # near the dotted line was struck through by it
+        x=[f"rep {v.index + 1}<br>{v.verdict_words}" for v in verdicts], y=p_values, marker_color=colours,
+        customdata=[[v.index + 1, v.verdict_words, format_p_good(v.p_good)] for v in verdicts],
+        hovertemplate="rep %{customdata[0]}: %{customdata[1]}<br>p(good) %{customdata[2]}<extra></extra>",
     )
 )  # fmt: skip
-fig.add_hline(y=threshold, line_dash="dot", line_color="grey")  # its words, drawn on the bars, hid a label
+fig.add_hline(y=threshold, line_dash="dot", line_color="grey", layer="below")
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
-                  yaxis={"range": [0, 1.15], "title": "probability of good form"})  # fmt: skip
+                  yaxis={"range": [0, 1.05], "title": "probability of good form"})  # fmt: skip
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
 st.caption(f"Dotted line: the p(good) a rep needs at this strictness, {threshold:.2f}.")
 picked = [

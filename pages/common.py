@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis import moving_parts
 from analysis.cache import file_hash
 from analysis.counting import EXERCISE_PRESETS, count_reps
 from analysis.errors import RepLabError
@@ -123,9 +124,9 @@ def session_axis(dates: list) -> dict:
     }
 
 
-def _remember(key: str) -> None:
+def _remember(key: str, widget_key: str | None = None) -> None:
     """Copy a widget's value to a plain session key, so it survives switching pages."""
-    st.session_state[f"keep_{key}"] = st.session_state[f"_{key}"]
+    st.session_state[f"keep_{key}"] = st.session_state[widget_key or f"_{key}"]
 
 
 def remember(key: str) -> None:
@@ -136,17 +137,24 @@ def remember(key: str) -> None:
 
 
 def kept_widget(
-    make, label: str, key: str, default=None, value_arg: str = "value", in_form: bool = False, **kwargs
-):
+    make, label: str, key: str, default=None, value_arg: str = "value", in_form: bool = False,
+    default_follows: str = "", **kwargs,
+):  # fmt: skip
     """Any widget (``st.text_input``, ``box.multiselect``...) whose value survives visits to
     other pages, as ``kept_selectbox``: the widget uses ``_<key>``, the value is kept under
     ``keep_<key>`` and handed back as its ``value_arg`` (``"default"`` for a multiselect).
     A coach lost the athlete's name, the typed true count and the counter settings on every
     visit to another page.
+
+    ``default_follows``: what the default depends on (a clip's hash). Until the user makes a
+    choice, a new value there shows the new default: Streamlit keeps a keyed widget's value
+    when only its default changes, so the chart of a curl opened on the squat's joints.
     """
-    callback = {} if in_form else {"on_change": _remember, "args": (key,)}
-    value = st.session_state.get(f"keep_{key}", default)
-    return make(label, **{value_arg: value}, key=f"_{key}", **callback, **kwargs)
+    kept = st.session_state.get(f"keep_{key}")
+    widget_key = f"_{key}" if kept is not None or not default_follows else f"_{key}_{default_follows}"
+    callback = {} if in_form else {"on_change": _remember, "args": (key, widget_key)}
+    value = default if kept is None else kept
+    return make(label, **{value_arg: value}, key=widget_key, **callback, **kwargs)
 
 
 def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwargs):
@@ -453,6 +461,17 @@ def verdicts_for(track: PoseTrack, reps, strictness: float | None = None):
     strictness = form_strictness() if strictness is None else strictness
     spans = tuple((r.start_s, r.bottom_s, r.end_s) for r in reps)
     return _verdicts_cached(track.content_digest(), spans, float(strictness), track, list(reps))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_parts_cached(track_digest: str, spans: tuple, squat: bool, _track: PoseTrack) -> dict:
+    return moving_parts.chart_parts(_track, list(spans), squat)
+
+
+def chart_parts(track: PoseTrack, reps, squat: bool) -> dict[str, list[str]]:
+    """``analysis.moving_parts.chart_parts`` for this track and these reps (cached)."""
+    spans = tuple((r.start_s, r.end_s) for r in reps)
+    return _chart_parts_cached(track.content_digest(), spans, squat, track)
 
 
 def looks_like_squats(track: PoseTrack) -> bool:

@@ -993,3 +993,31 @@ def test_analyse_chart_switches_survive_a_look_at_another_page(app_env):
     at.switch_page("pages/5_history.py").run()
     at.switch_page("pages/1_analyse.py").run()
     assert at.radio(key="_axis").value == "x" and at.toggle(key="_world_angles").value
+
+
+def _chart_picks(at: AppTest) -> tuple[list[str], list[str]]:
+    """The Analyse page's two chart choosers: (landmarks, joint angles)."""
+    boxes = {box.label: box for box in at.multiselect}
+    return list(boxes["Landmarks"].value), list(boxes["Joint angles"].value)
+
+
+def test_the_charts_open_on_the_joints_that_work_in_each_clip(app_env, shared_data):
+    """The angle chart opened on knee and hip whatever the clip: on a curl, two flat lines
+    whose jitter the auto-scaled axis made look like motion, and the working elbow hidden
+    in the menu. A squat opens on the knee and hip of the side the camera sees, a curl on
+    its elbow; a choice the user makes is kept for the next clip."""
+    at = _run()
+    landmarks, angles = _chart_picks(at)
+    side = angles[0].split("_")[0]
+    assert angles == [f"{side}_knee", f"{side}_hip"]
+    assert landmarks == [f"{side}_shoulder", f"{side}_hip", f"{side}_knee"]
+    _upload(at, shared_data / "clips" / "curl_side_formfit_1.mp4")
+    assert not at.exception, [e.value for e in at.exception]
+    landmarks, angles = _chart_picks(at)
+    assert angles[0].endswith("_elbow"), angles
+    assert landmarks[0].endswith("_wrist"), landmarks
+    # the user's own choice now rules, for this clip and the next
+    next(box for box in at.multiselect if box.label == "Joint angles").set_value(["trunk_lean"]).run()
+    at.sidebar.radio[0].set_value("Sample clip").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _chart_picks(at)[1] == ["trunk_lean"]

@@ -1,0 +1,137 @@
+"""Which joint angles and landmarks move most in a clip: what a chart should show first.
+
+A chart that opens on the knee and hip of a curl shows two flat lines whose 5-degree
+jitter the auto-scaled axis blows up into "motion", while the elbow, the only joint that
+works, is hidden in a menu. The dashboard's charts open on the parts this module ranks
+highest instead; a choice the user makes is kept over that.
+
+Both rankings read the picture (``PoseTrack.image_points``) and skip landmarks that are
+mostly hidden (``gate.seen_points``): a hidden joint's guessed position jitters, and a
+jittering angle can span as much as a working one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.counting.gate import seen_points
+from analysis.landmarks import INDEX, JOINT_ANGLES, joint_angle
+from analysis.track import PoseTrack
+
+# share of the frames a part must be found in to be ranked (a person walking through for
+# a second must not decide the chart of a clip of someone else)
+MIN_FOUND = 0.5
+# the spread that is ranked: between these percentiles, so one wild frame does not count
+SPREAD_PERCENTILES = (5.0, 95.0)
+# a part shown beside the one that moves most must move at least this share as much (a
+# curl's shoulder, 10 degrees beside the elbow's 140, was a flat line that only took room)
+MIN_SHARE = 0.25
+# the body's main landmarks (no face, no hand or foot tips: they ride on the wrist, ankle
+# and head, and jitter most)
+BODY_LANDMARKS: tuple[str, ...] = tuple(
+    f"{side}_{part}"
+    for part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+    for side in ("left", "right")
+)
+
+
+def spread(values: np.ndarray) -> float:
+    """Robust range of a series (``SPREAD_PERCENTILES``); 0 when it is found in too few frames."""
+    values = np.asarray(values, dtype=float)
+    found = np.isfinite(values)
+    if len(values) == 0 or found.mean() < MIN_FOUND:
+        return 0.0
+    low, high = np.percentile(values[found], SPREAD_PERCENTILES)
+    return float(high - low)
+
+
+def span_spread(values: np.ndarray, times: np.ndarray, spans) -> float:
+    """How far a series moves within a rep: the median over ``spans`` ((start_s, end_s)
+    pairs) of its range inside each; ``spread`` of the whole series when there are none.
+
+    Within reps, so that walking into view or reaching for a towel between sets does not
+    outrank the joint that does the work.
+    """
+    values, times = np.asarray(values, dtype=float), np.asarray(times, dtype=float)
+    ranges = []
+    for start_s, end_s in spans or ():
+        inside = values[(times >= start_s) & (times <= end_s)]
+        inside = inside[np.isfinite(inside)]
+        if len(inside) >= 2:
+            ranges.append(float(inside.max() - inside.min()))
+    return float(np.median(ranges)) if ranges else spread(values)
+
+
+def better_seen_side(track: PoseTrack, parts: tuple[str, ...] = ("hip", "knee", "ankle")) -> str:
+    """``"left"`` or ``"right"``: the side whose ``parts`` the model saw better (mean
+    visibility; left when unknown or equal). A side view hides one leg behind the other."""
+    vis = np.asarray(track.visibility, dtype=float)
+    means = {}
+    for side in ("left", "right"):
+        columns = vis[:, [INDEX[f"{side}_{part}"] for part in parts]]
+        means[side] = float(np.nanmean(columns)) if np.isfinite(columns).any() else 0.0
+    return "right" if means["right"] > means["left"] else "left"
+
+
+def _ranked(spreads: dict[str, float], n: int, fallback: tuple[str, ...]) -> list[str]:
+    """The ``n`` names of largest spread, leaving out those that move less than
+    ``MIN_SHARE`` of the first; ``fallback`` when nothing moves (an empty track)."""
+    ranked = sorted(spreads.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] <= 0:
+        return list(fallback[:n])
+    return [name for name, value in ranked[:n] if value >= MIN_SHARE * ranked[0][1]]
+
+
+def moving_angles(track: PoseTrack, n: int = 2, spans=None) -> list[str]:
+    """The ``n`` joint angles (``landmarks.JOINT_ANGLES``) that bend most, largest first.
+
+    ``spans``: the reps' (start_s, end_s), to rank by the bend within reps (``span_spread``).
+    Angles with a mostly hidden point are left out; when nothing is left, the knee and hip
+    (a squat's joints) are returned.
+    """
+    points = track.image_points()
+    spreads = {}
+    for name, triple in JOINT_ANGLES.items():
+        if seen_points(track, tuple(INDEX[p] for p in triple)).all():
+            spreads[name] = span_spread(joint_angle(points, name, dims=2), track.times, spans)
+    return _ranked(spreads, n, ("left_knee", "left_hip"))
+
+
+def moving_landmarks(track: PoseTrack, n: int = 3, axis: str = "y", spans=None) -> list[str]:
+    """The ``n`` body landmarks (``BODY_LANDMARKS``) that travel most along ``axis``
+    (within the reps' ``spans`` when given, as ``moving_angles``).
+
+    Only one of a left-right pair is kept (the one that travels more), so a squat's chart
+    shows a hip, a knee and a shoulder rather than both hips and both knees.
+    """
+    coordinate = "xy".index(axis)
+    points = track.image_points()
+    seen = seen_points(track, tuple(INDEX[name] for name in BODY_LANDMARKS))
+    spreads: dict[str, float] = {}
+    for name, ok in zip(BODY_LANDMARKS, seen):
+        if ok:
+            spreads[name] = span_spread(points[:, INDEX[name], coordinate], track.times, spans)
+    best_of_pair: dict[str, float] = {}
+    for name, value in spreads.items():
+        part = name.split("_", 1)[1]
+        other = f"{'right' if name.startswith('left') else 'left'}_{part}"
+        if value > spreads.get(other, -1.0) or (value == spreads.get(other) and name.startswith("left")):
+            best_of_pair[name] = value
+    return _ranked(best_of_pair, n, ("left_shoulder", "left_hip", "left_knee"))
+
+
+def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, list[str]]:
+    """What the dashboard's charts open on: ``{"angles": [...], "landmarks": [...]}``.
+
+    For squats, the knee and hip angles and the shoulder, hip and knee heights of the side
+    the camera sees better: a squat's arms often swing more than its legs bend (arms raised
+    forward for balance), yet the legs are what a coach reviews. Otherwise the parts that
+    move most within the reps (``moving_angles``, ``moving_landmarks``).
+    """
+    if squat:
+        side = better_seen_side(track)
+        return {
+            "angles": [f"{side}_knee", f"{side}_hip"],
+            "landmarks": [f"{side}_shoulder", f"{side}_hip", f"{side}_knee"],
+        }
+    return {"angles": moving_angles(track, 2, spans), "landmarks": moving_landmarks(track, 3, "y", spans)}

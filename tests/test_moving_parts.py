@@ -1,0 +1,62 @@
+"""What the charts open on: the joints that work in each real clip (cached MediaPipe tracks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.cache import TrackCache
+from analysis.counting import count_reps
+from analysis.landmarks import INDEX
+from analysis.moving_parts import better_seen_side, chart_parts, moving_angles, span_spread
+from analysis.pose import extract_pose
+
+pytestmark = pytest.mark.slow  # a cold pose cache runs MediaPipe on each clip once
+
+# clip -> the joint whose bend does the work (clips.tsv names the exercise)
+WORKING_JOINT = {
+    "curl_side_formfit_1.mp4": "elbow",
+    "pushup_side_tayyab_2.mp4": "elbow",
+    "pushup_diagonal_dollarpy_2.mp4": "elbow",
+    "pullup_front_joelo_2.mp4": "elbow",
+}
+
+
+def _track(shared_data, pose_cache_dir, name):
+    return extract_pose(shared_data / "clips" / name, workers=1, cache=TrackCache(pose_cache_dir))
+
+
+@pytest.mark.parametrize("name", sorted(WORKING_JOINT))
+def test_the_joint_that_works_bends_most_within_the_reps(shared_data, pose_cache_dir, name):
+    track = _track(shared_data, pose_cache_dir, name)
+    spans = [(r.start_s, r.end_s) for r in count_reps(track).reps]
+    assert spans
+    shown = chart_parts(track, spans)["angles"]
+    assert shown == moving_angles(track, 2, spans)
+    assert any(a.endswith(WORKING_JOINT[name]) for a in shown), shown  # a pull-up's shoulder may lead
+    assert not any(a.endswith(("knee", "hip")) for a in shown), shown  # the legs barely move
+
+
+def test_a_squat_opens_on_the_legs_of_the_side_the_camera_sees(shared_data, pose_cache_dir):
+    """In the side-view sample the lifter's arms hold the bar and the far leg is hidden."""
+    track = _track(shared_data, pose_cache_dir, "squat_side_rohanx01_1.mp4")
+    side = better_seen_side(track)
+    other = "right" if side == "left" else "left"
+    vis = np.nanmean(track.visibility, axis=0)
+    near = np.mean([vis[INDEX[f"{side}_{p}"]] for p in ("hip", "knee", "ankle")])
+    far = np.mean([vis[INDEX[f"{other}_{p}"]] for p in ("hip", "knee", "ankle")])
+    assert near > far
+    parts = chart_parts(track, squat=True)
+    assert parts["angles"] == [f"{side}_knee", f"{side}_hip"]
+    assert parts["landmarks"] == [f"{side}_shoulder", f"{side}_hip", f"{side}_knee"]
+
+
+def test_a_joint_is_ranked_by_its_bend_within_reps_not_between_them():
+    """Walking into view (a big move before the set) must not outrank the reps' own bend."""
+    times = np.arange(0, 10, 0.1)
+    walking = np.where(times < 2, 100.0 * times / 2, 100.0)  # one big change, then still
+    working = 100.0 + 30.0 * np.sin(2 * np.pi * times / 2)  # 60 degrees every rep
+    spans = [(s, s + 2.0) for s in (2.0, 4.0, 6.0, 8.0)]
+    assert span_spread(walking, times, spans) == 0.0
+    assert span_spread(working, times, spans) == pytest.approx(60.0, abs=1.0)
+    assert span_spread(walking, times, None) > span_spread(working, times, None)  # whole clip: the walk wins
