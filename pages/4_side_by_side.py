@@ -86,7 +86,6 @@ def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
 exercise = common.exercise_value(
     common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="sbs_exercise")
 )
-angle = common.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default="left_knee")
 columns = st.columns(2)
 sides = []
 for slot, column in zip(("a", "b"), columns):
@@ -109,6 +108,18 @@ if len(ready) == 1:  # one side failed or is not chosen yet: the other is still 
     st.warning(
         f"Clip {'B' if shown == 'A' else 'A'} cannot be shown (see its column); clip {shown} is shown alone."
     )
+
+# the angle chart opens on the joint that works in the first clip shown (a curl's elbow, a
+# squat's knee on the side the camera sees), until the user picks one
+_, _, first_track, first_result = ready[0]
+squats = (
+    exercise == "squat"
+    or getattr(first_result, "exercise", None) == "squat"
+    or (exercise is None and common.looks_like_squats(first_track))
+)
+working = common.chart_parts(first_track, first_result.reps, squat=squats)["angles"][0]
+angle = common.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default=working,
+                              default_follows=first_track.content_digest())  # fmt: skip
 
 # up to the longer clip's count: each side shows its own last rep beyond its count
 max_reps = max(1, max(len(r.reps) for *_, r in ready))

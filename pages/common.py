@@ -174,11 +174,16 @@ def kept_radio(box, label: str, options: list, key: str, default=None, **kwargs)
     return _kept_choice(box.radio, label, options, key, default, **kwargs)
 
 
-def _kept_choice(make, label: str, options: list, key: str, default, **kwargs):
+def _kept_choice(make, label: str, options: list, key: str, default, default_follows: str = "", **kwargs):
+    """``default_follows`` as in ``kept_widget``: until the user chooses, a new value there
+    shows the new default."""
     kept = st.session_state.get(f"keep_{key}")
     choice = kept if kept in options else default
     index = options.index(choice) if choice in options else 0
-    return make(label, options, index=index, key=f"_{key}", on_change=_remember, args=(key,), **kwargs)
+    widget_key = f"_{key}" if kept in options or not default_follows else f"_{key}_{default_follows}"
+    return make(
+        label, options, index=index, key=widget_key, on_change=_remember, args=(key, widget_key), **kwargs
+    )
 
 
 def kept_slider(box, label: str, low: float, high: float, default: float, step: float, key: str, **kwargs):

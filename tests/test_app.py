@@ -448,6 +448,30 @@ def test_side_by_side_shows_both_clips(app_env):
     assert len(at.get("plotly_chart")) == 1
 
 
+def test_side_by_side_opens_the_angle_chart_on_the_clips_working_joint(app_env, shared_data):
+    """The angle chart opened on the left knee whatever the clips: a flat line for a curl,
+    and the hidden knee of a lifter filmed from the right. Two squat samples open on the
+    knee of the side the camera sees in clip A; a curl in clip A, on its elbow; an angle the
+    user picks is kept."""
+    from analysis.moving_parts import better_seen_side
+
+    def angle_box(at):
+        return next(b for b in at.sidebar.selectbox if b.label == "Angle")
+
+    at = _run("pages/4_side_by_side.py")
+    sample_a = next(b for b in at.selectbox if b.key == "_sample_a").value
+    track_a = next(t for t in at.session_state["tracks"].values() if t.source_name == sample_a)
+    assert angle_box(at).value == f"{better_seen_side(track_a)}_knee"
+    at.radio(key="_source_a").set_value("Upload a video").run()
+    curl = shared_data / "clips" / "curl_side_formfit_1.mp4"
+    at.get("file_uploader")[0].set_value((curl.name, curl.read_bytes(), "video/mp4")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert angle_box(at).value.endswith("_elbow")
+    angle_box(at).set_value("trunk_lean").run()
+    at.radio(key="_source_a").set_value("Sample clip").run()
+    assert angle_box(at).value == "trunk_lean"
+
+
 def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
     at = _run("pages/4_side_by_side.py")
     assert not at.get("video")
