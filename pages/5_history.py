@@ -86,14 +86,18 @@ st.plotly_chart(fig, key="history_trend")
 faults = fault_counts(sessions)
 if faults:
     fig = go.Figure()
+    # one bar per session, named by its entry and day: on the trend's time axis a bar is as
+    # wide as the closest two saves are apart, a hairline for saves seconds or days apart
+    session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in sessions]
     for name, counts in faults.items():
-        fig.add_bar(x=dates, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"))
+        fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"))
     fig.update_layout(
         barmode="stack", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": "reps with the fault", "rangemode": "tozero",
                "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
         title={"text": "Faults per session", "x": 0}, showlegend=True,  # a lone fault had no name
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3}, xaxis=common.session_axis(dates),
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3},
+        xaxis={"type": "category", "title": "session (entry, day)"}, bargap=0.4,
     )  # fmt: skip
     st.plotly_chart(fig, key="history_faults")
 

@@ -953,6 +953,23 @@ def test_history_draws_each_fault_in_its_own_colour_never_the_good_green(app_env
     assert len(set(colours.values())) == 3
 
 
+def test_history_draws_one_readable_fault_bar_per_session(app_env):
+    """On the trend's time axis Plotly made each bar as wide as the closest two saves are
+    apart: with one session, or saves seconds apart, the fault bars were 1-px lines. Each
+    session now has its own slot on a category axis, named by its entry."""
+    store = HistoryStore(app_env)
+    fault = [{"good": False, "faults": ["no depth"]}]
+    for clip in ("a.mp4", "b.mp4"):  # saved within the same second
+        store.add_session("Bob", clip, f"h-{clip}", "squat", 1, [], fault)
+    at = _run("pages/5_history.py")
+    _, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert faults["layout"]["xaxis"]["type"] == "category"
+    (bar,) = faults["data"]
+    ids = [s["id"] for s in store.sessions("Bob")]
+    assert [x.split()[0] for x in bar["x"]] == [f"#{i}" for i in ids]  # one slot per entry
+    assert bar["y"] == [1, 1]
+
+
 def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tmp_path):
     """A file that is no video on side B: the page said "Choose two clips." and hid clip A."""
     bad = tmp_path / "notavideo.mp4"
