@@ -43,9 +43,10 @@ from analysis.errors import RepLabError
 from analysis.files import write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.video import VIDEO_EXTENSIONS
+from analysis.wording import cut_short_words
 
 SUMMARY_FIELDS = (
-    "path", "status", "error", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
+    "path", "status", "error", "warning", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
     "folder",
 )  # fmt: skip
 RESULT_FILE = "result.json"
@@ -67,6 +68,7 @@ class ClipResult:
     path: str
     status: str  # "ok", "failed" or "skipped" (done by an earlier run)
     error: str = ""
+    warning: str = ""  # a file cut short (``wording.cut_short_words``): counted up to the cut
     frames: int | None = None
     detection_rate: float | None = None
     count: int | None = None
@@ -273,6 +275,7 @@ def analyse_clip(
         result = ClipResult(
             path=os.fspath(path),
             status="ok",
+            warning=cut_short_words(track.meta) or "",
             frames=len(track),
             detection_rate=float(track.detection_rate),
             count=int(counts["count"]),

@@ -23,7 +23,7 @@ from analysis.form.verdict import RepVerdict, judged_and_not, reps_by_view, verd
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
-from analysis.wording import format_p_good, rep_numbers_words
+from analysis.wording import cut_short_words, format_p_good, rep_numbers_words
 
 # ``verdict_rows`` measure column -> (label, format); a card shows the measures its row holds
 # (``verdict_rows`` leaves out what the rep's camera view cannot measure: no knee width from the side)
@@ -48,6 +48,7 @@ h1 { margin-bottom: 0.2rem; } .muted { color: #666; }
 .card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; width: 300px; break-inside: avoid; }
 .card img { max-width: 100%; max-height: 380px; display: block; margin: 0.5rem auto; }
 .good { color: #1a7f37; } .fault { color: #c62828; } .unknown { color: #777; }
+.warn { background: #fff4e5; border-left: 4px solid #ed6c02; padding: 0.4rem 0.8rem; }
 table.measures { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 table.measures td { padding: 2px 4px; border-top: 1px solid #eee; }
 table.measures td:last-child { text-align: right; }
@@ -128,6 +129,8 @@ def form_report_html(
         + _view_summary(views)
         + "</p>",
     ]
+    if cut := cut_short_words(track.meta):
+        parts.append(f'<p class="warn"><b>Warning:</b> {html.escape(cut[0].upper() + cut[1:])}.</p>')
     for view, reps in views.items():
         measured, not_measured = judged_and_not(reps)
         if not (measured or not_measured):

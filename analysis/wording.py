@@ -15,6 +15,19 @@ def count_words(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
+def cut_short_words(meta: dict) -> str | None:
+    """What to say about a track whose file stops before its header says it ends
+    (``meta["ends_early_s"]``, set by ``pose.extract_pose``), or None. Said wherever a count
+    or a verdict of it comes out: a batch run reported "ok, 2 reps" for 4 s of a 13 s clip."""
+    ends = (meta or {}).get("ends_early_s")
+    if not ends:
+        return None
+    return (
+        f"the file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces: it was probably "
+        f"cut short (an interrupted upload or copy); everything here is up to {ends[0]:.1f} s"
+    )
+
+
 def rep_numbers_words(numbers: list[int]) -> str:
     """[1, 2] -> "reps 1, 2"; [3] -> "rep 3" (which reps a remark is about)."""
     return ("rep " if len(numbers) == 1 else "reps ") + ", ".join(str(n) for n in numbers)

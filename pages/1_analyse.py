@@ -48,11 +48,7 @@ shows_squats = exercise is None and common.looks_like_squats(track)
 # ---- summary -----------------------------------------------------------------------------
 st.subheader(common.literal(clip.name))
 common.summary_row(track)
-if ends := track.meta.get("ends_early_s"):
-    st.warning(
-        f"The file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces: it was probably "
-        f"cut short (an interrupted upload or copy). Everything here is up to {ends[0]:.1f} s."
-    )
+common.warn_if_cut_short(track)
 if track.detection_rate < 0.5:
     st.warning(
         f"A person was found in only {track.detection_rate:.0%} of the frames: counts and verdicts may "

@@ -156,6 +156,7 @@ for letter, clip, track, result in ready:
     with columns["AB".index(letter)]:  # B stays on the right when A cannot be shown
         whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
         st.metric(common.literal(f"{whose}{clip.name}"), count_words(result.count, "rep"))
+        common.warn_if_cut_short(track)
         if isinstance(result, SavedCount):
             st.caption(
                 f"As saved ({result.exercise}); the Exercise box applies to clips, not saved analyses."

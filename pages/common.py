@@ -33,6 +33,7 @@ from analysis.pose import DEFAULT_CHUNKS, PoseSettings, TasksPoseBackend, extrac
 from analysis.render import draw_skeleton, render_annotated_video
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, read_frame
+from analysis.wording import cut_short_words
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample_videos"
@@ -397,6 +398,7 @@ def current_clip_and_track(slot: str = "main") -> tuple[Clip, PoseTrack]:
     clip, track = track_or_previous(clip, slot)
     if track is None:
         st.stop()
+    warn_if_cut_short(track)
     return clip, track
 
 
@@ -691,6 +693,13 @@ def line_chart(height: int = 320) -> go.Figure:
         xaxis_title="time (s)",
     )  # fmt: skip
     return fig
+
+
+def warn_if_cut_short(track: PoseTrack) -> None:
+    """Say so on every page that counts or judges a file that stops before its header says
+    it ends (the Squat form and Compare counters pages had said nothing)."""
+    if cut := cut_short_words(track.meta):
+        st.warning(cut[0].upper() + cut[1:] + ".")
 
 
 def summary_row(track: PoseTrack) -> None:

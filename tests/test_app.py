@@ -829,6 +829,10 @@ def test_a_file_cut_short_is_analysed_up_to_the_cut_and_says_so(app_env, tmp_pat
     (warning,) = [w.value for w in at.warning if "cut short" in w.value]
     stops, announced = (float(x) for x in re.findall(r"(\d+\.\d) s", warning)[:2])
     assert 0 < stops < announced - 1.0
+    for page in ("pages/3_squat_form.py", "pages/2_compare_counters.py"):  # they had said nothing
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [w.value for w in at.warning if "cut short" in w.value] == [warning], page
     at = _run()  # the whole sample says nothing of the kind
     assert not any("cut short" in w.value for w in at.warning)
 

@@ -91,7 +91,9 @@ class ClipProgress:
         if result.status == "failed":
             note = f"FAILED: {result.error}"
         elif result.count is not None:
-            note = f"{result.status}, {result.count} reps"
+            note = f"{result.status}, {result.count} reps" + (
+                f" (warning: {result.warning})" if result.warning else ""
+            )
         else:
             note = result.status
         elapsed = time.monotonic() - self._started

@@ -16,6 +16,7 @@ import sys
 from analysis.cli.extract import add_pose_options, pose_kwargs
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
+from analysis.wording import cut_short_words
 
 POSE_SUFFIXES = (".npz", ".csv", ".npy")
 # Names only: the counting package (scipy) is imported when a count runs, so other
@@ -98,7 +99,7 @@ def count_path(path: str, args) -> dict:
         raise ValueError(f"the {chosen} counter needs a video, not a pose file")
     if main.error:
         raise ValueError(main.error)
-    return {
+    out = {
         "path": path,
         "count": main.count,
         "method": main.method if args.method != "auto" else "auto",
@@ -106,6 +107,9 @@ def count_path(path: str, args) -> dict:
         "reps": [rep.to_dict() for rep in main.reps],
         "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
     }
+    if cut := cut_short_words(track.meta):  # only then: the fields stay as they are
+        out["warning"] = cut
+    return out
 
 
 def run(args) -> int:
@@ -136,4 +140,6 @@ def run(args) -> int:
                 f"{path}: {out['count']} reps ({out['method']}, on {out['signal']}); all: {others}",
                 flush=True,
             )
+            if "warning" in out:
+                print(f"{path}: warning: {out['warning']}", file=sys.stderr, flush=True)
     return 1 if failed else 0

@@ -9,6 +9,7 @@ from analysis.cache import TrackCache
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
+from analysis.wording import cut_short_words
 
 
 def add_pose_options(parser) -> None:
@@ -70,7 +71,6 @@ def run(args) -> int:
         f"written to {args.output}",
         file=sys.stderr,
     )
-    if ends := track.meta.get("ends_early_s"):
-        print(f"warning: the file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces "
-              "(cut short?)", file=sys.stderr)  # fmt: skip
+    if cut := cut_short_words(track.meta):
+        print(f"warning: {cut}", file=sys.stderr)
     return 0

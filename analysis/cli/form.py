@@ -120,7 +120,7 @@ def judge_clip(args) -> int:
         write_verdicts_csv,
     )
     from analysis.track import load_track
-    from analysis.wording import format_p_good
+    from analysis.wording import cut_short_words, format_p_good
 
     path = args.target
     if not os.path.isfile(path):
@@ -148,6 +148,9 @@ def judge_clip(args) -> int:
     verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
     if args.report:
         write_report(args, path, track, verdicts)
+    cut = cut_short_words(track.meta)
+    if cut:
+        print(f"{os.path.basename(path)}: warning: {cut}", file=sys.stderr)
     if args.csv:
         write_verdicts_csv(verdicts, sys.stdout)
         return 0
@@ -159,6 +162,8 @@ def judge_clip(args) -> int:
             "view": verdicts[0].view if verdicts else None,
             "reps": [v.to_dict() for v in verdicts],
         }
+        if cut:
+            payload["warning"] = cut
         json.dump(payload, sys.stdout, indent=1)
         print()
         return 0
