@@ -58,6 +58,12 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
     try:
         container = av.open(path, metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if mp4_without_index(path):
+            raise VideoError(
+                f"{os.path.basename(path)}: the file is incomplete: an MP4 whose index (written last, "
+                "when a recording ends) is missing. The recording, copy or upload was cut short; "
+                "copy or upload the whole file again."
+            ) from None
         raise VideoError(
             f"{os.path.basename(path)}: not a video file RepLab can read ({_reason(exc)})."
         ) from None
@@ -69,6 +75,36 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
         container.close()
         raise VideoError(f"{os.path.basename(path)}: this is a picture, not a video.")
     return container
+
+
+def mp4_without_index(path: str | os.PathLike, max_boxes: int = 64) -> bool:
+    """Whether the file is an MP4 (ISO media) cut short before its ``moov`` box, the index
+    many cameras write last (9 of the 20 shared clips have it at the end): top-level boxes start with ``ftyp`` and run out, or run past the end
+    of the file, without a ``moov``. An interrupted upload of such a recording looks like
+    that, and was called "not a video file"."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        offset = 0
+        for i in range(max_boxes):
+            handle.seek(offset)
+            header = handle.read(16)
+            if len(header) < 8:
+                return i > 0  # the boxes ran out without an index
+            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if i == 0 and kind != b"ftyp":
+                return False
+            if kind == b"moov":
+                return False
+            if length == 1 and len(header) == 16:  # a 64-bit size follows
+                length = int.from_bytes(header[8:16], "big")
+            elif length == 0:  # "to the end of the file"
+                length = size - offset
+            if length < 8:
+                return False  # not box structure after all
+            offset += length
+            if offset >= size:
+                return True  # the last box reaches (or passes) the end: no index after it
+    return False
 
 
 def _reason(exc: Exception) -> str:

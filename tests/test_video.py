@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import VideoError
-from analysis.video import iter_frames, keyframe_before, probe, read_frame
+from analysis.video import iter_frames, keyframe_before, mp4_without_index, probe, read_frame
 from tests.clipmaker import audio_only, cut_short, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
@@ -90,6 +90,23 @@ def test_an_upload_cut_short_reads_up_to_the_cut_in_every_reader(tmp_path):
     threaded = [f.time_s for f in iter_frames(cut, threads=True)]
     single = [f.time_s for f in iter_frames(cut, threads=False)]
     assert 0 < len(single) < len(written) and single == threaded
+
+
+def test_an_mp4_cut_before_its_index_is_called_incomplete_not_a_non_video(tmp_path):
+    """Many cameras write the MP4 index (moov) last; such a file cut short cannot be read at
+    all, and was called "not a video file RepLab can read", the wrong thing to fix."""
+    whole = tmp_path / "whole.mp4"
+    reencode(SIDE_SQUAT, whole, seconds=2.0, max_side=240, faststart=False)
+    assert not mp4_without_index(whole)
+    cut = cut_short(whole, tmp_path / "cut.mp4", 0.6)
+    assert mp4_without_index(cut)
+    with pytest.raises(VideoError, match="incomplete.*upload the whole file again"):
+        probe(cut)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is no video at all" * 100)
+    assert not mp4_without_index(junk)
+    with pytest.raises(VideoError, match="not a video file"):
+        probe(junk)
 
 
 def test_a_matroska_clip_starting_late_reports_its_own_length(tmp_path):
