@@ -243,15 +243,17 @@ class PoseTrack:
         per_landmark = table[:, 1:].reshape(len(table), N_LANDMARKS, 4)
         times = table[:, 0]
         if fps is None:
-            steps = np.diff(times)
-            fps = float(1.0 / np.median(steps)) if len(steps) else 30.0
-        size = {}
-        if {"frame_width", "frame_height"} <= set(frame.columns) and len(frame):  # older exports lack them
+            step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+            fps = 1.0 / step if step > 0 else 30.0  # times that do not move are refused below
+        size, meta = {}, {}
+        if {"frame_width", "frame_height"} <= set(frame.columns) and len(frame):
             size = {"width": int(frame["frame_width"].iloc[0]), "height": int(frame["frame_height"].iloc[0])}
+        else:  # an older export: whoever counts it says the geometry is off (cli/count.py)
+            meta["csv_without_frame_size"] = True
         return cls(
             times=times, landmarks=per_landmark[..., :3], visibility=per_landmark[..., 3],
             world=np.full((len(table), N_LANDMARKS, 3), np.nan), fps=fps,
-            source_name=os.path.basename(os.fspath(path)), **size,
+            source_name=os.path.basename(os.fspath(path)), meta=meta, **size,
         )  # fmt: skip
 
     @classmethod
@@ -300,6 +302,12 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
     if not os.path.isfile(path):
         raise TrackFileError(f"{name}: no such file")
+    magic = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK", "a NumPy .npz archive")}
+    if suffix in magic:
+        with open(path, "rb") as handle:
+            start = handle.read(len(magic[suffix][0]))
+        if start != magic[suffix][0]:  # numpy's own words blamed "pickled data" on a text file
+            raise TrackFileError(f"{name}: not {magic[suffix][1]} (it does not start like one)")
     try:
         if suffix == ".npz":
             track = PoseTrack.load(path)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.cli import main
@@ -103,6 +104,31 @@ def test_pose_arrays_with_no_frames_or_infinite_values(poses, tmp_path, capsys):
     assert empty["error"] == "empty.npy: holds no frames"
     assert counted["count"] == pytest.approx(counts["stu9_64"], abs=1)
     assert "RuntimeWarning" not in captured.err
+
+
+def test_files_that_are_not_numpy_or_lack_the_frame_size_say_so(poses, tmp_path, capsys):
+    """A text file named .npy was blamed on "pickled data" (numpy's words); a CSV whose times
+    do not move printed a divide-by-zero warning before its error; an older CSV export
+    without the frame size was counted without a word, with rep bottoms up to 1.8 s off."""
+    folder, _ = poses
+    for name in ("junk.npy", "junk.npz"):
+        (tmp_path / name).write_text("time,x\n0,1\n")
+    track = load_track(folder / "stu5_16.npy", fps=30)
+    track.width, track.height = 1280, 720
+    track.to_csv(tmp_path / "sized.csv")
+    table = pd.read_csv(tmp_path / "sized.csv")
+    table.drop(columns=["frame_width", "frame_height"]).to_csv(tmp_path / "older.csv", index=False)
+    table.assign(**{table.columns[0]: 0.0}).to_csv(tmp_path / "still.csv", index=False)
+    paths = [str(tmp_path / n) for n in ("junk.npy", "junk.npz", "still.csv", "sized.csv", "older.csv")]
+    assert main(["count", "--json", *paths]) == 1
+    captured = capsys.readouterr()
+    npy, npz, still, sized, older = _json_lines(captured.out)
+    assert npy["error"] == "junk.npy: not a NumPy .npy file (it does not start like one)"
+    assert npz["error"] == "junk.npz: not a NumPy .npz archive (it does not start like one)"
+    assert "times must increase" in still["error"]
+    assert "RuntimeWarning" not in captured.err
+    assert "warning" not in sized
+    assert "no frame size" in older["warning"] and older["count"] >= 1
 
 
 def test_saved_track_and_csv_export_count_like_the_pose_array(poses, tmp_path, capsys):

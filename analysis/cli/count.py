@@ -107,8 +107,15 @@ def count_path(path: str, args) -> dict:
         "reps": [rep.to_dict() for rep in main.reps],
         "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
     }
-    if cut := cut_short_words(track.meta):  # only then: the fields stay as they are
-        out["warning"] = cut
+    warnings = [cut_short_words(track.meta)]
+    if track.meta.get("csv_without_frame_size"):
+        warnings.append(
+            "the CSV has no frame size (an export from before it had frame_width and frame_height): "
+            "angles are read in shares of the frame's width and height, so the count and rep times "
+            "can differ from the video's; count the video or its .npz track"
+        )
+    if any(warnings):  # only then: the fields stay as they are
+        out["warning"] = "; ".join(w for w in warnings if w)
     return out
 
 
