@@ -239,10 +239,12 @@ def _pick_clip(slot: str, container) -> Clip | None:
         "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",
         help=f"mp4, mov, m4v, avi, webm or mkv, up to {limit}. Film the whole body from the side for squats.",
     )  # fmt: skip
-    # the browser refuses a bigger file with only a small red note on the file's chip: say
-    # the limit, and the way round it, where it can be read before choosing the file
+    # the browser refuses a bigger file, or another type, with only a tooltip on the file's
+    # red chip, and never sends it: the page cannot see it, so it says beforehand what a
+    # red chip means, the limit, and the way round it
     box.caption(
-        f"Up to {limit} a file. Cut a longer recording, or count it from the command line "
+        f"Up to {limit} a file. A file over the limit, or not a video, turns red above and is not "
+        "analysed (point at it for why): cut a longer recording, or count it from the command line "
         "(`python -m analysis count CLIP`, no size limit)."
     )
     kept = st.session_state.get(f"keep_upload_{slot}")
@@ -262,7 +264,7 @@ def _pick_clip(slot: str, container) -> Clip | None:
     if kept is not None and os.path.exists(kept.path):
         box.caption(f"Using the last upload: {literal(kept.name)}")
         return kept
-    box.info("Choose a video file to analyse.")
+    box.info("Choose a video file to analyse (a file shown in red was refused: see above).")
     return None
 
 

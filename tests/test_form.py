@@ -439,12 +439,15 @@ def _quoted_numbers(reason: str) -> list[str]:
 def test_reasons_never_quote_a_number_the_body_cannot_reach(shared_data, pose_cache_dir):
     """Where the bar hides the lifter the skeleton is tracked wrongly for a few frames: the
     reason said 'trunk leaned 167° from vertical' (formfit_3) and 'heels rose 52 cm' with both
-    feet flat (formfit_1). Such a number is not evidence, and the reason now says so."""
+    feet flat (formfit_1). Such a number is not evidence. Later every export still called a
+    formfit_1 rep "toes lifting" while its reason said the toe measure could not be trusted:
+    a fault whose own measure is beyond what a body does on a rep is now never its verdict."""
     from analysis.cache import TrackCache
     from analysis.counting import count_reps
+    from analysis.form.verdict import FAULT_EVIDENCE, PLAUSIBLE_RANGE
     from analysis.pose import extract_pose
 
-    flagged = set()
+    unmeasurable = 0
     for name in ("squat_side_formfit_1.mp4", "squat_side_formfit_3.mp4"):
         track = extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
         for verdict in assess_squat_reps(track, count_reps(track, exercise="squat").reps):
@@ -455,14 +458,20 @@ def test_reasons_never_quote_a_number_the_body_cannot_reach(shared_data, pose_ca
                     (value, unit) for value, unit in _quoted_numbers(part)
                     if (unit == "°" and int(value) > 90) or (unit == " cm" and "rose" in part and int(value) > 25)
                 ]  # fmt: skip
-                if impossible:  # named as untrustworthy, never followed by advice
-                    flagged.add(name)
-                    assert "cannot be trusted" in part and "keep" not in part and "sit deeper" not in part, (
-                        part
+                assert not impossible, part
+            for fault, (feature, _, _) in FAULT_EVIDENCE.items():
+                low, high = PLAUSIBLE_RANGE[feature]
+                value = verdict.features.get(feature, float("nan"))
+                if np.isfinite(value) and not low <= value <= high:
+                    unmeasurable += 1
+                    assert fault not in verdict.faults and verdict.label != fault, (
+                        name,
+                        verdict.index,
+                        fault,
                     )
-    # the premise: such a rep is there to be flagged. Which clip holds one depends on the
-    # exact pixels (with OpenCV-made frames formfit_3 has none), so either will do
-    assert flagged
+    # the premise: a rep with a measure the body cannot reach is there. Which clip holds one
+    # depends on the exact pixels, so either will do
+    assert unmeasurable
 
 
 def test_a_reason_does_not_contradict_its_own_number(squat_form):
@@ -575,7 +584,8 @@ def test_a_measure_the_body_cannot_reach_fires_no_fault_rule():
 
 def test_form_predict_warns_about_reps_it_cannot_measure(tmp_path, capsys, squat_form):
     """A rep of two frames has no usable measures; its row is still printed (one per rep),
-    and stderr says which rows are guesses (they read as a confident 'powerlifting squat')."""
+    and stderr says which rows are guesses. Its p_good is 0.5, no evidence either way: it
+    read as a confident 'powerlifting squat', 0.92, the imputed means' verdict."""
     from analysis.cli import main
 
     reps = {"whole": squat_form.reps[0], "two_frames": squat_form.reps[1][:2]}
@@ -583,8 +593,11 @@ def test_form_predict_warns_about_reps_it_cannot_measure(tmp_path, capsys, squat
     (tmp_path / "labels.csv").write_text("rep\nwhole\ntwo_frames\n")
     assert main(["form", "predict", "--data", str(tmp_path)]) == 0
     captured = capsys.readouterr()
-    assert [line.split(",")[0] for line in captured.out.splitlines()] == ["rep", "whole", "two_frames"]
+    rows = [line.split(",") for line in captured.out.splitlines()]
+    assert [row[0] for row in rows] == ["rep", "whole", "two_frames"]
     assert "1 rep(s) have too few usable frames" in captured.err and "two_frames" in captured.err
+    assert rows[2][2] == "0.5000" and rows[1][2] != "0.5000"
+    assert rows[2][1] in GOOD_LABELS  # p_good 0.5 passes the 0.5 bar: the printed label agrees
 
 
 def test_a_rep_filmed_after_a_camera_cut_is_judged_for_its_own_view(shared_data, pose_cache_dir):

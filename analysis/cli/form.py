@@ -78,8 +78,10 @@ def run(args) -> int:
 def predict_folder(folder: str, model_path: str | None, out) -> int:
     """Write ``rep,label,p_good`` for every rep of a squat_form folder, in labels.csv order.
 
-    Every rep gets one of the seven labels, even one too broken to measure (its missing
-    features are imputed by the model): held-back data is scored from this output.
+    Every rep gets one of the seven labels, even one too broken to measure: held-back data is
+    scored from this output. Such a rep's p_good is 0.5, no evidence either way on the even
+    prior ``good_probability`` uses: the model's answer for a rep whose every measure is
+    imputed was a confident 0.92, the imputed means' verdict, not the rep's.
     """
     import numpy as np
 
@@ -96,13 +98,14 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
     if blind:  # their row is the model's guess with every measure missing: say so
         print(
             f"warning: {len(blind)} rep(s) have too few usable frames to measure (e.g. {blind[0]}); "
-            "their rows are the model's guess without measures",
+            "their p_good is 0.5 (no evidence either way) and their label the model's guess without measures",
             file=sys.stderr,
         )
     proba = model.predict_proba(features)
     # Round first, then pick the label from the rounded number, so that the printed label
     # and the printed p_good always agree (good style iff p_good >= 0.5).
     p_good = np.round(good_probability(proba, model.classes_), 4)
+    p_good[[measured is None for measured in features]] = 0.5
     labels = decide_labels(proba, model.classes_, 0.5, p_good=p_good)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["rep", "label", "p_good"])

@@ -181,6 +181,8 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
             [[v, *("yes" if t else "no" for t in TRUSTED[v].values())] for v in TRUSTED],
         ),
         "",
+        '- So are faults whose own measure, on that rep, lies beyond what a body can do ("toes rose 41 cm": '
+        "the pose was tracked wrongly there), so such a rep is never called by that fault.",
         "- A fault is also added when its own measure passes a threshold (and lies within what a "
         "body can do). Thresholds are percentiles of the good reps' values "
         f"({_ordinal(model.rule_percentiles[0])} at strictness 0, {_ordinal(model.rule_percentiles[1])} at 1; "

@@ -306,6 +306,15 @@ def _plausible(feature: str, value: float) -> bool:
     return bool(np.isfinite(value)) and low <= value <= high
 
 
+def _measurable(label: str, features: RepFeatures) -> bool:
+    """Whether a fault's own measure lies within what a body does on this rep (labels
+    without a measure of their own, the good styles, always are)."""
+    if label not in FAULT_EVIDENCE:
+        return True
+    feature = FAULT_EVIDENCE[label][0]
+    return _plausible(feature, features.scalars.get(feature, float("nan")))
+
+
 def explain(fault: str, features: RepFeatures, metres: bool, past_line: bool = True) -> str:
     """Plain words for one fault, with the measured number and what to change.
 
@@ -368,7 +377,13 @@ def verdict_from_features(
     trusted = trusted or {}
     classes = np.asarray(model.classes_)
     proba = model.predict_proba([features])[0].copy()
-    allowed = np.array([trusted.get(FAULT_FEATURE_GROUP.get(c, ""), True) for c in classes])
+    # a fault is named only where it can be measured: from this camera view, and on this rep
+    # (a fault whose own measure is beyond what a body does, "toes rose 41 cm", rests on a
+    # pose tracked wrongly; every export had called the rep "toes lifting" while its reason
+    # said the measure could not be trusted)
+    allowed = np.array(
+        [trusted.get(FAULT_FEATURE_GROUP.get(c, ""), True) and _measurable(c, features) for c in classes]
+    )
     proba[~allowed] = 0.0
     proba = proba / proba.sum() if proba.sum() > 0 else np.where(np.isin(classes, GOOD_LABELS), 0.5, 0.0)
     p_good = float(good_probability(proba[None], classes)[0])
