@@ -53,10 +53,11 @@ RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
 RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
-# 4: verdicts carry p_good_needed, counts read the picture's geometry, new frames (older
+# 5: chunked tracks hand over by the tenth session's rule (pose_chunks.HANDOFF_RULE), and
+# verdicts never name a fault whose own measure the body cannot reach; 4: verdicts carry p_good_needed, counts read the picture's geometry, new frames (older
 # results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
 # 2: squat clips also get verdicts.csv and report.html
-_FORMAT_VERSION = 4
+_FORMAT_VERSION = 5
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 

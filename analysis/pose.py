@@ -21,6 +21,7 @@ from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import PoseError, VideoError
 from analysis.mediapipe_import import import_mediapipe
 from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-exported)
+    HANDOFF_RULE,
     ProgressFn,
     analyse_clip,
     chunk_plan,
@@ -188,9 +189,10 @@ def track_key(content_hash: str, settings: PoseSettings, starts: list[float]) ->
     which run came first (a single-pass track counted 0 reps where a two-chunk one
     counted 2 on a short still clip).
     """
-    return settings_key(
-        content_hash, {**settings.cache_fields(), "chunk_starts": [round(s, 3) for s in starts]}
-    )
+    fields = {**settings.cache_fields(), "chunk_starts": [round(s, 3) for s in starts]}
+    if len(starts) > 1:  # where chunks hand over decides the track after each boundary
+        fields["handoff"] = HANDOFF_RULE
+    return settings_key(content_hash, fields)
 
 
 def extract_pose(

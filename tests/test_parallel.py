@@ -14,7 +14,7 @@ import pytest
 
 from analysis.cache import TrackCache
 from analysis.pose import PoseSettings, extract_pose, plan_chunks, usable_cores
-from analysis.pose_chunks import HANDOFF_TOL, ChunkRun, join_chunks, landmarks_agree
+from analysis.pose_chunks import HANDOFF_MAX, HANDOFF_TOL, ChunkRun, join_chunks, landmarks_agree
 
 CLIP = "pushup_diagonal_dollarpy_2.mp4"  # 20 s, 1280x720, 25 frames/s
 
@@ -114,6 +114,16 @@ def test_landmarks_agree_within_the_tolerance_on_the_points_both_see():
     assert not landmarks_agree(near.own, 0, far.own, 0)
     far.own.image[0, :3, :2] = 0.0
     assert landmarks_agree(near.own, 0, far.own, 0)
+    # one jittering landmark (a hand, a toe) of 33 does not keep two fits of one body apart;
+    # one far off does, and so do four (more than one in ten)
+    jitter = _chunk(0.0, None, [0.0], offset=HANDOFF_TOL / 2)
+    jitter.own.image[0, 16, :2] += 2 * HANDOFF_TOL
+    assert landmarks_agree(near.own, 0, jitter.own, 0)
+    jitter.own.image[0, 16, :2] += HANDOFF_MAX
+    assert not landmarks_agree(near.own, 0, jitter.own, 0)
+    jitter.own.image[0, 16, :2] -= HANDOFF_MAX
+    jitter.own.image[0, 12:16, :2] += 2 * HANDOFF_TOL
+    assert not landmarks_agree(near.own, 0, jitter.own, 0)
     nobody = _chunk(0.0, None, [0.0])
     nobody.own.image[0] = np.nan
     assert not landmarks_agree(near.own, 0, nobody.own, 0)
