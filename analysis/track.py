@@ -302,12 +302,15 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
     if not os.path.isfile(path):
         raise TrackFileError(f"{name}: no such file")
+    kind = {".npz": "a RepLab track (.npz)", ".csv": "a RepLab track CSV export", ".npy": "a pose array"}
     magic = {".npy": (b"\x93NUMPY", "a NumPy .npy file"), ".npz": (b"PK", "a NumPy .npz archive")}
     if suffix in magic:
         with open(path, "rb") as handle:
             start = handle.read(len(magic[suffix][0]))
         if start != magic[suffix][0]:  # numpy's own words blamed "pickled data" on a text file
-            raise TrackFileError(f"{name}: not {magic[suffix][1]} (it does not start like one)")
+            raise TrackFileError(
+                f"{name}: cannot be read as {kind[suffix]} (not {magic[suffix][1]}: it does not start like one)"
+            )
     try:
         if suffix == ".npz":
             track = PoseTrack.load(path)
@@ -318,9 +321,7 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     except TrackFileError:
         raise
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        # numpy's and pandas' own words ("Cannot load file containing pickled data ...")
-        # say nothing to someone who picked the wrong file
-        kind = {".npz": "a RepLab track (.npz)", ".csv": "a RepLab track CSV export", ".npy": "a pose array"}
+        # the reader's own words follow the file's name and what it was read as
         raise TrackFileError(f"{name}: cannot be read as {kind[suffix]} ({exc})") from None
     if len(track) == 0:
         raise TrackFileError(f"{name}: holds no frames")

@@ -123,8 +123,13 @@ def test_files_that_are_not_numpy_or_lack_the_frame_size_say_so(poses, tmp_path,
     assert main(["count", "--json", *paths]) == 1
     captured = capsys.readouterr()
     npy, npz, still, sized, older = _json_lines(captured.out)
-    assert npy["error"] == "junk.npy: not a NumPy .npy file (it does not start like one)"
-    assert npz["error"] == "junk.npz: not a NumPy .npz archive (it does not start like one)"
+    assert (
+        npy["error"]
+        == "junk.npy: cannot be read as a pose array (not a NumPy .npy file: it does not start like one)"
+    )
+    assert npz["error"] == (
+        "junk.npz: cannot be read as a RepLab track (.npz) (not a NumPy .npz archive: it does not start like one)"
+    )
     assert "times must increase" in still["error"]
     assert "RuntimeWarning" not in captured.err
     assert "warning" not in sized
