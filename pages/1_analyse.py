@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import NOT_A_SQUAT
+from analysis.form.verdict import NOT_A_SQUAT, squats_only
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import render_annotated_video
 from analysis.report import reps_export
@@ -278,9 +278,15 @@ if submitted:
             "Squat form page says why for each). Save it as another exercise, or check the clip."
         )
         st.stop()
+    # a squat count is a count of squats: a movement the form check found not to be one (the
+    # lifter dropping into the next exercise) is left out, and said so
+    left_out = []
+    if saved_verdicts:
+        saved_reps, saved_verdicts, left_out = squats_only(saved_reps, saved_verdicts)
+    saved_count = len(saved_reps) if saved_verdicts is not None else saved_result.count
     try:
         twin = store.find_saved(
-            athlete, track.source_hash, saved_exercise, saved_result.count, notes, saved_verdicts
+            athlete, track.source_hash, saved_exercise, saved_count, notes, saved_verdicts
         )
         if twin is not None:
             st.info(
@@ -292,7 +298,7 @@ if submitted:
             clip.name,
             track.source_hash,
             saved_exercise,
-            saved_result.count,
+            saved_count,
             saved_reps,
             saved_verdicts,
             notes,
@@ -302,11 +308,17 @@ if submitted:
     else:
         differs = (
             ""
-            if saved_result.count == result.count
+            if saved_count == result.count
             else f" (counted as {saved_exercise}; this page shows {result.count})"
+        )
+        others = (
+            f" Left out: {count_words(len(left_out), 'movement')} that the form check found not to be a "
+            f"squat ({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in left_out)})."
+            if left_out
+            else ""
         )
         saved_as = store.session(session_id)["athlete"]  # the name it joined ("ana lee" -> "Ana Lee")
         st.success(
             f"Saved for {common.literal(saved_as)} (entry {session_id}): "
-            f"{count_words(saved_result.count, 'rep')}{differs}."
+            f"{count_words(saved_count, 'rep')}{differs}.{others}"
         )

@@ -54,13 +54,23 @@ if all(v.label == NOT_A_SQUAT for v in verdicts):
     st.stop()
 good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
+# squats are counted as the History saves them: movements found not to be squats apart
+squat_count = sum(1 for v in verdicts if v.label != NOT_A_SQUAT)
+others = [v for v in verdicts if v.label == NOT_A_SQUAT]
 c1, c2, c3 = st.columns(3)
-c1.metric("Reps", len(verdicts), help="Counted as squats, on the knee angle (the squat preset).")
-automatic = common.count_for(track).count
-if automatic != len(verdicts):  # the Analyse page shows the automatic count by default
+c1.metric("Squats", squat_count, help="Counted on the knee angle (the squat preset), less any movement the "
+          "form check found not to be a squat.")  # fmt: skip
+if others:
     st.caption(
-        f"Counted as squats on the knee angle: {len(verdicts)} reps. The automatic count, which needs "
-        f"no exercise name (the Analyse page's default), finds {automatic}."
+        f"Not counted: {count_words(len(others), 'movement')} on the knee angle that "
+        f"{'is' if len(others) == 1 else 'are'} not a squat ({rep_numbers_words([v.index + 1 for v in others])} "
+        "below, which say why)."
+    )
+automatic = common.count_for(track).count
+if automatic != squat_count:  # the Analyse page shows the automatic count by default
+    st.caption(
+        f"Counted as squats on the knee angle: {count_words(squat_count, 'squat')}. The automatic count, "
+        f"which needs no exercise name (the Analyse page's default), finds {automatic}."
     )
 c2.metric("Good reps", f"{good} of {judged}", help="Of the reps judged (not those too unclear to judge).")
 by_view = reps_by_view(verdicts)  # in order of appearance

@@ -113,13 +113,13 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
 def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(
     app_env, pose_cache_dir, shared_data
 ):
-    """A front-view squat clip with the sidebar on automatic (12 reps) saved as squats: the
-    entry holds the squat count and reps (13: the squat preset also counts his drop to the
-    floor at 28.7 s), with a verdict for each, as the Squat form page shows."""
+    """A squat clip with the sidebar on automatic (2 reps) saved as squats: the entry holds
+    the squat count and reps (3 on the knee angle), with a verdict for each, as the Squat
+    form page shows."""
     from analysis.cache import TrackCache
     from analysis.pose import extract_pose
 
-    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    clip = shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4"
     track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
     as_squats, automatic = count_reps(track, exercise="squat"), count_reps(track)
     assert as_squats.count != automatic.count  # what this test is about
@@ -134,6 +134,42 @@ def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(
     (row,) = HistoryStore(app_env).sessions("Ana")
     assert row["count"] == as_squats.count == len(row["verdicts"])
     assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in as_squats.reps]
+
+
+def test_a_movement_that_is_not_a_squat_is_not_saved_as_one(app_env, pose_cache_dir, shared_data):
+    """A front-view clip of 12 squats: on the knee angle the squat counter also counts the
+    lifter dropping into the push-ups that follow, which the form check calls "not a squat".
+    It was saved as a 13th squat and stayed in the athlete's trend; it is now left out, and
+    the save says so. The Squat form page counts 12 squats the same way."""
+    from analysis.cache import TrackCache
+    from analysis.form import assess_squat_reps
+    from analysis.form.verdict import NOT_A_SQUAT
+    from analysis.pose import extract_pose
+
+    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
+    reps = count_reps(track, exercise="squat").reps
+    verdicts = assess_squat_reps(track, reps)
+    squats = [r for r, v in zip(reps, verdicts) if v.label != NOT_A_SQUAT]
+    dropped = [r for r, v in zip(reps, verdicts) if v.label == NOT_A_SQUAT]
+    assert dropped and len(squats) == 12  # the premise: clips.tsv counts 12 squats
+    at = _upload(_run(), clip)
+    at.text_input(key="_athlete").input("Ana")
+    _save_exercise_box(at).set_value("squat")
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (message,) = [s.value for s in at.success]
+    assert (
+        "12 reps." in message and "Left out: 1 movement" in message and f"{dropped[0].start_s:.1f}" in message
+    )
+    (row,) = HistoryStore(app_env).sessions("Ana")
+    assert row["count"] == 12 and row["judged_reps"] == 12 and len(row["verdicts"]) == 12
+    assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in squats]
+    assert [v["index"] for v in row["verdicts"]] == list(range(12))
+    at.switch_page("pages/3_squat_form.py").run()
+    assert {m.label: m.value for m in at.metric}["Squats"] == "12"
+    assert any(c.value.startswith("Not counted: 1 movement") and "rep 13" in c.value for c in at.caption)
 
 
 def test_a_ticked_rep_keeps_looping_after_a_visit_to_another_page(app_env, sample_squat_track):
@@ -325,7 +361,7 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
 
     at = _run("pages/3_squat_form.py")
     metrics = {m.label: m.value for m in at.metric}
-    n_reps = int(metrics["Reps"])
+    n_reps = int(metrics["Squats"])
     assert n_reps == _true_reps(clips_table, SAMPLE)
     cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
     assert len(cards) == n_reps
@@ -342,20 +378,19 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
 
 
 def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir, shared_data):
-    """The Squat form page counts on the knee angle; on a front-view squat clip that finds
-    13 squats (his drop to the floor at the end too) where the automatic count (the Analyse
-    page's default) finds 12, and the page says so instead of leaving two different numbers
-    unexplained."""
+    """The Squat form page counts on the knee angle; on a squat clip that finds 3 squats
+    where the automatic count (the Analyse page's default) finds 2, the page says so instead
+    of leaving two different numbers unexplained."""
     from analysis.cache import TrackCache
     from analysis.pose import extract_pose
 
-    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    clip = shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4"
     track = extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir))
     as_squats, automatic = count_reps(track, exercise="squat").count, count_reps(track).count
     assert as_squats != automatic  # what this test is about
     at = _upload(_run("pages/3_squat_form.py"), clip)
     assert not at.exception, [e.value for e in at.exception]
-    assert {m.label: m.value for m in at.metric}["Reps"] == str(as_squats)
+    assert {m.label: m.value for m in at.metric}["Squats"] == str(as_squats)
     assert any(f"finds {automatic}" in c.value for c in at.caption)
 
 

@@ -13,7 +13,7 @@ import csv
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +174,20 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
         }  # fmt: skip
         for v in verdicts
     ]
+
+
+def squats_only(reps: Sequence, verdicts: Sequence[RepVerdict]) -> tuple[list, list[RepVerdict], list]:
+    """``(reps, verdicts, left_out)``: the counted reps the form check found to be squats,
+    their verdicts numbered again from 0, and the reps left out (``NOT_A_SQUAT``).
+
+    What a squat count means: the squat counter's reps on the knee angle include whatever
+    else bends the knees (a front-view clip's lifter dropping into the push-ups that follow
+    was saved as a 13th squat, and stayed in the athlete's trend). ``reps[i]`` goes with
+    ``verdicts[i]``.
+    """
+    kept = [(rep, v) for rep, v in zip(reps, verdicts) if v.label != NOT_A_SQUAT]
+    left_out = [rep for rep, v in zip(reps, verdicts) if v.label == NOT_A_SQUAT]
+    return [rep for rep, _ in kept], [replace(v, index=i) for i, (_, v) in enumerate(kept)], left_out
 
 
 def reps_by_view(verdicts: Sequence[RepVerdict]) -> dict[str, list[RepVerdict]]:
