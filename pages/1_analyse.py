@@ -233,6 +233,17 @@ try:
 except RepLabError as exc:  # the analysis above stays usable; only saving is off
     st.error(f"Saving is not available: {exc}")
     st.stop()
+# The Save button belongs to its clip. A click made while the next clip was loading ran
+# against the new clip: it saved that one, with the notes box of the new clip (empty)
+# instead of the notes typed. Such a click is now refused, with a word.
+save_key = f"save_analysis_{track.source_hash[:16]}"
+stale = [
+    k
+    for k, v in st.session_state.items()
+    if str(k).startswith("save_analysis_") and k != save_key and v is True
+]
+if stale:
+    st.warning("The clip changed while you were saving: nothing was saved. Check the form and save again.")
 with st.form("save_history", clear_on_submit=False):
     c1, c2, c3 = st.columns(3)
     athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name", in_form=True)
@@ -249,7 +260,7 @@ with st.form("save_history", clear_on_submit=False):
     )  # fmt: skip
     # notes belong to this clip: they were saved again with the next clip's entry
     notes = c3.text_input("Notes", key=f"save_notes_{track.source_hash[:16]}")
-    submitted = st.form_submit_button("Save analysis")
+    submitted = st.form_submit_button("Save analysis", key=save_key)
 if submitted:
     common.remember("athlete")
     if not athlete.strip():  # said first: a curl refused as squats hid that the name was missing

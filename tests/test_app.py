@@ -1101,3 +1101,24 @@ def test_the_charts_open_on_the_joints_that_work_in_each_clip(app_env, shared_da
     at.sidebar.radio[0].set_value("Sample clip").run()
     assert not at.exception, [e.value for e in at.exception]
     assert _chart_picks(at)[1] == ["trunk_lean"]
+
+
+def test_a_save_clicked_while_the_next_clip_loads_saves_nothing_and_says_so(app_env, shared_data):
+    """Save clicked just after choosing another file ran against the new clip: it saved
+    that clip, with the new clip's empty notes box instead of the notes typed. The click
+    and the new file arrive in the same run here, as they did in the browser."""
+    at = _upload(_run(), shared_data / "clips" / "squat_side_formfit_3.mp4")
+    at.text_input(key="_athlete").input("Ana")
+    notes = next(box for box in at.text_input if box.label == "Notes")
+    notes.input("typed for formfit_3")
+    other = shared_data / "clips" / "squat_side_wissem_1.mp4"
+    at.sidebar.get("file_uploader")[0].set_value((other.name, other.read_bytes(), "video/mp4"))
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert HistoryStore(app_env).sessions("Ana") == []
+    assert any("The clip changed while you were saving: nothing was saved" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Save analysis").click()  # now on the clip shown
+    at.run()
+    (row,) = HistoryStore(app_env).sessions("Ana")
+    assert row["clip_name"] == other.name
