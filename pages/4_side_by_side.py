@@ -32,6 +32,21 @@ class SavedCount:
     entry: str = ""  # "#3 Ana Lee": whose analysis it is, for the side's heading
 
 
+def _session_before(saved: list[dict], entry_id: int | None) -> int | None:
+    """Side B's first entry: the session before side A's, of the same athlete (and exercise,
+    when there is one): "did it improve" is the question. Both sides opened on the newest
+    entry, an analysis compared with itself. The second newest entry when A's athlete has
+    no earlier session."""
+    newest_first = list(reversed(saved))
+    a = next((s for s in newest_first if s["id"] == entry_id), newest_first[0])
+    earlier = [s for s in newest_first if s["athlete"] == a["athlete"] and s["id"] < a["id"]]
+    same_kind = [s for s in earlier if s["exercise"] == a["exercise"]]
+    for group in (same_kind, earlier, [s for s in newest_first if s["id"] != a["id"]]):
+        if group:
+            return group[0]["id"]
+    return None
+
+
 def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     """A clip saved in the history whose video is still on this machine (a sample or an upload),
     with the count and reps that were saved with it."""
@@ -53,14 +68,16 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
         for s in reversed(saved)  # newest first, as on the History page
     }
     kept = st.session_state.get(f"keep_hist_{slot}")
+    shown_before = st.session_state.get(f"shown_hist_{slot}", kept)  # chosen, or opened on by default
+    default = None if slot == "a" else _session_before(saved, st.session_state.get("_hist_a"))
     chosen = common.kept_selectbox(
-        container, "Saved analysis", list(labels), f"hist_{slot}", format_func=labels.get
+        container, "Saved analysis", list(labels), f"hist_{slot}", default=default, format_func=labels.get
     )
-    if kept is not None and kept not in labels:  # it showed another athlete's entry, unannounced
-        container.warning(
-            f"Entry #{kept} has been deleted: this side shows the newest entry, #{chosen}, instead."
-        )
-        st.session_state[f"keep_hist_{slot}"] = chosen  # said once: the stand-in is now the choice
+    if shown_before is not None and shown_before not in labels:  # it showed another entry, unannounced
+        container.warning(f"Entry #{shown_before} has been deleted: this side shows entry #{chosen} instead.")
+        if kept is not None:
+            st.session_state[f"keep_hist_{slot}"] = chosen  # said once: the stand-in is now the choice
+    st.session_state[f"shown_hist_{slot}"] = chosen
     item = next(s for s in saved if s["id"] == chosen)
     if not videos[chosen]:
         container.warning(
@@ -108,6 +125,10 @@ if len(ready) == 1:  # one side failed or is not chosen yet: the other is still 
     st.warning(
         f"Clip {'B' if shown == 'A' else 'A'} cannot be shown (see its column); clip {shown} is shown alone."
     )
+elif (ready[0][2].source_hash, getattr(ready[0][3], "entry", "")) == (
+    ready[1][2].source_hash, getattr(ready[1][3], "entry", ""),
+):  # fmt: skip
+    st.info("A and B are the same clip, counted the same way: choose another for one side to compare.")
 
 # the angle chart opens on the joint that works in the first clip shown (a curl's elbow, a
 # squat's knee on the side the camera sees), until the user picks one

@@ -1122,3 +1122,26 @@ def test_a_save_clicked_while_the_next_clip_loads_saves_nothing_and_says_so(app_
     at.run()
     (row,) = HistoryStore(app_env).sessions("Ana")
     assert row["clip_name"] == other.name
+
+
+def test_side_by_side_history_opens_b_on_the_athletes_previous_session(app_env):
+    """With History on both sides, both opened on the newest entry: an analysis compared with
+    itself, the two angle lines drawn one over the other. B now opens on the session before
+    A's, of the same athlete; the same entry on both sides is said."""
+    from analysis.cache import file_hash
+
+    store = HistoryStore(app_env)
+    clip = REPO_ROOT / "sample_videos" / SAMPLE
+    rep = [{"start_s": 8.5, "bottom_s": 10.0, "end_s": 11.6}]
+    older = store.add_session("Ana", SAMPLE, file_hash(clip), "squat", 1, rep)
+    store.add_session("Bob", SAMPLE, file_hash(clip), "squat", 1, rep)
+    newest = store.add_session("Ana", SAMPLE, file_hash(clip), "squat", 1, rep)
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="_src_a").set_value("History").run()
+    at.radio(key="_src_b").set_value("History").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="_hist_a").value == newest
+    assert at.selectbox(key="_hist_b").value == older  # Ana's session before, not Bob's newer one
+    assert not any("same clip" in i.value for i in at.info)
+    at.selectbox(key="_hist_b").set_value(newest).run()
+    assert any("A and B are the same clip" in i.value for i in at.info)
