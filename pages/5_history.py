@@ -92,7 +92,9 @@ if faults:
     for name, counts in faults.items():
         fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"))
     fig.update_layout(
-        barmode="stack", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        # side by side, not stacked: one rep with three faults stacked into a bar 3 high on an
+        # axis of "reps with the fault", read as three faulty reps
+        barmode="group", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": "reps with the fault", "rangemode": "tozero",
                "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
         title={"text": "Faults per session", "x": 0}, showlegend=True,  # a lone fault had no name

@@ -1003,6 +1003,7 @@ def test_history_draws_one_readable_fault_bar_per_session(app_env):
     at = _run("pages/5_history.py")
     _, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
     assert faults["layout"]["xaxis"]["type"] == "category"
+    assert faults["layout"]["barmode"] == "group"  # stacked, one rep's three faults read as three reps
     (bar,) = faults["data"]
     ids = [s["id"] for s in store.sessions("Bob")]
     assert [x.split()[0] for x in bar["x"]] == [f"#{i}" for i in ids]  # one slot per entry
