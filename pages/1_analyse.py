@@ -140,6 +140,8 @@ with reps_col:
               "end (s)": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
             hide_index=True, on_select=functools.partial(common.remember_rows, table_key), selection_mode="single-row",
+            column_config={"bottom (s)": st.column_config.NumberColumn(
+                help="The rep's turning point: the bottom of a squat or push-up, the top of a curl or pull-up.")},
             key=table_key, selection_default=common.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -22,12 +23,26 @@ st.caption(
 
 clip, track = common.current_clip_and_track()
 
+# what each algorithm does, in words a coach can use (the settings' own descriptions are below)
+ALGORITHM_WORDS = {
+    "peaks": "finds each turning point of the movement curve (the bottom of a squat, the top of a curl) "
+    "and counts those the body goes into and comes back from by a full rep's height. The recommended count.",
+    "adaptive": "counts each stretch where the curve stands clearly above its own recent average "
+    "(the last n samples, h standard deviations above), as in the push-up counter article.",
+    "hysteresis": "a two-state switch: a rep is going past the 'down' line and back past the 'up' line, "
+    "as in MediaPipe's repetition counter.",
+    "flow": "reads the pixels, not the skeleton: the average up-and-down movement (optical flow) inside "
+    "the person's box; a rep is a move one way then the other. For clips where the pose is lost.",
+    "periodicity": "measures how long one rep takes (the curve's period) and steps through the clip "
+    "one period at a time, RepNet's idea without a network.",
+}
 names = list(COUNTERS)
 exercise = common.exercise_box()  # the Analyse page's own choice (one kept value)
 default_methods = [n for n in names if n != "flow"] or names
 methods = common.kept_widget(
-    st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names
-)
+    st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names,
+    help="\n".join(f"- **{name}** {ALGORITHM_WORDS.get(name, '')}" for name in names),
+)  # fmt: skip
 if not methods:
     st.info("Choose at least one algorithm.")
     st.stop()
@@ -58,7 +73,24 @@ def _label(key: str) -> str:
     return f"{PLAIN_LABELS[key]} · {key}" if key in PLAIN_LABELS else key
 
 
-def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | None = None):
+def _plain_help(text: str | None) -> str | None:
+    """An estimator's description of a setting, without the code it points to: a
+    parenthesised reference to a function or file goes, another setting's keyword is
+    named in words, "None =" reads "Automatic:"."""
+    if not text:
+        return text
+
+    def code(match) -> str:  # "(the active stretch, ``active.py``)" -> "(the active stretch)"
+        return match.group(0) if match.group(2) in PLAIN_LABELS else ")"
+
+    text = re.sub(r"(,?\s*)``([\w.]+)``\)", code, text)
+    text = re.sub(r"\s*\(\)", "", text)  # what is left of "(``estimate_period``)"
+    text = re.sub(r"``(\w+)``", lambda m: f"'{PLAIN_LABELS.get(m.group(1), m.group(1))}'", text)
+    text = text.replace("(None = auto)", "(automatic unless set by hand)").replace("None = ", "Automatic: ")
+    return text.replace("' is None", "' is automatic")
+
+
+def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | None = None, auto_value=None):
     """A widget for one estimator setting, built from its effective value and its range.
 
     Returns the chosen value, or ``_KEEP`` while the widget still shows the setting the
@@ -66,7 +98,8 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
     checkbox lets the user take them over with a slider. ``scope`` (the track's content
     and the exercise) is part of every widget's key: Streamlit keeps a keyed widget's value
     when only its default changes, so without it the sliders of the previous clip or
-    exercise would be applied to this one, unasked.
+    exercise would be applied to this one, unasked. ``auto_value``: what the counter chose
+    for an automatic setting on this signal; a slider taking it over starts there.
     """
     widget_key = f"param_{scope}_{method}_{key}"
     label = _label(key)
@@ -81,15 +114,18 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
         return _KEEP  # names and settings without a range keep their default
     lo, hi = bounds[0], bounds[1]
     if value is None:
+        known = isinstance(auto_value, int | float) and math.isfinite(auto_value)
+        chosen_now = f" (now {auto_value:.3g})" if known else ""
         if not common.kept_widget(
             st.checkbox,
-            f"{label}: set by hand (automatic now)",
+            f"{label}: set by hand",
             f"{widget_key}_manual",
             False,
-            help=help_text,
+            help=f"Unticked, the counter chooses it from the signal{chosen_now}. " + (help_text or ""),
         ):
             return _KEEP
-        return _slider(label, lo, hi, (lo + hi) / 2, bounds, widget_key, help_text)
+        start = min(max(float(auto_value), lo), hi) if known else (lo + hi) / 2  # from what was used
+        return _slider(label, lo, hi, start, bounds, widget_key, help_text)
     lo, hi = min(lo, value), max(hi, value)  # a preset's threshold may lie outside the signal's span
     chosen = _slider(label, lo, hi, value, bounds, widget_key, help_text)
     step = 1 if isinstance(chosen, int) else _step(lo, hi, bounds)
@@ -157,9 +193,19 @@ for i, method in enumerate(methods):
     ranges = defaults[method].param_ranges or getattr(estimator, "param_ranges", {})
     docs = estimator.param_docs()  # each setting's meaning, from the estimator's docstring
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
+        st.caption(f"**{method}** {ALGORITHM_WORDS.get(method, '')}")
+        if st.button("Back to the automatic settings", key=f"reset_{scope}_{method}"):
+            prefix = f"param_{scope}_{method}_"
+            for state_key in [
+                k for k in st.session_state if str(k).startswith((f"keep_{prefix}", f"_{prefix}"))
+            ]:
+                del st.session_state[state_key]
+            st.rerun()
         chosen = {}
+        auto = defaults[method].diagnostics
         for key, value in params.items():
-            widget_value = _widget(scope, method, key, value, ranges.get(key), docs.get(key))
+            widget_value = _widget(scope, method, key, value, ranges.get(key), _plain_help(docs.get(key)),
+                                   auto_value=auto.get(key))  # fmt: skip
             if widget_value is not _KEEP:
                 chosen[key] = widget_value
         settings[method] = chosen
@@ -205,7 +251,11 @@ for i, (method, result) in enumerate(results.items()):
         lo, hi = np.nanpercentile(values, [2, 98])
         scaled = (values - lo) / (hi - lo) if hi > lo else values * 0
         scaled = np.clip(scaled, -0.02, 1.06)  # its spikes ran down into the algorithms' lanes
-        common.add_line(fig, times, scaled, mode="lines", name=result.signal_name, hoverinfo="skip",
+        # the flow is a speed, not a position: its reps turn where it crosses zero, at no peak
+        name = result.signal_name + (
+            " (a speed: reps turn where it crosses zero)" if method == "flow" else ""
+        )
+        common.add_line(fig, times, scaled, mode="lines", name=name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:
@@ -219,7 +269,7 @@ for i, (method, result) in enumerate(results.items()):
             name=f"{method} ({result.count})",
             marker={"color": colour, "size": 12, "symbol": "diamond", "line": {"color": "white", "width": 1}},
             customdata=[[method, k + 1] for k in range(len(result.reps))],
-            hovertemplate="%{customdata[0]} rep %{customdata[1]}<br>bottom %{x:.2f} s<extra></extra>",
+            hovertemplate="%{customdata[0]} rep %{customdata[1]}<br>turning point %{x:.2f} s<extra></extra>",
             unselected={"marker": {"opacity": 0.7}},
         )  # fmt: skip
     fig.add_annotation(x=0, xref="paper", y=centre, text=f"{method} ({result.count})", showarrow=False,
@@ -233,7 +283,8 @@ event = st.plotly_chart(fig, key="compare_chart", on_select="rerun", selection_m
 # said here, not as the y axis's title, which ran over the first lane's name
 st.caption(
     "Top: the signal counted, scaled to its 2nd-98th percentile. Below: one lane per algorithm, "
-    "its reps shaded and their bottoms as diamonds (click one to see that frame)."
+    "its reps shaded and their turning points as diamonds (a squat's bottom, a curl's top; the "
+    "library and the exports call it bottom_s). Click one to see that frame."
 )
 
 # ---- the frame of a clicked rep -----------------------------------------------------------
@@ -246,7 +297,9 @@ if points:
     image = common.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
     frame_col, player_col = st.columns(2)
     if image is not None:
-        common.show_frame(frame_col, image, f"{caption}: bottom at {chosen_time:.2f} s", max_height=480)
+        common.show_frame(
+            frame_col, image, f"{caption}: turning point at {chosen_time:.2f} s", max_height=480
+        )
     if label and label[0] in results and 0 < int(label[1]) <= len(results[label[0]].reps):
         rep = results[label[0]].reps[int(label[1]) - 1]  # the rep as that algorithm found it, playing
         common.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)

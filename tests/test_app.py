@@ -287,9 +287,10 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     params = COUNTERS[method]().get_params()
     key, bounds = next((k, b) for k, b in ranges.items() if isinstance(params.get(k), int | float))
     new_value = bounds[1]
-    assert (
-        _setting_slider(at, method, key).help == COUNTERS[method].param_docs()[key]
-    )  # the setting explained
+    # the setting explained, in words: the estimator's description without the code it cites
+    explained = _setting_slider(at, method, key).help
+    assert explained and "``" not in explained
+    assert explained.split()[:2] == COUNTERS[method].param_docs()[key].split()[:2]
     # and named in words before its keyword ("n", "h" and "cutoff_hz" told a coach nothing)
     for widget in [*at.slider, *at.checkbox, *at.selectbox]:
         if widget.key and widget.key.startswith("_param_"):
@@ -1146,3 +1147,32 @@ def test_side_by_side_history_opens_b_on_the_athletes_previous_session(app_env):
     assert not any("same clip" in i.value for i in at.info)
     at.selectbox(key="_hist_b").set_value(newest).run()
     assert any("A and B are the same clip" in i.value for i in at.info)
+
+
+def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, sample_squat_track):
+    """Ticking "set by hand" put the slider at the middle of its range (the table then said
+    down_below=0.164559 though nothing was moved, and the count changed); the checkbox read
+    "(automatic now)" once ticked. The slider now starts at the value the counter used, so
+    the count stays, and "Back to the automatic settings" undoes every change."""
+    from analysis.counting import compare_counters
+
+    at = _run("pages/2_compare_counters.py")
+    at.multiselect(key="_compare_methods").set_value(["hysteresis"]).run()
+    automatic = compare_counters(sample_squat_track, methods=["hysteresis"])["hysteresis"]
+    box = next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual"))
+    assert (
+        box.label.endswith(": set by hand") and f"now {automatic.diagnostics['down_below']:.3g}" in box.help
+    )
+    box.check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = _setting_slider(at, "hysteresis", "down_below")
+    assert abs(slider.value - automatic.diagnostics["down_below"]) <= slider.step
+    row = at.dataframe[0].value.iloc[0]
+    assert int(row["count"]) == automatic.count
+    slider.set_value(slider.max).run()
+    assert "down_below=" in at.dataframe[0].value.iloc[0]["changed"]
+    next(b for b in at.button if b.label == "Back to the automatic settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe[0].value.iloc[0]["changed"] == ""
+    assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
+    assert any("two-state switch" in c.value for c in at.caption)  # what the algorithm does, in words

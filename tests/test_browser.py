@@ -146,12 +146,12 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)
             page.get_by_text("no new pose pass").wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
-            # Clicking a rep's bottom marker shows that frame (Plotly selection event).
+            # Clicking a rep's turning-point marker shows that frame (Plotly selection event).
             markers = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
             assert markers.count() >= 1
             box = markers.last.bounding_box()
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.get_by_text("bottom at", exact=False).first.wait_for(timeout=30_000)
+            page.get_by_text("turning point at", exact=False).first.wait_for(timeout=30_000)
             page.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
             # ... and plays that rep as the algorithm found it
             found = page.get_by_text(re.compile(r"as found: [\d.]+-[\d.]+ s, looping"))
