@@ -47,7 +47,7 @@ shows_squats = exercise is None and common.looks_like_squats(track)
 
 # ---- summary -----------------------------------------------------------------------------
 st.subheader(common.literal(clip.name))
-common.summary_row(track)
+common.summary_row(track, reps_counted=result.count)
 common.warn_if_cut_short(track)
 if track.detection_rate < 0.5:
     st.warning(
@@ -105,7 +105,6 @@ with frame_col:
     if image is not None:
         common.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
 with reps_col:
-    st.metric("Reps counted", result.count)
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
         automatic = common.count_for(track).count

@@ -704,8 +704,13 @@ def warn_if_cut_short(track: PoseTrack) -> None:
         st.warning(cut[0].upper() + cut[1:] + ".")
 
 
-def summary_row(track: PoseTrack) -> None:
-    cols = st.columns(5)
+def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
+    """The clip's facts in one row, the rep count first: on a phone the columns stack, and
+    the count people came for was on the third screen, under five technical numbers."""
+    cols = st.columns(6 if reps_counted is not None else 5)
+    if reps_counted is not None:
+        cols, first = cols[1:], cols[0]
+        first.metric("Reps counted", reps_counted)
     cols[0].metric("Frames", f"{len(track)}")
     cols[1].metric("Person found", f"{track.detection_rate:.0%}")
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")
