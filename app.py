@@ -62,4 +62,6 @@ PAGES = [
     st.Page("pages/5_history.py", title="History", icon=":material/history:", url_path="history"),
 ]
 
+# the pages send a run that did not come through here back to it (``pages.common.through_the_app``)
+st.session_state["replab_navigation"] = True
 st.navigation(PAGES).run()

@@ -18,6 +18,8 @@ from analysis.report import reps_export
 from analysis.wording import count_words
 from pages import common
 
+common.through_the_app()
+
 st.title("Analyse a workout clip")
 st.caption(
     "Counts reps of any up-and-down exercise; squats also get a form verdict per rep (Squat form page)."

@@ -15,6 +15,8 @@ from analysis.errors import RepLabError
 from analysis.wording import count_words
 from pages import common
 
+common.through_the_app()
+
 st.title("Compare counting algorithms")
 st.caption(
     "Every algorithm re-counts the cached pose track: moving a slider never re-runs the pose model. "

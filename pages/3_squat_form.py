@@ -21,6 +21,8 @@ from analysis.report import form_report_html
 from analysis.wording import count_words, format_p_good, rep_numbers_words
 from pages import common
 
+common.through_the_app()
+
 st.title("Squat form")
 st.caption(
     "One verdict per squat rep from the rep's joint angles and length ratios. A fault is only raised "

@@ -18,6 +18,8 @@ from analysis.landmarks import ANGLE_NAMES
 from analysis.wording import count_words
 from pages import common
 
+common.through_the_app()
+
 st.title("Side by side")
 st.caption("Two clips next to each other: the same rep at the same phase, and joint angles per rep.")
 

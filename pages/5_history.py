@@ -12,6 +12,8 @@ from analysis.history import fault_counts, session_rep_rows
 from analysis.wording import count_words
 from pages import common
 
+common.through_the_app()
+
 st.title("Athlete history")
 try:
     store = common.get_history()

@@ -125,6 +125,19 @@ def session_axis(dates: list) -> dict:
     }
 
 
+def through_the_app() -> None:
+    """Send a page run that did not come through ``app.py`` back to it.
+
+    Under plain ``streamlit run app.py`` the first visit after the server starts, when it
+    opens a page's own address (``/analyse``), runs that page file alone as an old-style
+    page: narrow layout, and "common" and "webcam" offered as pages, until "/" is opened.
+    ``app.py`` marks the session; a page without the mark hands over to it (which opens
+    the Analyse page). ``python app.py`` never gets here.
+    """
+    if not st.session_state.get("replab_navigation"):
+        st.switch_page("app.py")
+
+
 def _remember(key: str, widget_key: str | None = None) -> None:
     """Copy a widget's value to a plain session key, so it survives switching pages."""
     st.session_state[f"keep_{key}"] = st.session_state[widget_key or f"_{key}"]

@@ -68,6 +68,16 @@ def save_small_png(png: bytes, path: Path) -> None:
 @pytest.fixture
 def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
     """`python app.py` (as `make app`) on a free port, with the test pose cache and a temp history."""
+    yield from _serve([sys.executable, "app.py"], pose_cache_dir, tmp_path)
+
+
+@pytest.fixture
+def plain_streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
+    """`streamlit run app.py`, as people start a Streamlit app they did not write."""
+    yield from _serve([sys.executable, "-m", "streamlit", "run", "app.py"], pose_cache_dir, tmp_path)
+
+
+def _serve(command: list[str], pose_cache_dir, tmp_path):
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         if os.environ.get("CI"):  # CI installs chromium: a missing browser there is a failure
             pytest.fail(f"chromium not found at {CHROMIUM}")
@@ -81,7 +91,7 @@ def streamlit_server(pose_cache_dir, sample_squat_track, tmp_path):
     }
     log = open(tmp_path / "streamlit.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "app.py", "--server.headless", "true",
+        [*command, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -221,6 +231,27 @@ def test_a_page_address_opened_first_after_start_shows_that_page(streamlit_serve
     for title in ("Analyse", "Compare counters", "Squat form", "Side by side", "History"):
         assert title in nav
     assert not {"app", "common", "webcam"} & set(nav.split())  # the old-style list of pages/
+
+
+def test_plain_streamlit_run_opens_a_page_address_in_the_apps_navigation(plain_streamlit_server, tmp_path):
+    """Under plain `streamlit run app.py` the first visit, to a page's own address, ran that
+    page file alone as an old-style page: narrow, and "common" and "webcam" offered as
+    pages, until "/" was opened. The page now hands over to app.py (`common.through_the_app`),
+    which opens the Analyse page in the app's own navigation."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(plain_streamlit_server + "/history", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Analyse a workout clip").wait_for(timeout=120_000)
+            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            save_small_png(page.screenshot(), tmp_path / "plain_run.png")
+            nav = page.get_by_test_id("stSidebarNav").inner_text()
+        finally:
+            browser.close()
+    for title in ("Analyse", "Compare counters", "Squat form", "Side by side", "History"):
+        assert title in nav
+    assert not {"app", "common", "webcam"} & set(nav.split())
 
 
 def _frame_caption(page) -> str:
