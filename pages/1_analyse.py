@@ -182,12 +182,13 @@ use_world = common.kept_widget(
 )  # fmt: skip
 use_world = use_world and track.has_world  # kept on from a clip that had them
 fig = common.line_chart()
-for i, name in enumerate(angles):
-    common.add_line(fig, track.times, common.angle_series(track, name, use_world), name=name, clickable=True,
+shown_angles = [common.angle_series(track, name, use_world) for name in angles]
+for i, (name, values) in enumerate(zip(angles, shown_angles)):
+    common.add_line(fig, track.times, values, name=name, clickable=True,
                     line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
 common.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
-fig.update_yaxes(title="degrees")
+fig.update_yaxes(title="degrees", range=common.angle_axis_range(shown_angles))
 fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
 st.plotly_chart(fig, key="angle_chart", on_select="rerun", selection_mode="points")
 

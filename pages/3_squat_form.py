@@ -94,7 +94,10 @@ fig = go.Figure(
     go.Bar(
         # each verdict is written under its bar, on the axis: written above the bar, a label
         # near the dotted line was struck through by it
-        x=[f"rep {v.index + 1}<br>{v.verdict_words}" for v in verdicts], y=p_values, marker_color=colours,
+        # short: "good" (the style, "powerlifting squat", is in the hover and the card), so
+        # thirteen bars' labels stay readable
+        x=[f"rep {v.index + 1}<br>{'good' if v.good else v.verdict_words}" for v in verdicts], y=p_values,
+        marker_color=colours,
         customdata=[[v.index + 1, v.verdict_words, format_p_good(v.p_good)] for v in verdicts],
         hovertemplate="rep %{customdata[0]}: %{customdata[1]}<br>p(good) %{customdata[2]}<extra></extra>",
     )

@@ -677,6 +677,22 @@ def angle_series(track: PoseTrack, name: str, use_world: bool = False) -> np.nda
     return joint_angle(track.image_points(), name, dims=2)
 
 
+MIN_ANGLE_SPAN = 40.0  # degrees an angle chart shows at least
+
+
+def angle_axis_range(series: list[np.ndarray]) -> list[float] | None:
+    """A y range of at least ``MIN_ANGLE_SPAN`` degrees around the shown angles (None: let
+    Plotly choose). Auto-scaled, a still knee's 172-180 degrees filled the chart, and its
+    jitter looked like a movement."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series]) if series else np.zeros(0)
+    values = values[np.isfinite(values)]
+    if not len(values) or values.max() - values.min() >= MIN_ANGLE_SPAN:
+        return None
+    middle = (values.max() + values.min()) / 2
+    low = min(max(middle - MIN_ANGLE_SPAN / 2, 0.0), 180.0 - MIN_ANGLE_SPAN)
+    return [low - 2.0, low + MIN_ANGLE_SPAN + 2.0]
+
+
 def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:
     return track.landmarks[:, INDEX[name], "xyz".index(axis)]
 

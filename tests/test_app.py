@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -1176,3 +1177,16 @@ def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, s
     assert at.dataframe[0].value.iloc[0]["changed"] == ""
     assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
     assert any("two-state switch" in c.value for c in at.caption)  # what the algorithm does, in words
+
+
+def test_an_angle_that_barely_moves_is_drawn_flat():
+    """Auto-scaled, a still knee's 172-180 degrees filled the angle chart and its jitter
+    looked like a movement; a range of at least 40 degrees keeps it flat. A joint that
+    moves keeps Plotly's own range."""
+    from pages.common import MIN_ANGLE_SPAN, angle_axis_range
+
+    still = np.array([172.0, 180.0, 176.0, np.nan])
+    low, high = angle_axis_range([still])
+    assert high - low >= MIN_ANGLE_SPAN and low <= 172 and high >= 180 and high <= 182
+    assert angle_axis_range([np.array([60.0, 170.0])]) is None
+    assert angle_axis_range([]) is None
