@@ -203,6 +203,13 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
     return counts, list(main.reps)
 
 
+def squats_only(reps: list, verdicts: list) -> tuple[list, list, list]:
+    """``analysis.form.verdict.squats_only``, imported where used (the form model is heavy)."""
+    from analysis.form.verdict import squats_only as only
+
+    return only(reps, verdicts)
+
+
 def squat_verdicts(track, reps: list) -> list | None:
     """Form verdicts of the counted reps, or None when the form model is not available."""
     try:
@@ -279,7 +286,8 @@ def analyse_clip(
             warning=cut_short_words(track.meta) or "",
             frames=len(track),
             detection_rate=float(track.detection_rate),
-            count=int(counts["count"]),
+            # a squat run counts squats, as the History saves them
+            count=int(counts["count"]) if verdicts is None else len(squats_only(reps, verdicts)[0]),
             method=str(counts["method"]),
             n_good=None if verdicts is None else sum(bool(v.good) for v in verdicts),
             n_faulty=None if verdicts is None else sum(v.judged and not v.good for v in verdicts),

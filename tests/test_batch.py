@@ -163,9 +163,6 @@ def test_a_rerun_never_leaves_files_of_two_runs_behind_one_record(
 
 @pytest.mark.slow
 def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path):
-    form = pytest.importorskip("analysis.form")
-    if not hasattr(form, "assess_squat_reps"):
-        pytest.skip("the squat form model is not in analysis.form yet")
     clip = shared_data / "clips" / CLIPS[0]
     run = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path)
     result = run.results_[0]
@@ -178,6 +175,26 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
     assert [row["label"] for row in table] == [v["label"] for v in verdicts]
     report = (Path(result.folder) / "report.html").read_text(encoding="utf-8")
     assert report.count('class="card"') == result.count == report.count("data:image/jpeg;base64,")
+
+
+@pytest.mark.slow
+def test_a_squat_batch_counts_squats_as_the_history_does(
+    shared_data, pose_cache_dir, tmp_path, capsys, monkeypatch
+):
+    """12 squats, then the lifter drops into push-ups: on the knee angle that is a 13th
+    "rep", which the form check calls not a squat. The History saves 12; the batch summary
+    said 13, and `form` printed "13 reps"."""
+    from analysis.cli import main
+
+    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"
+    run = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path)
+    (result,) = run.results_
+    verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
+    others = [v for v in verdicts if v["label"] == "not a squat"]
+    assert others and result.count == len(verdicts) - len(others) == 12  # clips.tsv: 12
+    monkeypatch.setenv("REPLAB_CACHE_DIR", str(pose_cache_dir))  # the track the batch made
+    assert main(["form", str(clip)]) == 0
+    assert "12 squats (and 1 movement that is not a squat)" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -117,13 +117,14 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
 def judge_clip(args) -> int:
     from analysis.counting import count_reps
     from analysis.form.verdict import (
+        NOT_A_SQUAT,
         assess_squat_reps,
         load_model,
         p_good_threshold,
         write_verdicts_csv,
     )
     from analysis.track import load_track
-    from analysis.wording import cut_short_words, format_p_good
+    from analysis.wording import count_words, cut_short_words, format_p_good
 
     path = args.target
     if not os.path.isfile(path):
@@ -173,9 +174,13 @@ def judge_clip(args) -> int:
     if not verdicts:
         print(f"{os.path.basename(path)}: no squat reps found")
         return 0
-    print(
-        f"{os.path.basename(path)}: {len(verdicts)} reps, {verdicts[0].view} view, strictness {args.strictness:g}"
+    others = sum(v.label == NOT_A_SQUAT for v in verdicts)  # counted on the knee angle, not squats
+    counted = count_words(len(verdicts) - others, "squat") + (
+        f" (and {count_words(others, 'movement')} that {'is' if others == 1 else 'are'} not a squat)"
+        if others
+        else ""
     )
+    print(f"{os.path.basename(path)}: {counted}, {verdicts[0].view} view, strictness {args.strictness:g}")
     for v in verdicts:
         span = f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s)"
         if not v.judged:
