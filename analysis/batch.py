@@ -53,9 +53,10 @@ RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
 RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
-# 5: chunked tracks hand over by the tenth session's rule (pose_chunks.HANDOFF_RULE), and
-# verdicts never name a fault whose own measure the body cannot reach; 4: verdicts carry p_good_needed, counts read the picture's geometry, new frames (older
-# results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
+# 5: chunked tracks hand over by the tenth session's rule (pose_chunks.HANDOFF_RULE),
+# verdicts never name a fault whose own measure the body cannot reach, squat runs count
+# squats only; 4: verdicts carry p_good_needed, counts read the picture's geometry, new
+# frames (older results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
 # 2: squat clips also get verdicts.csv and report.html
 _FORMAT_VERSION = 5
 

@@ -79,9 +79,10 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
 
 def mp4_without_index(path: str | os.PathLike, max_boxes: int = 64) -> bool:
     """Whether the file is an MP4 (ISO media) cut short before its ``moov`` box, the index
-    many cameras write last (9 of the 20 shared clips have it at the end): top-level boxes start with ``ftyp`` and run out, or run past the end
-    of the file, without a ``moov``. An interrupted upload of such a recording looks like
-    that, and was called "not a video file"."""
+    many cameras write last (9 of the 20 shared clips have it at the end): top-level boxes
+    start with ``ftyp`` and run out, or run past the end of the file, without a ``moov``.
+    An interrupted upload of such a recording looks like that, and was called "not a video
+    file"."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
         offset = 0
