@@ -16,10 +16,10 @@ counted 5 (docs/performance.md, "Hand-over").
 So a chunk hands over to the next only where the two agree (nine in ten landmarks within
 ``HANDOFF_TOL``, all within ``HANDOFF_MAX``, on ``HANDOFF_FRAMES`` frames in a row). When
 the warm-up has settled, the earlier chunk's last frames already agree with the later
-chunk's warm-up and the boundary stays where it was, at no cost. When it has not, the earlier chunk's graph runs on past its boundary, as a single
-pass would, until its landmarks meet the later chunk's; the joined track then follows the
-single pass, at the price of analysing that stretch twice (never more than the whole later
-chunk).
+chunk's warm-up and the boundary stays where it was, at no cost. When it has not, the
+earlier chunk's graph runs on past its boundary, as a single pass would, until its
+landmarks meet the later chunk's; the joined track then follows the single pass, at the
+price of analysing that stretch twice (never more than the whole later chunk).
 
 The boundaries depend only on the file (duration and keyframes) and the hand-over only on
 the landmarks, so the same clip always gives the same track, whatever the load.
