@@ -137,7 +137,7 @@ def test_a_rerun_never_leaves_files_of_two_runs_behind_one_record(
     the exercise left the squat run's verdicts beside its own counts."""
     import analysis.batch as batch
 
-    clip = shared_data / "clips" / "squat_front_rjsong_1.mp4"  # 12 reps automatic, 13 as squats
+    clip = shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4"  # 2 reps automatic, 3 as squats
     cache = TrackCache(pose_cache_dir)
     first = BatchAnalyser(cache=cache).run(clip, tmp_path).results_[0]
     folder = Path(first.folder)
