@@ -243,14 +243,14 @@ st.caption(f"Counted by {count_words(len(results), 'algorithm')} in {elapsed_ms:
 # algorithms that agree do not hide each other's markers.
 fig = go.Figure()
 lane = 0.09
-signals_drawn: set[str] = set()
+signals_drawn: dict[str, tuple[float, float]] = {}  # signal name -> the (low, high) it is scaled by
 for i, (method, result) in enumerate(results.items()):
     colour = common.PALETTE[i % len(common.PALETTE)]
     times = np.asarray(result.times, dtype=float)
     values = np.asarray(result.signal, dtype=float)
     if len(values) and np.isfinite(values).any() and result.signal_name not in signals_drawn:
-        signals_drawn.add(result.signal_name)
         lo, hi = np.nanpercentile(values, [2, 98])
+        signals_drawn[result.signal_name] = (float(lo), float(hi))
         scaled = (values - lo) / (hi - lo) if hi > lo else values * 0
         scaled = np.clip(scaled, -0.02, 1.06)  # its spikes ran down into the algorithms' lanes
         # the flow is a speed, not a position: its reps turn where it crosses zero, at no peak
@@ -259,6 +259,18 @@ for i, (method, result) in enumerate(results.items()):
         )
         common.add_line(fig, times, scaled, mode="lines", name=name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
+    # the hysteresis counter's two lines, where its thresholds (in signal units, set by hand
+    # or chosen from the signal) cross the signal drawn above
+    if method == "hysteresis" and result.signal_name in signals_drawn:
+        lo, hi = signals_drawn[result.signal_name]
+        for key, words in (("down_below", "down below"), ("up_above", "up above")):
+            level = result.diagnostics.get(key)
+            if isinstance(level, int | float) and math.isfinite(level) and hi > lo:
+                fig.add_shape(type="line", xref="paper", x0=0, x1=1, y0=(level - lo) / (hi - lo),
+                              y1=(level - lo) / (hi - lo), line={"color": colour, "dash": "dot", "width": 1.5})  # fmt: skip
+                fig.add_annotation(xref="paper", x=1, y=(level - lo) / (hi - lo), text=f"hysteresis: {words}",
+                                   showarrow=False, xanchor="right", yanchor="bottom",
+                                   font={"size": 10, "color": colour})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:
         # a white edge: reps that meet (one's end is the next one's start) read as one long bar

@@ -1177,6 +1177,10 @@ def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, s
     assert at.dataframe[0].value.iloc[0]["changed"] == ""
     assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
     assert any("two-state switch" in c.value for c in at.caption)  # what the algorithm does, in words
+    # its two lines are drawn where they cross the signal
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = [a["text"] for a in chart["layout"]["annotations"]]
+    assert "hysteresis: down below" in notes and "hysteresis: up above" in notes
 
 
 def test_an_angle_that_barely_moves_is_drawn_flat():
