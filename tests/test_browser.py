@@ -211,26 +211,39 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
         assert (screenshots / name).stat().st_size < MAX_SCREENSHOT_BYTES
 
 
-def test_a_page_address_opened_first_after_start_shows_that_page(streamlit_server, tmp_path):
-    """The first visit after the server starts may be a page's own address (a bookmark):
-    it shows that page, with no "Page not found" notice (plain `streamlit run` shows one,
-    see `app.launch`), and the sidebar lists the app's pages, not the files in pages/."""
+def _first_visit(url: str, heading: str, wait_for, screenshot: Path) -> tuple[str, str]:
+    """(page text, sidebar navigation text) of the first visit to ``url`` after the server
+    started, once ``heading`` and ``wait_for(page)`` are there."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(streamlit_server + "/compare", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Compare counting algorithms").wait_for(timeout=120_000)
-            page.get_by_text("Counted by", exact=False).first.wait_for(timeout=60_000)
-            save_small_png(page.screenshot(), tmp_path / "deep_link.png")
-            body = page.inner_text("body")
-            nav = page.get_by_test_id("stSidebarNav").inner_text()
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_role("heading", name=heading).wait_for(timeout=120_000)
+            wait_for(page)
+            save_small_png(page.screenshot(), screenshot)
+            return page.inner_text("body"), page.get_by_test_id("stSidebarNav").inner_text()
         finally:
             browser.close()
-    assert "Page not found" not in body
+
+
+def _assert_app_navigation(nav: str) -> None:
     for title in ("Analyse", "Compare counters", "Squat form", "Side by side", "History"):
         assert title in nav
     assert not {"app", "common", "webcam"} & set(nav.split())  # the old-style list of pages/
+
+
+def test_a_page_address_opened_first_after_start_shows_that_page(streamlit_server, tmp_path):
+    """The first visit after the server starts may be a page's own address (a bookmark):
+    it shows that page, with no "Page not found" notice (plain `streamlit run` shows one,
+    see `app.launch`), and the sidebar lists the app's pages, not the files in pages/."""
+    body, nav = _first_visit(
+        streamlit_server + "/compare", "Compare counting algorithms",
+        lambda page: page.get_by_text("Counted by", exact=False).first.wait_for(timeout=60_000),
+        tmp_path / "deep_link.png",
+    )  # fmt: skip
+    assert "Page not found" not in body
+    _assert_app_navigation(nav)
 
 
 def test_plain_streamlit_run_opens_a_page_address_in_the_apps_navigation(plain_streamlit_server, tmp_path):
@@ -238,20 +251,11 @@ def test_plain_streamlit_run_opens_a_page_address_in_the_apps_navigation(plain_s
     page file alone as an old-style page: narrow, and "common" and "webcam" offered as
     pages, until "/" was opened. The page now hands over to app.py (`common.through_the_app`),
     which opens the Analyse page in the app's own navigation."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(plain_streamlit_server + "/history", wait_until="domcontentloaded")
-            page.get_by_role("heading", name="Analyse a workout clip").wait_for(timeout=120_000)
-            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-            save_small_png(page.screenshot(), tmp_path / "plain_run.png")
-            nav = page.get_by_test_id("stSidebarNav").inner_text()
-        finally:
-            browser.close()
-    for title in ("Analyse", "Compare counters", "Squat form", "Side by side", "History"):
-        assert title in nav
-    assert not {"app", "common", "webcam"} & set(nav.split())
+    _, nav = _first_visit(
+        plain_streamlit_server + "/history", "Analyse a workout clip",
+        lambda page: page.wait_for_selector(".js-plotly-plot", timeout=120_000), tmp_path / "plain_run.png",
+    )  # fmt: skip
+    _assert_app_navigation(nav)
 
 
 def _frame_caption(page) -> str:
