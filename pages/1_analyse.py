@@ -146,7 +146,7 @@ with reps_col:
             key=table_key, selection_default=common.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(
-            "Tick a rep to loop it in the player and show its bottom frame; click a point on a chart "
+            "Tick a rep to loop it in the player and show its turning-point frame; click a point on a chart "
             "below to show that frame."
         )
 

@@ -194,19 +194,21 @@ for i, method in enumerate(methods):
     # bounds measured on the signal actually counted (a principal component is not in degrees)
     ranges = defaults[method].param_ranges or getattr(estimator, "param_ranges", {})
     docs = estimator.param_docs()  # each setting's meaning, from the estimator's docstring
-    with columns[i % len(columns)].expander(f"{method} settings", expanded=False):
+    # keyed: without a key a panel's identity moved with whatever was drawn above it (the
+    # pose pass's progress bar, on the first run only), and the first click folded them all
+    with columns[i % len(columns)].expander(f"{method} settings", expanded=False, key=f"settings_{method}"):
         st.caption(f"**{method}** {ALGORITHM_WORDS.get(method, '')}")
+        # a reset gives the panel's widgets new keys: with the same keys the browser sent the
+        # old values back on the next click, and the settings returned
+        generation_key = f"settings_generation_{scope}_{method}"
         if st.button("Back to the automatic settings", key=f"reset_{scope}_{method}"):
-            prefix = f"param_{scope}_{method}_"
-            for state_key in [
-                k for k in st.session_state if str(k).startswith((f"keep_{prefix}", f"_{prefix}"))
-            ]:
-                del st.session_state[state_key]
+            st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
             st.rerun()
+        panel_scope = f"{scope}_{st.session_state.get(generation_key, 0)}"
         chosen = {}
         auto = defaults[method].diagnostics
         for key, value in params.items():
-            widget_value = _widget(scope, method, key, value, ranges.get(key), _plain_help(docs.get(key)),
+            widget_value = _widget(panel_scope, method, key, value, ranges.get(key), _plain_help(docs.get(key)),
                                    auto_value=auto.get(key))  # fmt: skip
             if widget_value is not _KEEP:
                 chosen[key] = widget_value
@@ -239,7 +241,7 @@ st.dataframe(rows, hide_index=True)
 st.caption(f"Counted by {count_words(len(results), 'algorithm')} in {elapsed_ms:.0f} ms (no new pose pass).")
 
 # ---- one chart: the signal on top, one lane per algorithm below -------------------------
-# Each lane shows that algorithm's rep spans (shaded) and bottoms (markers, clickable), so
+# Each lane shows that algorithm's rep spans (shaded) and turning points (markers, clickable), so
 # algorithms that agree do not hide each other's markers.
 fig = go.Figure()
 lane = 0.09
@@ -255,7 +257,7 @@ for i, (method, result) in enumerate(results.items()):
         scaled = np.clip(scaled, -0.02, 1.06)  # its spikes ran down into the algorithms' lanes
         # the flow is a speed, not a position: its reps turn where it crosses zero, at no peak
         name = result.signal_name + (
-            " (a speed: reps turn where it crosses zero)" if method == "flow" else ""
+            " (a speed, not a position: a rep turns where it changes sign)" if method == "flow" else ""
         )
         common.add_line(fig, times, scaled, mode="lines", name=name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
@@ -319,4 +321,4 @@ if points:
         common.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
         player_col.caption(f"{caption} as found: {rep.start_s:.2f}-{rep.end_s:.2f} s, looping")
 else:
-    st.caption("Click a marker (a rep's bottom) to show that frame and watch that rep.")
+    st.caption("Click a marker (a rep's turning point) to show that frame and watch that rep.")

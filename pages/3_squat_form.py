@@ -66,7 +66,7 @@ if others:
     st.caption(
         f"Not counted: {count_words(len(others), 'movement')} on the knee angle that "
         f"{'is' if len(others) == 1 else 'are'} not a squat ({rep_numbers_words([v.index + 1 for v in others])} "
-        "below, which say why)."
+        f"below, which {'says' if len(others) == 1 else 'say'} why)."
     )
 automatic = common.count_for(track).count
 if automatic != squat_count:  # the Analyse page shows the automatic count by default

@@ -1176,6 +1176,9 @@ def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, s
     assert not at.exception, [e.value for e in at.exception]
     assert at.dataframe[0].value.iloc[0]["changed"] == ""
     assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
+    _true_count_box(at).set_value(2).run()  # the next click: the reset settings stayed back
+    assert at.dataframe[0].value.iloc[0]["changed"] == ""
+    assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
     assert any("two-state switch" in c.value for c in at.caption)  # what the algorithm does, in words
     # its two lines are drawn where they cross the signal
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)

@@ -266,6 +266,41 @@ def _wait_for_caption(page, expected: str) -> None:
     page.get_by_text(expected, exact=True).wait_for(timeout=30_000)
 
 
+def test_compare_settings_stay_open_and_a_reset_stays_reset(streamlit_server, tmp_path):
+    """Two faults only a browser shows: the first click on Compare counters folded every
+    settings panel (their place moved with the pose pass's progress bar, drawn on the first
+    run only), and "Back to the automatic settings" held for one run: the browser sent the
+    old slider and checkbox values back on the next click, and the settings returned."""
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(playwright, streamlit_server, [], 1200)
+        try:
+            page.get_by_role("link", name="Compare counters").click()
+            page.get_by_text("no new pose pass").wait_for(timeout=60_000)
+            panel = page.get_by_test_id("stExpander").filter(has_text="hysteresis settings")
+            panel.get_by_text("hysteresis settings").click()
+            hand = panel.get_by_text("down below · down_below: set by hand")
+            hand.click()  # the first click of the page
+            slider = panel.get_by_role("slider").first
+            slider.wait_for(timeout=30_000)  # still open: the slider it added is in view
+            slider.focus()
+            for _ in range(10):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(1500)
+            panel.get_by_role("button", name="Back to the automatic settings").click()
+            page.wait_for_timeout(1500)
+            page.locator('input[type="number"]').first.fill("2")
+            page.keyboard.press("Enter")  # the next click, anywhere
+            page.get_by_text("Counted by", exact=False).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            save_small_png(page.screenshot(), tmp_path / "compare_reset.png")
+            ticked = panel.get_by_role("checkbox", name="down below · down_below: set by hand").is_checked()
+            sliders = panel.get_by_role("slider").count()
+        finally:
+            browser.close()
+    assert not ticked
+    assert sliders == 4  # low_ratio, high_ratio, min_dwell_s, smooth_s: no hand-set down_below
+
+
 def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir, tmp_path):
     """Ticking a rep's row shows its bottom frame and loops that rep in the player, a click on a
     chart line shows the frame at that time, and moving the slider afterwards is not undone by
