@@ -71,10 +71,14 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     }
     kept = st.session_state.get(f"keep_hist_{slot}")
     shown_before = st.session_state.get(f"shown_hist_{slot}", kept)  # chosen, or opened on by default
-    default = None if slot == "a" else _session_before(saved, st.session_state.get("_hist_a"))
+    a_entry = st.session_state.get("_hist_a")
+    default = None if slot == "a" else _session_before(saved, a_entry)
+    # B follows A's choice until the user picks B's own (it stayed on its first entry, which
+    # could then be A's: an analysis compared with itself)
     chosen = common.kept_selectbox(
-        container, "Saved analysis", list(labels), f"hist_{slot}", default=default, format_func=labels.get
-    )
+        container, "Saved analysis", list(labels), f"hist_{slot}", default=default, format_func=labels.get,
+        default_follows="" if slot == "a" else f"after_{a_entry}",
+    )  # fmt: skip
     if shown_before is not None and shown_before not in labels:  # it showed another entry, unannounced
         container.warning(f"Entry #{shown_before} has been deleted: this side shows entry #{chosen} instead.")
         if kept is not None:
@@ -206,6 +210,7 @@ for letter, clip, track, result in ready:  # each side keeps its letter and colo
     x, y = rep_normalised(track, result.reps, common.angle_series(track, angle))
     fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{letter}: {clip.name}",
                     marker={"size": 3}, line={"color": common.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
+fig.update_yaxes(range=common.angle_axis_range([common.angle_series(t, angle) for _, _, t, _ in ready]))
 fig.update_layout(
     xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said

@@ -554,6 +554,11 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
 
 
+def _hist_box(at: AppTest, slot: str):
+    """Side by side's saved-analysis box of a side (B's key follows A's entry until B is picked)."""
+    return next(box for box in at.selectbox if box.key.startswith(f"_hist_{slot}"))
+
+
 def test_side_by_side_says_when_its_saved_entry_was_deleted(app_env, sample_squat_track):
     """Side B on Bob's entry, deleted on the History page: back on Side by side, Ana's newer
     entry stood in its place without a word."""
@@ -562,16 +567,16 @@ def test_side_by_side_says_when_its_saved_entry_was_deleted(app_env, sample_squa
     anas = store.add_session("Ana", SAMPLE, sample_squat_track.source_hash, "squat", 2, [], notes="newer")
     at = _run("pages/4_side_by_side.py")
     at.radio(key="_src_b").set_value("History").run()
-    at.selectbox(key="_hist_b").set_value(bobs).run()
+    _hist_box(at, "b").set_value(bobs).run()
     assert not any("deleted" in w.value for w in at.warning)
     store.delete_session(bobs)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="_hist_b").value == anas
+    assert _hist_box(at, "b").value == anas
     assert any(f"Entry #{bobs} has been deleted" in w.value and f"#{anas}" in w.value for w in at.warning)
     at.run()  # said once: it stayed on every later run, even after choosing the same entry
     assert not any("has been deleted" in w.value for w in at.warning)
-    assert at.selectbox(key="_hist_b").value == anas
+    assert _hist_box(at, "b").value == anas
 
 
 def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sample_squat_track):
@@ -1144,10 +1149,15 @@ def test_side_by_side_history_opens_b_on_the_athletes_previous_session(app_env):
     at.radio(key="_src_b").set_value("History").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="_hist_a").value == newest
-    assert at.selectbox(key="_hist_b").value == older  # Ana's session before, not Bob's newer one
+    assert _hist_box(at, "b").value == older  # Ana's session before, not Bob's newer one
     assert not any("same clip" in i.value for i in at.info)
-    at.selectbox(key="_hist_b").set_value(newest).run()
+    _hist_box(at, "a").set_value(older).run()  # B follows A: Ana has no session before #1, so another
+    assert _hist_box(at, "b").value != older and not any("same clip" in i.value for i in at.info)
+    _hist_box(at, "a").set_value(newest).run()
+    _hist_box(at, "b").set_value(newest).run()  # picked by the user: said, and kept
     assert any("A and B are the same clip" in i.value for i in at.info)
+    _hist_box(at, "a").set_value(older).run()
+    assert _hist_box(at, "b").value == newest
 
 
 def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, sample_squat_track):
