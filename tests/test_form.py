@@ -620,3 +620,35 @@ def test_a_rep_filmed_after_a_camera_cut_is_judged_for_its_own_view(shared_data,
     assert after.trusted["knee_valgus"] and not after.trusted["trunk_lean"]
     for steady in ("squat_front_rjsong_1.mp4", "squat_side_formfit_1.mp4"):  # the second sits near a cut-off
         assert len({view for view, _ in views(steady)[0]}) == 1
+
+
+def test_a_good_rep_past_a_faults_line_says_so(shared_data, pose_cache_dir):
+    """A card read "good form: trunk lean 68°" beside one reading "trunk leaned 67° from
+    vertical: keep your chest up" (squat_side_formfit_1): the model judged the rep good as a
+    whole, and its lean was past the line the other rep was faulted by. A good rep now says
+    which lines it is past; one within every line says nothing of the kind."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form.verdict import FAULT_FEATURE_GROUP, FAULT_RULES, rule_fires
+    from analysis.pose import extract_pose
+
+    model = load_model()
+    past_any = within_all = 0
+    for name in ("squat_side_formfit_1.mp4", "squat_side_wissem_1.mp4"):
+        track = extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
+        for verdict in assess_squat_reps(track, count_reps(track, exercise="squat").reps, model=model):
+            if not verdict.good:
+                continue
+            past = [
+                fault for fault in FAULT_RULES
+                if verdict.trusted.get(FAULT_FEATURE_GROUP[fault], True)
+                and rule_fires(model, fault, verdict.features, 0.5)
+            ]  # fmt: skip
+            if past:
+                past_any += 1
+                _, _, said = verdict.reason.partition("though past this strictness's line for ")
+                assert all(fault in said for fault in past), verdict.reason
+            else:
+                within_all += 1
+                assert "though past" not in verdict.reason
+    assert past_any and within_all  # both kinds of good rep are there to be read

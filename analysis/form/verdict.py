@@ -362,7 +362,15 @@ def explain(fault: str, features: RepFeatures, metres: bool, past_line: bool = T
     return f"{measured}: {advice}"
 
 
-def _good_reason(features: RepFeatures, metres: bool, trusted: dict[str, bool]) -> str:
+def _good_reason(
+    features: RepFeatures, metres: bool, trusted: dict[str, bool], past_line: Sequence[str] = ()
+) -> str:
+    """The words of a good rep: its main measures, and any that lies past a fault's line.
+
+    ``past_line``: faults whose own measure passes its rule at this strictness on a rep the
+    model judged good as a whole. Said, not hidden: a card read "good form: trunk lean 68°"
+    beside one reading "trunk leaned 67° from vertical: keep your chest up".
+    """
     s = features.scalars
     thigh = features.lengths["thigh"] if metres else None
     v = s["bottom_hip_above_knee"]
@@ -375,9 +383,14 @@ def _good_reason(features: RepFeatures, metres: bool, trusted: dict[str, bool]) 
         "bottom_knee_width_ratio", s["bottom_knee_width_ratio"]
     ):
         parts.append(f"knees at {s['bottom_knee_width_ratio'] * 100:.0f}% of ankle width")
-    return "good form: " + (
+    reason = "good form: " + (
         ", ".join(parts) if parts else "no measure on this rep can be trusted, check the video"
     )
+    if past_line:
+        beyond = [f"{fault} ({_measure(fault, features, metres)[0]})" for fault in past_line]
+        joined = ", ".join(beyond[:-1]) + (" and " if len(beyond) > 1 else "") + beyond[-1]
+        reason += f"; judged good from the rep as a whole, though past this strictness's line for {joined}"
+    return reason
 
 
 def verdict_from_features(
@@ -405,7 +418,11 @@ def verdict_from_features(
     label = str(decide_labels(proba[None], classes, threshold)[0])
     good = p_good >= threshold
     if good:
-        return label, True, [], p_good, _good_reason(features, metres, trusted)
+        past = [
+            fault for fault in FAULT_RULES
+            if trusted.get(FAULT_FEATURE_GROUP[fault], True) and rule_fires(model, fault, features.scalars, strictness)
+        ]  # fmt: skip
+        return label, True, [], p_good, _good_reason(features, metres, trusted, past)
     faults = [label]
     for fault in FAULT_RULES:
         measurable = trusted.get(FAULT_FEATURE_GROUP[fault], True)
