@@ -44,9 +44,9 @@ os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging
 st.set_page_config(page_title="RepLab", page_icon="🏋️", layout="wide")
 
 PAGES = [
-    st.Page(
-        "pages/1_analyse.py", title="Analyse", icon=":material/videocam:", url_path="analyse", default=True
-    ),
+    # the default page lives at "/" (Streamlit serves no other address for it: "/analyse"
+    # answered "Page not found")
+    st.Page("pages/1_analyse.py", title="Analyse", icon=":material/videocam:", default=True),
     st.Page(
         "pages/2_compare_counters.py",
         title="Compare counters",
