@@ -41,7 +41,7 @@ class AdaptiveThresholdCounter(BaseCounter):
         n: window of previous samples for the mean and standard deviation.
         h: how many standard deviations above the mean counts as "in the rep".
         cutoff_hz: low-pass cut-off applied first (zero phase).
-        min_run_s: shorter 1-runs are flicker, not reps.
+        min_run_s: a stretch above the threshold shorter than this (s) is flicker, not a rep.
         polarity: "auto", "max" or "min": which extreme of the signal is the rep.
     """
 

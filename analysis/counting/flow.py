@@ -75,7 +75,7 @@ class FlowCounter(BaseCounter):
 
     Args:
         dead_band: |velocity| under this share of the robust velocity range is "still".
-        smooth_s: Gaussian smoothing sigma in seconds.
+        smooth_s: how much the signal is smoothed first (a Gaussian's sigma, in seconds).
         min_phase_s: a down or up phase shorter than this is ignored.
         max_pause_s: longest stillness allowed between the down and the up phase.
         min_excursion_ratio: drop reps whose travel is below this share of the median.

@@ -27,7 +27,7 @@ class HysteresisCounter(BaseCounter):
             angle), "max" (the up state, e.g. a jumping jack's arm angle) or "auto".
         low_ratio, high_ratio: auto thresholds as shares of the robust range.
         min_dwell_s: least time in the turning state for the rep to count.
-        smooth_s: Gaussian smoothing sigma in seconds before the state machine.
+        smooth_s: how much the signal is smoothed before the switch (a Gaussian's sigma, in seconds).
     """
 
     name = "hysteresis"

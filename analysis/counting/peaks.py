@@ -54,7 +54,8 @@ class PeakCounter(BaseCounter):
         prominence_ratio: used when ``prominence`` is None.
         min_distance_s: least time between reps; None = ``distance_ratio`` x the period.
         distance_ratio: used when ``min_distance_s`` is None.
-        smooth_s: Gaussian smoothing sigma in seconds; None = a tenth of the period.
+        smooth_s: how much the signal is smoothed first (a Gaussian's sigma, in seconds); None = a tenth
+            of the period.
         polarity: "auto" (turning point = extreme away from rest), "max" or "min".
         min_excursion_ratio: drop reps smaller than this share of the median rep.
         return_ratio: the signal must come back this share of the excursion on both sides.
