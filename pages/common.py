@@ -129,7 +129,7 @@ def through_the_app() -> None:
     """Send a page run that did not come through ``app.py`` back to it.
 
     Under plain ``streamlit run app.py`` the first visit after the server starts, when it
-    opens a page's own address (``/analyse``), runs that page file alone as an old-style
+    opens a page's own address (``/history``), runs that page file alone as an old-style
     page: narrow layout, and "common" and "webcam" offered as pages, until "/" is opened.
     ``app.py`` marks the session; a page without the mark hands over to it (which opens
     the Analyse page). ``python app.py`` never gets here.
