@@ -204,13 +204,6 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
     return counts, list(main.reps)
 
 
-def squats_only(reps: list, verdicts: list) -> tuple[list, list, list]:
-    """``analysis.form.verdict.squats_only``, imported where used (the form model is heavy)."""
-    from analysis.form.verdict import squats_only as only
-
-    return only(reps, verdicts)
-
-
 def squat_verdicts(track, reps: list) -> list | None:
     """Form verdicts of the counted reps, or None when the form model is not available."""
     try:
@@ -267,8 +260,12 @@ def analyse_clip(
         counts, reps = count_clip(track, path, exercise)
         files = ["track.npz", "counts.json"]
         verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
+        squat_count = None
         if verdicts is not None:
+            from analysis.form.verdict import squats_only  # loaded by squat_verdicts already
+
             files += ["verdicts.json", "verdicts.csv", "report.html"]
+            squat_count = len(squats_only(reps, verdicts)[0])
 
         folder.mkdir(parents=True, exist_ok=True)
         # An earlier run's record must not vouch for files this run is rewriting: were it
@@ -288,7 +285,7 @@ def analyse_clip(
             frames=len(track),
             detection_rate=float(track.detection_rate),
             # a squat run counts squats, as the History saves them
-            count=int(counts["count"]) if verdicts is None else len(squats_only(reps, verdicts)[0]),
+            count=int(counts["count"]) if squat_count is None else squat_count,
             method=str(counts["method"]),
             n_good=None if verdicts is None else sum(bool(v.good) for v in verdicts),
             n_faulty=None if verdicts is None else sum(v.judged and not v.good for v in verdicts),

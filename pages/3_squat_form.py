@@ -16,6 +16,7 @@ from analysis.form.verdict import (
     NOT_A_SQUAT,
     judged_and_not,
     reps_by_view,
+    squats_only,
 )
 from analysis.report import form_report_html
 from analysis.wording import count_words, format_p_good, rep_numbers_words
@@ -57,8 +58,8 @@ if all(v.label == NOT_A_SQUAT for v in verdicts):
 good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
 # squats are counted as the History saves them: movements found not to be squats apart
-squat_count = sum(1 for v in verdicts if v.label != NOT_A_SQUAT)
-others = [v for v in verdicts if v.label == NOT_A_SQUAT]
+_, _, others = squats_only(reps, verdicts)
+squat_count = len(verdicts) - len(others)
 c1, c2, c3 = st.columns(3)
 c1.metric("Squats", squat_count, help="Counted on the knee angle (the squat preset), less any movement the "
           "form check found not to be a squat.")  # fmt: skip

@@ -117,10 +117,10 @@ def predict_folder(folder: str, model_path: str | None, out) -> int:
 def judge_clip(args) -> int:
     from analysis.counting import count_reps
     from analysis.form.verdict import (
-        NOT_A_SQUAT,
         assess_squat_reps,
         load_model,
         p_good_threshold,
+        squats_only,
         write_verdicts_csv,
     )
     from analysis.track import load_track
@@ -174,7 +174,7 @@ def judge_clip(args) -> int:
     if not verdicts:
         print(f"{os.path.basename(path)}: no squat reps found")
         return 0
-    others = sum(v.label == NOT_A_SQUAT for v in verdicts)  # counted on the knee angle, not squats
+    others = len(squats_only(result.reps, verdicts)[2])  # counted on the knee angle, not squats
     counted = count_words(len(verdicts) - others, "squat") + (
         f" (and {count_words(others, 'movement')} that {'is' if others == 1 else 'are'} not a squat)"
         if others

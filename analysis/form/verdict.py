@@ -176,9 +176,12 @@ def verdict_rows(verdicts: list[RepVerdict]) -> list[dict]:
     ]
 
 
-def squats_only(reps: Sequence, verdicts: Sequence[RepVerdict]) -> tuple[list, list[RepVerdict], list]:
+def squats_only(
+    reps: Sequence, verdicts: Sequence[RepVerdict]
+) -> tuple[list, list[RepVerdict], list[RepVerdict]]:
     """``(reps, verdicts, left_out)``: the counted reps the form check found to be squats,
-    their verdicts numbered again from 0, and the reps left out (``NOT_A_SQUAT``).
+    their verdicts numbered again from 0, and the verdicts of the movements left out
+    (``NOT_A_SQUAT``, with their own numbers and times).
 
     What a squat count means: the squat counter's reps on the knee angle include whatever
     else bends the knees (a front-view clip's lifter dropping into the push-ups that follow
@@ -186,7 +189,7 @@ def squats_only(reps: Sequence, verdicts: Sequence[RepVerdict]) -> tuple[list, l
     ``verdicts[i]``.
     """
     kept = [(rep, v) for rep, v in zip(reps, verdicts) if v.label != NOT_A_SQUAT]
-    left_out = [rep for rep, v in zip(reps, verdicts) if v.label == NOT_A_SQUAT]
+    left_out = [v for v in verdicts if v.label == NOT_A_SQUAT]
     return [rep for rep, _ in kept], [replace(v, index=i) for i, (_, v) in enumerate(kept)], left_out
 
 
