@@ -56,10 +56,11 @@ if track.detection_rate < 0.5:
         f"A person was found in only {track.detection_rate:.0%} of the frames: counts and verdicts may "
         "miss reps. Film the whole body, well lit, from a steady camera."
     )
+digest = track.content_digest()  # once a run: about 12 ms for a 10-minute track
 # the annotated video draws this track's skeleton (another model's track of the same clip
 # differs) and, for squats, the verdicts
 # the strictness too: a squat's video carries its verdicts, judged at the Squat form page's strictness
-render_key = ("annotated", track.content_digest(), exercise, tuple((r.start_s, r.end_s) for r in reps),
+render_key = ("annotated", digest, exercise, tuple((r.start_s, r.end_s) for r in reps),
               common.form_strictness() if is_squat else None)  # fmt: skip
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
@@ -158,7 +159,7 @@ c1, c2 = st.columns([3, 1])
 parts = common.chart_parts(track, reps, squat=is_squat or shows_squats)
 chosen = common.kept_widget(
     c1.multiselect, "Landmarks", "landmarks", parts["landmarks"], "default", options=LANDMARK_NAMES,
-    default_follows=track.content_digest(),
+    default_follows=digest,
 )  # fmt: skip
 axis = common.kept_radio(
     c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
@@ -175,7 +176,7 @@ st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="
 
 c1, c2 = st.columns([3, 1])
 angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
-                            options=ANGLE_NAMES, default_follows=track.content_digest())  # fmt: skip
+                            options=ANGLE_NAMES, default_follows=digest)  # fmt: skip
 use_world = common.kept_widget(
     c2.toggle, "3-D (world)", "world_angles", False, disabled=not track.has_world,
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
