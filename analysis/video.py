@@ -350,9 +350,9 @@ def to_rgb(
     frame besides the model (docs/performance.md). OpenCV's conversion assumes limited range:
     full-range frames (``yuvj420p``, or ``yuv420p`` tagged full range, as VP9 and AV1 clips
     can be), other formats (10-bit, RGB) and odd sizes go through swscale (bilinear), which
-    reads the frame's range and depth. The pose model's landmarks move with the exact pixels, so both were measured:
-    the 20 hand-counted clips count the same on either (``bench/pixel_pipelines.py``, which
-    also tries ``shrink=cv2.INTER_LINEAR``).
+    reads the frame's range and depth. The pose model's landmarks move with the exact pixels,
+    so both were measured: the 20 hand-counted clips count the same on either
+    (``bench/pixel_pipelines.py``, which also tries ``shrink=cv2.INTER_LINEAR``).
     """
     full_range = frame.color_range == FULL_RANGE  # VP9 and AV1 tag it on plain yuv420p
     if frame.format.name != "yuv420p" or full_range or width % 2 or height % 2:

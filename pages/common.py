@@ -165,7 +165,7 @@ def kept_widget(
     when only its default changes, so the chart of a curl opened on the squat's joints.
     """
     kept = st.session_state.get(f"keep_{key}")
-    widget_key = f"_{key}" if kept is not None or not default_follows else f"_{key}_{default_follows}"
+    widget_key = _widget_key(key, kept is not None, default_follows)
     callback = {} if in_form else {"on_change": _remember, "args": (key, widget_key)}
     value = default if kept is None else kept
     return make(label, **{value_arg: value}, key=widget_key, **callback, **kwargs)
@@ -188,13 +188,19 @@ def kept_radio(box, label: str, options: list, key: str, default=None, **kwargs)
     return _kept_choice(box.radio, label, options, key, default, **kwargs)
 
 
+def _widget_key(key: str, chosen: bool, default_follows: str) -> str:
+    """A kept widget's own key: ``_<key>``, or, until the user has ``chosen``, one that also
+    names what its default follows (a new value there is a new widget, on the new default)."""
+    return f"_{key}" if chosen or not default_follows else f"_{key}_{default_follows}"
+
+
 def _kept_choice(make, label: str, options: list, key: str, default, default_follows: str = "", **kwargs):
     """``default_follows`` as in ``kept_widget``: until the user chooses, a new value there
     shows the new default."""
     kept = st.session_state.get(f"keep_{key}")
     choice = kept if kept in options else default
     index = options.index(choice) if choice in options else 0
-    widget_key = f"_{key}" if kept in options or not default_follows else f"_{key}_{default_follows}"
+    widget_key = _widget_key(key, kept in options, default_follows)
     return make(
         label, options, index=index, key=widget_key, on_change=_remember, args=(key, widget_key), **kwargs
     )
