@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import NOT_A_SQUAT, squats_only
+from analysis.form.verdict import squats_only
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import render_annotated_video
 from analysis.report import reps_export
@@ -285,20 +285,20 @@ if submitted:
             saved_verdicts = common.verdicts_for(track, saved_reps)
         except (RepLabError, ValueError) as exc:
             st.warning(f"Saved without form verdicts: {exc}")
-    if saved_verdicts and all(v.label == NOT_A_SQUAT for v in saved_verdicts):  # a curl saved as squats, say
-        found = len(saved_verdicts)
-        shown = "" if found == result.count else f"; this page counts {result.count}"
-        st.error(
-            f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
-            f"{shown}, and {'it does not look' if found == 1 else 'none of them looks'} like a squat (the "
-            "Squat form page says why for each). Save it as another exercise, or check the clip."
-        )
-        st.stop()
     # a squat count is a count of squats: a movement the form check found not to be one (the
     # lifter dropping into the next exercise) is left out, and said so
     left_out = []
     if saved_verdicts:
         saved_reps, saved_verdicts, left_out = squats_only(saved_reps, saved_verdicts)
+        if not saved_verdicts:  # none is a squat: a curl saved as squats, say
+            found = len(left_out)
+            shown = "" if found == result.count else f"; this page counts {result.count}"
+            st.error(
+                f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
+                f"{shown}, and {'it does not look' if found == 1 else 'none of them looks'} like a squat (the "
+                "Squat form page says why for each). Save it as another exercise, or check the clip."
+            )
+            st.stop()
     saved_count = len(saved_reps) if saved_verdicts is not None else saved_result.count
     try:
         twin = store.find_saved(

@@ -13,7 +13,6 @@ from analysis.errors import RepLabError
 from analysis.form import p_good_threshold, write_verdicts_csv
 from analysis.form.verdict import (
     MIN_SQUAT_KNEE_BEND,
-    NOT_A_SQUAT,
     judged_and_not,
     reps_by_view,
     squats_only,
@@ -47,7 +46,9 @@ except RepLabError as exc:
     st.error(str(exc))
     st.stop()
 
-if all(v.label == NOT_A_SQUAT for v in verdicts):
+# squats are counted as the History saves them: movements found not to be squats apart
+_, _, others = squats_only(reps, verdicts)
+if len(others) == len(verdicts):
     st.info(
         f"Counted on the knee angle, the clip shows {count_words(len(verdicts), 'movement')}, "
         "and none looks like a squat: the knees bend less than "
@@ -57,8 +58,6 @@ if all(v.label == NOT_A_SQUAT for v in verdicts):
     st.stop()
 good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
-# squats are counted as the History saves them: movements found not to be squats apart
-_, _, others = squats_only(reps, verdicts)
 squat_count = len(verdicts) - len(others)
 c1, c2, c3 = st.columns(3)
 c1.metric("Squats", squat_count, help="Counted on the knee angle (the squat preset), less any movement the "
