@@ -65,7 +65,9 @@ render_key = ("annotated", digest, exercise, tuple((r.start_s, r.end_s) for r in
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
 video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
-with video_col:
+# on a phone the rep table comes right under the player that loops a ticked rep
+common.phone_order("analyse_video", "analyse_reps", "analyse_frame")
+with video_col, st.container(key="analyse_video"):
     has_annotated = bool(annotated and os.path.exists(annotated))
     looped = common.selected_rep(reps, table_key)
     if looped is not None:  # the rep ticked in the table, over and over
@@ -79,7 +81,7 @@ with video_col:
     else:
         st.video(clip.path)
         st.caption("Original clip. Make an annotated copy under Exports below.")
-with frame_col:
+with frame_col, st.container(key="analyse_frame"):
     # The frame is kept under a key of its own. The slider's widget state is dropped on a run
     # that does not draw it (choosing "Upload a video" stops the page until a file comes), and
     # the browser kept showing its old position: 0 beside the picture of frame 311. So a
@@ -107,7 +109,7 @@ with frame_col:
     image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
         common.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
-with reps_col:
+with reps_col, st.container(key="analyse_reps"):
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
         automatic = common.count_for(track).count

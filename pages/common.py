@@ -125,6 +125,22 @@ def session_axis(dates: list) -> dict:
     }
 
 
+def phone_order(*keys: str) -> None:
+    """On a phone, stack a row of columns in the order of ``keys`` instead of left to right.
+
+    Each key names a ``st.container(key=...)`` inside one column. A narrow screen stacks
+    Streamlit's columns top to bottom in their order, so the Analyse page's rep table came
+    after the video and a whole frame picture: a rep ticked in the table looped in a
+    player two screens above it. A CSS ``order`` for narrow screens only moves the
+    columns; a wide screen keeps its layout.
+    """
+    rules = " ".join(
+        f'div[data-testid="stColumn"]:has(.st-key-{key}) {{ order: {place}; }}'
+        for place, key in enumerate(keys)
+    )
+    st.html(f"<style>@media (max-width: 640px) {{ {rules} }}</style>")
+
+
 def through_the_app() -> None:
     """Send a page run that did not come through ``app.py`` back to it.
 

@@ -344,6 +344,23 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             assert video.evaluate("v => v.currentTime") <= rep_s + 0.1
             assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
 
+            # on a phone the columns stack: the rep table comes right under the looping player,
+            # before the frame picture (it came after it, two screens below the player)
+            def tops() -> dict:
+                return {key: page.locator(f".st-key-analyse_{key}").bounding_box()["y"]
+                        for key in ("video", "reps", "frame")}  # fmt: skip
+
+            wide = tops()
+            assert wide["video"] == wide["reps"] == wide["frame"]  # one row on a wide screen
+            page.set_viewport_size({"width": 390, "height": 1900})
+            page.wait_for_function(
+                "() => document.querySelector('.st-key-analyse_reps').getBoundingClientRect().top >"
+                " document.querySelector('.st-key-analyse_video').getBoundingClientRect().bottom - 1"
+            )
+            phone = tops()
+            assert phone["video"] < phone["reps"] < phone["frame"], phone
+            page.set_viewport_size({"width": 1400, "height": 1900})
+
             page.get_by_role("slider").first.focus()
             page.keyboard.press("ArrowRight")
             i = track.frame_at(reps[1].bottom_s) + 1
