@@ -276,6 +276,12 @@ def iter_frames(
         # One swscale converter for the whole clip, for frames ``to_rgb`` leaves to it:
         # ``frame.to_ndarray(width=...)`` builds a new context (filter tables and all) each time.
         reformatter = VideoReformatter()
+        # The display matrix is the track's (a phone's quarter turn), read off the first frame
+        # used: reading ``frame.side_data`` ties each frame into a reference cycle (PyAV 18.1),
+        # so every frame read that way, 1.4 MB of 720p pixels, waited for the garbage
+        # collector. Read on every frame, 250 frames or so piled up per decoder: 875 MB for
+        # two chunks of a 10-minute clip, where the model itself needs 360 MB.
+        matrix = None
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
             if first_time is None:
@@ -286,7 +292,9 @@ def iter_frames(
                 break
             width, height = _scaled_size(frame.width, frame.height, max_side)
             rgb = to_rgb(frame, width, height, reformatter)
-            yield Frame(index=index, time_s=time_s, rgb=_upright(rgb, display_matrix(frame)))
+            if matrix is None:
+                matrix = display_matrix(frame)
+            yield Frame(index=index, time_s=time_s, rgb=_upright(rgb, matrix))
             index += 1
         if first_time is None:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
