@@ -242,7 +242,7 @@ def extract_pose(
         )  # fmt: skip
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
-    last_s, announced_s = float(arrays["times"][-1]), info.start_s + info.duration_s
+    last_s, announced_s = float(arrays["times"][-1]), info.announced_end_s
     track = PoseTrack(
         **arrays,
         width=info.width,

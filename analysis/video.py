@@ -38,6 +38,14 @@ class VideoInfo:
     rotation: int  # degrees counter-clockwise applied to make the picture upright
     codec: str
     start_s: float = 0.0  # time of the first frame (an edited phone clip may start later than 0)
+    # where the header says the clip ends, when that is later than the file's own last packet
+    # (a Matroska/WebM file cut short, whose length is read off the packets); None otherwise
+    header_end_s: float | None = None
+
+    @property
+    def announced_end_s(self) -> float:
+        """Where the clip should end: the frames read are compared with it (``ends_early``)."""
+        return self.header_end_s if self.header_end_s is not None else self.start_s + self.duration_s
 
 
 @dataclass
@@ -195,6 +203,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         fps = float(rate)
         start_s = max(0.0, _frame_time(first, stream, 0))
+        header_end = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
         else:  # Matroska/WebM: the container's duration may be its end time, not its length
@@ -203,6 +212,14 @@ def probe(path: str | os.PathLike) -> VideoInfo:
                 duration = max(0.0, end_s - start_s)
             else:
                 duration = container.duration / av.time_base if container.duration is not None else 0.0
+            # The length from the packets is the length of what is in the file: one cut short
+            # reads as complete. Its header still gives the end; where every stream's packets
+            # (a longer sound track too) stop well before it, the file was cut.
+            file_end = _last_packet_end(container, None)
+            if container.duration is not None and file_end is not None:
+                announced = container.duration / av.time_base
+                if announced - file_end > max(1.0, 0.05 * announced):
+                    header_end = announced
         frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
         return VideoInfo(
             path=os.fspath(path),
@@ -214,29 +231,34 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             rotation=rotation,
             codec=stream.codec_context.name,
             start_s=start_s,
+            header_end_s=header_end,
         )
     finally:
         container.close()
 
 
 def _last_packet_end(container, stream) -> float | None:
-    """When the last packet of ``stream`` ends, in seconds (reads the last packets only).
+    """When the last packet of ``stream`` (None: of any stream) ends, in seconds (reads the
+    last packets only).
 
     A WebM clip whose first frame is at 3 s reported the container's duration, 11.5 s, for
     8.5 s of video, so the chunks were planned for frames that are not there.
     """
-    if stream.time_base is None:
+    if stream is not None and stream.time_base is None:
         return None
     try:
-        container.seek(2**62, stream=stream, backward=True, any_frame=False)
+        if stream is None:
+            container.seek(2**40, backward=True, any_frame=False)  # in microseconds: 12 days
+        else:
+            container.seek(2**62, stream=stream, backward=True, any_frame=False)
         last = None
-        for packet in container.demux(stream):
-            if packet.pts is not None:
-                end = packet.pts + (packet.duration or 0)
+        for packet in container.demux(*([stream] if stream is not None else [])):
+            if packet.pts is not None and packet.time_base is not None:
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
                 last = end if last is None else max(last, end)
     except (av.error.FFmpegError, OverflowError):
         return None
-    return float(last * stream.time_base) if last is not None else None
+    return last
 
 
 def iter_frames(

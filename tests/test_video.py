@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import VideoError
+from analysis.pose import ends_early
 from analysis.video import iter_frames, keyframe_before, mp4_without_index, probe, read_frame
 from tests.clipmaker import audio_only, cut_short, reencode
 from tests.conftest import SAMPLE_VIDEOS
@@ -137,6 +138,22 @@ def test_a_matroska_clip_starting_late_reports_its_own_length(tmp_path):
     assert info.start_s == pytest.approx(3.0, abs=0.01)
     assert info.duration_s == pytest.approx(2.0, abs=0.05)
     assert info.frame_count == pytest.approx(60, abs=2)
+
+
+def test_a_matroska_file_cut_short_announces_its_header_end(tmp_path):
+    """A Matroska/WebM clip's length is read off its last packets (its header gives its end
+    time, ``test_a_matroska_clip_starting_late...``), so a file cut short read as complete
+    and was counted with no warning; its header still says where it should end."""
+    whole = tmp_path / "whole.mkv"
+    reencode(SIDE_SQUAT, whole, seconds=6.0, max_side=240)
+    complete = probe(whole)
+    assert complete.header_end_s is None
+    assert not ends_early(complete.start_s + complete.duration_s, complete.announced_end_s)
+    cut = probe(cut_short(whole, tmp_path / "cut.mkv", 0.5))
+    last_s = max(f.time_s for f in iter_frames(tmp_path / "cut.mkv", max_side=64))
+    assert last_s < 4.5
+    assert cut.announced_end_s == pytest.approx(6.0, abs=0.1)
+    assert ends_early(last_s, cut.announced_end_s)
 
 
 def test_the_clip_is_read_not_a_cover_picture_stored_before_it(tmp_path):
