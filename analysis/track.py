@@ -277,6 +277,8 @@ class PoseTrack:
             )
         if not (np.isfinite(fps) and fps > 0):
             raise ValueError(f"frame rate {fps}: must be a positive number of frames per second")
+        if len(array) == 0:
+            raise ValueError("the pose array holds no frames")
         empty = ~np.any(array.reshape(len(array), int(np.prod(array.shape[1:]))) != 0, axis=1)
         points = points.copy()
         visibility = visibility.copy()

@@ -22,7 +22,7 @@ from analysis.counting import (
 )
 from analysis.counting.adaptive import trailing_mean_std
 from analysis.counting.period import estimate_period
-from analysis.track import load_track
+from analysis.track import PoseTrack, load_track
 
 # Clean RepCount videos of different exercises (name, exercise, annotated count).
 CLEAR_VIDEOS = ["stu9_64", "stu3_25", "stu5_16", "stu5_32", "test2021", "stu6_63", "stu4_19", "stu8_11"]
@@ -361,6 +361,24 @@ def test_an_empty_signal_is_a_plain_error_for_every_counter(name):
     """numpy's 'cannot reshape array of size 0' told a caller nothing."""
     with pytest.raises(ValueError, match="signal is empty"):
         COUNTERS[name]().fit(np.zeros(0), np.zeros(0))
+
+
+def test_a_track_with_no_frames_is_a_plain_error(repcount):
+    """A pose array of no frames was taken, and counting it raised numpy's 'cannot reshape
+    array of size 0'; ``compare_counters`` raised it too, where it promises a result per
+    method with the error in it."""
+    array = np.load(repcount[0] / "repcount" / "poses" / "stu10_48.npy")
+    with pytest.raises(ValueError, match="holds no frames"):
+        PoseTrack.from_array(array[:0])
+    empty = PoseTrack.from_array(array[:5]).slice_time(100.0, 200.0)
+    assert len(empty) == 0
+    for exercise in (None, "squat"):
+        with pytest.raises(ValueError, match="no frames to count"):
+            count_reps(empty, exercise=exercise)
+    results = compare_counters(empty, methods=["peaks", "hysteresis"])
+    assert all(r.count == 0 and "no frames to count" in r.error for r in results.values())
+    with pytest.raises(ValueError, match="unknown exercise"):  # the caller's mistake still raises
+        compare_counters(PoseTrack.from_array(array[:50]), exercise="bogus")
 
 
 def test_recommended_count_reproduces_the_auto_consensus(repcount):

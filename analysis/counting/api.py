@@ -64,6 +64,8 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
 
 
 def _build_signal(track: PoseTrack, exercise: str | None) -> CountSignal:
+    if len(track) == 0:  # every signal below is per frame: there is nothing to count on
+        raise ValueError("the track has no frames to count")
     if exercise is None or str(exercise).lower() == "auto":
         return auto_signal(track)
     preset = preset_for(exercise)
@@ -187,11 +189,19 @@ def compare_counters(
     settings = settings or {}
     methods = list(methods) if methods else list(COUNTERS)
     sig = signal
+    unprepared = None  # why the pose gives no signal: every pose counter then reports it
     if sig is None and track is not None and any(m != "flow" for m in methods):
-        sig = prepare_signal(track, exercise)
+        try:
+            sig = prepare_signal(track, exercise)
+        except ValueError as exc:
+            if len(track):  # a bad exercise name is the caller's mistake, not the track's
+                raise
+            unprepared = exc
     out: dict[str, CountResult] = {}
     for name in methods:
         try:
+            if unprepared is not None and name != "flow":
+                raise unprepared
             if name == "flow" and flow is None and video_path is None:
                 raise ValueError("unavailable: the optical-flow counter needs the video (video_path=)")
             out[name] = count_reps(
