@@ -235,17 +235,21 @@ def analyse_clip(
     cache: TrackCache | bool | None = True,
     overwrite: bool = False,
     frame_progress: Callable[[int, int], None] | None = None,
+    shown_path: str | None = None,
 ) -> ClipResult:
     """Analyse one clip into its folder under ``outdir``; never raises for a bad clip.
 
     A plain function of picklable arguments, so joblib and Dask can ship it to workers.
     ``frame_progress(done, total)`` follows the pose pass (in-process runs only).
+    ``shown_path`` is the path recorded in the results when ``path`` is not the one the
+    user gave (a Dask worker opens an absolute path; the summary keeps the user's).
     """
     settings = settings or PoseSettings()
     started = time.perf_counter()
-    result = ClipResult(path=os.fspath(path), status="failed")
+    opened, path = path, shown_path if shown_path is not None else os.fspath(path)
+    result = ClipResult(path=path, status="failed")
     try:
-        content_hash = file_hash(path)
+        content_hash = file_hash(opened)
         folder = clip_folder(outdir, path, content_hash)
         key = run_key(content_hash, settings, exercise)
         stored = None if overwrite else _stored_result(folder, key)
@@ -256,7 +260,7 @@ def analyse_clip(
             values["seconds"] = time.perf_counter() - started
             return ClipResult(**values, path=os.fspath(path), status="skipped", folder=str(folder))
 
-        track = extract_pose(path, progress=frame_progress, workers=workers, settings=settings, cache=cache)
+        track = extract_pose(opened, progress=frame_progress, workers=workers, settings=settings, cache=cache)
         counts, reps = count_clip(track, path, exercise)
         files = ["track.npz", "counts.json"]
         verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
@@ -266,6 +270,8 @@ def analyse_clip(
 
             files += ["verdicts.json", "verdicts.csv", "report.html"]
             squat_count = len(squats_only(reps, verdicts)[0])
+            # the summary's count; "count" stays every rep found, as `count --json` prints it
+            counts["squat_count"] = squat_count
 
         folder.mkdir(parents=True, exist_ok=True)
         # An earlier run's record must not vouch for files this run is rewriting: were it
@@ -274,7 +280,7 @@ def analyse_clip(
         track.save(folder / "track.npz")
         _write_json(folder / "counts.json", counts)
         if verdicts is not None:
-            _write_squat_files(folder, path, track, verdicts)
+            _write_squat_files(folder, opened, track, verdicts)
         for stale in RESULT_FILES:  # an earlier squat run's verdicts beside a run without them
             if stale not in files:
                 (folder / stale).unlink(missing_ok=True)
@@ -374,13 +380,13 @@ class BatchAnalyser:
         ``frame_progress(path, done, total)`` follows each pose pass when clips run one
         at a time in this process (with parallel clips only finished clips are reported).
         """
-        if self.exercise:
-            from analysis.counting import preset_for
+        from analysis.counting.presets import exercise_key
 
-            try:
-                preset_for(self.exercise)  # a typo fails here, not once per clip
-            except ValueError as exc:
-                raise RepLabError(str(exc)) from None
+        try:
+            # a typo fails here, not once per clip; "Squat" and "squats" resume what "squat" stored
+            exercise = exercise_key(self.exercise)
+        except ValueError as exc:
+            raise RepLabError(str(exc)) from None
         per_input = _clips_per_input(inputs)
         paths = _unique(per_input)
         if not paths:
@@ -402,7 +408,7 @@ class BatchAnalyser:
         kwargs = {
             "outdir": os.fspath(outdir),
             "settings": self.settings or PoseSettings(),
-            "exercise": self.exercise,
+            "exercise": exercise,
             "cache": self.cache,
             "overwrite": self.overwrite,
         }
@@ -439,7 +445,9 @@ class BatchAnalyser:
         owns_client = client is not self.scheduler
         try:
             futures = {
-                client.submit(_one_clip_on_dask, os.path.abspath(path), kwargs, pure=False): index
+                client.submit(
+                    _one_clip_on_dask, os.path.abspath(path), os.fspath(path), kwargs, pure=False
+                ): index
                 for index, path in enumerate(paths)
             }
             for future in as_completed(futures):
@@ -478,10 +486,11 @@ def _check_writable(outdir: Path) -> None:
         raise RepLabError(f"cannot write results to {outdir} ({exc.strerror or exc}).") from None
 
 
-def _one_clip_on_dask(path: str, kwargs: dict) -> ClipResult:
+def _one_clip_on_dask(path: str, shown_path: str, kwargs: dict) -> ClipResult:
     """One clip per Dask worker thread, in the usual time chunks (``Client.submit`` has its
-    own ``workers=``)."""
-    return analyse_clip(path, workers=DEFAULT_CHUNKS, **kwargs)
+    own ``workers=``). The worker opens the absolute ``path``; the results name the clip
+    as the user gave it, as a local run does."""
+    return analyse_clip(path, workers=DEFAULT_CHUNKS, shown_path=shown_path, **kwargs)
 
 
 def summarise(results: Sequence[ClipResult]) -> dict:

@@ -319,7 +319,10 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
         elif suffix == ".csv":
             track = PoseTrack.from_csv(path, fps=fps)
         else:
-            track = PoseTrack.from_array(np.load(path, allow_pickle=False), fps=fps or 30.0, source_name=name)
+            array = np.load(path, allow_pickle=False)
+            if array.ndim and len(array) == 0:
+                raise TrackFileError(f"{name}: holds no frames")
+            track = PoseTrack.from_array(array, fps=fps or 30.0, source_name=name)
     except TrackFileError:
         raise
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:

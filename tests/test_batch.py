@@ -192,6 +192,8 @@ def test_a_squat_batch_counts_squats_as_the_history_does(
     verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
     others = [v for v in verdicts if v["label"] == "not a squat"]
     assert others and result.count == len(verdicts) - len(others) == 12  # clips.tsv: 12
+    counts = json.loads((Path(result.folder) / "counts.json").read_text())
+    assert (counts["count"], counts["squat_count"]) == (len(verdicts), 12)  # the folder says both
     monkeypatch.setenv("REPLAB_CACHE_DIR", str(pose_cache_dir))  # the track the batch made
     assert main(["form", str(clip)]) == 0
     assert "12 squats (and 1 movement that is not a squat)" in capsys.readouterr().out
@@ -209,10 +211,11 @@ def test_dask_cluster_gives_the_same_results_as_joblib(clip_dir, pose_cache_dir,
         remote = BatchAnalyser(scheduler=cluster.scheduler_address, cache=TrackCache(pose_cache_dir))
         remote.run(clip_dir.name, "dask")
     for result in remote.results_:
+        # the clip as the user named it, as a local run records it (the workers got absolute paths)
+        assert result.path.startswith(clip_dir.name + os.sep), result.path
         if result.status == "ok":
-            assert (Path(result.folder).parent == tmp_path / "dask") and (
-                Path(result.folder) / "counts.json"
-            ).is_file()
+            assert Path(result.folder).parent == tmp_path / "dask"
+            assert json.loads((Path(result.folder) / "counts.json").read_text())["path"] == result.path
     ours, theirs = _by_name(local.results_), _by_name(remote.results_)
     assert set(ours) == set(theirs) == {*CLIPS, "corrupt.mp4"}
     for name in ours:
@@ -274,6 +277,20 @@ def test_a_named_clip_that_is_missing_is_a_failed_row_and_an_empty_pattern_is_na
     )
     assert run.unmatched_ == [str(tmp_path / "typo" / "*.mp4")]
     assert all(row["folder"] == "" for row in read_summary(tmp_path / "out" / "summary.csv"))  # none analysed
+
+
+def test_an_exercise_resumes_under_any_of_its_names(shared_data, pose_cache_dir, tmp_path):
+    """ "Squat" and "squats" name the squat preset, but each stored its results apart, so a
+    resumed run analysed every clip again; "auto" was refused where `count` takes it."""
+    clip = shared_data / "clips" / CLIPS[0]
+    first = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path)
+    assert first.results_[0].status == "ok"
+    for name in ("Squat", "squats", " squat "):
+        again = BatchAnalyser(exercise=name, cache=TrackCache(pose_cache_dir)).run(clip, tmp_path)
+        assert again.results_[0].status == "skipped", name
+    auto = BatchAnalyser(exercise="auto", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path / "auto")
+    plain = BatchAnalyser(cache=TrackCache(pose_cache_dir)).run(clip, tmp_path / "auto")
+    assert (auto.results_[0].status, plain.results_[0].status) == ("ok", "skipped")
 
 
 def test_an_unknown_exercise_is_refused_before_any_clip_runs(tmp_path):

@@ -181,13 +181,16 @@ def test_cli_names_match_the_counting_package():
     assert set(EXERCISE_NAMES) == set(EXERCISE_PRESETS)
 
 
-def test_flow_switched_off_on_a_video_says_so(pose_cache_dir, capsys):
+def test_flow_switched_off_is_refused_before_any_pose_pass(tmp_path, capsys):
+    """--method flow with --no-flow can never succeed: it was refused per video, each after
+    its whole pose pass (and before that, called "needs a video")."""
     video = REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4"
-    code = main(
-        ["count", "--json", "--method", "flow", "--no-flow", "--cache-dir", str(pose_cache_dir), str(video)]
-    )
-    (line,) = _json_lines(capsys.readouterr().out)
-    assert code == 1 and "switched off by --no-flow" in line["error"]  # it said "needs a video"
+    cache = tmp_path / "cache"
+    code = main(["count", "--json", "--method", "flow", "--no-flow", "--cache-dir", str(cache), str(video)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "--no-flow switches off" in captured.err
+    assert not cache.exists() or not any(cache.iterdir())  # no pose pass was stored
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(poses):

@@ -63,10 +63,6 @@ def _frame_rate(text: str) -> float:
     return value
 
 
-def _is_auto(exercise: str | None) -> bool:
-    return exercise is None or exercise.strip().lower() == "auto"
-
-
 def _load(path: str, args):
     from analysis.track import load_track
 
@@ -82,11 +78,12 @@ def _load(path: str, args):
 def count_path(path: str, args) -> dict:
     """The JSON-able result for one PATH (raises on failure)."""
     from analysis.counting import COUNTERS, compare_counters
+    from analysis.counting.presets import exercise_key
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
     track, is_video = _load(path, args)
-    exercise = None if _is_auto(args.exercise) else args.exercise
+    exercise = exercise_key(args.exercise)
     methods = [m for m in COUNTERS if m != "flow" or (is_video and not args.no_flow)]
     results = compare_counters(
         track, methods=methods, exercise=exercise, video_path=path if is_video else None
@@ -120,13 +117,14 @@ def count_path(path: str, args) -> dict:
 
 
 def run(args) -> int:
-    if not _is_auto(args.exercise):
-        from analysis.counting.presets import preset_for
+    from analysis.counting.presets import exercise_key
 
-        try:  # a typo is one error before any pose pass, not one per PATH after it
-            preset_for(args.exercise)
-        except ValueError as exc:
-            raise RepLabError(str(exc)) from None
+    try:  # a typo is one error before any pose pass, not one per PATH after it
+        exercise_key(args.exercise)
+    except ValueError as exc:
+        raise RepLabError(str(exc)) from None
+    if args.method == "flow" and args.no_flow:  # so is an option that rules out the other
+        raise RepLabError("--method flow asks for the optical-flow counter, which --no-flow switches off")
     failed = 0
     for path in args.paths:
         try:

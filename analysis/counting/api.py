@@ -20,7 +20,7 @@ from analysis.counting.gate import BodyMotion, gate_reps
 from analysis.counting.hysteresis import HysteresisCounter
 from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
-from analysis.counting.presets import preset_for
+from analysis.counting.presets import exercise_key, preset_for
 from analysis.counting.signals import frame_rate
 from analysis.track import PoseTrack
 from analysis.wording import count_words
@@ -42,7 +42,7 @@ _SIGNAL_CACHE_SIZE = 8
 
 def _track_key(track: PoseTrack, exercise: str | None) -> tuple:
     """Identity of a track's content (``PoseTrack.content_digest``) and the exercise."""
-    return (track.content_digest(), str(exercise or "auto").lower())
+    return (track.content_digest(), exercise_key(exercise) or "auto")
 
 
 def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal:
@@ -66,7 +66,7 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
 def _build_signal(track: PoseTrack, exercise: str | None) -> CountSignal:
     if len(track) == 0:  # every signal below is per frame: there is nothing to count on
         raise ValueError("the track has no frames to count")
-    if exercise is None or str(exercise).lower() == "auto":
+    if exercise_key(exercise) is None:
         return auto_signal(track)
     preset = preset_for(exercise)
     return CountSignal(

@@ -76,11 +76,23 @@ _ALIASES = {
 }  # fmt: skip
 
 
-def preset_for(exercise: str) -> ExercisePreset:
-    """The preset for an exercise name ("push-up", "Push up", "pushup" all work)."""
+def exercise_key(exercise: str | None) -> str | None:
+    """The preset's own name for an exercise name ("Push up", "pushup" -> "push_up"), None
+    for no exercise ("auto", empty). Whatever stores a result under the exercise uses this,
+    so "Squat" and "squats" find what "squat" stored."""
+    if exercise is None or not exercise.strip() or exercise.strip().lower() == "auto":
+        return None
     key = exercise.strip().lower().replace("-", "_").replace(" ", "_")
     key = _ALIASES.get(key, key)
     if key not in EXERCISE_PRESETS:
         names = ", ".join(sorted(EXERCISE_PRESETS))
         raise ValueError(f"unknown exercise {exercise!r}; known: {names} (or leave it out for auto)")
+    return key
+
+
+def preset_for(exercise: str) -> ExercisePreset:
+    """The preset for an exercise name ("push-up", "Push up", "pushup" all work)."""
+    key = exercise_key(exercise)
+    if key is None:
+        raise ValueError(f"{exercise!r} names no exercise preset (auto finds the signal itself)")
     return EXERCISE_PRESETS[key]
