@@ -63,10 +63,12 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     # every entry stays listed, those without their video too: hiding them made the box fall
     # back to another athlete's entry, unannounced, when the chosen entry's video went away
     videos = {s["id"]: common.clip_path_for_hash(s["clip_hash"]) for s in saved}
-    # the short fields first: a long name cut off the date, the count and the clip
+    # the short fields first: a long name cut off the date, the count and the clip. Whether
+    # the video is here stays out of them: in the browser a label that changed (the video
+    # uploaded again, or cleared away) swapped the choice for another athlete's entry
     labels = {
         s["id"]: f"#{s['id']} · {s['local_time'][:10]} · {count_words(s['count'], s['exercise'] + ' rep')} · "
-        f"{s['athlete']} · {s['clip_name']}" + ("" if videos[s["id"]] else " (video not on this machine)")
+        f"{s['athlete']} · {s['clip_name']}"
         for s in reversed(saved)  # newest first, as on the History page
     }
     kept = st.session_state.get(f"keep_hist_{slot}")

@@ -579,6 +579,40 @@ def test_side_by_side_says_when_its_saved_entry_was_deleted(app_env, sample_squa
     assert _hist_box(at, "b").value == anas
 
 
+def test_a_saved_entry_stays_chosen_when_its_video_comes_back(app_env, sample_squat_track):
+    """The box's labels said "(video not on this machine)": when the video came back (the page
+    asks for it to be uploaded again), or went away, the label changed, and a run later the
+    box showed another athlete's entry without a word."""
+    import shutil
+
+    from pages.common import UPLOAD_DIR
+
+    store = HistoryStore(app_env)
+    content_hash = "e" * 64  # an upload of this test's own
+    chosen = store.add_session("Zoë", "her_upload.mp4", content_hash, "squat", 2, [])
+    store.add_session("Ana", SAMPLE, sample_squat_track.source_hash, "squat", 2, [])
+    folder = UPLOAD_DIR / content_hash[:32]
+    shutil.rmtree(folder, ignore_errors=True)
+    at = _run("pages/4_side_by_side.py")
+    at.radio(key="_src_b").set_value("History").run()
+    _hist_box(at, "b").set_value(chosen).run()
+    assert any(f"The video of entry #{chosen}" in w.value for w in at.warning)
+    try:
+        folder.mkdir(parents=True)
+        shutil.copy(REPO_ROOT / "sample_videos" / SAMPLE, folder / "her_upload.mp4")
+        for _ in range(3):
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert _hist_box(at, "b").value == chosen
+        assert not any(f"The video of entry #{chosen}" in w.value for w in at.warning)  # shown again
+        shutil.rmtree(folder)
+        for _ in range(2):
+            at.run()
+            assert _hist_box(at, "b").value == chosen
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_a_saved_entry_whose_video_is_gone_stays_chosen_and_says_so(app_env, sample_squat_track):
     """Its video deleted, an entry vanished from the Saved analysis box, which fell back to
     another athlete's entry without a word."""
