@@ -251,9 +251,11 @@ stale = [
 ]
 if stale:
     st.warning("The clip changed while you were saving: nothing was saved. Check the form and save again.")
-with st.form("save_history", clear_on_submit=False):
+# Not a form: a form's boxes reach the server only with its button, so a name and notes typed,
+# then a look at the Squat form page before saving, were gone on return. Each box is kept.
+with st.container(border=True):
     c1, c2, c3 = st.columns(3)
-    athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name", in_form=True)
+    athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name")
     if known:
         c1.caption("Known: " + ", ".join(common.literal(name) for name in known[:8]))
     kinds = [*common.EXERCISE_PRESETS, "other"]
@@ -266,8 +268,8 @@ with st.form("save_history", clear_on_submit=False):
         help="Squats are saved with a form verdict per rep. Follows the sidebar's Exercise.",
     )  # fmt: skip
     # notes belong to this clip: they were saved again with the next clip's entry
-    notes = c3.text_input("Notes", key=f"save_notes_{track.source_hash[:16]}")
-    submitted = st.form_submit_button("Save analysis", key=save_key)
+    notes = common.kept_widget(c3.text_input, "Notes", f"save_notes_{track.source_hash[:16]}", "")
+    submitted = st.button("Save analysis", key=save_key)
 if submitted:
     common.remember("athlete")
     if not athlete.strip():  # said first: a curl refused as squats hid that the name was missing
@@ -324,11 +326,10 @@ if submitted:
     except (ValueError, RepLabError) as exc:
         st.error(str(exc))
     else:
-        differs = (
-            ""
-            if saved_count == result.count
-            else f" (counted as {saved_exercise}; this page shows {result.count})"
-        )
+        # a count saved as another exercise than the page's says so; one that differs only by
+        # the movements left out says that below ("counted as squat" when the page was on squat)
+        recounted = saved_exercise != exercise and saved_count != result.count
+        differs = f" (counted as {saved_exercise}; this page shows {result.count})" if recounted else ""
         others = (
             f" Left out: {count_words(len(left_out), 'movement')} that the form check found not to be a "
             f"squat ({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in left_out)})."

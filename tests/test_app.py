@@ -100,6 +100,7 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     at.switch_page("pages/5_history.py").run()
     at.switch_page("pages/1_analyse.py").run()
     assert at.text_input(key="_athlete").value == "Ana"  # the coach's athlete stays filled in
+
     # a squat is saved with one verdict per rep
     assert rows[0]["judged_reps"] == rows[0]["count"]
     assert len(rows[0]["verdicts"]) == rows[0]["count"]
@@ -109,6 +110,21 @@ def test_save_to_history_writes_one_row(app_env, clips_table):
     assert not at.exception
     assert at.selectbox(key="_history_athlete").value == "Ana"
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_name_and_notes_typed_but_not_saved_survive_a_look_at_another_page(app_env, sample_squat_track):
+    """The save boxes were a form, whose values reach the server only with its button: a coach
+    who typed the athlete and a note, then checked the Squat form page, came back to empty boxes."""
+    at = _run()
+    notes_key = "_save_notes_" + sample_squat_track.source_hash[:16]
+    at.text_input(key="_athlete").input("Carla").run()
+    at.text_input(key=notes_key).input("typed, not saved yet").run()
+    at.switch_page("pages/3_squat_form.py").run()
+    at.switch_page("pages/1_analyse.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="_athlete").value == "Carla"
+    assert at.text_input(key=notes_key).value == "typed, not saved yet"
+    assert HistoryStore(app_env).sessions() == []  # nothing was saved on the way
 
 
 def test_saving_as_squats_saves_the_squat_count_whatever_the_sidebar_says(
@@ -168,6 +184,14 @@ def test_a_movement_that_is_not_a_squat_is_not_saved_as_one(app_env, pose_cache_
     assert row["count"] == 12 and row["judged_reps"] == 12 and len(row["verdicts"]) == 12
     assert [r["bottom_s"] for r in row["reps"]] == [r.to_dict()["bottom_s"] for r in squats]
     assert [v["index"] for v in row["verdicts"]] == list(range(12))
+    # with the page itself on squat (13 shown), the save said "(counted as squat; this page
+    # shows 13)": the left-out movement is the whole difference, and it is said once
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    at.text_input(key="_save_notes_" + track.source_hash[:16]).input("page on squat").run()
+    next(b for b in at.button if b.label == "Save analysis").click()
+    at.run()
+    (message,) = [s.value for s in at.success]
+    assert "12 reps." in message and "Left out: 1 movement" in message and "counted as" not in message
     at.switch_page("pages/3_squat_form.py").run()
     assert {m.label: m.value for m in at.metric}["Squats"] == "12"
     assert any(c.value.startswith("Not counted: 1 movement") and "rep 13" in c.value for c in at.caption)
