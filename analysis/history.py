@@ -21,7 +21,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from analysis.errors import RepLabError
@@ -63,6 +63,16 @@ def spreadsheet_text(text: str) -> str:
     formula (a note typed as "=HYPERLINK(...)" ran as one when the export was opened;
     OWASP's advice for CSV files). Spreadsheets hide the quote; other text is unchanged."""
     return "'" + text if text and text.startswith(FORMULA_STARTS) else text
+
+
+def _plain(exc: Exception) -> str:
+    """SQLite's reasons in a user's words, where they have some."""
+    text = str(exc)
+    if "readonly database" in text:
+        return "it is read-only"
+    if "database is locked" in text:
+        return "another program is using it; try again in a moment"
+    return text
 
 
 class HistoryError(RepLabError):
@@ -209,14 +219,32 @@ class HistoryStore:
                 sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
             ) as db:
                 db.row_factory = sqlite3.Row
-                self._check_columns(db)
+                # another program's file is said when it is opened, not only at the first
+                # save: it read as an empty history, "use Save", and then Save failed
+                self._check_ours(db)
                 return query(db)
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return empty
-            raise HistoryError(f"the history file {self.path} cannot be read ({exc}).") from None
+            raise HistoryError(f"the history file {self.path} cannot be read ({_plain(exc)}).") from None
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(f"the history file {self.path} cannot be read ({exc}).") from None
+            raise HistoryError(f"the history file {self.path} cannot be read ({_plain(exc)}).") from None
+
+    def cannot_write(self) -> str | None:
+        """Why a save would fail before anything is typed (the file or its folder is
+        read-only), or None. Saving found out only after the coach had typed a note."""
+        target = (
+            self.path
+            if self.path.exists()
+            else next((parent for parent in self.path.parents if parent.exists()), None)
+        )
+        if target is None or not os.access(target, os.W_OK):
+            return f"the history file {self.path} is read-only"
+        if self.path.exists() and not os.access(self.path.parent, os.W_OK | os.X_OK):
+            return (
+                f"the folder of the history file {self.path} is read-only (SQLite writes its journal there)"
+            )
+        return None
 
     @contextmanager
     def _transaction(self):
@@ -230,10 +258,7 @@ class HistoryStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
                 db.row_factory = sqlite3.Row
-                self._check_columns(db)  # someone else's "sessions" table is left as it is
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                self._check_not_foreign(version, tables)
+                version, tables = self._check_ours(db)  # someone else's tables are left as they are
                 if version < SCHEMA_VERSION or "sessions" not in tables:
                     db.executescript(_SCHEMA)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -246,7 +271,15 @@ class HistoryStore:
                     raise
                 db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise HistoryError(f"the history file {self.path} cannot be written ({exc}).") from None
+            raise HistoryError(f"the history file {self.path} cannot be written ({_plain(exc)}).") from None
+
+    def _check_ours(self, db) -> tuple[int, set[str]]:
+        """The file's schema version and tables, once they are known to be RepLab's (or none)."""
+        self._check_columns(db)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self._check_not_foreign(version, tables)
+        return version, tables
 
     def _check_not_foreign(self, version: int, tables: set[str]) -> None:
         """Never add RepLab's tables to another program's database (a history path pointed
@@ -255,7 +288,7 @@ class HistoryStore:
         if version == 0 and "sessions" not in tables and others:
             raise HistoryError(
                 f"the history file {self.path} is another program's database (tables: "
-                f"{', '.join(sorted(others)[:3])}); choose another file."
+                f"{', '.join(sorted(others)[:3])}): point REPLAB_HISTORY_DB at another file."
             )
 
     def _check_columns(self, db) -> None:
@@ -319,9 +352,17 @@ class HistoryStore:
         with self._transaction() as db:
             return db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount > 0
 
+    def update_notes(self, session_id: int, notes: str) -> bool:
+        """Replace one saved analysis's notes; True when it exists. A typo in a note used to
+        mean saving the analysis again: a second session, counted twice in the trends."""
+        with self._transaction() as db:
+            changed = db.execute("UPDATE sessions SET notes = ? WHERE id = ?", (notes, int(session_id)))
+            return changed.rowcount > 0
+
     # ---- reading -------------------------------------------------------------------
-    def sessions(self, athlete: str | None = None) -> list[dict]:
-        """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``."""
+    def sessions(self, athlete: str | None = None, tz: tzinfo | None = None) -> list[dict]:
+        """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``, and
+        its time in ``tz`` (the viewer's time zone; None: this machine's)."""
 
         def read(db) -> list:
             query, args = "SELECT * FROM sessions", ()
@@ -334,33 +375,33 @@ class HistoryStore:
                 query, args = f"{query} WHERE athlete IN ({', '.join('?' * len(names))})", tuple(names)
             return db.execute(query + " ORDER BY created_at, id", args).fetchall()
 
-        return [self._decode(row) for row in self._read(read, [])]
+        return [self._decode(row, tz) for row in self._read(read, [])]
 
     def find_saved(
-        self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str = "", verdicts=None
+        self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str | None = "", verdicts=None
     ) -> dict | None:
         """The newest entry of this athlete (any stored spelling) that holds the same analysis:
-        same clip, exercise, count, notes and verdicts (label, pass and the bar of each rep: a
-        squat judged again at another strictness is a new analysis); None if there is none or
-        no name is given.
+        same clip, exercise, count, notes (``None``: whatever its notes) and verdicts (label,
+        pass and the bar of each rep: a squat judged again at another strictness is a new
+        analysis); None if there is none or no name is given.
 
         The dashboard asks before saving: a second click on Save stored the same analysis
-        twice, unannounced."""
+        twice, unannounced, and so did a save that only changed the notes."""
         if not athlete.strip():
             return None
         wanted = _verdict_calls(verdicts)
         same = (
             s for s in reversed(self.sessions(athlete))
             if s["clip_hash"] == clip_hash and s["exercise"] == exercise and s["count"] == count
-            and s["notes"] == notes and _verdict_calls(s["verdicts"]) == wanted
+            and (notes is None or s["notes"] == notes) and _verdict_calls(s["verdicts"]) == wanted
         )  # fmt: skip
         return next(same, None)
 
-    def session(self, session_id: int) -> dict | None:
+    def session(self, session_id: int, tz: tzinfo | None = None) -> dict | None:
         row = self._read(
             lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None
         )
-        return self._decode(row) if row is not None else None
+        return self._decode(row, tz) if row is not None else None
 
     def athletes(self) -> list[str]:
         """Athlete names with at least one saved analysis, sorted."""
@@ -372,12 +413,12 @@ class HistoryStore:
         )
         return [row[0] for row in rows]
 
-    def _decode(self, row: sqlite3.Row) -> dict:
+    def _decode(self, row: sqlite3.Row, tz: tzinfo | None = None) -> dict:
         item = dict(row)
-        # stored in UTC; shown in this machine's time zone (a save at 08:00 in Sydney is not
-        # listed under the day before)
-        local = datetime.fromisoformat(item["created_at"]).astimezone()
-        item["local_datetime"] = local.replace(tzinfo=None)  # for charts: wall-clock time here
+        # stored in UTC; shown in the viewer's time zone (a save at 08:00 in Sydney is not
+        # listed under the day before), this machine's when it is not known
+        local = datetime.fromisoformat(item["created_at"]).astimezone(tz)
+        item["local_datetime"] = local.replace(tzinfo=None)  # for charts: wall-clock time there
         item["local_time"] = local.strftime("%Y-%m-%d %H:%M")
         item["reps"] = json.loads(item.pop("reps_json"))
         raw = item.pop("verdicts_json")

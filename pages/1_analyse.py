@@ -240,6 +240,9 @@ try:
 except RepLabError as exc:  # the analysis above stays usable; only saving is off
     st.error(f"Saving is not available: {exc}")
     st.stop()
+if read_only := store.cannot_write():  # said before a note is typed, not after Save
+    st.warning(f"Saving is off: {read_only}. The analysis above and the History stay available.")
+    st.stop()
 # The Save button belongs to its clip. A click made while the next clip was loading ran
 # against the new clip: it saved that one, with the notes box of the new clip (empty)
 # instead of the notes typed. Such a click is now refused, with a word.
@@ -305,13 +308,15 @@ if submitted:
             st.stop()
     saved_count = len(saved_reps) if saved_verdicts is not None else saved_result.count
     try:
-        twin = store.find_saved(
-            athlete, track.source_hash, saved_exercise, saved_count, notes, saved_verdicts
-        )
+        # the same analysis with other notes is the same session: a second entry would count
+        # it twice in the trends, so the notes are changed where it is saved
+        twin = store.find_saved(athlete, track.source_hash, saved_exercise, saved_count, None, saved_verdicts)
         if twin is not None:
-            st.info(
-                f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}; nothing new to save."
-            )
+            where = f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}"
+            if twin["notes"] == notes:
+                st.info(f"{where}; nothing new to save.")
+            else:
+                st.info(f"{where}, with other notes: change them on the History page (Edit the notes).")
             st.stop()
         session_id = store.add_session(
             athlete,

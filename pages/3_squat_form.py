@@ -125,7 +125,7 @@ table = io.StringIO()
 write_verdicts_csv(verdicts, table)
 csv_col, report_col, _ = st.columns([1, 1, 3])
 csv_col.download_button(
-    "Verdicts (CSV)", table.getvalue(), file_name=f"{stem}_form.csv", mime="text/csv",
+    "Verdicts (CSV)", common.for_spreadsheets(table.getvalue()), file_name=f"{stem}_form.csv", mime="text/csv",
     help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
 )  # fmt: skip
 report_col.download_button(

@@ -53,7 +53,7 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     """A clip saved in the history whose video is still on this machine (a sample or an upload),
     with the count and reps that were saved with it."""
     try:
-        saved = common.get_history().sessions()
+        saved = common.get_history().sessions(tz=common.viewer_timezone()[0])
     except RepLabError as exc:
         container.error(str(exc))
         return None

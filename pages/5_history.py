@@ -32,7 +32,8 @@ if not athletes:
 
 # kept across page visits (a plain key fell back to the first athlete after a look elsewhere)
 athlete = common.kept_selectbox(st, "Athlete", athletes, key="history_athlete")
-sessions = store.sessions(athlete)
+zone, zone_name = common.viewer_timezone()  # saved times in the viewer's zone
+sessions = store.sessions(athlete, tz=zone)
 if not sessions:
     st.info(f"No saved analyses for {common.literal(athlete)}.")
     st.stop()
@@ -48,7 +49,7 @@ def _verdict_summary(item: dict) -> str:
 
 
 st.dataframe(
-    [{"id": s["id"], "date (local time)": s["local_time"], "clip": s["clip_name"],
+    [{"id": s["id"], f"date ({zone_name})": s["local_time"], "clip": s["clip_name"],
       "exercise": s["exercise"], "reps": s["count"], "form": _verdict_summary(s), "notes": s["notes"]}
      for s in sessions],
     hide_index=True,
@@ -115,6 +116,16 @@ shown = common.kept_selectbox(st, "Session", newest_first, key="history_detail",
 session = next(s for s in sessions if s["id"] == shown)
 if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in italics
     st.caption(f"Notes: {common.literal(session['notes'])}")
+with st.expander("Edit the notes"):  # saving the analysis again made a second session
+    edited = st.text_area("Notes", value=session["notes"], key=f"edit_notes_{shown}")
+    if st.button("Save the notes", key=f"save_notes_{shown}", disabled=edited == session["notes"]):
+        try:
+            if store.update_notes(shown, edited):
+                st.session_state["history_notice"] = f"Notes of entry #{shown} saved."
+                st.rerun()
+            st.warning(f"Entry #{shown} is no longer in the history (deleted in another tab or window).")
+        except RepLabError as exc:
+            st.error(str(exc))
 if session["p_good_needed"] is not None:
     st.caption(
         f"Judged at the strictness set when it was saved: a rep needed p(good) of at least "
@@ -130,11 +141,16 @@ c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
     st.download_button(
-        f"{common.literal(athlete)}'s history (CSV)", store.export_csv(athlete=athlete),
+        f"{common.literal(athlete)}'s history (CSV)", common.for_spreadsheets(store.export_csv(athlete=athlete)),
         file_name=f"replab_history_{common.file_stem(athlete)}.csv", mime="text/csv",
     )  # fmt: skip
-    st.caption("One row per saved analysis; created_at is in UTC (the table above shows local time).")
-    st.download_button("Everyone (CSV)", store.export_csv(), file_name="replab_history.csv", mime="text/csv")
+    st.caption(f"One row per saved analysis; created_at is in UTC (the table above shows {zone_name}).")
+    st.download_button(
+        "Everyone (CSV)",
+        common.for_spreadsheets(store.export_csv()),
+        file_name="replab_history.csv",
+        mime="text/csv",
+    )
 with c2:
     st.subheader("Delete an entry")
     # a new box after each delete: the old one kept showing the deleted entry in the browser

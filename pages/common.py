@@ -15,8 +15,9 @@ import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import plotly.graph_objects as go
@@ -539,6 +540,29 @@ def history_store(path: str | None = None) -> HistoryStore:
 def get_history() -> HistoryStore:
     """The history store (``$REPLAB_HISTORY_DB`` or the user's data folder)."""
     return history_store(os.environ.get("REPLAB_HISTORY_DB"))
+
+
+def for_spreadsheets(csv_text: str) -> bytes:
+    """A CSV download meant for a spreadsheet, as UTF-8 with a byte-order mark: without one,
+    Excel on Windows reads the file in the local code page and "Zoë Müller" comes out as
+    "ZoÃ« MÃ¼ller". (The pose track's CSV stays plain: RepLab reads it back itself.)"""
+    return ("\ufeff" + csv_text).encode("utf-8")
+
+
+def viewer_timezone() -> tuple[tzinfo | None, str]:
+    """The browser's time zone and its name, for saved times: (None, "server time") when the
+    browser has not said. The server's own zone is UTC in most containers, and a coach in
+    Sydney saw a save at 08:00 listed at 21:00 the day before, under "local time"."""
+    name, offset = st.context.timezone, st.context.timezone_offset
+    if name:
+        try:
+            return ZoneInfo(name), name
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    if offset is not None:  # minutes behind UTC, as the browser gives it
+        zone = timezone(timedelta(minutes=-int(offset)))
+        return zone, zone.tzname(None)
+    return None, "server time"
 
 
 # ---- frames and charts -------------------------------------------------------------------

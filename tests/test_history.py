@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -358,11 +360,57 @@ def test_another_programs_database_is_never_given_our_tables(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
     before = path.read_bytes()
-    store = HistoryStore(path)
-    assert store.sessions() == []  # nothing of ours to read
-    with pytest.raises(HistoryError, match="another program's database"):
-        store.add_session("Ana", "a.mp4", "h", "squat", 1, [])
+    # said when it is opened: it read as an empty history ("use Save"), and Save then failed
+    with pytest.raises(HistoryError, match="another program's database.*REPLAB_HISTORY_DB"):
+        HistoryStore(path).sessions()
     assert path.read_bytes() == before
+
+
+def test_dates_are_shown_in_the_viewers_time_zone(tmp_path):
+    """The server runs in UTC in most containers: a coach in Sydney saw a save made on the
+    morning of 2 September listed under the evening of 1 September, as "local time"."""
+    from zoneinfo import ZoneInfo
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    entry = store.add_session(
+        "Ana", "a.mp4", "h", "squat", 2, REPS, created_at=datetime(2026, 9, 1, 23, 30, tzinfo=UTC)
+    )
+    sydney, los_angeles = ZoneInfo("Australia/Sydney"), ZoneInfo("America/Los_Angeles")
+    assert store.sessions(tz=sydney)[0]["local_time"] == "2026-09-02 09:30"
+    assert store.session(entry, tz=los_angeles)["local_time"] == "2026-09-01 16:30"
+    assert store.sessions(tz=sydney)[0]["created_at"] == "2026-09-01T23:30:00+00:00"  # stored as it was
+
+
+def test_notes_are_corrected_in_place_not_saved_twice(tmp_path):
+    """A typo in a note meant saving the analysis again: a second session, counted twice."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="haevy")
+    assert store.update_notes(entry, "heavy day") and not store.update_notes(entry + 1, "x")
+    (item,) = store.sessions()
+    assert item["notes"] == "heavy day" and item["id"] == entry
+    # the same analysis with other notes is found when notes are not asked about
+    assert store.find_saved("Ana", "h1", "squat", 2, None, VERDICTS)["id"] == entry
+    assert store.find_saved("Ana", "h1", "squat", 2, "other", VERDICTS) is None
+
+
+def test_a_read_only_history_is_known_before_saving(tmp_path):
+    """Saving found out only after a note was typed, in SQLite's words."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    assert store.cannot_write() is None  # not there yet: its folder can be written
+    store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS)
+    assert store.cannot_write() is None
+    store.path.chmod(0o444)
+    # root writes a file whatever its mode: make it immutable instead
+    if os.access(store.path, os.W_OK) and subprocess.run(["chattr", "+i", str(store.path)]).returncode:
+        pytest.skip("this user writes read-only files, and chattr cannot make one immutable here")
+    try:
+        assert "is read-only" in store.cannot_write()
+        with pytest.raises(HistoryError, match=r"cannot be written \(it is read-only\)"):
+            store.add_session("Ana", "b.mp4", "h2", "squat", 2, REPS)
+        assert len(store.sessions()) == 1
+    finally:
+        subprocess.run(["chattr", "-i", str(store.path)], capture_output=True)
+        store.path.chmod(0o644)
 
 
 def test_find_saved_names_the_same_analysis_saved_before(tmp_path):
