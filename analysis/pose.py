@@ -146,7 +146,9 @@ class TasksPoseBackend:
             raise PoseError(
                 f"{os.path.basename(settings.model_path)}: MediaPipe cannot load this pose model ({exc})."
             ) from None
+        self._name = os.path.basename(settings.model_path)
         self._last_ms = -1
+        self._failed = False
 
     def process(self, rgb: np.ndarray, time_s: float):
         import mediapipe as mp
@@ -154,7 +156,14 @@ class TasksPoseBackend:
         stamp = max(int(round(time_s * 1000)), self._last_ms + 1)  # must strictly increase
         self._last_ms = stamp
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, stamp)
+        try:
+            result = self._landmarker.detect_for_video(image, stamp)
+        except RuntimeError as exc:  # a bundle of other networks loads, then fails on a frame
+            self._failed = True
+            raise PoseError(
+                f"{self._name} is not a pose model MediaPipe can run: it loads, but fails on a frame "
+                f"({str(exc).splitlines()[0][:200]})."
+            ) from None
         if not result.pose_landmarks:
             return None
         points = np.array([[p.x, p.y, p.z, p.visibility or 0.0] for p in result.pose_landmarks[0]])
@@ -162,7 +171,11 @@ class TasksPoseBackend:
         return points[:, :3], points[:, 3], world
 
     def close(self) -> None:
-        self._landmarker.close()
+        try:
+            self._landmarker.close()
+        except RuntimeError:
+            if not self._failed:  # after a failed frame the graph fails to close too: said once
+                raise
 
 
 def check_task_file(model_path: str | None) -> None:
@@ -174,6 +187,18 @@ def check_task_file(model_path: str | None) -> None:
             f"{os.path.basename(model_path)} is not a MediaPipe .task bundle "
             "(expected a pose_landmarker .task file)."
         )
+
+
+def check_pose_model(model_path: str) -> None:
+    """Refuse a ``.task`` file that is not a pose model MediaPipe can run, in plain words.
+
+    Loading is not enough: a bundle holding other networks under the right names loads,
+    then fails on every clip. So the model also sees one blank frame."""
+    backend = TasksPoseBackend(PoseSettings(model_path=model_path))
+    try:
+        backend.process(np.zeros((256, 256, 3), dtype=np.uint8), 0.0)
+    finally:
+        backend.close()
 
 
 def make_backend(settings: PoseSettings):
@@ -221,6 +246,8 @@ def extract_pose(
     info = probe(path)  # raises VideoError with a readable message on bad input
     content_hash = file_hash(path)
     store = TrackCache() if cache is True else (cache or None)
+    if settings.model_path:  # before the cache key, which hashes the file
+        check_task_file(settings.model_path)
     starts = chunk_plan(path, info.duration_s, workers, start_s=info.start_s)
     key = track_key(content_hash, settings, starts)
     if store is not None:
@@ -232,8 +259,6 @@ def extract_pose(
             _check_person(cached, require_person)
             return cached
 
-    if settings.model_path:
-        check_task_file(settings.model_path)
     total = max(1, info.frame_count)
     with opencv_on_one_thread():
         arrays, handoffs = analyse_clip(

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import os
 
+POSE_DETECTOR = "pose_detection/pose_detection.tflite"
+POSE_LANDMARKS = "pose_landmark/pose_landmark_full.tflite"
 
-def build_pose_task_bundle(out_path: str | os.PathLike) -> str:
-    """Write ``out_path`` (a .task zip with pose_detector + pose_landmarks_detector) and return it."""
+
+def build_pose_task_bundle(
+    out_path: str | os.PathLike, detector_model: str = POSE_DETECTOR, landmarks_model: str = POSE_LANDMARKS
+) -> str:
+    """Write ``out_path`` (a .task zip with pose_detector + pose_landmarks_detector) and return it.
+
+    ``detector_model`` and ``landmarks_model`` name networks in the wheel's ``modules``
+    folder; other networks than BlazePose's make a bundle that loads but cannot run as a
+    pose landmarker (the tests' stand-in for a wrong download)."""
     from analysis.mediapipe_import import import_mediapipe
 
     mp = import_mediapipe()
@@ -36,10 +45,8 @@ def build_pose_task_bundle(out_path: str | os.PathLike) -> str:
         return bytes(writer.populate()[0])
 
     # BlazePose detector takes pixels scaled to [-1, 1]; the landmark network takes [0, 1].
-    detector = with_metadata(os.path.join(modules, "pose_detection", "pose_detection.tflite"),
-                             "pose_detector", 127.5, 127.5)  # fmt: skip
-    landmarks = with_metadata(os.path.join(modules, "pose_landmark", "pose_landmark_full.tflite"),
-                              "pose_landmarks_detector", 0.0, 255.0)  # fmt: skip
+    detector = with_metadata(os.path.join(modules, detector_model), "pose_detector", 127.5, 127.5)
+    landmarks = with_metadata(os.path.join(modules, landmarks_model), "pose_landmarks_detector", 0.0, 255.0)
     out_path = os.fspath(out_path)
     model_asset_bundle_utils.create_model_asset_bundle(
         {"pose_detector.tflite": detector, "pose_landmarks_detector.tflite": landmarks}, out_path

@@ -30,7 +30,7 @@ from analysis.errors import RepLabError
 from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
-from analysis.pose import DEFAULT_CHUNKS, PoseSettings, TasksPoseBackend, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, PoseSettings, check_pose_model, extract_pose
 from analysis.render import draw_skeleton, render_annotated_video
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, read_frame
@@ -331,7 +331,7 @@ def model_picker(box) -> None:
             path = MODEL_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.task"
             path.write_bytes(data)
             try:  # load it once now: a bad file is refused here, not on every clip
-                TasksPoseBackend(PoseSettings(model_path=str(path))).close()
+                check_pose_model(str(path))
             except RepLabError as exc:
                 st.session_state["model_refused"] = str(exc).replace(path.name, uploaded.name)
             else:

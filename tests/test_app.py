@@ -894,6 +894,24 @@ def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_
     assert any("built-in model is used" in c.value for c in at.sidebar.caption)
 
 
+def test_a_task_bundle_of_other_networks_is_refused_when_chosen(app_env, sample_squat_track, tmp_path):
+    """A well-formed bundle holding a face detector and a hand network under the pose names
+    loaded, was accepted ("In use"), and then every clip failed with a MediaPipe graph dump."""
+    from analysis.task_bundle import build_pose_task_bundle
+
+    wrong = Path(build_pose_task_bundle(
+        tmp_path / "wrong.task", "face_detection/face_detection_short_range.tflite",
+        "hand_landmark/hand_landmark_full.tflite",
+    ))  # fmt: skip
+    at = _run()
+    at.radio(key="_model_source").set_value("My own .task file").run()
+    _model_uploader(at).set_value(("wrong.task", wrong.read_bytes(), "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("wrong.task is not a pose model MediaPipe can run" in e.value for e in at.error)
+    assert any("built-in model is used" in c.value for c in at.sidebar.caption)
+    assert {m.label: m.value for m in at.metric}["Frames"] == str(len(sample_squat_track))  # still analysed
+
+
 def test_download_names_keep_only_safe_characters():
     """A '"' in a clip's name ended the download's file name early (Streamlit quotes it
     as is), and an athlete typed as "A/B*?" gave a name no system saves."""

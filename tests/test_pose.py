@@ -117,6 +117,31 @@ def test_a_model_file_that_is_not_a_task_bundle_is_refused_clearly(tmp_path):
         extract_pose(SIDE_SQUAT, cache=False, settings=PoseSettings(model_path=str(fake)))
 
 
+def test_a_bundle_of_other_networks_or_a_missing_model_is_one_clear_error(tmp_path, capsys):
+    """A bundle of other networks loads and then failed on the first frame with a graph dump
+    and two chained tracebacks; a missing --model file was a FileNotFoundError from the cache
+    key, which hashes the file before anything checked it."""
+    from analysis.cli import main
+    from analysis.pose import check_pose_model
+
+    wrong = build_pose_task_bundle(
+        tmp_path / "wrong.task", "face_detection/face_detection_short_range.tflite",
+        "hand_landmark/hand_landmark_full.tflite",
+    )  # fmt: skip
+    with pytest.raises(PoseError, match="wrong.task is not a pose model MediaPipe can run"):
+        check_pose_model(wrong)
+    clip = tmp_path / "short.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5, max_side=240)
+    for model, message in ((wrong, "is not a pose model MediaPipe can run"),
+                           (tmp_path / "missing.task", "pose model file not found"),
+                           (tmp_path, "pose model file not found")):  # fmt: skip
+        code = main(
+            ["extract", str(clip), "-o", str(tmp_path / "t.npz"), "--no-cache", "--model", str(model)]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and "Traceback" not in err, err
+
+
 def test_no_person_in_view_is_a_clear_error(tmp_path):
     clip = tmp_path / "wall.mp4"
     reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=0.0, max_side=240)
