@@ -78,6 +78,11 @@ with video_col, st.container(key="analyse_video"):
     elif has_annotated:
         st.video(annotated)
         st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
+    elif why := common.browser_cannot_play(clip.path):  # a dead player said nothing
+        st.info(
+            f"Browsers' players cannot show this file ({why}); RepLab reads it all the same. Tick a rep in "
+            "the table to watch it, or make a copy that plays with **Make annotated video** under Exports."
+        )
     else:
         st.video(clip.path)
         st.caption("Original clip. Make an annotated copy under Exports below.")

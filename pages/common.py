@@ -33,7 +33,7 @@ from analysis.landmarks import INDEX, joint_angle
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, check_pose_model, extract_pose
 from analysis.render import draw_skeleton, render_annotated_video
 from analysis.track import PoseTrack
-from analysis.video import VIDEO_EXTENSIONS, read_frame
+from analysis.video import VIDEO_EXTENSIONS, probe, read_frame
 from analysis.wording import cut_short_words
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -301,6 +301,28 @@ def _pick_clip(slot: str, container) -> Clip | None:
         box.caption(f"Using the last upload: {literal(kept.name)}")
         return kept
     box.info("Choose a video file to analyse (a file shown in red was refused: see above).")
+    return None
+
+
+# what a browser's own player shows: H.264, VP8/9 or AV1 in MP4, QuickTime or WebM
+BROWSER_CODECS = {"h264": "H.264", "vp8": "VP8", "vp9": "VP9", "av1": "AV1"}
+BROWSER_CONTAINERS = (".mp4", ".m4v", ".mov", ".webm")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def browser_cannot_play(path: str) -> str | None:
+    """Why a browser's player cannot show this file, or None. An AVI (MPEG-4 Part 2) showed a
+    black box stuck at 0:00 and an iPhone's HEVC .mov an audio bar, under "Original clip",
+    though RepLab reads both."""
+    try:
+        codec = probe(path).codec
+    except RepLabError:
+        return None
+    suffix = Path(path).suffix.lower()
+    if codec not in BROWSER_CODECS:
+        return f"its video is {codec.upper().replace('HEVC', 'HEVC (H.265)')}"
+    if suffix not in BROWSER_CONTAINERS:
+        return f"browsers do not play {suffix} files"
     return None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -46,6 +47,15 @@ def record_clip(slot: str, container=None) -> Clip | None:
         "Press START and allow the camera, do your set with the whole body in view, then press "
         "STOP. The recording is analysed like an uploaded clip."
     )
+    if insecure := insecure_origin(st.context.url):  # the widget itself only says "mediaDevices is undefined"
+        box.warning(insecure)
+    with box.expander("The camera does not start?"):
+        st.markdown(
+            "- **NotAllowedError**: the browser refused the camera. Allow it in the site settings "
+            "(the icon left of the address), then press START again.\n"
+            "- **NotFoundError**: no camera was found. Plug one in, or upload a video instead.\n"
+            "- **mediaDevices is undefined**: the page is not on `localhost` or HTTPS (see the README)."
+        )
     status = box.empty()  # above the preview, so STOP and the state are seen together
 
     def record_and_show(frame):  # runs in a WebRTC worker thread for every camera frame
@@ -69,6 +79,9 @@ def record_clip(slot: str, container=None) -> Clip | None:
             },
         )
     kept_key = f"keep_recording_{slot}"
+    playing_key = f"webcam_playing_{slot}"
+    was_playing = st.session_state.get(playing_key, False)
+    st.session_state[playing_key] = ctx.state.playing
     if ctx.state.playing:
         status.info("Recording. Press STOP when the set is done.")
         return None
@@ -91,8 +104,31 @@ def record_clip(slot: str, container=None) -> Clip | None:
         clip = store_file(recorder.path, name, kind="recording")  # moves it: the next START starts afresh
         st.session_state[kept_key] = clip
         return clip
+    if was_playing:  # START, then STOP before a frame came: the last recording is not this one
+        box.warning(
+            "Nothing was recorded: the camera had not sent a picture yet when STOP was pressed. "
+            "Press START, wait for the picture, then do the set."
+        )
     kept = st.session_state.get(kept_key)
     if kept is not None and os.path.exists(kept.path):
         box.caption(f"Using the last recording: {kept.name}")
         return kept
     return None
+
+
+def insecure_origin(url: str | None) -> str | None:
+    """Why the browser will not lend this page a camera, or None: browsers give one only to
+    HTTPS pages and to ``localhost``, so the address Streamlit prints as "Network URL" (how
+    a phone on the same Wi-Fi opens it) gets a red box reading "navigator.mediaDevices is
+    undefined" and nothing more."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return None
+    port = f":{parts.port}" if parts.port else ""
+    return (
+        f"This page is open at {parts.scheme}://{parts.netloc}: browsers lend a camera only to HTTPS "
+        f"pages and to http://localhost. Open http://localhost{port} on the computer running RepLab, "
+        "or start RepLab with HTTPS (see the README) to record from another device."
+    )

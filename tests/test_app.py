@@ -912,6 +912,36 @@ def test_a_task_bundle_of_other_networks_is_refused_when_chosen(app_env, sample_
     assert {m.label: m.value for m in at.metric}["Frames"] == str(len(sample_squat_track))  # still analysed
 
 
+def test_a_file_the_browser_cannot_play_says_so_instead_of_a_dead_player(app_env, tmp_path):
+    """An AVI (MPEG-4 Part 2, an offered type) showed a black player stuck at 0:00 under
+    "Original clip"; the analysis itself was right."""
+    import av
+
+    from pages import webcam
+
+    avi = tmp_path / "old_camera.avi"
+    with av.open(str(REPO_ROOT / "sample_videos" / SAMPLE)) as src, av.open(str(avi), "w") as dst:
+        out = dst.add_stream("mpeg4", rate=30)
+        out.width, out.height, out.pix_fmt = 240, 426, "yuv420p"
+        for i, frame in enumerate(src.decode(video=0)):
+            if i >= 90:
+                break
+            for packet in out.encode(frame.reformat(width=240, height=426, format="yuv420p")):
+                dst.mux(packet)
+        for packet in out.encode():
+            dst.mux(packet)
+    at = _upload(_run(), avi, "old_camera.avi")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("cannot show this file (its video is MPEG4)" in i.value for i in at.info)
+    assert not at.get("video")  # no dead player
+    assert "Reps counted" in {m.label for m in at.metric}  # analysed all the same
+    # and the webcam says why a camera will not start on a plain-http network address
+    assert webcam.insecure_origin("http://localhost:8501/") is None
+    assert webcam.insecure_origin("https://192.0.2.2:8501/") is None
+    warning = webcam.insecure_origin("http://192.0.2.2:8501/")
+    assert "only to HTTPS" in warning and "http://localhost:8501" in warning
+
+
 def test_download_names_keep_only_safe_characters():
     """A '"' in a clip's name ended the download's file name early (Streamlit quotes it
     as is), and an athlete typed as "A/B*?" gave a name no system saves."""
