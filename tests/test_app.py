@@ -932,7 +932,7 @@ def test_a_file_the_browser_cannot_play_says_so_instead_of_a_dead_player(app_env
             dst.mux(packet)
     at = _upload(_run(), avi, "old_camera.avi")
     assert not at.exception, [e.value for e in at.exception]
-    assert any("cannot show this file (its video is MPEG4)" in i.value for i in at.info)
+    assert any("cannot show this file (its video is MPEG-4 Part 2)" in i.value for i in at.info)
     assert not at.get("video")  # no dead player
     assert "Reps counted" in {m.label for m in at.metric}  # analysed all the same
     # and the webcam says why a camera will not start on a plain-http network address
