@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -361,6 +362,34 @@ def test_an_empty_signal_is_a_plain_error_for_every_counter(name):
     """numpy's 'cannot reshape array of size 0' told a caller nothing."""
     with pytest.raises(ValueError, match="signal is empty"):
         COUNTERS[name]().fit(np.zeros(0), np.zeros(0))
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "words"),
+    [
+        ("hysteresis", {"down_below": 10, "up_above": 5}, "down_below (10) must be below up_above (5)"),
+        ("hysteresis", {"low_ratio": 0.8, "high_ratio": 0.2}, "low_ratio (0.8) must be below high_ratio"),
+        ("periodicity", {"min_period_s": 5, "max_period_s": 1}, "min_period_s (5) must be below"),
+        ("periodicity", {"tolerance": -1}, "tolerance must be a number of 0 or more"),
+        ("flow", {"dead_band": -1}, "dead_band must be a number of 0 or more"),
+        ("adaptive", {"n": -5}, "n must be a whole number of 1 or more"),
+        ("adaptive", {"n": 2.5}, "n must be a whole number"),
+        ("peaks", {"prominence": float("nan")}, "prominence must be a number of 0 or more"),
+        ("peaks", {"prominence": "0.3"}, "prominence must be a number of 0 or more, not '0.3'"),
+        ("peaks", {"min_distance_s": -1}, "min_distance_s must be a number above 0"),
+        ("peaks", {"prominence_ratio": 1.5}, "prominence_ratio must be a share between 0 and 1"),
+    ],
+)
+def test_settings_no_fit_can_honour_are_refused_by_name(name, settings, words):
+    """In a parameter sweep a swapped or negative setting passed as a genuine "0 reps" (or was
+    quietly ignored), indistinguishable from a real miss."""
+    t = np.arange(0, 20, 1 / 30)
+    x = np.sin(np.pi * t)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        COUNTERS[name](**settings).fit(x, t)
+    assert COUNTERS[name]().fit(x, t).count_ >= 0  # the defaults pass the same check
+    with pytest.raises(ValueError, match="one series of numbers"):  # it said "1200 samples but times has 600"
+        COUNTERS[name]().fit(np.c_[x, x], t)
 
 
 def test_a_track_with_no_frames_is_a_plain_error(repcount):

@@ -47,6 +47,7 @@ class AdaptiveThresholdCounter(BaseCounter):
 
     name = "adaptive"
     param_ranges = {"n": (5, 300), "h": (-1.0, 2.0), "cutoff_hz": (0.3, 6.0), "min_run_s": (0.0, 2.0)}
+    param_kinds = {"n": "count", "h": "number", "cutoff_hz": "positive", "min_run_s": "nonnegative"}
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,6 +91,13 @@ class BaseCounter:
 
     name = "base"
     param_ranges: dict[str, tuple[float, float]] = {}
+    # what each numeric setting may be, checked by every ``fit`` (``_check_params``): a
+    # swapped or negative value passed as a genuine "0 reps", indistinguishable from a miss
+    # in a sweep. Kinds: "number" (finite), "nonnegative", "positive", "share" (0..1),
+    # "count" (a whole number >= 1); None is left to the fit (worked out from the signal).
+    param_kinds: dict[str, str] = {}
+    # settings that must be in this order (low < high) when both are given
+    param_order: tuple[tuple[str, str], ...] = ()
     # whether every rep it finds comes back towards rest by its own rule; when not, the body
     # gate checks the move on the way down and on the way back (``gate_reps(both_sides=)``)
     checks_return = False
@@ -181,7 +189,27 @@ class BaseCounter:
         """
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)
+        self._check_params()
         return check_series(signal, times)
+
+    def _check_params(self) -> None:
+        """Refuse settings no fit can honour (``param_kinds``, ``param_order``), by name."""
+        for key, kind in self.param_kinds.items():
+            value = getattr(self, key)
+            if value is None:
+                continue
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+            if ok and kind == "count":
+                ok = float(value).is_integer() and value >= 1
+            elif ok:
+                ok = {"number": True, "nonnegative": value >= 0, "positive": value > 0,
+                      "share": 0 <= value <= 1}[kind]  # fmt: skip
+            if not ok:
+                raise ValueError(f"{type(self).__name__}: {key} must be {_KIND_WORDS[kind]}, not {value!r}")
+        for low, high in self.param_order:
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and not a < b:
+                raise ValueError(f"{type(self).__name__}: {low} ({a!r}) must be below {high} ({b!r})")
 
     def diagnostics(self) -> dict:
         """Every fitted attribute ending in ``_`` except the reps themselves."""
@@ -203,9 +231,18 @@ class BaseCounter:
         self.count_ = len(reps)
 
 
+_KIND_WORDS = {
+    "number": "a finite number", "nonnegative": "a number of 0 or more", "positive": "a number above 0",
+    "share": "a share between 0 and 1", "count": "a whole number of 1 or more",
+}  # fmt: skip
+
+
 def check_series(signal, times) -> tuple[np.ndarray, np.ndarray]:
     """Validate a (T,) signal with (T,) increasing times; returns float arrays."""
-    x = np.asarray(signal, dtype=np.float64).ravel()
+    x = np.asarray(signal, dtype=np.float64)
+    if sum(size > 1 for size in x.shape) > 1:  # it was flattened, and blamed on the times' length
+        raise ValueError(f"the signal must be one series of numbers, not an array of shape {x.shape}")
+    x = x.ravel()
     t = np.asarray(times, dtype=np.float64).ravel()
     if x.shape != t.shape:
         raise ValueError(f"signal has {len(x)} samples but times has {len(t)}")

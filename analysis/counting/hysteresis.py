@@ -31,6 +31,11 @@ class HysteresisCounter(BaseCounter):
     """
 
     name = "hysteresis"
+    param_kinds = {
+        "down_below": "number", "up_above": "number", "low_ratio": "share", "high_ratio": "share",
+        "min_dwell_s": "nonnegative", "smooth_s": "nonnegative",
+    }  # fmt: skip
+    param_order = (("down_below", "up_above"), ("low_ratio", "high_ratio"))
     param_ranges = {
         "down_below": (0.0, 180.0),
         "up_above": (0.0, 180.0),

@@ -91,6 +91,12 @@ class PeakCounter(BaseCounter):
     }
     signal_unit_params = ("prominence",)
     spread_params = ("prominence",)
+    param_kinds = {
+        "prominence": "nonnegative", "prominence_ratio": "share", "min_distance_s": "positive",
+        "distance_ratio": "positive", "smooth_s": "nonnegative", "min_excursion_ratio": "share",
+        "return_ratio": "share", "period_s": "positive", "harmonic_ratio": "share", "active_ratio": "share",
+        "detrend_periods": "nonnegative", "fine_smooth_s": "nonnegative",
+    }  # fmt: skip
 
     def __init__(
         self,

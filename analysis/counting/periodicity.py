@@ -34,6 +34,11 @@ class PeriodicityCounter(BaseCounter):
     """
 
     name = "periodicity"
+    param_kinds = {
+        "min_period_s": "positive", "max_period_s": "positive", "tolerance": "nonnegative",
+        "tempo_follow": "share", "active_ratio": "share", "return_ratio": "share",
+    }  # fmt: skip
+    param_order = (("min_period_s", "max_period_s"),)
     param_ranges = {
         "min_period_s": (0.2, 2.0),
         "max_period_s": (2.0, 15.0),
