@@ -257,7 +257,9 @@ def analyse_clip(
             values = {
                 name: stored.get(name) for name in SUMMARY_FIELDS if name not in ("path", "status", "folder")
             }
-            values["seconds"] = time.perf_counter() - started
+            # the time the analysis took when it ran, not the look-up's 0.0 s: a resumed
+            # run's summary still says what each clip cost
+            values["seconds"] = float(stored.get("seconds") or 0.0)
             return ClipResult(**values, path=os.fspath(path), status="skipped", folder=str(folder))
 
         track = extract_pose(opened, progress=frame_progress, workers=workers, settings=settings, cache=cache)

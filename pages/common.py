@@ -341,6 +341,8 @@ def model_picker(box) -> None:
             index=0 if st.session_state.get("pose_model") is None else 1, label_visibility="collapsed",
         )  # fmt: skip
         if choice == BUILT_IN_MODEL:
+            if st.session_state.get("pose_model"):  # kept for a switch back: it is stored already
+                st.session_state["earlier_pose_model"] = st.session_state["pose_model"]
             st.session_state["pose_model"] = None
             return
         uploaded = st.file_uploader(
@@ -363,9 +365,13 @@ def model_picker(box) -> None:
             st.session_state["model_checked"] = uploaded.file_id
         if uploaded is not None and st.session_state.get("model_refused"):
             st.error(st.session_state["model_refused"])
+        earlier = st.session_state.get("earlier_pose_model")
+        if st.session_state.get("pose_model") is None and earlier and os.path.exists(earlier[1]):
+            # back from the built-in model: the file accepted before, not a second upload of it
+            st.session_state["pose_model"] = earlier
         current = st.session_state.get("pose_model")
         st.caption(
-            f"In use: {current[0]}"
+            f"In use: {current[0]}" + (" (chosen earlier)" if uploaded is None else "")
             if current
             else "Choose a .task file; the built-in model is used until then."
         )

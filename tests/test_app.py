@@ -879,6 +879,12 @@ def test_own_task_model_runs_the_pose_pass(app_env, pose_cache_dir, tmp_path):
     assert (own.source_hash, len(own)) == (builtin.source_hash, len(builtin))
     assert builtin_rows == _expected_rows(builtin)
     assert _rep_rows(at) == _expected_rows(own) != builtin_rows  # the two models' reps differ here
+    # back to the built-in model and back again: the file accepted before, not a second upload
+    at.radio(key="_model_source").set_value("Built-in (BlazePose full, offline)").run()
+    assert _rep_rows(at) == builtin_rows
+    at.radio(key="_model_source").set_value("My own .task file").run()
+    assert any("In use: pose_landmarker_full.task (chosen earlier)" in c.value for c in at.sidebar.caption)
+    assert _rep_rows(at) == _expected_rows(own)
 
 
 def test_a_file_that_is_no_pose_model_is_refused_and_the_builtin_model_kept(app_env, sample_squat_track):

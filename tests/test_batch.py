@@ -102,6 +102,8 @@ def test_batch_writes_results_lists_failures_and_resumes(clip_dir, pose_cache_di
     assert {p: p.stat().st_mtime_ns for p in outdir.rglob("*.npz")} == stamps  # nothing rewritten
     resumed = _by_name(read_summary(outdir / "summary.csv"))
     assert all(resumed[n]["count"] == rows[n]["count"] for n in CLIPS)
+    # and what each clip cost when it ran (a skipped row said 0.0)
+    assert all(resumed[n]["seconds"] == rows[n]["seconds"] and float(rows[n]["seconds"]) > 0 for n in CLIPS)
 
     # new settings are a new analysis, not a stale skip
     squat = BatchAnalyser(workers=1, exercise="squat", cache=TrackCache(pose_cache_dir))

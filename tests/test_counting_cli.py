@@ -106,6 +106,17 @@ def test_pose_arrays_with_no_frames_or_infinite_values(poses, tmp_path, capsys):
     assert "RuntimeWarning" not in captured.err
 
 
+def test_a_pose_array_with_no_person_says_so_beside_its_zero(poses, tmp_path, capsys):
+    """All-zero rows are frames with no person: a file of only those counted 0 with nothing to
+    tell it from a clip with no reps."""
+    folder, _ = poses
+    np.save(tmp_path / "nobody.npy", np.zeros_like(np.load(folder / "stu9_64.npy")[:300]))
+    assert main(["count", "--json", str(tmp_path / "nobody.npy"), str(folder / "stu9_64.npy")]) == 0
+    nobody, person = _json_lines(capsys.readouterr().out)
+    assert nobody["count"] == 0 and nobody["warning"] == "no person was found in any frame"
+    assert "warning" not in person
+
+
 def test_files_that_are_not_numpy_or_lack_the_frame_size_say_so(poses, tmp_path, capsys):
     """A text file named .npy was blamed on "pickled data" (numpy's words); a CSV whose times
     do not move printed a divide-by-zero warning before its error; an older CSV export

@@ -105,6 +105,8 @@ def count_path(path: str, args) -> dict:
         "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
     }
     warnings = [cut_short_words(track.meta)]
+    if track.detection_rate == 0:  # a count of 0 that says nothing about the exercise
+        warnings.append("no person was found in any frame")
     if track.meta.get("csv_without_frame_size"):
         warnings.append(
             "the CSV has no frame size (an export from before it had frame_width and frame_height): "
