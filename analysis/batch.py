@@ -456,12 +456,18 @@ class BatchAnalyser:
                 index = futures[future]
                 try:
                     result = future.result()
-                except Exception as exc:  # the worker died (e.g. out of memory)
-                    result = ClipResult(path=os.fspath(paths[index]), status="failed", error=f"dask: {exc}")
+                except Exception as exc:  # the worker died (e.g. out of memory): one line in the table
+                    reason = " ".join(str(exc).split()) or type(exc).__name__
+                    result = ClipResult(
+                        path=os.fspath(paths[index]), status="failed", error=f"dask: {reason}"
+                    )
                 collect(index, result)
         finally:
             if owns_client:
                 client.close()
+
+
+PROBE_TIMEOUT_S = 60.0  # for the workers to run one trivial task (``_connect``)
 
 
 def _connect(scheduler):
@@ -472,9 +478,30 @@ def _connect(scheduler):
     if isinstance(scheduler, Client):
         return scheduler
     try:
-        return Client(scheduler)
+        client = Client(scheduler)
     except (OSError, TimeoutError, ValueError) as exc:
         raise RepLabError(f"cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
+    # Workers that cannot import RepLab failed every clip (one multi-line "failed" row each)
+    # or, with the scheduler where it imports, never answered at all; one task of this
+    # module's, run first, finds that out once, as an error that stops the run
+    try:
+        client.submit(_ready, pure=False).result(timeout=PROBE_TIMEOUT_S)
+    except Exception as exc:
+        client.close()
+        if isinstance(exc, TimeoutError):
+            reason = f"no worker ran a first task in {PROBE_TIMEOUT_S:.0f} s; a worker's log says why"
+        else:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise RepLabError(
+            f"the Dask workers at {scheduler} cannot run RepLab ({reason}); start them where the "
+            "analysis package and its requirements can be imported."
+        ) from None
+    return client
+
+
+def _ready() -> bool:
+    """A task only a worker that can import ``analysis.batch`` can run (``_connect``)."""
+    return True
 
 
 def _check_writable(outdir: Path) -> None:

@@ -267,6 +267,42 @@ def test_an_unreachable_scheduler_is_one_readable_error(tmp_path):
         BatchAnalyser(scheduler="tcp://127.0.0.1:1").run(tmp_path / "a.mp4", tmp_path / "out")
 
 
+@pytest.mark.slow
+def test_dask_workers_that_cannot_run_replab_are_one_error_before_any_clip(clip_dir, tmp_path, monkeypatch):
+    """Workers started where the package cannot be imported (a shared cluster) failed every
+    clip, each a "failed" row holding a four-line deserialisation message, with exit code 1;
+    with the scheduler where it imports, each clip waited for ever."""
+    distributed = pytest.importorskip("distributed")
+    import time
+
+    from analysis import batch
+    from analysis.errors import RepLabError
+
+    monkeypatch.setattr(batch, "PROBE_TIMEOUT_S", 10.0)
+
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, protocol="tcp://", dashboard_address=None
+    ) as cluster:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+             "--nthreads", "1", "--no-dashboard"],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not cluster.scheduler_info["workers"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert cluster.scheduler_info["workers"], "the worker did not start"
+            with pytest.raises(RepLabError, match="cannot run RepLab") as raised:
+                BatchAnalyser(scheduler=cluster.scheduler_address).run(clip_dir, tmp_path / "out")
+            assert "\n" not in str(raised.value)
+            assert not (tmp_path / "out" / "summary.csv").exists()  # no clip was tried
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
 def test_a_named_clip_that_is_missing_is_a_failed_row_and_an_empty_pattern_is_named(tmp_path):
     (tmp_path / "broken.mp4").write_bytes(b"x")
     run = BatchAnalyser().run(
