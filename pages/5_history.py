@@ -118,14 +118,19 @@ if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in ital
     st.caption(f"Notes: {common.literal(session['notes'])}")
 with st.expander("Edit the notes"):  # saving the analysis again made a second session
     edited = st.text_area("Notes", value=session["notes"], key=f"edit_notes_{shown}")
-    if st.button("Save the notes", key=f"save_notes_{shown}", disabled=edited == session["notes"]):
-        try:
-            if store.update_notes(shown, edited):
-                st.session_state["history_notice"] = f"Notes of entry #{shown} saved."
-                st.rerun()
-            st.warning(f"Entry #{shown} is no longer in the history (deleted in another tab or window).")
-        except RepLabError as exc:
-            st.error(str(exc))
+    # never disabled: a box typed in reaches the server only when it loses focus, so a button
+    # greyed out until then would swallow the click that moves the focus
+    if st.button("Save the notes", key=f"save_notes_{shown}"):
+        if edited == session["notes"]:
+            st.info("The notes are as saved: nothing to change.")
+        else:
+            try:
+                if store.update_notes(shown, edited):
+                    st.session_state["history_notice"] = f"Notes of entry #{shown} saved."
+                    st.rerun()
+                st.warning(f"Entry #{shown} is no longer in the history (deleted in another tab or window).")
+            except RepLabError as exc:
+                st.error(str(exc))
 if session["p_good_needed"] is not None:
     st.caption(
         f"Judged at the strictness set when it was saved: a rep needed p(good) of at least "

@@ -436,6 +436,8 @@ def test_notes_are_edited_on_the_history_page_and_a_resave_with_new_notes_is_ref
     )
     assert len(store.sessions("Ana")) == 1
     at.switch_page("pages/5_history.py").run()
+    at.button(key=f"save_notes_{entry}").click().run()  # unchanged: said, nothing written
+    assert any("nothing to change" in m.value for m in at.info)
     at.text_area(key=f"edit_notes_{entry}").input("heavy day").run()
     at.button(key=f"save_notes_{entry}").click().run()
     assert not at.exception, [e.value for e in at.exception]
