@@ -229,7 +229,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             duration_s=duration,
             frame_count=max(frame_count, 1),
             rotation=rotation,
-            codec=stream.codec_context.name,
+            codec=stream.codec_context.codec.canonical_name,  # "av1", whichever decoder reads it (libdav1d)
             start_s=start_s,
             header_end_s=header_end,
         )

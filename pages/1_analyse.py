@@ -315,10 +315,12 @@ if submitted:
     try:
         # the same analysis with other notes is the same session: a second entry would count
         # it twice in the trends, so the notes are changed where it is saved
-        twin = store.find_saved(athlete, track.source_hash, saved_exercise, saved_count, None, saved_verdicts)
+        analysis = (athlete, track.source_hash, saved_exercise, saved_count)
+        same = store.find_saved(*analysis, notes, saved_verdicts)
+        twin = same or store.find_saved(*analysis, None, saved_verdicts)
         if twin is not None:
             where = f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}"
-            if twin["notes"] == notes:
+            if same is not None:
                 st.info(f"{where}; nothing new to save.")
             else:
                 st.info(f"{where}, with other notes: change them on the History page (Edit the notes).")

@@ -392,6 +392,19 @@ def test_settings_no_fit_can_honour_are_refused_by_name(name, settings, words):
         COUNTERS[name]().fit(np.c_[x, x], t)
 
 
+def test_every_value_a_settings_slider_offers_is_one_its_counter_takes():
+    """The Compare counters page offered 0 for the flow counter's longest pause, and equal
+    low and high ratios, which the settings check then refused."""
+    for name, counter in COUNTERS.items():
+        for key, (low, high) in counter.param_ranges.items():
+            for value in (low, high):
+                counter(**{key: value})._check_params()  # raises if refused
+        for low, high in counter.param_order:
+            if low in counter.signal_unit_params:  # bounds follow the signal; both sliders span it
+                continue
+            assert counter.param_ranges[low][1] < counter.param_ranges[high][0], (name, low, high)
+
+
 def test_a_track_with_no_frames_is_a_plain_error(repcount):
     """A pose array of no frames was taken, and counting it raised numpy's 'cannot reshape
     array of size 0'; ``compare_counters`` raised it too, where it promises a result per

@@ -156,6 +156,26 @@ def test_a_matroska_file_cut_short_announces_its_header_end(tmp_path):
     assert ends_early(last_s, cut.announced_end_s)
 
 
+def test_the_codec_is_named_by_its_format_not_its_decoder(tmp_path):
+    """This PyAV build reads AV1 with libdav1d: the clip was called "LIBDAV1D" and its player,
+    which browsers have, was taken away on the Analyse page."""
+    import av
+
+    path = tmp_path / "clip.webm"
+    with av.open(str(SIDE_SQUAT)) as src, av.open(str(path), "w") as dst:
+        out = dst.add_stream("libsvtav1", rate=30)
+        out.width, out.height, out.pix_fmt = 128, 224, "yuv420p"
+        for i, frame in enumerate(src.decode(video=0)):
+            if i >= 10:
+                break
+            for packet in out.encode(frame.reformat(width=128, height=224, format="yuv420p")):
+                dst.mux(packet)
+        for packet in out.encode():
+            dst.mux(packet)
+    assert probe(path).codec == "av1"
+    assert probe(SIDE_SQUAT).codec == "h264"
+
+
 def test_the_clip_is_read_not_a_cover_picture_stored_before_it(tmp_path):
     """A cover picture (larger than the clip) stored first was read as the clip, and "no
     person was found" followed."""

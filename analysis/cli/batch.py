@@ -106,7 +106,9 @@ class ClipProgress:
             if done >= total:
                 self.stream.write("\n")
         else:
-            self.stream.write(f"[{done}/{total}] {name}: {note} ({result.seconds:.1f} s)\n")
+            # a skipped clip's seconds are those of the run that analysed it, not of this one
+            took = "" if result.status == "skipped" else f" ({result.seconds:.1f} s)"
+            self.stream.write(f"[{done}/{total}] {name}: {note}{took}\n")
         self.stream.flush()
 
 

@@ -85,7 +85,7 @@ class FlowCounter(BaseCounter):
     name = "flow"
     param_kinds = {
         "dead_band": "nonnegative", "smooth_s": "nonnegative", "min_phase_s": "nonnegative",
-        "max_pause_s": "positive", "min_excursion_ratio": "share",
+        "max_pause_s": "nonnegative", "min_excursion_ratio": "share",
     }  # fmt: skip
     param_ranges = {
         "dead_band": (0.0, 0.5),

@@ -39,8 +39,8 @@ class HysteresisCounter(BaseCounter):
     param_ranges = {
         "down_below": (0.0, 180.0),
         "up_above": (0.0, 180.0),
-        "low_ratio": (0.05, 0.5),
-        "high_ratio": (0.5, 0.95),
+        "low_ratio": (0.05, 0.45),
+        "high_ratio": (0.55, 0.95),
         "min_dwell_s": (0.0, 1.5),
         "smooth_s": (0.0, 0.5),
     }

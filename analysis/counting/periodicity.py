@@ -41,7 +41,7 @@ class PeriodicityCounter(BaseCounter):
     param_order = (("min_period_s", "max_period_s"),)
     param_ranges = {
         "min_period_s": (0.2, 2.0),
-        "max_period_s": (2.0, 15.0),
+        "max_period_s": (2.5, 15.0),
         "tolerance": (0.1, 0.6),
         "tempo_follow": (0.0, 1.0),
         "active_ratio": (0.1, 0.8),
