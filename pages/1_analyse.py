@@ -85,7 +85,12 @@ with video_col, st.container(key="analyse_video"):
         )
     else:
         st.video(clip.path)
-        st.caption("Original clip. Make an annotated copy under Exports below.")
+        note = "Original clip. Make an annotated copy under Exports below."
+        if clip.path.lower().endswith(".mkv"):  # Matroska plays in some browsers only
+            note += (
+                " If it stays black, this browser does not play .mkv files: make that copy, or tick a rep."
+            )
+        st.caption(note)
 with frame_col, st.container(key="analyse_frame"):
     # The frame is kept under a key of its own. The slider's widget state is dropped on a run
     # that does not draw it (choosing "Upload a video" stops the page until a file comes), and

@@ -304,9 +304,10 @@ def _pick_clip(slot: str, container) -> Clip | None:
     return None
 
 
-# what a browser's own player shows: H.264, VP8/9 or AV1 in MP4, QuickTime or WebM
+# what a browser's own player shows: H.264, VP8/9 or AV1, in anything but AVI (Matroska plays in
+# some browsers, not in others: its player is kept, with a word)
 BROWSER_CODECS = {"h264": "H.264", "vp8": "VP8", "vp9": "VP9", "av1": "AV1"}
-BROWSER_CONTAINERS = (".mp4", ".m4v", ".mov", ".webm")
+NO_BROWSER_CONTAINERS = (".avi",)
 CODEC_NAMES = {"hevc": "HEVC (H.265)", "mpeg4": "MPEG-4 Part 2", "mjpeg": "Motion JPEG", "prores": "ProRes"}
 
 
@@ -322,7 +323,7 @@ def browser_cannot_play(path: str) -> str | None:
     suffix = Path(path).suffix.lower()
     if codec not in BROWSER_CODECS:
         return f"its video is {CODEC_NAMES.get(codec, codec.upper())}"
-    if suffix not in BROWSER_CONTAINERS:
+    if suffix in NO_BROWSER_CONTAINERS:
         return f"browsers do not play {suffix} files"
     return None
 
