@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from analysis.history import HistoryStore
 from tests.clipmaker import camera_file
 from tests.conftest import REPO_ROOT
 
@@ -204,9 +205,26 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
                 report.count('class="card"') == true_reps
                 and report.count("data:image/jpeg;base64,") == true_reps
             )
+
+            # Save: a name and a note typed, then Save clicked straight away (no Enter, no click
+            # elsewhere first): the boxes are no form now, and the click must carry what was typed
+            page.get_by_role("link", name="Analyse").click()
+            page.get_by_role("button", name="Save analysis").wait_for(timeout=60_000)
+            page.get_by_label("Athlete").click()
+            page.keyboard.type("Carla Gómez")
+            page.get_by_label("Notes").click()
+            page.keyboard.type("typed, then Save at once")
+            page.get_by_role("button", name="Save analysis").click()
+            page.get_by_text("Saved for Carla Gómez", exact=False).wait_for(timeout=60_000)
         finally:
             browser.close()
     assert not failed_media, failed_media
+    (saved,) = HistoryStore(tmp_path / "history.sqlite3").sessions()
+    assert (saved["athlete"], saved["notes"], saved["count"]) == (
+        "Carla Gómez",
+        "typed, then Save at once",
+        true_reps,
+    )
     for name in ("analyse.png", "compare_counters.png", "squat_form.png"):
         assert (screenshots / name).stat().st_size < MAX_SCREENSHOT_BYTES
 
