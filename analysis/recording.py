@@ -145,3 +145,28 @@ class FrameRecorder:
         self._stream = add_h264_stream(self._container, frame.width, frame.height, 30, self.crf)
         self.frames_written = 0
         self.closed.clear()
+
+
+def remove_stale_recordings(folder: str | os.PathLike, max_age_s: float = 86400.0) -> int:
+    """Delete recordings in ``folder`` untouched for ``max_age_s``; returns how many.
+
+    A recording is moved out of this folder (stored like an upload) once it is analysed; one
+    left here belonged to a session that ended mid-recording (a reloaded tab) and will never
+    be used: it is another person's, possibly, so it is not offered to the next session,
+    only cleared away. A recording in progress is written every frame, so it is never stale.
+    """
+    import time
+
+    cutoff, removed = time.time() - max_age_s, 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                remove_quietly(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed

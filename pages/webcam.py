@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.recording import FrameRecorder
+from analysis.recording import FrameRecorder, remove_stale_recordings
 from analysis.video import probe
 from pages.common import UPLOAD_DIR, Clip, store_file
 
@@ -33,6 +33,7 @@ def _recorder(slot: str) -> FrameRecorder:
     recorders = st.session_state.setdefault("webcam_recorders", {})
     if slot not in recorders:
         RECORDING_DIR.mkdir(parents=True, exist_ok=True)
+        remove_stale_recordings(RECORDING_DIR)  # left by sessions that ended mid-recording
         recorders[slot] = FrameRecorder(RECORDING_DIR / f"{uuid.uuid4().hex}-{slot}.mp4")
     return recorders[slot]
 

@@ -131,3 +131,20 @@ def test_a_recording_that_cannot_be_finished_leaves_the_recorder_closed(tmp_path
     recorder.close()
     assert not recorder.recording and recorder.error  # not "recording" for good, and says why
     assert not os.path.exists(recorder.path)
+
+
+def test_recordings_left_by_an_ended_session_are_cleared_after_a_day(tmp_path):
+    """A tab reloaded mid-recording left its finished file in the recordings folder for good."""
+    import os
+    import time
+
+    from analysis.recording import remove_stale_recordings
+
+    old, fresh = tmp_path / "old-main.mp4", tmp_path / "fresh-main.mp4"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert remove_stale_recordings(tmp_path) == 1
+    assert not old.exists() and fresh.exists()
+    assert remove_stale_recordings(tmp_path / "missing") == 0
