@@ -447,12 +447,21 @@ def track_or_previous(clip: Clip, slot: str = "main") -> tuple[Clip, PoseTrack] 
         st.session_state[key] = clip
         return clip, track
     previous = st.session_state.get(key)
-    if previous is not None and previous != clip and os.path.exists(previous.path):
+    if stands_in_for(previous, clip):
         st.info(f"Still showing the last clip that could be analysed: {literal(previous.name)}")
         track = get_track(previous)
         if track is not None:
             return previous, track
     return None, None
+
+
+def stands_in_for(previous: Clip | None, clip: Clip) -> bool:
+    """Whether the last clip analysed is shown after ``clip`` fails: not after a failed webcam
+    recording, unless it was one too. The page opens on a sample, and a recording with nobody
+    in it was followed by the sample's whole analysis and a Save form, a clip never chosen."""
+    if previous is None or previous == clip or not os.path.exists(previous.path):
+        return False
+    return clip.kind != "recording" or previous.kind == "recording"
 
 
 def current_clip_and_track(slot: str = "main") -> tuple[Clip, PoseTrack]:

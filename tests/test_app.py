@@ -950,6 +950,21 @@ def test_a_file_the_browser_cannot_play_says_so_instead_of_a_dead_player(app_env
     assert "only to HTTPS" in warning and "http://localhost:8501" in warning
 
 
+def test_a_failed_recording_is_not_followed_by_a_clip_never_chosen(tmp_path):
+    """After a webcam recording with nobody in it, the page showed the sample it opened on,
+    analysed, with a Save form; a bad upload still falls back to the clip shown before."""
+    from pages.common import Clip, stands_in_for
+
+    sample = Clip(str(REPO_ROOT / "sample_videos" / SAMPLE), SAMPLE, "sample")
+    recording, upload = (Clip(str(tmp_path / f"{k}.mp4"), f"{k}.mp4", k) for k in ("recording", "upload"))
+    (tmp_path / "recording.mp4").write_bytes(b"x")
+    earlier = Clip(str(tmp_path / "recording.mp4"), "earlier.mp4", "recording")
+    assert stands_in_for(sample, upload)  # a file that is no video: the last clip stays
+    assert not stands_in_for(sample, recording)
+    assert stands_in_for(earlier, recording)  # the last recording that worked
+    assert not stands_in_for(None, upload) and not stands_in_for(sample, sample)
+
+
 def test_download_names_keep_only_safe_characters():
     """A '"' in a clip's name ended the download's file name early (Streamlit quotes it
     as is), and an athlete typed as "A/B*?" gave a name no system saves."""
