@@ -828,7 +828,8 @@ def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
     cols[0].metric("Frames", f"{len(track)}")
     cols[1].metric("Person found", f"{track.detection_rate:.0%}")
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")
-    cols[3].metric("Frame rate", f"{track.fps:.2f} fps")
+    # "30.00 fps" was cut to "30.00 …" in the row's narrow column: the unit goes in the label
+    cols[3].metric("Frame rate (fps)", f"{track.fps:.2f}".rstrip("0").rstrip("."))
     cols[4].metric("Size (px)", f"{track.width}×{track.height}")  # a unit in the value was cut off
     if track.meta.get("backend") == "mediapipe-tasks":
         # the file as the user named it (it is stored under a hash of its bytes)

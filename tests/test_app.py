@@ -82,6 +82,7 @@ def test_analyse_page_counts_the_sample(app_env, clips_table):
     at = _run()
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Reps counted"]) == _true_reps(clips_table, SAMPLE)
+    assert metrics["Frame rate (fps)"] == "29.97"  # "29.97 fps" was cut to "29.97 …" in its column
 
 
 def test_save_to_history_writes_one_row(app_env, clips_table):
