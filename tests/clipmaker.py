@@ -187,3 +187,19 @@ def without_first_keyframe(src: str | Path, dst: str | Path) -> None:
                 continue
             packet.stream = copy
             out.mux(packet)
+
+
+def encoded_with(src: str | Path, dst: str | Path, codec: str, frames: int, width: int, height: int) -> Path:
+    """The first ``frames`` frames of ``src`` encoded with ``codec`` (an FFmpeg encoder name:
+    "mpeg4" for an old camera's AVI, "libsvtav1" for AV1) at ``width`` x ``height``."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out_file:
+        out = out_file.add_stream(codec, rate=30)
+        out.width, out.height, out.pix_fmt = width, height, "yuv420p"
+        for i, frame in enumerate(source.decode(video=0)):
+            if i >= frames:
+                break
+            for packet in out.encode(frame.reformat(width=width, height=height, format="yuv420p")):
+                out_file.mux(packet)
+        for packet in out.encode():
+            out_file.mux(packet)
+    return Path(dst)

@@ -924,21 +924,12 @@ def test_a_task_bundle_of_other_networks_is_refused_when_chosen(app_env, sample_
 def test_a_file_the_browser_cannot_play_says_so_instead_of_a_dead_player(app_env, tmp_path):
     """An AVI (MPEG-4 Part 2, an offered type) showed a black player stuck at 0:00 under
     "Original clip"; the analysis itself was right."""
-    import av
-
     from pages import webcam
+    from tests.clipmaker import encoded_with
 
-    avi = tmp_path / "old_camera.avi"
-    with av.open(str(REPO_ROOT / "sample_videos" / SAMPLE)) as src, av.open(str(avi), "w") as dst:
-        out = dst.add_stream("mpeg4", rate=30)
-        out.width, out.height, out.pix_fmt = 240, 426, "yuv420p"
-        for i, frame in enumerate(src.decode(video=0)):
-            if i >= 90:
-                break
-            for packet in out.encode(frame.reformat(width=240, height=426, format="yuv420p")):
-                dst.mux(packet)
-        for packet in out.encode():
-            dst.mux(packet)
+    avi = encoded_with(
+        REPO_ROOT / "sample_videos" / SAMPLE, tmp_path / "old_camera.avi", "mpeg4", 90, 240, 426
+    )
     at = _upload(_run(), avi, "old_camera.avi")
     assert not at.exception, [e.value for e in at.exception]
     assert any("cannot show this file (its video is MPEG-4 Part 2)" in i.value for i in at.info)

@@ -10,7 +10,7 @@ import pytest
 from analysis.errors import VideoError
 from analysis.pose import ends_early
 from analysis.video import iter_frames, keyframe_before, mp4_without_index, probe, read_frame
-from tests.clipmaker import audio_only, cut_short, reencode
+from tests.clipmaker import audio_only, cut_short, encoded_with, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
 SIDE_SQUAT = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"  # 608x1080 portrait, 29.97 fps, 20.5 s
@@ -159,19 +159,7 @@ def test_a_matroska_file_cut_short_announces_its_header_end(tmp_path):
 def test_the_codec_is_named_by_its_format_not_its_decoder(tmp_path):
     """This PyAV build reads AV1 with libdav1d: the clip was called "LIBDAV1D" and its player,
     which browsers have, was taken away on the Analyse page."""
-    import av
-
-    path = tmp_path / "clip.webm"
-    with av.open(str(SIDE_SQUAT)) as src, av.open(str(path), "w") as dst:
-        out = dst.add_stream("libsvtav1", rate=30)
-        out.width, out.height, out.pix_fmt = 128, 224, "yuv420p"
-        for i, frame in enumerate(src.decode(video=0)):
-            if i >= 10:
-                break
-            for packet in out.encode(frame.reformat(width=128, height=224, format="yuv420p")):
-                dst.mux(packet)
-        for packet in out.encode():
-            dst.mux(packet)
+    path = encoded_with(SIDE_SQUAT, tmp_path / "clip.webm", "libsvtav1", 10, 128, 224)
     assert probe(path).codec == "av1"
     assert probe(SIDE_SQUAT).codec == "h264"
 
