@@ -223,11 +223,9 @@ class HistoryStore:
                 # save: it read as an empty history, "use Save", and then Save failed
                 self._check_ours(db)
                 return query(db)
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
+        except sqlite3.DatabaseError as exc:  # OperationalError among them
+            if isinstance(exc, sqlite3.OperationalError) and "no such table" in str(exc):
                 return empty
-            raise HistoryError(f"the history file {self.path} cannot be read ({_plain(exc)}).") from None
-        except sqlite3.DatabaseError as exc:
             raise HistoryError(f"the history file {self.path} cannot be read ({_plain(exc)}).") from None
 
     def cannot_write(self) -> str | None:

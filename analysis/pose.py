@@ -29,7 +29,7 @@ from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-
     usable_cores,
 )
 from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
-from analysis.video import opencv_on_one_thread, probe
+from analysis.video import ends_early, opencv_on_one_thread, probe
 
 DEFAULT_MAX_SIDE = 640
 # Time chunks a clip is analysed in by the dashboard, the CLI and batch runs, whatever the
@@ -40,12 +40,6 @@ DEFAULT_MAX_SIDE = 640
 # one-core machine, which ran one pass instead).
 DEFAULT_CHUNKS = 2
 _SOLUTION_STEP_US = 33333  # mp.solutions' SolutionBase.process timestamp step
-
-
-def ends_early(last_s: float, announced_s: float) -> bool:
-    """Whether frames stop well before the end the container announces (more than 1 s and
-    5% of the clip): a file cut short, not a last frame a stride skipped."""
-    return announced_s - last_s > max(1.0, 0.05 * announced_s)
 
 
 @dataclass(frozen=True)

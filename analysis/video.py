@@ -85,6 +85,12 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
     return container
 
 
+def ends_early(last_s: float, announced_s: float) -> bool:
+    """Whether frames stop well before the end the container announces (more than 1 s and
+    5% of the clip): a file cut short, not a last frame a stride skipped."""
+    return announced_s - last_s > max(1.0, 0.05 * announced_s)
+
+
 def mp4_without_index(path: str | os.PathLike, max_boxes: int = 64) -> bool:
     """Whether the file is an MP4 (ISO media) cut short before its ``moov`` box, the index
     many cameras write last (9 of the 20 shared clips have it at the end): top-level boxes
@@ -218,7 +224,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             file_end = _last_packet_end(container, None)
             if container.duration is not None and file_end is not None:
                 announced = container.duration / av.time_base
-                if announced - file_end > max(1.0, 0.05 * announced):
+                if ends_early(file_end, announced):
                     header_end = announced
         frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
         return VideoInfo(

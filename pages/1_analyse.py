@@ -284,7 +284,6 @@ with st.container(border=True):
     notes = common.kept_widget(c3.text_input, "Notes", f"save_notes_{track.source_hash[:16]}", "")
     submitted = st.button("Save analysis", key=save_key)
 if submitted:
-    common.remember("athlete")
     if not athlete.strip():  # said first: a curl refused as squats hid that the name was missing
         st.error("An athlete name is needed to save: type one in the Athlete box.")
         st.stop()

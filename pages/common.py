@@ -160,16 +160,8 @@ def _remember(key: str, widget_key: str | None = None) -> None:
     st.session_state[f"keep_{key}"] = st.session_state[widget_key or f"_{key}"]
 
 
-def remember(key: str) -> None:
-    """Keep a ``kept_widget(..., in_form=True)`` value: call it when its form is submitted
-    (Streamlit allows no callback on a widget inside a form)."""
-    if f"_{key}" in st.session_state:
-        _remember(key)
-
-
 def kept_widget(
-    make, label: str, key: str, default=None, value_arg: str = "value", in_form: bool = False,
-    default_follows: str = "", **kwargs,
+    make, label: str, key: str, default=None, value_arg: str = "value", default_follows: str = "", **kwargs,
 ):  # fmt: skip
     """Any widget (``st.text_input``, ``box.multiselect``...) whose value survives visits to
     other pages, as ``kept_selectbox``: the widget uses ``_<key>``, the value is kept under
@@ -183,9 +175,10 @@ def kept_widget(
     """
     kept = st.session_state.get(f"keep_{key}")
     widget_key = _widget_key(key, kept is not None, default_follows)
-    callback = {} if in_form else {"on_change": _remember, "args": (key, widget_key)}
     value = default if kept is None else kept
-    return make(label, **{value_arg: value}, key=widget_key, **callback, **kwargs)
+    return make(
+        label, **{value_arg: value}, key=widget_key, on_change=_remember, args=(key, widget_key), **kwargs
+    )
 
 
 def kept_selectbox(box, label: str, options: list, key: str, default=None, **kwargs):
@@ -306,7 +299,7 @@ def _pick_clip(slot: str, container) -> Clip | None:
 
 # what a browser's own player shows: H.264, VP8/9 or AV1, in anything but AVI (Matroska plays in
 # some browsers, not in others: its player is kept, with a word)
-BROWSER_CODECS = {"h264": "H.264", "vp8": "VP8", "vp9": "VP9", "av1": "AV1"}
+BROWSER_CODECS = frozenset({"h264", "vp8", "vp9", "av1"})
 NO_BROWSER_CONTAINERS = (".avi",)
 CODEC_NAMES = {"hevc": "HEVC (H.265)", "mpeg4": "MPEG-4 Part 2", "mjpeg": "Motion JPEG", "prores": "ProRes"}
 
