@@ -6,6 +6,8 @@ periodic ones (high autocorrelation at the rep period) each count their reps, an
 score-weighted median of those counts decides: one component alone is often fooled by
 a camera cut or by every second rep looking different, the consensus rarely is. A
 component's sign is arbitrary, so the turning point is judged by the body's extension.
+A component in which the left and right sides take turns (alternating lunges or curls)
+runs at half the pace of the reps and is left out while another one shows them.
 Every count is gated on the body (``gate.py``: a still person shows no reps); when the
 largest motion is one rep, what smaller components count inside it are its phases, and
 so are the two bumps per rep of a smaller component at half a larger one's period;
@@ -24,11 +26,13 @@ from analysis.counting.cycles import robust_range
 from analysis.counting.gate import FEW_REPS, BodyMotion, gate_reps
 from analysis.counting.period import detrend, estimate_period
 from analysis.counting.signals import (
+    alternating_components,
     clean_pose,
     mean_angle,
     normalised_pose,
     principal_signals,
     scaled_per_frame,
+    side_on,
 )
 from analysis.track import PoseTrack
 
@@ -71,6 +75,9 @@ VOTE_FEW_REPS = 1
 # stu6_15 a smaller component's right count (12) is 1.5x a larger one's wrong 8.
 # 1.6-2.4, 1.7-2.3 and 1.8-2.2 give the same counts on RepCount; 1.5-2.5 takes in stu6_15.
 HALF_PERIOD_RATIO = (1.6, 2.4)
+# a component where the two sides take turns, correlated below this with itself one rep
+# later, is the other side's rep each time (``_taking_turns``)
+TURN_CORR = -0.3
 # a first component with this share of the pose variance, whose reps fit its period this
 # well, decides alone (``_first_component_decides``). On RepCount no count changes with
 # 0.85-0.95 (0.8 changes three, one for the better); the webcam test's looped squat
@@ -152,6 +159,42 @@ def _halves_of(reps: list, outer: list) -> list:
     return kept
 
 
+def _taking_turns(
+    pcs: np.ndarray,
+    times: np.ndarray,
+    axes: np.ndarray,
+    seen_from_side: bool,
+    periods: list,
+    amps: np.ndarray,
+) -> np.ndarray:
+    """(k,) bool: components that show a rep on each side as one cycle.
+
+    A component in which the two sides take turns (``alternating_components``) does so
+    when, one rep later, it is the opposite of what it was (correlation at that lag below
+    ``TURN_CORR``): the other leg leads. The rep's period comes from a component that
+    moves enough (``AMP_RATIO``) and where the sides do not take turns (the hips going
+    down and up on every lunge, whichever leg leads). A lunge on the same leg every time
+    is also one foot forward and one back, but it is the same one rep later: it is the
+    rep, and stays.
+    """
+    alternating = alternating_components(axes, seen_from_side)
+    periods_a = np.asarray(periods, dtype=float)
+    steady = ~alternating & (amps >= AMP_RATIO * amps.max()) & np.isfinite(periods_a)
+    out = np.zeros(len(alternating), dtype=bool)
+    for k in np.flatnonzero(alternating):
+        out[k] = any(_lagged_corr(pcs[:, k], times, periods_a[j]) < TURN_CORR for j in np.flatnonzero(steady))
+    return out
+
+
+def _lagged_corr(values: np.ndarray, times: np.ndarray, lag_s: float) -> float:
+    """Correlation of a series with itself ``lag_s`` later (NaN when too little overlaps)."""
+    later = np.interp(times + lag_s, times, values, right=np.nan)
+    ok = np.isfinite(values) & np.isfinite(later)
+    if ok.sum() < 10 or np.std(values[ok]) == 0 or np.std(later[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(values[ok], later[ok])[0, 1])
+
+
 def _first_component_decides(var: np.ndarray, period_s: float, reps: list, counter) -> bool:
     """Whether the largest motion's own count stands against the vote of the others.
 
@@ -184,6 +227,7 @@ def auto_signal(
     smooth_s: float = 0.05,
     score_ratio: float = 0.0,
     variance_power: float = VARIANCE_POWER,
+    skip_alternating: bool = True,
 ) -> CountSignal:
     """The principal component of the normalised pose to count on, found without an exercise.
 
@@ -198,6 +242,9 @@ def auto_signal(
     looking different); the consensus of several rarely is. Where the pose keeps its size
     (not scaled per frame), a vote also weighs the component's variance share to
     ``variance_power``: a tiny periodic detail does not outvote the movement itself.
+    With ``skip_alternating``, components in which the two sides take turns (one cycle
+    is a rep on each side: alternating lunges, alternating curls) do not take part while
+    another component moves with the reps.
     """
     from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
 
@@ -211,17 +258,27 @@ def auto_signal(
         )
     cleaned = clean_pose(track, smooth_s)
     motion = BodyMotion.from_track(track, cleaned)
-    pcs, var = principal_signals(cleaned, n_components)
+    pcs, var, axes = principal_signals(cleaned, n_components)
     pcs[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
     scores, periods, counts = [], [], []
     for k in range(pcs.shape[1]):
         est = estimate_period(detrend(pcs[:, k], t, 10.0), t)
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
         periods.append(est.period_s)
+    amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])
+    # a component where the two sides take turns, at twice the period of one where they
+    # do not, shows a rep on each side as one cycle: it is left out (``_taking_turns``)
+    turns = (
+        _taking_turns(pcs, t, axes, side_on(cleaned), periods, amps)
+        if skip_alternating
+        else np.zeros(len(var), bool)
+    )
+    kept = np.flatnonzero(~turns)
+    pcs, var, amps = pcs[:, kept], var[kept], amps[kept]
+    scores, periods = [scores[k] for k in kept], [periods[k] for k in kept]
     scores_a = np.asarray(scores)
     # a component that barely moves is noise even when it repeats (a short clip gives
     # the autocorrelation too few cycles to tell): only large enough ones compete
-    amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])
     eligible = amps >= AMP_RATIO * amps.max()
     best_score = scores_a[eligible].max()
     if best_score >= MIN_PERIODICITY:
@@ -284,7 +341,7 @@ def auto_signal(
     values, settings, name = (
         pcs[:, best].copy(),
         dict(VARIANTS[best_variant]),
-        f"pc{best + 1} of normalised pose",
+        f"pc{kept[best] + 1} of normalised pose",
     )
     if consensus >= 2:
         block = _second_block(track, pcs, t, best, settings, polarities, eligible, motion)
@@ -292,7 +349,7 @@ def auto_signal(
             values, settings, name = (
                 block[0],
                 block[1],
-                f"{name}, pc{block[2] + 1} {block[3]:.1f}-{block[4]:.1f} s",
+                f"{name}, pc{kept[block[2]] + 1} {block[3]:.1f}-{block[4]:.1f} s",
             )
     return CountSignal(
         name=name,
@@ -312,6 +369,10 @@ def auto_signal(
             "explained_variance": var.tolist(),
             "pose_scaled_per_frame": scaled,  # True: votes not weighted by variance share
             "component": best,
+            # the components above, numbered as in the whole pose (pc1 = 0); those left out
+            # because the two sides take turns in them are in "alternating"
+            "components": kept.tolist(),
+            "alternating": np.flatnonzero(turns).tolist(),
         },
     )
 

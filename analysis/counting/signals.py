@@ -14,7 +14,15 @@ import warnings
 import numpy as np
 from scipy.ndimage import median_filter
 
-from analysis.landmarks import INDEX, fill_gaps, gaussian_smooth, joint_angle, midpoint, torso_length
+from analysis.landmarks import (
+    INDEX,
+    LANDMARK_NAMES,
+    fill_gaps,
+    gaussian_smooth,
+    joint_angle,
+    midpoint,
+    torso_length,
+)
 from analysis.track import PoseTrack
 
 # Body landmarks used for the whole-pose signal: nose plus shoulders to feet. The face
@@ -99,22 +107,80 @@ def scaled_per_frame(track: PoseTrack, tol: float = 1e-3, share: float = 0.9) ->
     return bool(spans_box.mean() >= share)
 
 
-def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def principal_signals(pose: np.ndarray, n_components: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Top principal components of a (T, P, 2) pose over time, with their variance shares.
 
-    Returns (T, k) scores (NaN where the pose is NaN) and (k,) explained variance ratios.
+    Returns (T, k) scores (NaN where the pose is NaN), (k,) explained variance ratios and
+    the (k, P, 2) axes (each component's loading on every point's x and y).
     """
     flat = pose.reshape(len(pose), -1)
     seen = np.isfinite(flat).all(axis=1)
     k = min(n_components, flat.shape[1], max(int(seen.sum()), 1))
     scores = np.full((len(flat), k), np.nan)
     if seen.sum() < 3:
-        return scores, np.zeros(k)
+        return scores, np.zeros(k), np.zeros((k, *pose.shape[1:]))
     data = flat[seen] - flat[seen].mean(axis=0)
     _, sing, vt = np.linalg.svd(data, full_matrices=False)
     scores[seen] = data @ vt[:k].T
     var = sing**2
-    return scores, var[:k] / max(var.sum(), 1e-12)
+    return scores, var[:k] / max(var.sum(), 1e-12), vt[:k].reshape(k, *pose.shape[1:])
+
+
+def _mirror_order(points: tuple[int, ...]) -> np.ndarray:
+    """Positions in ``points`` of each point's other-side twin (left <-> right; nose stays)."""
+    names = [LANDMARK_NAMES[i] for i in points]
+    twin = [n.replace("left_", "@").replace("right_", "left_").replace("@", "right_") for n in names]
+    return np.array([names.index(n) for n in twin])
+
+
+BODY_TWINS = _mirror_order(BODY_POINTS)
+# an axis (x or y) with less than this share of a component's loading does not decide
+# whether the two sides move in turn
+ALTERNATION_AXIS_SHARE = 0.15
+# below this correlation between a loading and its left-right swap, the sides move in turn
+ALTERNATION_CORR = -0.5
+# a body whose shoulders lie closer than this (torso lengths, median over the clip) in the
+# picture's x is seen from the side
+SIDE_ON_SHOULDERS = 0.4
+
+
+def side_on(pose: np.ndarray) -> bool:
+    """Whether a (T, len(BODY_POINTS), 2) normalised pose is seen from the side."""
+    left, right = BODY_POINTS.index(INDEX["left_shoulder"]), BODY_POINTS.index(INDEX["right_shoulder"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        width = float(np.nanmedian(np.abs(pose[:, left, 0] - pose[:, right, 0])))
+    return bool(np.isfinite(width) and width < SIDE_ON_SHOULDERS)
+
+
+def alternating_components(axes: np.ndarray, seen_from_side: bool) -> np.ndarray:
+    """(k,) bool: components in which the left and right sides take turns.
+
+    A component's loading is compared with itself, left and right landmarks swapped, one
+    image axis at a time (``ALTERNATION_CORR``; an axis with little of the loading,
+    ``ALTERNATION_AXIS_SHARE``, does not count). The sides take turns when the heights
+    are opposite (one wrist up while the other goes down: alternating curls; one knee
+    up while the other goes down: alternating lunges from the front), together with x
+    if x carries some of it. When only x carries it, that is alternation only for a
+    body seen from the side (one foot forward while the other goes back: alternating
+    lunges from the side); from the front it is both sides opening outwards together
+    (jumping jacks, arms spreading), which is one rep per cycle. Such a component runs
+    at half the pace of the reps: one of its cycles is a rep on each side.
+    """
+    axes = np.asarray(axes, dtype=np.float64)
+    out = np.zeros(len(axes), dtype=bool)
+    for k, loading in enumerate(axes):
+        energy = (loading**2).sum(axis=0)  # per image axis: x, y
+        total = energy.sum()
+        if total <= 0:
+            continue
+        opposite = (loading * loading[BODY_TWINS]).sum(axis=0) / np.maximum(energy, 1e-12) < ALTERNATION_CORR
+        carrying = energy >= ALTERNATION_AXIS_SHARE * total
+        if carrying[1]:
+            out[k] = bool(opposite[1] and (opposite[0] or not carrying[0]))
+        else:
+            out[k] = bool(seen_from_side and opposite[0])
+    return out
 
 
 def landmark_height(track: PoseTrack, names: tuple[str, ...], relative_to: str | None = None) -> np.ndarray:
