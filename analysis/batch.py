@@ -34,6 +34,7 @@ import os
 import re
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,12 +205,10 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
     return counts, list(main.reps)
 
 
-def squat_verdicts(track, reps: list) -> list | None:
-    """Form verdicts of the counted reps, or None when the form model is not available."""
-    try:
-        from analysis.form import assess_squat_reps
-    except ImportError:
-        return None
+def squat_verdicts(track, reps: list) -> list:
+    """Form verdicts of the counted reps (a missing or unreadable model is a ``RepLabError``)."""
+    from analysis.form import assess_squat_reps  # heavy: imported where used
+
     return assess_squat_reps(track, reps)
 
 
@@ -231,7 +230,7 @@ def analyse_clip(
     outdir: str | os.PathLike,
     settings: PoseSettings | None = None,
     exercise: str | None = None,
-    workers: int = 1,
+    workers: int = DEFAULT_CHUNKS,
     cache: TrackCache | bool | None = True,
     overwrite: bool = False,
     frame_progress: Callable[[int, int], None] | None = None,
@@ -311,9 +310,28 @@ def analyse_clip(
     except OSError as exc:
         result.error = f"{os.path.basename(os.fspath(path))}: cannot read the file ({exc.strerror or exc})."
     except Exception as exc:  # one clip's surprise must not stop a season's run
-        result.error = f"{type(exc).__name__}: {exc}"
+        result.error = f"{type(exc).__name__}: {exc}{unexpected_error_logged(outdir, path)}"
     result.seconds = time.perf_counter() - started
     return result
+
+
+ERRORS_LOG = "errors.log"
+
+
+def unexpected_error_logged(outdir: str | os.PathLike, path: str) -> str:
+    """Append the exception being handled, with its traceback, to ``OUTDIR/errors.log``.
+
+    Called for an error that is no bad input (a bug): the run goes on to the next clip,
+    and the summary's error column points here instead of losing where it happened.
+    Returns the words the summary adds (nothing when the log cannot be written).
+    """
+    log = Path(outdir) / ERRORS_LOG
+    try:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"--- {path} ({time.strftime('%Y-%m-%d %H:%M:%S')})\n{traceback.format_exc()}\n")
+    except OSError:
+        return ""
+    return f" (unexpected; traceback in {ERRORS_LOG})"
 
 
 def write_summary(results: Iterable[ClipResult], path: str | os.PathLike) -> None:
@@ -426,7 +444,7 @@ class BatchAnalyser:
         from joblib import Parallel, delayed
 
         jobs, per_clip = plan_workers(len(paths), self.workers)
-        if jobs == 1:  # in this process: no pool start-up, frame progress, errors keep their traceback
+        if jobs == 1:  # in this process: no pool start-up, and frame progress
             for index, path in enumerate(paths):
                 follow = None
                 if frame_progress:

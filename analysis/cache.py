@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import warnings
+import zipfile
 from pathlib import Path
 
 from analysis.track import PoseTrack
@@ -61,7 +62,9 @@ class TrackCache:
             return None
         try:
             return PoseTrack.load(path)
-        except Exception:  # a damaged cache entry is a miss, not a failure
+        # a damaged or older-format entry is a miss, not a failure; anything else is a bug,
+        # which would otherwise re-run the pose model on every clip without a word
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
 
     def put(self, key: str, track: PoseTrack) -> bool:

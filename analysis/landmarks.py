@@ -174,28 +174,3 @@ def torso_length(points: np.ndarray) -> np.ndarray:
     hips = midpoint(points, "left_hip", "right_hip")
     shoulders = midpoint(points, "left_shoulder", "right_shoulder")
     return np.linalg.norm(shoulders - hips, axis=-1)
-
-
-def reference_frame(points: np.ndarray) -> int:
-    """Index of the frame used to measure body size: the one with the longest torso.
-
-    The torso is longest when the person stands upright and faces the camera squarely,
-    the frame least shortened by perspective or a bend.
-    """
-    lengths = torso_length(points)
-    if not np.isfinite(lengths).any():
-        raise ValueError("no frame has both hips and shoulders")
-    return int(np.nanargmax(lengths))
-
-
-def normalise(points: np.ndarray, reference: int | None = None) -> np.ndarray:
-    """Put the hip centre of every frame at the origin and scale so the torso length is 1.
-
-    The scale is measured once, on ``reference`` (default: ``reference_frame``), so that
-    squatting or bending does not change the scale from frame to frame.
-    """
-    points = np.asarray(points, dtype=np.float64)
-    ref = reference_frame(points) if reference is None else reference
-    scale = torso_length(points[ref])
-    hips = midpoint(points, "left_hip", "right_hip")
-    return (points - hips[..., None, :]) / scale

@@ -217,7 +217,7 @@ def track_key(content_hash: str, settings: PoseSettings, starts: list[float]) ->
 def extract_pose(
     path: str | os.PathLike,
     progress: ProgressFn | None = None,
-    workers: int = 1,
+    workers: int = DEFAULT_CHUNKS,
     settings: PoseSettings | None = None,
     cache: TrackCache | None | bool = True,
     require_person: bool = True,
@@ -228,7 +228,8 @@ def extract_pose(
         path: the video file.
         progress: called as ``progress(done, total)`` with frame counts while working.
         workers: time chunks analysed at once, one thread each (short clips run as one
-            chunk). Not capped by the cores: the plan, and so the track, depends on the
+            chunk). The default is the dashboard's and the CLI's (``DEFAULT_CHUNKS``), so a
+            script gets their track and verdicts. Not capped by the cores: the plan, and so the track, depends on the
             file and ``workers`` only; on fewer cores the threads share them.
         settings: model and pre-processing settings (``PoseSettings()`` by default).
         cache: a ``TrackCache``, ``True`` for the default cache folder, or ``False``/``None``

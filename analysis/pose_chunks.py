@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from analysis.errors import PoseError, RepLabError
 from analysis.track import N_LANDMARKS
 from analysis.video import Frame, iter_frames, keyframe_lookup
 
@@ -283,9 +282,8 @@ def analyse_clip(
             ready[i].set()
             chunks[i].hand_over(chunks, ready, stop=stop)
             messages.put(("done", i))
-        except Exception as exc:  # shown to the user; the other chunks are stopped
-            text = str(exc) if isinstance(exc, RepLabError) else f"pose extraction failed: {exc}"
-            messages.put(("error", text))
+        except BaseException as exc:  # raised on the calling thread; the other chunks are stopped
+            messages.put(("error", exc))
         finally:
             ready[i].set()  # never leave an earlier chunk waiting
             chunks[i].close()
@@ -314,20 +312,24 @@ def analyse_clip(
         for thread in threads:
             thread.join()
     if error is not None:
-        raise PoseError(error)
+        # the chunk's own exception, with its traceback: a bad file stays one plain
+        # ``RepLabError`` line, and a bug in the code is not passed off as the user's input
+        # (as one chunk on the calling thread, which raises it directly)
+        raise error
     return join_chunks(chunks), [c.handoff_s for c in chunks[:-1]]
 
 
 def plan_chunks(
     position_s: float,
-    duration_s: float,
+    end_s: float,
     n_chunks: int,
     warmup_s: float = WARMUP_S,
     min_chunk_s: float = 2.0,
     keyframe_before: Callable[[float], float] | None = None,
     preroll_share: float = PREROLL_DECODE_SHARE,
 ) -> list[float]:
-    """Start times of the chunks after the first, which begins at ``position_s``.
+    """Start times of the chunks after the first, which begins at ``position_s``; the clip's
+    frames run to ``end_s`` (a time, not a length).
 
     Chunks are sized to take the same time. Every later chunk first analyses ``warmup_s``
     of frames it does not keep, and before that decodes (without analysing) the frames
@@ -339,7 +341,7 @@ def plan_chunks(
     should be one chunk. Boundaries depend only on the clip, so a clip always gives the
     same track.
     """
-    remaining = duration_s - position_s
+    remaining = end_s - position_s
     for m in range(max(1, n_chunks), 1, -1):
         extra = [warmup_s] * (m - 1)  # work of each later chunk beyond its own frames
         for _ in range(20):  # the keyframes depend on the boundaries: settle them in turn

@@ -150,30 +150,6 @@ class PoseTrack:
             source_hash=self.source_hash, source_name=self.source_name, meta=dict(self.meta),
         )  # fmt: skip
 
-    @classmethod
-    def concatenate(cls, parts: list[PoseTrack]) -> PoseTrack:
-        """Join tracks of consecutive time chunks of one clip (as made by parallel workers)."""
-        if not parts:
-            raise ValueError("nothing to concatenate")
-        first = parts[0]
-        return cls(
-            times=np.concatenate([p.times for p in parts]),
-            landmarks=np.concatenate([p.landmarks for p in parts]),
-            visibility=np.concatenate([p.visibility for p in parts]),
-            world=np.concatenate([p.world for p in parts]),
-            width=first.width, height=first.height, fps=first.fps,
-            source_hash=first.source_hash, source_name=first.source_name, meta=dict(first.meta),
-        )  # fmt: skip
-
-    @classmethod
-    def empty(cls, n_frames: int, **kwargs) -> PoseTrack:
-        """A track of ``n_frames`` with no person found (all NaN), times 0."""
-        nan3 = np.full((n_frames, N_LANDMARKS, 3), np.nan, dtype=np.float32)
-        return cls(
-            times=np.zeros(n_frames), landmarks=nan3, visibility=np.full(nan3.shape[:2], np.nan),
-            world=nan3.copy(), **kwargs,
-        )  # fmt: skip
-
     # ---- files ---------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write the track as a compressed .npz (arrays plus a JSON header)."""

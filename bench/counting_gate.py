@@ -94,7 +94,7 @@ def main() -> None:
         )
     with open(SHARED / "clips" / "clips.tsv", newline="") as handle:
         clips = list(csv.DictReader(handle, delimiter="\t"))
-    tracks = {row["file"]: extract_pose(SHARED / "clips" / row["file"]) for row in clips}
+    tracks = {row["file"]: extract_pose(SHARED / "clips" / row["file"], workers=1) for row in clips}
     cut_rows = []
     for row in clips:
         track = tracks[row["file"]]

@@ -63,7 +63,7 @@ def accuracy(strides: list[int]) -> None:
     for stride in strides:
         errors, hits, marks, frames = [], 0, 0, 0
         for row in rows:
-            track = extract_pose(CLIPS / row["file"], settings=PoseSettings(stride=stride), cache=cache)
+            track = extract_pose(CLIPS / row["file"], workers=1, settings=PoseSettings(stride=stride), cache=cache)
             result = count_reps(track)
             truth = int(row["reps"])
             errors.append(result.count - truth)
@@ -122,7 +122,7 @@ def speed(strides: list[int]) -> None:
     print("|---|---|---|---|")
     for stride in strides:
         started = time.perf_counter()
-        track = extract_pose(path, settings=PoseSettings(stride=stride), cache=False)
+        track = extract_pose(path, workers=1, settings=PoseSettings(stride=stride), cache=False)
         seconds = time.perf_counter() - started
         video_frames = len(track) * stride
         print(f"| {stride} | {len(track)} | {seconds:.1f} | {video_frames / seconds:.0f} |")

@@ -350,3 +350,23 @@ def test_one_clip_at_a_time_reports_its_pose_pass(shared_data, pose_cache_dir, t
     frames = run.results_[0].frames
     assert calls and calls[-1] == (str(clip), frames, frames)
     assert all(path == str(clip) and 0 < done <= total for path, done, total in calls)
+
+
+def test_an_unexpected_error_keeps_its_traceback_in_the_run_folder(tmp_path):
+    """A clip that fails for no fault of its own (a bug) is still one failed row, and the
+    summary points at ``errors.log``, which holds where it happened (review K: the
+    traceback had been dropped)."""
+    from analysis.batch import ERRORS_LOG, unexpected_error_logged
+
+    def parse(record):
+        return record["count"]
+
+    try:
+        parse({"counts": 3})
+    except KeyError:
+        words = unexpected_error_logged(tmp_path, "clips/a.mp4")
+    assert words == f" (unexpected; traceback in {ERRORS_LOG})"
+    log = (tmp_path / ERRORS_LOG).read_text()
+    assert log.startswith("--- clips/a.mp4 (") and "Traceback (most recent call last)" in log
+    assert 'return record["count"]' in log and "KeyError: 'count'" in log
+    assert unexpected_error_logged(tmp_path / "no_such_folder", "b.mp4") == ""  # no log, no claim

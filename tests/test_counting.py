@@ -526,3 +526,35 @@ def test_votes_weigh_variance_only_where_the_pose_keeps_its_size(repcount, sampl
     xy[..., :2] = (xy[..., :2] - low) / (high - low)  # PoseRAC's preprocessing, frame by frame
     scaled = PoseTrack(sample_squat_track.times, xy, sample_squat_track.visibility, sample_squat_track.world)
     assert scaled_per_frame(scaled)
+
+
+def test_a_counter_that_breaks_is_a_bug_not_a_missing_count(sample_squat_track, monkeypatch):
+    """``compare_counters`` reports a counter's refusal of the input or of its settings beside
+    the others' counts, but a bug in a counter (here a peak counter whose fit reads a
+    setting that does not exist) is raised: it had shown as "-" and ``count`` exited 0."""
+    from analysis.counting import api
+    from analysis.counting.peaks import PeakCounter
+
+    class BrokenPeaks(PeakCounter):
+        def fit(self, signal, times):
+            return self.no_such_setting
+
+    refused = compare_counters(
+        sample_squat_track, methods=["peaks"], settings={"peaks": {"prominence_ratio": -1.0}}
+    )
+    assert refused["peaks"].error and "prominence_ratio" in refused["peaks"].error
+    monkeypatch.setitem(api.COUNTERS, "peaks", BrokenPeaks)
+    with pytest.raises(AttributeError, match="no_such_setting"):
+        compare_counters(sample_squat_track, methods=["peaks", "adaptive"])
+
+
+def test_a_hysteresis_line_set_by_hand_stays_where_it_was_put(sample_squat_track):
+    """One line set by hand above where the automatic other line falls: the two had been
+    swapped without a word, so the "down below" asked for became the "up above" line on
+    the chart. Now the hand-set line stays and the automatic one moves to its other side."""
+    auto = count_reps(sample_squat_track, method="hysteresis").diagnostics
+    low, high = auto["down_below"], auto["up_above"]
+    down = count_reps(sample_squat_track, method="hysteresis", down_below=high + 1.0).diagnostics
+    assert down["down_below"] == high + 1.0 < down["up_above"]
+    up = count_reps(sample_squat_track, method="hysteresis", up_above=low - 1.0).diagnostics
+    assert up["up_above"] == low - 1.0 > up["down_below"]

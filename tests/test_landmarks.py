@@ -16,7 +16,6 @@ from analysis.landmarks import (
     gaussian_smooth,
     joint_angle,
     joint_angles,
-    normalise,
     torso_length,
     trunk_lean,
 )
@@ -129,14 +128,28 @@ def test_gaussian_sigma_controls_smoothing():
     assert np.std(gaussian_smooth(x, 4.0)) < np.std(gaussian_smooth(x, 1.0)) < np.std(x)
 
 
-def test_normalise_puts_hips_at_origin_and_torso_at_one():
+def test_the_counters_pose_puts_hips_at_origin_and_the_median_torso_at_one():
+    """``signals.normalised_pose``, what every auto count starts from: the hip centre of each
+    frame at 0, one scale for the whole clip (the median torso, so a bend does not change
+    it), in the picture's geometry (x in frame heights), the body points only."""
+    from analysis.counting.signals import BODY_POINTS, normalised_pose
+    from analysis.track import PoseTrack
+
     upright = standing_pose()
     squat = standing_pose(knee_angle_deg=90, lean_deg=40) + [0.1, 0.2, 0]  # moved and bent
-    frames = np.stack([upright * 2.0, squat * 2.0])  # scale must not matter
-    out = normalise(frames)
-    hips = (out[:, INDEX["left_hip"]] + out[:, INDEX["right_hip"]]) / 2
+    frames = np.stack([upright, upright + [0.05, 0, 0], squat]) / 2.0  # scale must not matter
+    points = frames.copy()
+    points[..., 0] *= 720 / 1280  # stored in shares of a 16:9 frame's width
+    track = PoseTrack(times=[0.0, 0.1, 0.2], landmarks=points, visibility=np.ones((3, 33)),
+                      world=np.full((3, 33, 3), np.nan), width=1280, height=720)  # fmt: skip
+    out = normalised_pose(track)
+    assert out.shape == (3, len(BODY_POINTS), 2)
+    hips = (out[:, BODY_POINTS.index(INDEX["left_hip"])] + out[:, BODY_POINTS.index(INDEX["right_hip"])]) / 2
     assert np.allclose(hips, 0.0)
-    assert torso_length(out[0]) == pytest.approx(1.0)
-    # measured once on the reference frame: the same body keeps the same scale in every frame
-    assert torso_length(out[1]) == pytest.approx(1.0)
-    assert joint_angle(out, "left_knee")[1] == pytest.approx(90.0)
+    full = np.full((3, 33, 2), np.nan)
+    full[:, list(BODY_POINTS)] = out
+    assert np.allclose(torso_length(full[:2]), 1.0)  # the median torso (the upright frames)
+    # the bent frame keeps the clip's scale (its torso is not stretched back to 1) and its
+    # angles are the picture's: the knee is bent to 90 degrees as drawn
+    assert torso_length(full[2]) == pytest.approx(1.0)  # a lean in the picture keeps the length
+    assert joint_angle(full, "left_knee", dims=2)[2] == pytest.approx(90.0)

@@ -20,19 +20,19 @@ CLIP = "pushup_diagonal_dollarpy_2.mp4"  # 20 s, 1280x720, 25 frames/s
 
 
 def test_plan_gives_the_first_chunk_the_others_warm_up_and_covers_the_rest():
-    starts = plan_chunks(position_s=3.0, duration_s=23.0, n_chunks=2, warmup_s=1.0, min_chunk_s=2.0)
+    starts = plan_chunks(position_s=3.0, end_s=23.0, n_chunks=2, warmup_s=1.0, min_chunk_s=2.0)
     assert len(starts) == 1
     first_len, worker_len = starts[0] - 3.0, 23.0 - starts[0]
     assert first_len == pytest.approx(worker_len + 1.0)  # same work: the later chunk also warms up
-    three = plan_chunks(position_s=0.0, duration_s=31.0, n_chunks=3, warmup_s=1.0)
+    three = plan_chunks(position_s=0.0, end_s=31.0, n_chunks=3, warmup_s=1.0)
     assert np.allclose(np.diff([*three, 31.0]), 10.0) and three[0] == pytest.approx(11.0)
 
 
 def test_plan_gives_a_later_chunk_less_video_when_its_seek_lands_far_back():
     """A clip with one keyframe: the later chunk decodes from the start before its warm-up."""
-    plain = plan_chunks(position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5)
+    plain = plan_chunks(position_s=0.0, end_s=30.0, n_chunks=2, warmup_s=0.5)
     one_keyframe = plan_chunks(
-        position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: 0.0,
+        position_s=0.0, end_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: 0.0,
         preroll_share=0.1,
     )  # fmt: skip
     boundary = one_keyframe[0]
@@ -40,14 +40,14 @@ def test_plan_gives_a_later_chunk_less_video_when_its_seek_lands_far_back():
     later_work = (30.0 - boundary) + 0.5 + 0.1 * (boundary - 0.5)
     assert boundary == pytest.approx(later_work, abs=1e-3)  # both chunks take the same time
     keyframe_at_warmup = plan_chunks(
-        position_s=0.0, duration_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: t
+        position_s=0.0, end_s=30.0, n_chunks=2, warmup_s=0.5, keyframe_before=lambda t: t
     )
     assert keyframe_at_warmup == pytest.approx(plain)  # nothing to decode before the warm-up
 
 
 def test_plan_uses_fewer_chunks_when_too_little_is_left():
-    assert plan_chunks(position_s=8.0, duration_s=10.0, n_chunks=2) == []
-    assert len(plan_chunks(position_s=0.0, duration_s=8.0, n_chunks=4, warmup_s=1.0, min_chunk_s=2.0)) == 2
+    assert plan_chunks(position_s=8.0, end_s=10.0, n_chunks=2) == []
+    assert len(plan_chunks(position_s=0.0, end_s=8.0, n_chunks=4, warmup_s=1.0, min_chunk_s=2.0)) == 2
 
 
 def _chunk(start_s, end_s, own_times, extra_times=(), handoff_s=np.inf, offset=0.0):
@@ -241,3 +241,45 @@ def test_the_chunk_plan_does_not_depend_on_the_cores(tmp_path):
         assert chunk_plan(str(clip), duration, 2) == two_cores
     finally:
         os.sched_setaffinity(0, mask)
+
+
+class _FailingBackend:
+    """A pose backend that fails on its third frame with the given exception."""
+
+    def __init__(self, exc: BaseException):
+        self.exc, self.frames = exc, 0
+
+    def process(self, rgb, time_s):
+        self.frames += 1
+        if self.frames == 3:
+            raise self.exc
+        return None
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_a_bug_in_a_chunk_keeps_its_type_and_a_bad_input_stays_one_plain_error(tmp_path, chunks):
+    """A chunk's exception reaches the caller as it was raised. A programming error had become
+    "pose extraction failed: ..." (a user's-input error, exit 2 without a traceback) only
+    when the clip ran in two chunks (review K); one chunk raised it as it was."""
+    from analysis.errors import PoseError
+    from analysis.pose_chunks import analyse_clip
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    clip = tmp_path / "six.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=6.0, start_s=8.0)
+    starts = [0.0, 3.0][:chunks]
+    with pytest.raises(KeyError, match="visibility"):
+        analyse_clip(str(clip), lambda: _FailingBackend(KeyError("visibility")), starts, 180, None, fps=30.0)
+    with pytest.raises(PoseError, match="^the model refused this frame$"):
+        analyse_clip(
+            str(clip),
+            lambda: _FailingBackend(PoseError("the model refused this frame")),
+            starts,
+            180,
+            None,
+            fps=30.0,
+        )

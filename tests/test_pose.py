@@ -198,6 +198,24 @@ def test_cli_extract_writes_csv_and_reports_bad_input_in_one_line(tmp_path):
     assert "pose:" not in nowhere.stderr  # no progress bar: nothing was analysed
 
 
+def test_python_gets_the_track_the_dashboard_and_the_cli_get(tmp_path):
+    """``extract_pose(clip)`` with no ``workers`` runs the same chunk plan as the CLI and the
+    dashboard: its track is the one they find in the cache. With one chunk by default, a
+    script had judged a squat "good" that the app called "toes lifting" (review K)."""
+    clip = tmp_path / "six_seconds.mp4"
+    reencode(SIDE_SQUAT, clip, seconds=6.0, start_s=8.0)
+    cache = tmp_path / "cache"
+    track = extract_pose(clip, cache=TrackCache(cache))
+    assert len(track.meta["chunk_starts_s"]) == 2  # long enough for the two chunks
+    cli = subprocess.run(
+        [sys.executable, "-m", "analysis", "extract", str(clip), "-o", str(tmp_path / "cli.npz"), "--cache-dir", str(cache)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert len(list(cache.glob("*.npz"))) == 1  # the CLI found the Python track, no second plan
+    assert np.array_equal(load_track(tmp_path / "cli.npz").landmarks, track.landmarks, equal_nan=True)
+
+
 def test_on_a_terminal_the_progress_bar_redraws_in_place(tmp_path):
     """The native-log filter swaps stderr for a pipe; the bar must still know it is on a
     terminal (before, every run on a terminal printed the log file's 10% lines)."""

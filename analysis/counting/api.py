@@ -22,6 +22,7 @@ from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
 from analysis.counting.presets import exercise_key, preset_for
 from analysis.counting.signals import frame_rate
+from analysis.errors import RepLabError
 from analysis.track import PoseTrack
 from analysis.wording import count_words
 
@@ -214,7 +215,7 @@ def compare_counters(
                 gate=gate,
                 **settings.get(name, {}),
             )
-        except Exception as exc:  # report, do not crash the comparison
+        except (ValueError, RepLabError) as exc:  # report, do not crash the comparison; a bug does
             out[name] = CountResult(
                 count=0, reps=[], method=name, signal_name=sig.name if sig else "",
                 times=np.zeros(0), signal=np.zeros(0), error=str(exc),

@@ -78,8 +78,14 @@ class HysteresisCounter(BaseCounter):
         span = robust_range(xs)
         down = self.down_below if self.down_below is not None else lo + self.low_ratio * span
         up = self.up_above if self.up_above is not None else lo + self.high_ratio * span
-        if up < down:
-            down, up = up, down
+        # a threshold set by hand stays where it was put: the automatic one moves to its
+        # other side, the automatic gap away (they had been swapped without a word, so the
+        # "down below 158" asked for became the up line)
+        gap = (self.high_ratio - self.low_ratio) * span
+        if self.down_below is not None and self.up_above is None:
+            up = max(up, down + gap)
+        elif self.up_above is not None and self.down_below is None:
+            down = min(down, up - gap)
         self.down_below_, self.up_above_ = float(down), float(up)
         # state: -1 down, +1 up, 0 in between (keeps the previous state)
         raw = np.where(xs < down, -1, np.where(xs > up, 1, 0))

@@ -10,7 +10,7 @@ set-up, and a random split would leak them and inflate the score.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
@@ -329,8 +329,3 @@ def cv_report(labels, proba: np.ndarray, classes, groups=None) -> dict:
             g: float(np.mean(consistent[groups == g] == labels[groups == g])) for g in sorted(set(groups))
         }
     return report
-
-
-def refit(model: Pipeline, reps, labels) -> Pipeline:
-    """Fit a clone of ``model`` on all reps (the shipped model)."""
-    return clone(model).fit(reps, np.asarray(labels))
