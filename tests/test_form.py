@@ -622,6 +622,24 @@ def test_a_rep_filmed_after_a_camera_cut_is_judged_for_its_own_view(shared_data,
         assert len({view for view, _ in views(steady)[0]}) == 1
 
 
+def test_form_cli_names_each_view_of_a_clip_that_changes_view(shared_data, pose_cache_dir, tmp_path, capsys):
+    """``form`` had printed the first rep's view for the whole clip ("3 squats, side view")
+    and ``--json`` one "view", though the third squat is judged as seen from the front."""
+    from analysis.cache import TrackCache
+    from analysis.cli import main
+    from analysis.pose import extract_pose
+
+    clip = shared_data / "clips" / "squat_sidethenfront_ikramaliokz_1.mp4"
+    path = tmp_path / "cut.npz"
+    extract_pose(clip, workers=2, cache=TrackCache(pose_cache_dir)).save(path)
+    assert main(["form", "--json", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["view"] == "mixed" and payload["views"] == {"side": [1, 2], "front": [3]}
+    assert [rep["view"] for rep in payload["reps"]] == ["side", "side", "front"]
+    assert main(["form", str(path)]) == 0
+    assert "side view (reps 1, 2), front view (rep 3)" in capsys.readouterr().out
+
+
 def test_a_good_rep_past_a_faults_line_says_so(shared_data, pose_cache_dir):
     """A card read "good form: trunk lean 68°" beside one reading "trunk leaned 67° from
     vertical: keep your chest up" (squat_side_formfit_1): the model judged the rep good as a

@@ -18,7 +18,7 @@ import time
 from analysis.cache import TrackCache
 from analysis.cli.native_logs import stderr_is_terminal
 from analysis.errors import RepLabError
-from analysis.pose import PoseSettings
+from analysis.pose import DEFAULT_MAX_SIDE, PoseSettings
 
 
 def register(subparsers) -> None:
@@ -44,7 +44,9 @@ def register(subparsers) -> None:
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
     parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
     parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
-    parser.add_argument("--max-side", type=int, default=640, help="shrink frames to this longer side first")
+    parser.add_argument(
+        "--max-side", type=int, default=DEFAULT_MAX_SIDE, help="shrink frames to this longer side first"
+    )
     parser.add_argument(
         "--stride", type=int, default=1, help="analyse every n-th frame (counting-only runs; see docs)"
     )

@@ -8,7 +8,7 @@ import sys
 from analysis.cache import TrackCache
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, DEFAULT_MAX_SIDE, PoseSettings, extract_pose
 from analysis.wording import cut_short_words
 
 
@@ -24,7 +24,9 @@ def add_pose_options(parser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
     parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
     parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
-    parser.add_argument("--max-side", type=int, default=640, help="shrink frames to this longer side first")
+    parser.add_argument(
+        "--max-side", type=int, default=DEFAULT_MAX_SIDE, help="shrink frames to this longer side first"
+    )
     parser.add_argument("--stride", type=int, default=1, help="analyse every n-th frame (faster, coarser)")
 
 

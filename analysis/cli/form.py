@@ -120,6 +120,7 @@ def judge_clip(args) -> int:
         assess_squat_reps,
         load_model,
         p_good_threshold,
+        reps_by_view,
         squats_only,
         write_verdicts_csv,
     )
@@ -158,12 +159,16 @@ def judge_clip(args) -> int:
     if args.csv:
         write_verdicts_csv(verdicts, sys.stdout)
         return 0
+    by_view = reps_by_view(verdicts)
+    views = list(by_view)
     if args.json:
         payload = {
             "file": os.path.basename(path),
             "strictness": args.strictness,
             "p_good_threshold": p_good_threshold(args.strictness),
-            "view": verdicts[0].view if verdicts else None,
+            # the view, or "mixed" when the camera changes part way (each rep has its own)
+            "view": (views[0] if len(views) == 1 else "mixed") if views else None,
+            "views": {view: [v.index + 1 for v in reps] for view, reps in by_view.items()},
             "reps": [v.to_dict() for v in verdicts],
         }
         if cut:
@@ -180,7 +185,12 @@ def judge_clip(args) -> int:
         if others
         else ""
     )
-    print(f"{os.path.basename(path)}: {counted}, {verdicts[0].view} view, strictness {args.strictness:g}")
+    seen = ", ".join(
+        f"{view} view" + (f" (rep{'s' if len(reps) > 1 else ''} {', '.join(str(v.index + 1) for v in reps)})"
+                          if len(views) > 1 else "")
+        for view, reps in by_view.items()
+    )  # fmt: skip
+    print(f"{os.path.basename(path)}: {counted}, {seen}, strictness {args.strictness:g}")
     for v in verdicts:
         span = f"rep {v.index + 1} ({v.start_s:.1f}-{v.end_s:.1f} s)"
         if not v.judged:

@@ -70,7 +70,9 @@ class AdaptiveThresholdCounter(BaseCounter):
         if not np.isfinite(x).all() or len(x) < 3:
             self.threshold_ = np.full(len(x), np.nan)
             self.labels_ = np.zeros(len(x), dtype=int)
+            self.label_changes_ = 0
             self.filtered_ = x
+            self.polarity_ = -1 if self.polarity == "min" else 1  # no signal to judge "auto" on
             self._set_reps(t, [], [], [])
             return self
         period_s, _ = signal_period(x, t)

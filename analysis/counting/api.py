@@ -8,6 +8,7 @@ from ``COUNTERS`` counts on it. The recommended count is the peak counter on the
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -39,6 +40,7 @@ POSE_METHODS = ("peaks", "adaptive", "hysteresis", "periodicity")
 
 _SIGNAL_CACHE: OrderedDict[tuple, CountSignal] = OrderedDict()
 _SIGNAL_CACHE_SIZE = 8
+_SIGNAL_CACHE_LOCK = threading.Lock()
 
 
 def _track_key(track: PoseTrack, exercise: str | None) -> tuple:
@@ -54,13 +56,15 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
     settings then costs milliseconds, whoever calls (the CLI, a script, the dashboard).
     """
     key = _track_key(track, exercise)
-    if key in _SIGNAL_CACHE:
-        _SIGNAL_CACHE.move_to_end(key)
-        return _SIGNAL_CACHE[key]
-    signal = _build_signal(track, exercise)
-    _SIGNAL_CACHE[key] = signal
-    while len(_SIGNAL_CACHE) > _SIGNAL_CACHE_SIZE:
-        _SIGNAL_CACHE.popitem(last=False)
+    with _SIGNAL_CACHE_LOCK:  # the dashboard's sessions count in threads of one process
+        if key in _SIGNAL_CACHE:
+            _SIGNAL_CACHE.move_to_end(key)
+            return _SIGNAL_CACHE[key]
+    signal = _build_signal(track, exercise)  # outside the lock: another session need not wait
+    with _SIGNAL_CACHE_LOCK:
+        _SIGNAL_CACHE[key] = signal
+        while len(_SIGNAL_CACHE) > _SIGNAL_CACHE_SIZE:
+            _SIGNAL_CACHE.popitem(last=False)
     return signal
 
 
