@@ -62,3 +62,24 @@ def test_compare_counters_runs_flow_when_given_the_video_path(sample_squat_track
     assert results["flow"].error is None
     assert results["flow"].signal_name.startswith("mean vertical optical flow")
     assert results["flow"].count == results["peaks"].count == 2
+
+
+def test_a_clip_counted_as_another_exercise_shows_no_reps_of_it(shared_data, pose_cache_dir):
+    """Counted as squats, a curl clip gave "5 reps" from a 4-degree knee wobble and a push-up
+    clip 3 (review I): a rep of the named exercise must swing its joint by 25 degrees
+    (``ExercisePreset.min_swing``). The real squats, push-ups and curls keep every rep."""
+
+    def track(name):
+        return extract_pose(shared_data / "clips" / name, workers=1, cache=TrackCache(pose_cache_dir))
+
+    curl, pushup = track("curl_side_formfit_1.mp4"), track("pushup_side_tayyab_2.mp4")
+    for wrong in (curl, pushup):
+        results = compare_counters(
+            wrong, methods=["peaks", "adaptive", "hysteresis", "periodicity"], exercise="squat"
+        )
+        assert all(r.count == 0 for r in results.values()), {k: r.count for k, r in results.items()}
+        assert "does not look like this exercise" in results["peaks"].diagnostics["none_because"]
+        assert results["peaks"].diagnostics["swing_gate"]["min_swing"] == 25.0
+    assert count_reps(curl, exercise="curl").count == 5
+    assert count_reps(pushup, exercise="push_up").count == 4
+    assert count_reps(track("squat_side_wissem_1.mp4"), exercise="squat").count == 7

@@ -17,12 +17,12 @@ from analysis.counting.adaptive import AdaptiveThresholdCounter
 from analysis.counting.auto import CountSignal, auto_signal
 from analysis.counting.base import BaseCounter, CountResult
 from analysis.counting.flow import FlowCounter, flow_signal
-from analysis.counting.gate import BodyMotion, gate_reps
+from analysis.counting.gate import BodyMotion, gate_reps, swing_gate
 from analysis.counting.hysteresis import HysteresisCounter
 from analysis.counting.peaks import PeakCounter
 from analysis.counting.periodicity import PeriodicityCounter
 from analysis.counting.presets import exercise_key, preset_for
-from analysis.counting.signals import frame_rate
+from analysis.counting.signals import frame_rate, scaled_per_frame
 from analysis.errors import RepLabError
 from analysis.track import PoseTrack
 from analysis.wording import count_words
@@ -79,7 +79,13 @@ def _build_signal(track: PoseTrack, exercise: str | None) -> CountSignal:
         times=track.times,
         values=preset.signal(track),
         polarity=preset.polarity,
-        details={"exercise": exercise, "kind": preset.kind},
+        # the swing a rep of this exercise must make, in degrees or torso lengths: not where
+        # each frame was stretched to a box (RepCount's files), which changes both
+        details={
+            "exercise": exercise,
+            "kind": preset.kind,
+            "min_swing": None if scaled_per_frame(track) else preset.min_swing,
+        },
         motion=BodyMotion.from_track(track),
     )
 
@@ -101,7 +107,13 @@ def _settings_for(method: str, signal: CountSignal, exercise: str | None, settin
 
 
 def _result(
-    method: str, counter: BaseCounter, signal_name: str, times, values, motion: BodyMotion | None = None
+    method: str,
+    counter: BaseCounter,
+    signal_name: str,
+    times,
+    values,
+    motion: BodyMotion | None = None,
+    min_swing: float | None = None,
 ) -> CountResult:
     # a counter that does not check a rep's return itself (``checks_return``): adaptive found
     # "reps" while the sample lifter stood, and one at the clip's last frame
@@ -109,10 +121,18 @@ def _result(
     diagnostics = counter.diagnostics()
     if gate:
         diagnostics["gate"] = gate
+    too_small = []
+    if min_swing is not None and motion is not None:  # an exercise named: its joint must move
+        reps, too_small = swing_gate(reps, times, values, min_swing)
+        diagnostics["swing_gate"] = {"min_swing": min_swing, "dropped": [rep.to_dict() for rep in too_small]}
     if not reps:  # a bare 0 read as a failure of the page (Compare counters shows this)
         dropped = len(counter.reps_)
+        unit = " degrees" if "angle" in signal_name else " torso lengths"
         diagnostics["none_because"] = diagnostics.get("none_because") or (
-            f"{count_words(dropped, 'rep')} found, all too small a movement to be reps (body gate)"
+            f"{count_words(len(too_small), 'rep')} found, none swinging the {signal_name} by "
+            f"{min_swing:g}{unit}: this clip does not look like this exercise"
+            if too_small
+            else f"{count_words(dropped, 'rep')} found, all too small a movement to be reps (body gate)"
             if dropped
             else "no rep found on this signal"
         )
@@ -168,7 +188,15 @@ def count_reps(
     sig = signal if signal is not None else prepare_signal(track, exercise)
     counter = COUNTERS[name](**_settings_for(name, sig, exercise, counter_settings))
     counter.fit(sig.values, sig.times)
-    result = _result(name, counter, sig.name, sig.times, sig.values, sig.motion if gate else None)
+    result = _result(
+        name,
+        counter,
+        sig.name,
+        sig.times,
+        sig.values,
+        sig.motion if gate else None,
+        sig.details.get("min_swing"),
+    )
     result.diagnostics["signal_period_s"] = sig.period_s
     result.diagnostics["signal_periodicity"] = sig.periodicity
     result.diagnostics["signal_details"] = dict(sig.details)

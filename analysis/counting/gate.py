@@ -152,3 +152,21 @@ def gate_reps(
         "dropped": [rep.to_dict() for rep, k in zip(reps, keep) if not k],
     }
     return [rep for rep, k in zip(reps, keep) if k], info
+
+
+def swing_gate(reps: list, times: np.ndarray, values: np.ndarray, min_swing: float) -> tuple[list, list]:
+    """(kept, dropped): reps whose swing of ``values`` (highest minus lowest from start to
+    end) reaches ``min_swing``, and the others.
+
+    For a signal with a meaning of its own (an exercise preset's joint angle or landmark
+    height), where a rep of that exercise must move it this much (``ExercisePreset.min_swing``).
+    """
+    times = np.asarray(times, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    kept, dropped = [], []
+    for rep in reps:
+        inside = values[(times >= rep.start_s) & (times <= rep.end_s)]
+        inside = inside[np.isfinite(inside)]
+        swing = float(inside.max() - inside.min()) if len(inside) else 0.0
+        (kept if swing >= min_swing else dropped).append(rep)
+    return kept, dropped

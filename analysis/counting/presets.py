@@ -26,6 +26,21 @@ class ExercisePreset:
     description: str = ""
 
     @property
+    def min_swing(self) -> float:
+        """Least swing of the signal over one rep for it to be this exercise's rep: 25
+        degrees of the named joint, or a quarter torso length of the named height.
+
+        The counters' thresholds are shares of the signal's own range, so a clip of
+        another exercise counted on this preset turned its wobble into reps: a curl
+        counted as squats gave 5 reps from a 4-degree knee swing (review I). Reps of the
+        named exercise swing far more: at least 65 degrees (0.7 torso lengths for the
+        pull-up's wrists) on every rep of the 20 clips, a partial squat about 40; the
+        wrong presets' wobble on those clips stayed under 20 degrees but for two push-up
+        clips counted as squats (31 and 17 degrees: both legs bend a little).
+        """
+        return 25.0 if self.kind == "angle" else 0.25
+
+    @property
     def signal_name(self) -> str:
         if self.kind == "angle":
             return f"{' + '.join(self.landmarks)} angle"
