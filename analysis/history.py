@@ -25,6 +25,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from analysis.errors import RepLabError
+from analysis.files import replaced
 from analysis.wording import format_p_good, verdict_words
 
 HISTORY_ENV = "REPLAB_HISTORY_DB"
@@ -63,6 +64,23 @@ def spreadsheet_text(text: str) -> str:
     formula (a note typed as "=HYPERLINK(...)" ran as one when the export was opened;
     OWASP's advice for CSV files). Spreadsheets hide the quote; other text is unchanged."""
     return "'" + text if text and text.startswith(FORMULA_STARTS) else text
+
+
+def for_spreadsheets(csv_text: str) -> bytes:
+    """A CSV meant for a spreadsheet, as UTF-8 with a byte-order mark: without one, Excel on
+    Windows reads the file in the local code page and "Zoë Müller" comes out as "ZoÃ« MÃ¼ller"."""
+    return ("\ufeff" + csv_text).encode("utf-8")
+
+
+def form_summary(session: dict) -> str:
+    """A saved entry's verdicts in a few words ("2 of 3 good (p ≥ 0.50)"), empty without
+    verdicts; the bar is said because entries judged at another strictness are another bar."""
+    if session["verdicts"] is None:
+        return ""
+    needed = session["p_good_needed"]
+    return f"{session['good_reps']} of {session['judged_reps']} good" + (
+        f" (p ≥ {needed:.2f})" if needed is not None else ""
+    )
 
 
 def _plain(exc: Exception) -> str:
@@ -430,7 +448,14 @@ class HistoryStore:
         return item
 
     def export_csv(self, path_or_buffer=None, athlete: str | None = None) -> str:
-        """One row per saved analysis (no per-rep detail); returns the CSV text too."""
+        """One row per saved analysis (no per-rep detail); returns the CSV text too.
+
+        A path gets the History page's download byte for byte (``for_spreadsheets``: UTF-8
+        with a byte-order mark), written whole or not at all. It was written in the locale's
+        encoding: under ``LC_ALL=C`` an accented name raised half way, leaving the previous
+        export empty, and a spreadsheet read another locale's file with garbled accents. A
+        text buffer gets the text as it is.
+        """
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
@@ -445,7 +470,8 @@ class HistoryStore:
             writer.writerow(row)
         text = buffer.getvalue()
         if isinstance(path_or_buffer, str | os.PathLike):
-            Path(path_or_buffer).write_text(text, newline="")
+            with replaced(path_or_buffer) as tmp:
+                Path(tmp).write_bytes(for_spreadsheets(text))
         elif path_or_buffer is not None:
             path_or_buffer.write(text)
         return text

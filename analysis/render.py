@@ -10,7 +10,9 @@ clip never sits in memory.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -18,7 +20,7 @@ import av
 import cv2
 import numpy as np
 
-from analysis.files import replaced
+from analysis.files import remove_quietly, replaced
 from analysis.landmarks import SKELETON_EDGES
 from analysis.track import PoseTrack
 from analysis.video import iter_frames, probe
@@ -227,3 +229,48 @@ def render_annotated_video(
     if progress:
         progress(total, total)
     return out_path
+
+
+RENDER_MAX_AGE_S = 86400.0  # a day: renders are kept for the sessions of the day, then cleared
+
+
+def render_file_name(source_hash: str, key) -> str:
+    """The file name of an annotated render, from what it shows (``key``: the track's content,
+    exercise, reps, strictness...). It was ``hash(key)``, which Python salts per process: each
+    server start rendered the same video again under a new name, and the copies piled up.
+    A sha256 of the key's ``repr`` is the same name for the same render in every process."""
+    digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:20]
+    return f"{source_hash[:16]}_{digest}.mp4"
+
+
+def reused_render(path: str | os.PathLike) -> bool:
+    """Whether a finished render is already at ``path`` (renders are moved into place whole);
+    its time is renewed, so ``remove_stale_renders`` keeps a render in use."""
+    try:
+        os.utime(path)
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_renders(folder: str | os.PathLike, max_age_s: float = RENDER_MAX_AGE_S) -> int:
+    """Delete the files in ``folder`` untouched for ``max_age_s``; returns how many.
+
+    The renders folder (annotated videos, reps cut out to loop) was never cleared: every
+    render of every session stayed in the system's temporary folder. A render is made again
+    when asked for and missing, so one a day old is only taking room. A render being written
+    is under a temporary name written every frame, so it is never stale.
+    """
+    cutoff, removed = time.time() - max_age_s, 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                remove_quietly(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -11,10 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import squats_only
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
-from analysis.render import render_annotated_video
+from analysis.render import remove_stale_renders, render_annotated_video, render_file_name, reused_render
 from analysis.report import reps_export
+from analysis.saving import ALREADY_SAVED, NoAthleteError, NotSquatsError, counting_exercise, save_analysis
 from analysis.wording import count_words
 from pages import common
 
@@ -129,7 +129,10 @@ with reps_col, st.container(key="analyse_reps"):
                 f"Counted as {exercise}: {result.count}. Without an exercise name RepLab counts {automatic}; "
                 "if the clip shows another exercise, choose it or 'auto' in the sidebar."
             )
-    if result.count == 0:
+    if result.count == 0 and result.diagnostics.get("swing_gate", {}).get("dropped"):
+        # the named exercise's joint hardly moves: another exercise, not a clip without reps
+        st.info(f"No {exercise} reps: {result.diagnostics['none_because']}.")
+    elif result.count == 0:
         st.info("No repetitions found in this clip. Check that the whole movement is in view.")
     else:
         if shows_squats:
@@ -229,12 +232,15 @@ with c3:
     elif st.button("Make annotated video", help="Draws the skeleton and rep counter on every frame (H.264)."):
         bar = st.progress(0.0, text="Rendering ...")
         common.RENDER_DIR.mkdir(parents=True, exist_ok=True)
-        out = common.RENDER_DIR / f"{track.source_hash[:16]}_{abs(hash(render_key)) % 10**8}.mp4"
+        remove_stale_renders(common.RENDER_DIR)  # nothing else ever clears the folder
+        # named by content: the same render from another session (or after a restart) is reused
+        out = common.RENDER_DIR / render_file_name(track.source_hash, render_key)
         try:
-            render_annotated_video(
-                clip.path, track, out, reps=reps, verdicts=verdicts,
-                progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)), text=f"Rendering frame {d} of {t}"),
-            )  # fmt: skip
+            if not reused_render(out):
+                render_annotated_video(
+                    clip.path, track, out, reps=reps, verdicts=verdicts,
+                    progress=lambda d, t: bar.progress(min(1.0, d / max(t, 1)), text=f"Rendering frame {d} of {t}"),
+                )  # fmt: skip
         except RepLabError as exc:
             bar.empty()
             st.error(str(exc))
@@ -284,76 +290,44 @@ with st.container(border=True):
     notes = common.kept_widget(c3.text_input, "Notes", f"save_notes_{track.source_hash[:16]}", "")
     submitted = st.button("Save analysis", key=save_key)
 if submitted:
-    if not athlete.strip():  # said first: a curl refused as squats hid that the name was missing
+    # the rules of a save (which reps, squats only, saved once) are the library's: the command
+    # line's `history save` saves the same entry
+    try:
+        outcome = save_analysis(
+            store, track, saved_exercise, athlete, notes, clip_name=clip.name, strictness=common.form_strictness(),
+            result=result if counting_exercise(saved_exercise) == exercise else None, judge=common.verdicts_for,
+            shown_count=result.count,
+        )  # fmt: skip
+    except NoAthleteError:  # said first: a curl refused as squats hid that the name was missing
         st.error("An athlete name is needed to save: type one in the Athlete box.")
         st.stop()
-    # the reps saved are those of the exercise saved: with the sidebar on automatic, a clip
-    # saved as squats is counted as squats (the count and verdicts the Squat form page shows)
-    saved_result = result
-    if saved_exercise != exercise:
-        saved_result = common.count_for(
-            track, saved_exercise if saved_exercise in common.EXERCISE_PRESETS else None
-        )
-    saved_reps = list(saved_result.reps)
-    saved_verdicts = None
-    if saved_exercise == "squat" and saved_reps:
-        try:
-            saved_verdicts = common.verdicts_for(track, saved_reps)
-        except (RepLabError, ValueError) as exc:
-            st.warning(f"Saved without form verdicts: {exc}")
-    # a squat count is a count of squats: a movement the form check found not to be one (the
-    # lifter dropping into the next exercise) is left out, and said so
-    left_out = []
-    if saved_verdicts:
-        saved_reps, saved_verdicts, left_out = squats_only(saved_reps, saved_verdicts)
-        if not saved_verdicts:  # none is a squat: a curl saved as squats, say
-            found = len(left_out)
-            shown = "" if found == result.count else f"; this page counts {result.count}"
-            st.error(
-                f"Not saved as squats: counted on the knee angle, the clip shows {count_words(found, 'movement')}"
-                f"{shown}, and {'it does not look' if found == 1 else 'none of them looks'} like a squat (the "
-                "Squat form page says why for each). Save it as another exercise, or check the clip."
-            )
-            st.stop()
-    saved_count = len(saved_reps) if saved_verdicts is not None else saved_result.count
-    try:
-        # the same analysis with other notes is the same session: a second entry would count
-        # it twice in the trends, so the notes are changed where it is saved
-        analysis = (athlete, track.source_hash, saved_exercise, saved_count)
-        same = store.find_saved(*analysis, notes, saved_verdicts)
-        twin = same or store.find_saved(*analysis, None, saved_verdicts)
-        if twin is not None:
-            where = f"Already saved for {common.literal(twin['athlete'])} as entry {twin['id']}"
-            if same is not None:
-                st.info(f"{where}; nothing new to save.")
-            else:
-                st.info(f"{where}, with other notes: change them on the History page (Edit the notes).")
-            st.stop()
-        session_id = store.add_session(
-            athlete,
-            clip.name,
-            track.source_hash,
-            saved_exercise,
-            saved_count,
-            saved_reps,
-            saved_verdicts,
-            notes,
-        )
+    except NotSquatsError as exc:  # none is a squat: a curl saved as squats, say
+        st.error(exc.words("the Squat form page"))
+        st.stop()
     except (ValueError, RepLabError) as exc:
         st.error(str(exc))
-    else:
-        # a count saved as another exercise than the page's says so; one that differs only by
-        # the movements left out says that below ("counted as squat" when the page was on squat)
-        recounted = saved_exercise != exercise and saved_count != result.count
-        differs = f" (counted as {saved_exercise}; this page shows {result.count})" if recounted else ""
-        others = (
-            f" Left out: {count_words(len(left_out), 'movement')} that the form check found not to be a "
-            f"squat ({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in left_out)})."
-            if left_out
-            else ""
-        )
-        saved_as = store.session(session_id)["athlete"]  # the name it joined ("ana lee" -> "Ana Lee")
-        st.success(
-            f"Saved for {common.literal(saved_as)} (entry {session_id}): "
-            f"{count_words(saved_count, 'rep')}{differs}.{others}"
-        )
+        st.stop()
+    if outcome.no_verdicts:
+        st.warning(f"Saved without form verdicts: {outcome.no_verdicts}")
+    if not outcome.saved:  # the same analysis with other notes is the same session
+        where = f"Already saved for {common.literal(outcome.athlete)} as entry {outcome.entry_id}"
+        if outcome.status == ALREADY_SAVED:
+            st.info(f"{where}; nothing new to save.")
+        else:
+            st.info(f"{where}, with other notes: change them on the History page (Edit the notes).")
+        st.stop()
+    # a count saved as another exercise than the page's says so; one that differs only by
+    # the movements left out says that below ("counted as squat" when the page was on squat)
+    recounted = saved_exercise != exercise and outcome.count != result.count
+    differs = f" (counted as {saved_exercise}; this page shows {result.count})" if recounted else ""
+    left_out = outcome.left_out
+    others = (
+        f" Left out: {count_words(len(left_out), 'movement')} that the form check found not to be a "
+        f"squat ({', '.join(f'{r.start_s:.1f}-{r.end_s:.1f} s' for r in left_out)})."
+        if left_out
+        else ""
+    )
+    st.success(
+        f"Saved for {common.literal(outcome.athlete)} (entry {outcome.entry_id}): "
+        f"{count_words(outcome.count, 'rep')}{differs}.{others}"
+    )

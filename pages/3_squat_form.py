@@ -17,7 +17,9 @@ from analysis.form.verdict import (
     reps_by_view,
     squats_only,
 )
+from analysis.history import for_spreadsheets
 from analysis.report import form_report_html
+from analysis.saving import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
 from pages import common
 
@@ -32,11 +34,18 @@ st.caption(
 clip, track = common.current_clip_and_track()
 
 strictness = common.kept_slider(
-    st.sidebar, "Strictness", 0.0, 1.0, common.DEFAULT_STRICTNESS, 0.05, key="strictness",
+    st.sidebar, "Strictness", 0.0, 1.0, DEFAULT_STRICTNESS, 0.05, key="strictness",
     help="Higher = a rep needs a higher probability of good form to pass.",
 )  # fmt: skip
 result = common.count_for(track, "squat" if "squat" in common.EXERCISE_PRESETS else None)
 reps = list(result.reps)
+if not reps and (moved := result.diagnostics.get("swing_gate", {}).get("dropped")):
+    st.info(
+        f"Counted on the knee angle, the clip shows {count_words(len(moved), 'movement')}, and none looks "
+        f"like a squat: none bends the knees by {result.diagnostics['swing_gate']['min_swing']:.0f}°. Form "
+        "verdicts are for squats; the count of any exercise is on the Analyse page."
+    )
+    st.stop()
 if not reps:
     st.info("No squat reps were found in this clip, so there is nothing to judge.")
     st.stop()
@@ -125,7 +134,7 @@ table = io.StringIO()
 write_verdicts_csv(verdicts, table)
 csv_col, report_col, _ = st.columns([1, 1, 3])
 csv_col.download_button(
-    "Verdicts (CSV)", common.for_spreadsheets(table.getvalue()), file_name=f"{stem}_form.csv", mime="text/csv",
+    "Verdicts (CSV)", for_spreadsheets(table.getvalue()), file_name=f"{stem}_form.csv", mime="text/csv",
     help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
 )  # fmt: skip
 report_col.download_button(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.form.dataset import FAULT_LABELS
-from analysis.history import fault_counts, session_rep_rows
+from analysis.history import fault_counts, for_spreadsheets, form_summary, session_rep_rows
 from analysis.wording import count_words
 from pages import common
 
@@ -39,18 +39,9 @@ if not sessions:
     st.stop()
 
 
-def _verdict_summary(item: dict) -> str:
-    if item["verdicts"] is None:
-        return ""
-    needed = item["p_good_needed"]  # sessions judged at another strictness are another bar
-    return f"{item['good_reps']} of {item['judged_reps']} good" + (
-        f" (p ≥ {needed:.2f})" if needed is not None else ""
-    )
-
-
 st.dataframe(
     [{"id": s["id"], f"date ({zone_name})": s["local_time"], "clip": s["clip_name"],
-      "exercise": s["exercise"], "reps": s["count"], "form": _verdict_summary(s), "notes": s["notes"]}
+      "exercise": s["exercise"], "reps": s["count"], "form": form_summary(s), "notes": s["notes"]}
      for s in sessions],
     hide_index=True,
 )  # fmt: skip
@@ -146,13 +137,13 @@ c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
     st.download_button(
-        f"{common.literal(athlete)}'s history (CSV)", common.for_spreadsheets(store.export_csv(athlete=athlete)),
+        f"{common.literal(athlete)}'s history (CSV)", for_spreadsheets(store.export_csv(athlete=athlete)),
         file_name=f"replab_history_{common.file_stem(athlete)}.csv", mime="text/csv",
     )  # fmt: skip
     st.caption(f"One row per saved analysis; created_at is in UTC (the table above shows {zone_name}).")
     st.download_button(
         "Everyone (CSV)",
-        common.for_spreadsheets(store.export_csv()),
+        for_spreadsheets(store.export_csv()),
         file_name="replab_history.csv",
         mime="text/csv",
     )

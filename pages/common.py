@@ -32,6 +32,7 @@ from analysis.history import HistoryStore
 from analysis.landmarks import INDEX, joint_angle
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, check_pose_model, extract_pose
 from analysis.render import draw_skeleton, render_annotated_video
+from analysis.saving import DEFAULT_STRICTNESS, default_exercise
 from analysis.track import PoseTrack
 from analysis.video import VIDEO_EXTENSIONS, probe, read_frame
 from analysis.wording import cut_short_words
@@ -520,9 +521,6 @@ def _verdicts_cached(track_digest: str, spans: tuple, strictness: float, _track:
     return assess_squat_reps(_track, _reps, strictness=strictness, model=form_model())
 
 
-DEFAULT_STRICTNESS = 0.5
-
-
 def form_strictness() -> float:
     """The strictness of the form verdicts, as set on the Squat form page (its slider keeps it
     under ``keep_strictness``). The Analyse page judged at 0.5 whatever that slider said, so
@@ -552,16 +550,9 @@ def chart_parts(track: PoseTrack, reps, squat: bool) -> dict[str, list[str]]:
 
 
 def looks_like_squats(track: PoseTrack) -> bool:
-    """Whether most reps the squat preset counts on this track are squats by the verdicts'
-    own test (knees and hips move like a squat's, and the lifter stands back up). Decides what
-    the Analyse page suggests and saves by default with the Exercise box on automatic: a curl
-    clip was offered for saving as squats, and refused."""
-    reps = count_for(track, "squat").reps
-    try:
-        verdicts = verdicts_for(track, reps) or []
-    except (RepLabError, ValueError):
-        return False
-    return bool(verdicts) and 2 * sum(v.judged for v in verdicts) >= len(verdicts)
+    """``saving.default_exercise`` with this session's memoised count and verdicts: what the
+    Analyse page suggests and saves by default with the Exercise box on automatic."""
+    return default_exercise(track, judge=lambda t, reps, _strictness: verdicts_for(t, reps)) == "squat"
 
 
 @st.cache_resource
@@ -572,13 +563,6 @@ def history_store(path: str | None = None) -> HistoryStore:
 def get_history() -> HistoryStore:
     """The history store (``$REPLAB_HISTORY_DB`` or the user's data folder)."""
     return history_store(os.environ.get("REPLAB_HISTORY_DB"))
-
-
-def for_spreadsheets(csv_text: str) -> bytes:
-    """A CSV download meant for a spreadsheet, as UTF-8 with a byte-order mark: without one,
-    Excel on Windows reads the file in the local code page and "Zoë Müller" comes out as
-    "ZoÃ« MÃ¼ller". (The pose track's CSV stays plain: RepLab reads it back itself.)"""
-    return ("\ufeff" + csv_text).encode("utf-8")
 
 
 def viewer_timezone() -> tuple[tzinfo | None, str]:

@@ -8,11 +8,19 @@ import io
 import os
 import sqlite3
 import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
 
-from analysis.history import SCHEMA_VERSION, HistoryError, HistoryStore, fault_counts, session_rep_rows
+from analysis.history import (
+    SCHEMA_VERSION,
+    HistoryError,
+    HistoryStore,
+    fault_counts,
+    for_spreadsheets,
+    session_rep_rows,
+)
 from analysis.wording import format_p_good
 
 REPS = [{"start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0}, {"start_s": 3.5, "bottom_s": 4.5, "end_s": 5.5}]
@@ -81,7 +89,7 @@ def test_export_csv(tmp_path):
     store.add_session("Ben", "b.mp4", "h2", "push-up", 5, REPS)
     out = tmp_path / "ana.csv"
     text = store.export_csv(out, athlete="Ana")
-    with open(out, newline="") as handle:
+    with open(out, newline="", encoding="utf-8-sig") as handle:
         written = handle.read()
     assert text == written
     rows = list(csv.DictReader(io.StringIO(written)))
@@ -89,6 +97,42 @@ def test_export_csv(tmp_path):
     assert rows[0]["athlete"] == "Ana" and rows[0]["count"] == "2" and rows[0]["good_share"] == "0.500"
     everyone = list(csv.DictReader(io.StringIO(store.export_csv())))
     assert {row["athlete"] for row in everyone} == {"Ana", "Ben"}
+
+
+def test_export_csv_file_is_utf8_with_a_byte_order_mark_whatever_the_locale(tmp_path):
+    """The file was written in the locale's encoding: under ``LC_ALL=C`` "Zoë" raised
+    UnicodeEncodeError half way; elsewhere a spreadsheet read the accents wrong."""
+    db, out = tmp_path / "h.sqlite3", tmp_path / "everyone.csv"
+    HistoryStore(db).add_session("Zoë Müller", "ß.mp4", "h1", "squat", 2, REPS, VERDICTS)
+    code = f"from analysis.history import HistoryStore; HistoryStore({str(db)!r}).export_csv({str(out)!r})"
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # the History page's download: for_spreadsheets
+    assert data == for_spreadsheets(HistoryStore(db).export_csv())
+    (row,) = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    assert (row["athlete"], row["clip_name"]) == ("Zoë Müller", "ß.mp4")
+
+
+def test_a_failed_export_leaves_the_previous_file_whole(tmp_path):
+    """The export is written under a temporary name and renamed when whole: a write that
+    fails (here the temporary name is taken by a folder) leaves the last export as it was."""
+    from analysis.files import temp_name
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS)
+    out = tmp_path / "history.csv"
+    store.export_csv(out)
+    before = out.read_bytes()
+    store.add_session("Ben", "b.mp4", "h2", "squat", 3, REPS)
+    os.mkdir(temp_name(out))  # the writer's own temporary name (this process and thread)
+    with pytest.raises(OSError):
+        store.export_csv(out)
+    assert out.read_bytes() == before and b"Ana" in before and b"Ben" not in before
+    os.rmdir(temp_name(out))
+    store.export_csv(out)
+    assert b"Ben" in out.read_bytes()
 
 
 def test_export_csv_never_hands_a_spreadsheet_a_formula(tmp_path):

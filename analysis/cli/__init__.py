@@ -16,7 +16,7 @@ import sys
 from analysis.cli.native_logs import filter_native_logs
 from analysis.errors import RepLabError
 
-COMMAND_MODULES = ("extract", "count", "form", "train_form", "batch")
+COMMAND_MODULES = ("extract", "count", "form", "render", "history", "train_form", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

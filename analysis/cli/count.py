@@ -1,8 +1,9 @@
-"""``python -m analysis count [--json] [--method NAME] [--exercise NAME] [--fps FPS] PATH...``
+"""``python -m analysis count [--json] [--method NAME [--set NAME=VALUE]...] [--exercise NAME] PATH...``
 
 Counts reps in videos, saved tracks (.npz, CSV export) or pose arrays (.npy). Each PATH
 is independent: one that fails prints its error and the others still run; the exit
-code says whether any failed.
+code says whether any failed. ``--set`` tunes the counter named by ``--method``, as the
+Compare counters page's sliders do (``--method peaks --set prominence_ratio=0.4``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--fps", type=_frame_rate, default=None, help="frame rate of .npy pose arrays (default 30)"
     )
+    parser.add_argument(
+        "--set", action="append", default=[], dest="assignments", metavar="NAME=VALUE",
+        help="a setting of the --method counter (repeatable), as Compare counters' sliders: "
+        "--method peaks --set prominence_ratio=0.4; numbers, true/false, none, or a word",
+    )  # fmt: skip
     parser.add_argument("--no-flow", action="store_true", help="skip the optical-flow counter on videos")
     add_pose_options(parser.add_argument_group("pose pass (videos only)"))
     parser.set_defaults(func=run)
@@ -61,6 +67,54 @@ def _frame_rate(text: str) -> float:
             f"{text!r} is not a frame rate (a positive number of frames per second)"
         )
     return value
+
+
+def _setting_value(text: str):
+    """A ``--set`` value as the counter takes it: a whole number, a number, true/false, none,
+    or else the word itself (``polarity=down``)."""
+    text = text.strip()
+    words = {"true": True, "false": False, "none": None}
+    if text.lower() in words:
+        return words[text.lower()]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def counter_settings(method: str, assignments: list[str]) -> dict:
+    """The ``--set NAME=VALUE`` settings for ``method``'s counter, checked as the counter
+    checks them before a fit (``param_kinds``, ``param_order``): a typo or a value it refuses
+    is one error before any pose pass, not one per PATH after it."""
+    if not assignments:
+        return {}
+    if method == "auto":
+        raise RepLabError(
+            "--set tunes one counter: name it with --method (" + ", ".join(METHOD_NAMES) + "); "
+            "the recommended count (auto) is not tuned by hand"
+        )
+    from analysis.counting import COUNTERS
+
+    estimator = COUNTERS[method]
+    known = list(estimator().get_params())
+    settings = {}
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise RepLabError(f"--set {text!r}: write NAME=VALUE, e.g. --set {known[0]}=...")
+        if name not in known:
+            raise RepLabError(
+                f"the {method} counter has no setting {name!r}; its settings: {', '.join(known)}"
+            )
+        settings[name] = _setting_value(value)
+    try:
+        estimator(**settings)._check_params()
+    except (TypeError, ValueError) as exc:
+        raise RepLabError(f"--set: {exc}") from None
+    return settings
 
 
 def _load(path: str, args):
@@ -85,10 +139,12 @@ def count_path(path: str, args) -> dict:
     track, is_video = _load(path, args)
     exercise = exercise_key(args.exercise)
     methods = [m for m in COUNTERS if m != "flow" or (is_video and not args.no_flow)]
-    results = compare_counters(
-        track, methods=methods, exercise=exercise, video_path=path if is_video else None
-    )
     chosen = "peaks" if args.method == "auto" else args.method
+    settings = counter_settings(args.method, args.assignments)
+    results = compare_counters(
+        track, methods=methods, exercise=exercise, video_path=path if is_video else None,
+        settings={chosen: settings},
+    )  # fmt: skip
     main = results.get(chosen)
     if main is None:
         if is_video:  # only --no-flow takes a counter off a video
@@ -104,6 +160,8 @@ def count_path(path: str, args) -> dict:
         "reps": [rep.to_dict() for rep in main.reps],
         "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
     }
+    if settings:  # only then: the fields of a plain count stay as they are
+        out["settings"] = settings
     warnings = [cut_short_words(track.meta)]
     if track.detection_rate == 0:  # a count of 0 that says nothing about the exercise
         warnings.append("no person was found in any frame")
@@ -127,6 +185,7 @@ def run(args) -> int:
         raise RepLabError(str(exc)) from None
     if args.method == "flow" and args.no_flow:  # so is an option that rules out the other
         raise RepLabError("--method flow asks for the optical-flow counter, which --no-flow switches off")
+    counter_settings(args.method, args.assignments)  # and a setting the counter refuses
     failed = 0
     for path in args.paths:
         try:
