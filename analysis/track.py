@@ -278,6 +278,8 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in (".npz", ".csv", ".npy"):
         raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
+    if os.path.isdir(path):
+        raise TrackFileError(f"{name}: a folder, not a pose file")
     if not os.path.isfile(path):
         raise TrackFileError(f"{name}: no such file")
     kind = {".npz": "a RepLab track (.npz)", ".csv": "a RepLab track CSV export", ".npy": "a pose array"}

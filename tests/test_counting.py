@@ -558,3 +558,20 @@ def test_a_hysteresis_line_set_by_hand_stays_where_it_was_put(sample_squat_track
     assert down["down_below"] == high + 1.0 < down["up_above"]
     up = count_reps(sample_squat_track, method="hysteresis", up_above=low - 1.0).diagnostics
     assert up["up_above"] == low - 1.0 > up["down_below"]
+
+
+def test_every_automatic_setting_reports_the_value_it_used(sample_squat_track):
+    """The Compare counters page starts a slider that takes over an automatic setting at the
+    value in use: the peak counter did not report its smoothing, so that slider started at
+    the middle of its range and the jumping jacks' count fell from 3 to 0 on a tick (review I).
+    Every automatic setting of every pose counter is now reported, and set by hand to what
+    it reported, the count stays."""
+    from analysis.counting import POSE_METHODS
+
+    for method in POSE_METHODS:
+        result = count_reps(sample_squat_track, method=method)
+        for key in [k for k, v in result.params.items() if v is None]:
+            used = result.diagnostics.get(key)
+            assert isinstance(used, float) and np.isfinite(used), (method, key, used)
+            again = count_reps(sample_squat_track, method=method, **{key: used})
+            assert again.count == result.count, (method, key)

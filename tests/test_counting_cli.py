@@ -147,6 +147,23 @@ def test_files_that_are_not_numpy_or_lack_the_frame_size_say_so(poses, tmp_path,
     assert "no frame size" in older["warning"] and older["count"] >= 1
 
 
+def test_a_folder_given_as_a_path_is_called_a_folder(tmp_path, capsys):
+    """A folder had given "[Errno 21] Is a directory", and a folder named like a pose file
+    "no such file" (review I)."""
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "poses.npy").mkdir()
+    assert main(["count", "--json", str(tmp_path / "clips"), str(tmp_path / "poses.npy")]) == 1
+    plain, named = _json_lines(capsys.readouterr().out)
+    assert plain["error"].endswith(
+        "clips: a folder, not a video or pose file (batch takes a folder of clips)"
+    )
+    assert named["error"].endswith(
+        "poses.npy: a folder, not a video or pose file (batch takes a folder of clips)"
+    )
+    with pytest.raises(ValueError, match="^poses.npy: a folder, not a pose file$"):
+        load_track(tmp_path / "poses.npy")
+
+
 def test_saved_track_and_csv_export_count_like_the_pose_array(poses, tmp_path, capsys):
     folder, _ = poses
     track = load_track(folder / "stu5_16.npy", fps=30)

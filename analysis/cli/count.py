@@ -136,6 +136,8 @@ def count_path(path: str, args) -> dict:
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):  # its OSError said "[Errno 21] Is a directory"
+        raise RepLabError(f"{path}: a folder, not a video or pose file (batch takes a folder of clips)")
     track, is_video = _load(path, args)
     exercise = exercise_key(args.exercise)
     methods = [m for m in COUNTERS if m != "flow" or (is_video and not args.no_flow)]

@@ -159,7 +159,7 @@ class PeakCounter(BaseCounter):
         cyc = find_cycles(
             xs, fps, polarity, spacing, prominence, self.min_excursion_ratio, self.return_ratio, fine=fine
         )
-        return {"period_s": period_s, "xs": xs, "cyc": cyc, "polarity": polarity,
+        return {"period_s": period_s, "xs": xs, "cyc": cyc, "polarity": polarity, "smooth_s": sigma,
                 "prominence": prominence, "min_distance_s": distance, "local_period_s": local}  # fmt: skip
 
     def fit(self, signal, times) -> PeakCounter:
@@ -174,6 +174,7 @@ class PeakCounter(BaseCounter):
         self.polarity_ = run["polarity"]
         self.smoothed_ = xs
         self.prominence_, self.min_distance_s_ = run["prominence"], run["min_distance_s"]
+        self.smooth_s_ = run["smooth_s"]  # the clip's (a faster stretch is smoothed by its own period)
         self.local_period_s_ = run["local_period_s"]
         self.peaks_ = t[cyc["candidates"]]
         self.peak_values_ = xs[cyc["candidates"]]
