@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.counting import COUNTERS, compare_counters, flow_signal, prepare_signal
+from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS
 from analysis.errors import RepLabError
 from analysis.wording import count_words
 from pages import common
@@ -25,25 +26,12 @@ st.caption(
 
 clip, track = common.current_clip_and_track()
 
-# what each algorithm does, in words a coach can use (the settings' own descriptions are below)
-ALGORITHM_WORDS = {
-    "peaks": "finds each turning point of the movement curve (the bottom of a squat, the top of a curl) "
-    "and counts those the body goes into and comes back from by a full rep's height. The recommended count.",
-    "adaptive": "counts each stretch where the curve stands clearly above its own recent average "
-    "(the last n samples, h standard deviations above), as in the push-up counter article.",
-    "hysteresis": "a two-state switch: a rep is going past the 'down' line and back past the 'up' line, "
-    "as in MediaPipe's repetition counter.",
-    "flow": "reads the pixels, not the skeleton: the average up-and-down movement (optical flow) inside "
-    "the person's box; a rep is a move one way then the other. For clips where the pose is lost.",
-    "periodicity": "measures how long one rep takes (the curve's period) and steps through the clip "
-    "one period at a time, RepNet's idea without a network.",
-}
 names = list(COUNTERS)
 exercise = common.exercise_box()  # the Analyse page's own choice (one kept value)
 default_methods = [n for n in names if n != "flow"] or names
 methods = common.kept_widget(
     st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names,
-    help="\n".join(f"- **{name}** {ALGORITHM_WORDS.get(name, '')}" for name in names),
+    help="\n".join(f"- **{name}** {COUNTER_WORDS.get(name, '')}" for name in names),
 )  # fmt: skip
 if not methods:
     st.info("Choose at least one algorithm.")
@@ -51,28 +39,10 @@ if not methods:
 
 
 POLARITIES = ["auto", "min", "max"]
-# each setting in words, before its keyword (the keyword is what the library and the table's
-# "changed" column use; the tooltip holds the estimator's own description)
-PLAIN_LABELS = {
-    "prominence": "least prominence", "prominence_ratio": "least prominence, share of the range",
-    "min_distance_s": "least time between reps (s)", "distance_ratio": "least spacing, share of the period",
-    "smooth_s": "smoothing (s)", "polarity": "turning point", "min_excursion_ratio": "smallest rep, share of the median",
-    "return_ratio": "return on both sides, share", "period_s": "rep period (s)",
-    "harmonic_ratio": "shorter period taken from this share", "active_ratio": "active stretch, share of the swing",
-    "detrend_periods": "level shifts removed over (periods)", "fine_smooth_s": "smoothing for rep boundaries (s)",
-    "local_tempo": "follow a stretch that speeds up", "n": "window (samples)", "h": "threshold (standard deviations)",
-    "cutoff_hz": "low-pass cut-off (Hz)", "min_run_s": "shortest rep state (s)", "down_below": "down below",
-    "up_above": "up above", "low_ratio": "down threshold, share of the range",
-    "high_ratio": "up threshold, share of the range", "min_dwell_s": "least time in the turn (s)",
-    "dead_band": "still band, share of the speed range", "min_phase_s": "shortest phase (s)",
-    "max_pause_s": "longest pause (s)", "direction": "direction", "min_period_s": "shortest period (s)",
-    "max_period_s": "longest period (s)", "tolerance": "search window, share of the period",
-    "tempo_follow": "how fast the tempo is followed (0-1)",
-}  # fmt: skip
 
 
 def _label(key: str) -> str:
-    return f"{PLAIN_LABELS[key]} · {key}" if key in PLAIN_LABELS else key
+    return f"{SETTING_LABELS[key]} · {key}" if key in SETTING_LABELS else key
 
 
 def _plain_help(text: str | None) -> str | None:
@@ -83,11 +53,11 @@ def _plain_help(text: str | None) -> str | None:
         return text
 
     def code(match) -> str:  # "(the active stretch, ``active.py``)" -> "(the active stretch)"
-        return match.group(0) if match.group(2) in PLAIN_LABELS else ")"
+        return match.group(0) if match.group(2) in SETTING_LABELS else ")"
 
     text = re.sub(r"(,?\s*)``([\w.]+)``\)", code, text)
     text = re.sub(r"\s*\(\)", "", text)  # what is left of "(``estimate_period``)"
-    text = re.sub(r"``(\w+)``", lambda m: f"'{PLAIN_LABELS.get(m.group(1), m.group(1))}'", text)
+    text = re.sub(r"``(\w+)``", lambda m: f"'{SETTING_LABELS.get(m.group(1), m.group(1))}'", text)
     text = text.replace("(None = auto)", "(automatic unless set by hand)").replace("None = ", "Automatic: ")
     return text.replace("' is None", "' is automatic")
 
@@ -197,7 +167,7 @@ for i, method in enumerate(methods):
     # keyed: without a key a panel's identity moved with whatever was drawn above it (the
     # pose pass's progress bar, on the first run only), and the first click folded them all
     with columns[i % len(columns)].expander(f"{method} settings", expanded=False, key=f"settings_{method}"):
-        st.caption(f"**{method}** {ALGORITHM_WORDS.get(method, '')}")
+        st.caption(f"**{method}** {COUNTER_WORDS.get(method, '')}")
         # a reset gives the panel's widgets new keys: with the same keys the browser sent the
         # old values back on the next click, and the settings returned
         generation_key = f"settings_generation_{scope}_{method}"

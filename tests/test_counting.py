@@ -575,3 +575,15 @@ def test_every_automatic_setting_reports_the_value_it_used(sample_squat_track):
             assert isinstance(used, float) and np.isfinite(used), (method, key, used)
             again = count_reps(sample_squat_track, method=method, **{key: used})
             assert again.count == result.count, (method, key)
+
+
+def test_every_counter_and_setting_has_its_words_for_the_compare_page():
+    """The Compare counters page names each algorithm in a sentence and each setting in words
+    before its keyword; a new one missing here would show as a bare keyword (review K)."""
+    from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS
+
+    assert set(COUNTER_WORDS) == set(COUNTERS)
+    for name, estimator in COUNTERS.items():
+        missing = [key for key in estimator().get_params() if key not in SETTING_LABELS]
+        assert not missing, (name, missing)
+        assert set(estimator.param_docs()) >= set(estimator().get_params())  # and the full descriptions
