@@ -670,3 +670,22 @@ def test_a_good_rep_past_a_faults_line_says_so(shared_data, pose_cache_dir):
                 within_all += 1
                 assert "though past" not in verdict.reason
     assert past_any and within_all  # both kinds of good rep are there to be read
+
+
+def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_dir):
+    """squat_side_formfit_3's third rep: the lifter is hidden behind the plates at the bottom
+    (1 of 3 frames around it show him), and the joints bridged across the gap made it "good,
+    hips 28 cm below knee height" at any strictness (review H). The reps seen at their bottom
+    are judged."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form.verdict import UNKNOWN
+    from analysis.pose import extract_pose
+
+    track = extract_pose(
+        shared_data / "clips" / "squat_side_formfit_3.mp4", workers=2, cache=TrackCache(pose_cache_dir)
+    )
+    first, second, third = assess_squat_reps(track, count_reps(track, exercise="squat").reps, strictness=1.0)
+    assert first.judged and second.judged
+    assert third.label == UNKNOWN and not third.good and math.isnan(third.p_good)
+    assert "not found in" in third.reason and "around the bottom of this rep" in third.reason

@@ -34,6 +34,7 @@ def run(args) -> int:
     import joblib
     import numpy as np
 
+    from analysis.files import replaced
     from analysis.form.dataset import load_dataset, rep_features
     from analysis.form.model import (
         VARIANTS,
@@ -72,13 +73,14 @@ def run(args) -> int:
     model = SquatFormModel(variant=best["variant"], classifier=best["classifier"]).fit(reps, labels)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, output)
+    with replaced(output) as tmp:  # a run stopped half way leaves the shipped model whole
+        joblib.dump(model, tmp)
     card = output.with_suffix(".md")
-    write_model_card(card, data, model, results, best, seconds=time.perf_counter() - started)
+    write_model_card(card, data, model, results, best)  # no timing in it: a rerun writes the same bytes
     n_dates = len(np.unique(groups))
     print(
         f"{output}: {best['variant']} + {best['classifier']} on {len(labels)} reps, {n_dates} dates",
         file=sys.stderr,
     )
-    print(f"{card}: model card written", file=sys.stderr)
+    print(f"{card}: model card written ({time.perf_counter() - started:.0f} s in all)", file=sys.stderr)
     return 0

@@ -7,15 +7,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.files import write_text
 from analysis.form.features import EXTRA_SCALAR_NAMES, SCALAR_NAMES, SERIES_NAMES
 from analysis.form.verdict import (
+    BOTTOM_WINDOW_S,
     END_MAX_LEAN,
     END_MIN_HEIGHT,
     END_WINDOW_S,
     FAULT_RULES,
+    MIN_SEEN_AT_BOTTOM,
     MIN_SQUAT_HIP_DROP,
     MIN_SQUAT_KNEE_BEND,
     NOT_A_SQUAT,
+    UNKNOWN,
 )
 from analysis.form.view import TRUSTED
 
@@ -44,7 +48,7 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
-def write_model_card(path: Path, data, model, results: list[dict], best: dict, seconds: float) -> None:
+def write_model_card(path: Path, data, model, results: list[dict], best: dict) -> None:
     labels = data.labels
     table = data.table
     counts = pd.crosstab(table["recording_date"].astype(str), table["label"])
@@ -183,8 +187,13 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
         "",
         '- So are faults whose own measure, on that rep, lies beyond what a body can do ("toes rose 41 cm": '
         "the pose was tracked wrongly there), so such a rep is never called by that fault.",
-        "- A fault is also added when its own measure passes a threshold (and lies within what a "
-        "body can do). Thresholds are percentiles of the good reps' values "
+        "- Heel and toe lift are not judged when the feet are out of the picture.",
+        f"- A rep whose deepest point was not seen (the person found in fewer than {MIN_SEEN_AT_BOTTOM:.0%} of "
+        f'the frames within {BOTTOM_WINDOW_S:g} s of it) is labelled "{UNKNOWN}" and not judged.',
+        "- On a rep the model judges faulty, every other fault whose own measure passes a threshold (and "
+        "lies within what a body can do) is named too. On a rep it judges good, a measure past its "
+        "threshold is only said in the reason (\"good form ... though past this strictness's line for no "
+        "depth\"): the rep stays good, without a fault. Thresholds are percentiles of the good reps' values "
         f"({_ordinal(model.rule_percentiles[0])} at strictness 0, {_ordinal(model.rule_percentiles[1])} at 1; "
         f"for knee width, where a low value is the fault, the {_ordinal(100 - model.rule_percentiles[0])} "
         f"and {_ordinal(100 - model.rule_percentiles[1])}):",
@@ -197,10 +206,8 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict, s
             ],
         ),  # fmt: skip
         "",
-        f"Training and comparison took {seconds:.0f} s.",
-        "",
     ]
-    Path(path).write_text("\n".join(lines))
+    write_text(path, "\n".join(lines))
 
 
 __all__ = ["write_model_card", "np"]
