@@ -28,8 +28,8 @@ from analysis.wording import cut_short_words, format_p_good, rep_numbers_words
 # ``verdict_rows`` measure column -> (label, format); a card shows the measures its row holds
 # (``verdict_rows`` leaves out what the rep's camera view cannot measure: no knee width from the side)
 MEASURE_LABELS: dict[str, tuple[str, str]] = {
-    "hips_above_knee_cm": ("hips above knee (cm)", "{:.0f}"),
-    "hips_above_knee_thighs": ("hips above knee (thigh lengths)", "{:.2f}"),
+    "hips_above_knee_cm": ("hips above knee (cm; below: negative)", "{:.0f}"),
+    "hips_above_knee_thighs": ("hips above knee (thigh lengths; below: negative)", "{:.2f}"),
     "knee_angle_deg": ("knee angle at the bottom (°)", "{:.0f}"),
     "trunk_lean_deg": ("largest trunk lean (°)", "{:.0f}"),
     "knee_width_ratio": ("knee width / ankle width", "{:.2f}"),
@@ -40,6 +40,13 @@ MEASURE_LABELS: dict[str, tuple[str, str]] = {
     "down_s": ("way down (s)", "{:.1f}"),
     "up_s": ("way up (s)", "{:.1f}"),
 }
+
+
+def _number(fmt: str, value: float) -> str:
+    """``value`` in ``fmt``, without the "-0" a small negative rounds to."""
+    text = fmt.format(value)
+    return text.lstrip("-") if float(text) == 0 else text
+
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
@@ -151,7 +158,7 @@ def form_report_html(
         kind = "good" if verdict.good else ("unknown" if not np.isfinite(verdict.p_good) else "fault")
         image = _jpeg_data_uri(bottom_frame(video_path, track, verdict, max_side))
         measures = "".join(
-            f"<tr><td>{label}</td><td>{fmt.format(row[column])}</td></tr>"
+            f"<tr><td>{label}</td><td>{_number(fmt, row[column])}</td></tr>"
             for column, (label, fmt) in MEASURE_LABELS.items()
             if row.get(column) is not None  # blank when not measured or not seen from this view
         )

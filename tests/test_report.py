@@ -154,3 +154,11 @@ def test_the_reps_export_holds_each_squats_verdict(sample_squat_track):
         assert rep["p_good_needed"] == pytest.approx(0.62) and rep["reason"] == verdict.reason
     plain = reps_export("squat.mp4", sample_squat_track, count_reps(sample_squat_track), None)
     assert plain["exercise"] == "auto" and "verdicts" not in plain
+
+
+def test_a_measure_that_rounds_to_zero_is_no_negative_zero():
+    """The report printed "hips above knee (cm) -0" (review H)."""
+    from analysis.report import _number
+
+    assert _number("{:.0f}", -0.3) == "0" and _number("{:.2f}", -0.001) == "0.00"
+    assert _number("{:.0f}", -7.2) == "-7" and _number("{:.1f}", 2.25) == "2.2"

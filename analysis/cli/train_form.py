@@ -8,12 +8,14 @@ writes the model card with every number it measured.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "squat_form"
+# where the tests look too: ``REPLAB_SHARED_DATA``, else ``../shared/data`` beside the project
+DEFAULT_DATA = Path(os.environ.get("REPLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")) / "squat_form"
 DEFAULT_OUT = REPO_ROOT / "models" / "squat_form.joblib"
 # Every variant with these (fast) classifiers, plus the ensemble on its own variant.
 COMPARED_CLASSIFIERS = ("logistic_regression",)

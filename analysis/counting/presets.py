@@ -34,9 +34,8 @@ class ExercisePreset:
         another exercise counted on this preset turned its wobble into reps: a curl
         counted as squats gave 5 reps from a 4-degree knee swing (review I). Reps of the
         named exercise swing far more: at least 65 degrees (0.7 torso lengths for the
-        pull-up's wrists) on every rep of the 20 clips, a partial squat about 40; the
-        wrong presets' wobble on those clips stayed under 20 degrees but for two push-up
-        clips counted as squats (31 and 17 degrees: both legs bend a little).
+        pull-up's wrists) on every rep of the 20 clips, a partial squat about 40. Counted as
+        squats, 8 of the 11 other clips now count 0 (docs/benchmarks.md, thirteenth round).
         """
         return 25.0 if self.kind == "angle" else 0.25
 

@@ -63,6 +63,8 @@ def load_dataset(folder: str | os.PathLike) -> RepDataset:
         raise RepLabError(f"{labels_path} has no 'rep' column")
     if table.empty:
         raise RepLabError(f"{labels_path} lists no reps")
+    if os.path.isfile(reps_path) and not zipfile.is_zipfile(reps_path):  # numpy blamed "pickled data"
+        raise RepLabError(f"{reps_path} is not a NumPy .npz archive (it does not start like one)")
     try:
         with np.load(reps_path, allow_pickle=False) as data:
             missing = [rep for rep in table["rep"] if rep not in data]
