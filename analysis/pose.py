@@ -28,7 +28,7 @@ from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-
     plan_chunks,
     usable_cores,
 )
-from analysis.track import PoseTrack, load_track  # noqa: F401  (re-exported)
+from analysis.track import PoseTrack, check_times, load_track  # noqa: F401  (re-exported)
 from analysis.video import ends_early, opencv_on_one_thread, probe
 
 DEFAULT_MAX_SIDE = 640
@@ -262,6 +262,14 @@ def extract_pose(
         )  # fmt: skip
     if len(arrays["times"]) == 0:
         raise VideoError(f"{os.path.basename(path)}: the video has no frames that can be decoded.")
+    try:  # every reading of the track is in seconds: a file whose frames carry none is refused
+        check_times(arrays["times"])
+    except ValueError:
+        raise VideoError(
+            f"{os.path.basename(path)}: its frames carry no usable times (they do not increase from "
+            "frame to frame), so no rep can be timed: the file is damaged. Export it again from the "
+            "phone or the editor."
+        ) from None
     last_s, announced_s = float(arrays["times"][-1]), info.announced_end_s
     track = PoseTrack(
         **arrays,

@@ -41,11 +41,19 @@ class VideoInfo:
     # where the header says the clip ends, when that is later than the file's own last packet
     # (a Matroska/WebM file cut short, whose length is read off the packets); None otherwise
     header_end_s: float | None = None
+    # where the stream's duration is counted from, when the header says (its first packet's
+    # time); the first decodable frame may come later (a clip cut without its first keyframe)
+    stream_start_s: float | None = None
 
     @property
     def announced_end_s(self) -> float:
         """Where the clip should end: the frames read are compared with it (``ends_early``)."""
-        return self.header_end_s if self.header_end_s is not None else self.start_s + self.duration_s
+        if self.header_end_s is not None:
+            return self.header_end_s
+        # the stream's length runs from its own start: counted from the first decodable frame
+        # instead, a complete clip cut without its first keyframe was called "cut short"
+        origin = self.stream_start_s if self.stream_start_s is not None else self.start_s
+        return origin + self.duration_s
 
 
 @dataclass
@@ -209,9 +217,11 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         fps = float(rate)
         start_s = max(0.0, _frame_time(first, stream, 0))
-        header_end = None
+        header_end = stream_start = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
+            if stream.start_time is not None:
+                stream_start = max(0.0, float(stream.start_time * stream.time_base))
         else:  # Matroska/WebM: the container's duration may be its end time, not its length
             end_s = _last_packet_end(container, stream)
             if end_s is not None:
@@ -238,6 +248,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             codec=stream.codec_context.codec.canonical_name,  # "av1", whichever decoder reads it (libdav1d)
             start_s=start_s,
             header_end_s=header_end,
+            stream_start_s=stream_start,
         )
     finally:
         container.close()

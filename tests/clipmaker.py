@@ -203,3 +203,18 @@ def encoded_with(src: str | Path, dst: str | Path, codec: str, frames: int, widt
         for packet in out.encode():
             out_file.mux(packet)
     return Path(dst)
+
+
+def all_at_time_zero(src: str | Path, dst: str | Path) -> None:
+    """``src``'s frames re-encoded into Matroska with every packet stamped at time 0 (a
+    damaged file: its frames carry no usable times)."""
+    with av.open(str(src)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(container.streams.video[0])]
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264")
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for rgb in [*frames, None]:
+            frame = None if rgb is None else av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            for packet in stream.encode(frame):
+                packet.pts = packet.dts = 0
+                out.mux(packet)

@@ -142,6 +142,25 @@ def test_a_bundle_of_other_networks_or_a_missing_model_is_one_clear_error(tmp_pa
         assert code == 2 and message in err and "Traceback" not in err, err
 
 
+def test_a_clip_whose_frames_all_carry_one_time_is_one_clear_error(tmp_path):
+    """Every packet stamped at 0 s: the page showed a ValueError traceback and lost the
+    clip before, and ``form`` a Python traceback (review J)."""
+    from analysis.errors import VideoError
+    from tests.clipmaker import all_at_time_zero
+
+    clip, damaged = tmp_path / "clip.mp4", tmp_path / "stamped_zero.mkv"
+    reencode(SIDE_SQUAT, clip, seconds=2.0, start_s=9.0)
+    all_at_time_zero(clip, damaged)
+    with pytest.raises(VideoError, match=r"^stamped_zero.mkv: its frames carry no usable times"):
+        extract_pose(damaged, cache=False)
+    form = subprocess.run(
+        [sys.executable, "-m", "analysis", "form", "--json", str(damaged)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert form.returncode == 2 and "Traceback" not in form.stderr
+    assert "error: stamped_zero.mkv: its frames carry no usable times" in form.stderr
+
+
 def test_no_person_in_view_is_a_clear_error(tmp_path):
     clip = tmp_path / "wall.mp4"
     reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=0.0, max_side=240)

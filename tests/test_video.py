@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import VideoError
-from analysis.pose import ends_early
-from analysis.video import iter_frames, keyframe_before, mp4_without_index, probe, read_frame
+from analysis.video import ends_early, iter_frames, keyframe_before, mp4_without_index, probe, read_frame
 from tests.clipmaker import audio_only, cut_short, encoded_with, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
@@ -297,3 +296,8 @@ def test_a_clip_cut_without_its_first_keyframe_still_reads_from_any_time(tmp_pat
     assert [f.time_s for f in iter_frames(cut, start_s=1.0)] == [t for t in every if t >= 1.0 - 1e-6]
     assert [f.time_s for f in iter_frames(cut, start_s=3.0)] == [t for t in every if t >= 3.0 - 1e-6]
     assert read_frame(cut, 2.5).shape == (480, 270, 3)  # looked up from 0.5 s: no keyframe there
+    # the file is whole: its length counts from the stream's start, not from the first frame
+    # that decodes (it had been called "cut short, stops at 8.0 s of 10.0", review J)
+    info = probe(cut)
+    assert info.start_s == pytest.approx(2.0, abs=0.01)
+    assert not ends_early(every[-1], info.announced_end_s)
