@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -183,14 +184,30 @@ def check_task_file(model_path: str | None) -> None:
         )
 
 
+# a frame of the shipped sample (a lifter standing, side view; MIT, sample_videos/SOURCES.md)
+PERSON_PICTURE = Path(__file__).resolve().parent / "assets" / "person.jpg"
+
+
 def check_pose_model(model_path: str) -> None:
     """Refuse a ``.task`` file that is not a pose model MediaPipe can run, in plain words.
 
     Loading is not enough: a bundle holding other networks under the right names loads,
-    then fails on every clip. So the model also sees one blank frame."""
+    then fails on every clip. So the model sees a blank frame, where the person detector
+    runs alone, and a picture of a standing lifter, where the landmark network runs too
+    and must find him (with only the blank frame, a wrong landmark network passed, review J).
+    """
+    name = os.path.basename(model_path)
+    import cv2  # here: a pass over cached landmarks never needs OpenCV
+
+    person = cv2.cvtColor(cv2.imread(str(PERSON_PICTURE)), cv2.COLOR_BGR2RGB)
     backend = TasksPoseBackend(PoseSettings(model_path=model_path))
     try:
         backend.process(np.zeros((256, 256, 3), dtype=np.uint8), 0.0)
+        if backend.process(person, 0.1) is None:
+            raise PoseError(
+                f"{name} is not a pose model MediaPipe can use: it finds nobody in a picture of a "
+                "person standing in full view."
+            )
     finally:
         backend.close()
 

@@ -190,6 +190,21 @@ def test_unknown_exercise_is_refused_before_any_path_is_read(poses, tmp_path, ca
     assert "unknown exercise 'yoga_flow'" in captured.err and "squat" in captured.err
 
 
+def test_a_missing_model_file_is_refused_before_any_path_is_read(poses, tmp_path, capsys):
+    """``count --model`` with no such file was one failed row per PATH, exit 1; ``batch`` one
+    failed clip each (review J). It is one error, exit 2, as for ``extract`` and ``form``."""
+    folder, _ = poses
+    for command in (
+        ["count", "--json", str(folder / "stu9_64.npy")],
+        ["batch", str(folder), "-o", str(tmp_path / "o")],
+    ):
+        code = main([*command, "--model", str(tmp_path / "missing.task")])
+        captured = capsys.readouterr()
+        assert code == 2 and captured.out == "", command
+        assert captured.err.count("error:") == 1 and "pose model file not found" in captured.err
+    assert not (tmp_path / "o").exists()
+
+
 def test_module_entry_point_prints_one_line_per_path(poses):
     folder, _ = poses
     out = subprocess.run(

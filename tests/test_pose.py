@@ -130,6 +130,13 @@ def test_a_bundle_of_other_networks_or_a_missing_model_is_one_clear_error(tmp_pa
     )  # fmt: skip
     with pytest.raises(PoseError, match="wrong.task is not a pose model MediaPipe can run"):
         check_pose_model(wrong)
+    # the right person detector with another landmark network: on a blank frame the detector
+    # finds nobody and the landmark network never ran, so it was "In use" (review J)
+    for landmarks in ("pose_detection/pose_detection.tflite", "hand_landmark/hand_landmark_full.tflite"):
+        half = build_pose_task_bundle(tmp_path / "half.task", landmarks_model=landmarks)
+        with pytest.raises(PoseError, match="half.task is not a pose model MediaPipe can"):
+            check_pose_model(half)
+    check_pose_model(build_pose_task_bundle(tmp_path / "pose.task"))  # the real pair passes
     clip = tmp_path / "short.mp4"
     reencode(SIDE_SQUAT, clip, seconds=1.0, start_s=9.5, max_side=240)
     for model, message in ((wrong, "is not a pose model MediaPipe can run"),

@@ -119,6 +119,10 @@ def run(args) -> int:
 
     if args.stride < 1 or args.max_side < 64 or args.workers < 1:
         raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
+    if args.model:  # one error before any clip, not one failed row per clip
+        from analysis.pose import check_task_file
+
+        check_task_file(args.model)
     analyser = BatchAnalyser(
         workers=args.workers,
         scheduler=args.scheduler,

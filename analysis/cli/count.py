@@ -185,6 +185,10 @@ def run(args) -> int:
         exercise_key(args.exercise)
     except ValueError as exc:
         raise RepLabError(str(exc)) from None
+    if getattr(args, "model", None):  # and a --model file that cannot be one, once, not per PATH
+        from analysis.pose import check_task_file
+
+        check_task_file(args.model)
     if args.method == "flow" and args.no_flow:  # so is an option that rules out the other
         raise RepLabError("--method flow asks for the optical-flow counter, which --no-flow switches off")
     counter_settings(args.method, args.assignments)  # and a setting the counter refuses

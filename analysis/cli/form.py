@@ -136,8 +136,8 @@ def judge_clip(args) -> int:
         check_output_path(args.report)
     if os.path.splitext(path)[1].lower() in POSE_ONLY_SUFFIXES:
         raise RepLabError(
-            f"{os.path.basename(path)}: squat verdicts need the frame size and MediaPipe's 3-D world "
-            "landmarks, which a .csv or .npy pose file does not keep; give the video or its .npz track "
+            f"{os.path.basename(path)}: squat verdicts need MediaPipe's 3-D world landmarks, which a .csv "
+            "export or a .npy pose array does not keep; give the video or its .npz track "
             "(python -m analysis extract VIDEO -o TRACK.npz)"
         )
     if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:

@@ -17,7 +17,9 @@ import threading
 
 NATIVE_LOG_LINE = re.compile(
     rb"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|INFO: Created TensorFlow Lite|"
-    rb"WARNING: All log messages before absl::InitializeLog)"
+    rb"WARNING: All log messages before absl::InitializeLog|"
+    # the second line of a graph's failure: the error that follows says it in plain words
+    rb"Calculator::Process\(\) for node )"
 )
 
 
