@@ -313,8 +313,8 @@ def extract_pose(
     )
     if progress:
         progress(len(track), len(track))  # the real frame count, not the estimate
-    if store is not None:
-        store.put(key, track)
+    if store is not None and not store.put(key, track):  # still used; whoever shows it can say so
+        track.meta["not_cached"] = str(store.directory)
     _check_person(track, require_person)
     return track
 

@@ -423,6 +423,11 @@ def get_track(clip: Clip, workers: int = DEFAULT_CHUNKS) -> PoseTrack | None:
         st.error(str(exc).replace(os.path.dirname(clip.path) + os.sep, ""))
         return None
     bar.empty()
+    if track.meta.get("not_cached"):  # said on the page: it had gone to the server's log only
+        st.warning(
+            f"The pose cache ({literal(track.meta['not_cached'])}) cannot store tracks, so this analysis "
+            "was not kept: it is fine, but the next visit runs the pose model again."
+        )
     track.source_name = clip.name
     tracks[memo_key] = track
     while len(tracks) > MAX_TRACKS_IN_SESSION:  # the disk cache still has the others

@@ -738,6 +738,18 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
     assert not at.get("plotly_chart")
 
 
+def test_a_pose_cache_that_cannot_store_is_said_on_the_page(app_env, tmp_path, monkeypatch):
+    """The README promises a clear message for a pose cache that cannot store: it had gone
+    to the server's log only, and every visit ran the pose model again without a word."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("where the cache folder should be")
+    monkeypatch.setenv("REPLAB_CACHE_DIR", str(blocker / "cache"))
+    at = _run()
+    assert {m.label: m.value for m in at.metric}["Reps counted"] == "2"  # the analysis is fine
+    shown = [w.value.replace("\\", "") for w in at.warning]  # markdown escapes the underscores
+    assert any("cannot store tracks" in w and str(blocker / "cache") in w for w in shown), shown
+
+
 def test_uploaded_clip_with_no_reps_says_so(app_env, tmp_path):
     """A real upload through the Analyse page: the lifter standing between his two squats."""
     at = _open_with_sample_cut(tmp_path, "standing.mp4", seconds=3.0, start_s=12.0)

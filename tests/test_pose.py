@@ -354,6 +354,7 @@ def test_a_cache_that_cannot_store_still_returns_the_finished_track(tmp_path):
     with pytest.warns(UserWarning, match="was not stored"):
         track = extract_pose(clip, workers=1, cache=TrackCache(blocker / "cache"))
     assert len(track) == 30 and track.detected.all()
+    assert track.meta["not_cached"] == str(blocker / "cache")  # for the page to say so
 
 
 def test_two_writers_of_one_cache_entry_both_succeed(sample_squat_track, tmp_path):
