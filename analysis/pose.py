@@ -303,6 +303,7 @@ def extract_pose(
             # where each chunk handed over to the next (None: it ran to the end of the clip)
             "handoffs_s": [round(x, 3) if np.isfinite(x) else None for x in handoffs],
             "rotation": info.rotation,
+            "mirrored": info.mirrored,
             # the file's last frame and where its header says it ends: an upload or copy cut
             # short is read up to the cut, and whoever shows the track says so
             "ends_early_s": [round(last_s, 2), round(announced_s, 2)]

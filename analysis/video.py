@@ -44,6 +44,8 @@ class VideoInfo:
     # where the stream's duration is counted from, when the header says (its first packet's
     # time); the first decodable frame may come later (a clip cut without its first keyframe)
     stream_start_s: float | None = None
+    # stored mirrored (a front camera): ``rotation`` then reads the mirror as a half turn
+    mirrored: bool = False
 
     @property
     def announced_end_s(self) -> float:
@@ -212,7 +214,8 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             ) from None
         rotation = int(first.rotation or 0)
         width, height = stream.codec_context.width, stream.codec_context.height
-        if display_matrix(first)[0] == 0:  # a quarter turn: shown the other way round
+        a, b, c, d = display_matrix(first)
+        if a == 0:  # a quarter turn: shown the other way round
             width, height = height, width
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         fps = float(rate)
@@ -249,6 +252,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             start_s=start_s,
             header_end_s=header_end,
             stream_start_s=stream_start,
+            mirrored=a * d - b * c < 0,
         )
     finally:
         container.close()

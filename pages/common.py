@@ -822,5 +822,9 @@ def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
             f"Pose from your own model ({literal(os.path.basename(shown))}) through MediaPipe's Tasks API."
         )
     rotation = int(track.meta.get("rotation", 0) or 0)
-    if rotation % 360:
+    if track.meta.get("mirrored"):  # its mirror reads as a half turn: "turned by -180°" was wrong
+        st.caption(
+            "The file is stored mirrored (a front camera's view); RepLab reads it the right way round."
+        )
+    elif rotation % 360:
         st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")

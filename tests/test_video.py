@@ -98,6 +98,7 @@ def test_a_mirrored_clip_comes_out_upright(tmp_path, mirror):
     want = next(iter(iter_frames(upright))).rgb.astype(float)
     assert got.shape == want.shape
     assert np.abs(got - want).mean() < 6
+    assert probe(path).mirrored and not probe(upright).mirrored  # said as a mirror, not "turned by -180°"
 
 
 def test_an_upload_cut_short_reads_up_to_the_cut_in_every_reader(tmp_path):
