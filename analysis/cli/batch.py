@@ -15,10 +15,8 @@ import os
 import sys
 import time
 
-from analysis.cache import TrackCache
+from analysis.cli.extract import add_model_options, model_settings
 from analysis.cli.native_logs import stderr_is_terminal
-from analysis.errors import RepLabError
-from analysis.pose import DEFAULT_MAX_SIDE, PoseSettings
 
 
 def register(subparsers) -> None:
@@ -41,15 +39,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--exercise", help="the exercise if known; 'squat' also writes form verdicts")
     parser.add_argument("--overwrite", action="store_true", help="analyse finished clips again")
-    parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
-    parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
-    parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
-    parser.add_argument(
-        "--max-side", type=int, default=DEFAULT_MAX_SIDE, help="shrink frames to this longer side first"
-    )
-    parser.add_argument(
-        "--stride", type=int, default=1, help="analyse every n-th frame (counting-only runs; see docs)"
-    )
+    add_model_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -117,18 +107,13 @@ class ClipProgress:
 def run(args) -> int:
     from analysis.batch import BatchAnalyser, summarise
 
-    if args.stride < 1 or args.max_side < 64 or args.workers < 1:
-        raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
-    if args.model:  # one error before any clip, not one failed row per clip
-        from analysis.pose import check_task_file
-
-        check_task_file(args.model)
+    settings, cache = model_settings(args)  # a bad option or --model: one error before any clip
     analyser = BatchAnalyser(
         workers=args.workers,
         scheduler=args.scheduler,
         exercise=args.exercise,
-        settings=PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride),
-        cache=False if args.no_cache else TrackCache(args.cache_dir),
+        settings=settings,
+        cache=cache,
         overwrite=args.overwrite,
     )
     bar = ClipProgress()

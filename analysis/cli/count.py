@@ -14,7 +14,7 @@ import math
 import os
 import sys
 
-from analysis.cli.extract import add_pose_options, pose_kwargs
+from analysis.cli.extract import add_pose_options, model_settings, pose_kwargs
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
 from analysis.wording import cut_short_words
@@ -185,10 +185,7 @@ def run(args) -> int:
         exercise_key(args.exercise)
     except ValueError as exc:
         raise RepLabError(str(exc)) from None
-    if getattr(args, "model", None):  # and a --model file that cannot be one, once, not per PATH
-        from analysis.pose import check_task_file
-
-        check_task_file(args.model)
+    model_settings(args)  # and a bad pose option or --model file, once, not per PATH
     if args.method == "flow" and args.no_flow:  # so is an option that rules out the other
         raise RepLabError("--method flow asks for the optical-flow counter, which --no-flow switches off")
     counter_settings(args.method, args.assignments)  # and a setting the counter refuses

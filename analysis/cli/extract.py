@@ -8,12 +8,12 @@ import sys
 from analysis.cache import TrackCache
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.pose import DEFAULT_CHUNKS, DEFAULT_MAX_SIDE, PoseSettings, extract_pose
+from analysis.pose import DEFAULT_CHUNKS, DEFAULT_MAX_SIDE, PoseSettings, check_task_file, extract_pose
 from analysis.wording import cut_short_words
 
 
 def add_pose_options(parser) -> None:
-    """Options shared by every command that runs the pose model."""
+    """Options shared by every command that runs the pose model on one clip at a time."""
     parser.add_argument(
         "--workers",
         type=int,
@@ -21,24 +21,42 @@ def add_pose_options(parser) -> None:
         help=f"time chunks analysed at once, one thread each (default: {DEFAULT_CHUNKS}, as the "
         "dashboard and batch runs, on any machine, so a clip gives the same track everywhere)",
     )
+    add_model_options(parser)
+
+
+def add_model_options(parser) -> None:
+    """The pose model's options (``batch`` too, whose ``--workers`` counts processes)."""
     parser.add_argument("--no-cache", action="store_true", help="always run the pose model")
-    parser.add_argument("--cache-dir", help="cache folder (default: $REPLAB_CACHE_DIR or ~/.cache/replab)")
+    parser.add_argument(
+        "--cache-dir",
+        help="cache folder (default: $REPLAB_CACHE_DIR, else $XDG_CACHE_HOME/replab or ~/.cache/replab)",
+    )
     parser.add_argument("--model", help="a MediaPipe pose_landmarker .task file (Tasks API backend)")
     parser.add_argument(
         "--max-side", type=int, default=DEFAULT_MAX_SIDE, help="shrink frames to this longer side first"
     )
-    parser.add_argument("--stride", type=int, default=1, help="analyse every n-th frame (faster, coarser)")
+    parser.add_argument(
+        "--stride",
+        type=int,
+        default=1,
+        help="analyse every n-th frame (counting-only runs; see docs/performance.md)",
+    )
+
+
+def model_settings(args) -> tuple[PoseSettings, TrackCache | bool]:
+    """(settings, cache) from ``add_model_options``' options, checked before any pose pass."""
+    if args.stride < 1 or args.max_side < 64 or getattr(args, "workers", 1) < 1:
+        raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
+    if args.model:  # one error up front, not one per clip
+        check_task_file(args.model)
+    settings = PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride)
+    return settings, False if args.no_cache else TrackCache(args.cache_dir)
 
 
 def pose_kwargs(args) -> dict:
     """``extract_pose`` keyword arguments from the shared pose options."""
-    if args.stride < 1 or args.max_side < 64 or args.workers < 1:
-        raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
-    return {
-        "workers": args.workers,
-        "settings": PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride),
-        "cache": False if args.no_cache else TrackCache(args.cache_dir),
-    }
+    settings, cache = model_settings(args)
+    return {"workers": args.workers, "settings": settings, "cache": cache}
 
 
 def check_output_path(path: str) -> None:
