@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +48,24 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     """``text`` (UTF-8) to ``path``, whole or not at all."""
     with replaced(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
+
+
+def remove_stale_files(folder: str | os.PathLike, max_age_s: float) -> int:
+    """Delete the plain files in ``folder`` untouched for ``max_age_s``; returns how many.
+
+    For folders of things made again when asked for (renders) or left behind by a session
+    that ended (recordings): a file being written is touched every frame, so never stale.
+    """
+    cutoff, removed = time.time() - max_age_s, 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                remove_quietly(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed

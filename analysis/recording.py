@@ -19,7 +19,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from analysis.files import remove_quietly
+from analysis.files import remove_quietly, remove_stale_files
 from analysis.render import TIME_BASE, add_h264_stream
 
 
@@ -155,18 +155,4 @@ def remove_stale_recordings(folder: str | os.PathLike, max_age_s: float = 86400.
     be used: it is another person's, possibly, so it is not offered to the next session,
     only cleared away. A recording in progress is written every frame, so it is never stale.
     """
-    import time
-
-    cutoff, removed = time.time() - max_age_s, 0
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return 0
-    for entry in entries:
-        try:
-            if entry.is_file() and entry.stat().st_mtime < cutoff:
-                remove_quietly(entry.path)
-                removed += 1
-        except OSError:
-            continue
-    return removed
+    return remove_stale_files(folder, max_age_s)

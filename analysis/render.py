@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -20,7 +19,7 @@ import av
 import cv2
 import numpy as np
 
-from analysis.files import remove_quietly, replaced
+from analysis.files import remove_stale_files, replaced
 from analysis.landmarks import SKELETON_EDGES
 from analysis.track import PoseTrack
 from analysis.video import iter_frames, probe
@@ -261,16 +260,4 @@ def remove_stale_renders(folder: str | os.PathLike, max_age_s: float = RENDER_MA
     when asked for and missing, so one a day old is only taking room. A render being written
     is under a temporary name written every frame, so it is never stale.
     """
-    cutoff, removed = time.time() - max_age_s, 0
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return 0
-    for entry in entries:
-        try:
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                remove_quietly(entry.path)
-                removed += 1
-        except OSError:
-            continue
-    return removed
+    return remove_stale_files(folder, max_age_s)
