@@ -1,7 +1,8 @@
 """RepLab dashboard: ``python app.py`` (what ``make app`` runs), or ``streamlit run app.py``.
 
-Pages are explicit (``st.navigation``), so ``pages/common.py`` can hold shared helpers
-without turning into a page. Every page is a thin layer over the ``analysis`` library.
+Pages are explicit (``st.navigation``), so ``pages/`` can hold shared helper modules
+(``common``, ``clips``, ``widgets``...) without their turning into pages. Every page is a
+thin layer over the ``analysis`` library.
 """
 
 from __future__ import annotations

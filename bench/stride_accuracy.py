@@ -63,7 +63,9 @@ def accuracy(strides: list[int]) -> None:
     for stride in strides:
         errors, hits, marks, frames = [], 0, 0, 0
         for row in rows:
-            track = extract_pose(CLIPS / row["file"], workers=1, settings=PoseSettings(stride=stride), cache=cache)
+            track = extract_pose(
+                CLIPS / row["file"], workers=1, settings=PoseSettings(stride=stride), cache=cache
+            )
             result = count_reps(track)
             truth = int(row["reps"])
             errors.append(result.count - truth)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from analysis.counting import EXERCISE_PRESETS
 from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import remove_stale_renders, render_annotated_video, render_file_name, reused_render
 from analysis.report import reps_export
 from analysis.saving import ALREADY_SAVED, NoAthleteError, NotSquatsError, counting_exercise, save_analysis
 from analysis.wording import count_words
-from pages import common
+from pages import charts, clips, common, frames, text, widgets
 
 common.through_the_app()
 
@@ -48,7 +49,7 @@ if is_squat and reps:
 shows_squats = exercise is None and common.looks_like_squats(track)
 
 # ---- summary -----------------------------------------------------------------------------
-st.subheader(common.literal(clip.name))
+st.subheader(text.literal(clip.name))
 common.summary_row(track, reps_counted=result.count)
 common.warn_if_cut_short(track)
 if track.detection_rate < 0.5:
@@ -69,16 +70,16 @@ video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
 common.phone_order("analyse_video", "analyse_reps", "analyse_frame")
 with video_col, st.container(key="analyse_video"):
     has_annotated = bool(annotated and os.path.exists(annotated))
-    looped = common.selected_rep(reps, table_key)
+    looped = widgets.selected_rep(reps, table_key)
     if looped is not None:  # the rep ticked in the table, over and over
         rep = reps[looped]
-        common.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
+        frames.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
         st.caption(f"Rep {looped + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
                    "table for the whole clip.")  # fmt: skip
     elif has_annotated:
         st.video(annotated)
         st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
-    elif why := common.browser_cannot_play(clip.path):  # a dead player said nothing
+    elif why := clips.browser_cannot_play(clip.path):  # a dead player said nothing
         st.info(
             f"Browsers' players cannot show this file ({why}); RepLab reads it all the same. Tick a rep in "
             "the table to watch it, or make a copy that plays with **Make annotated video** under Exports."
@@ -100,7 +101,7 @@ with frame_col, st.container(key="analyse_frame"):
     # changed identity with its value, and every second move was lost).
     frame_key, generation_key = f"keep_frame_{track.source_hash}", f"keep_frame_widget_{track.source_hash}"
     st.session_state.setdefault(frame_key, track.frame_at(reps[0].bottom_s) if reps else 0)
-    picked = common.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
+    picked = widgets.picked_time(reps, table_key, ("trajectory_chart", "angle_chart"))
     if picked is not None:
         st.session_state[frame_key] = track.frame_at(picked)
     generation = st.session_state.get(generation_key, 0)
@@ -116,9 +117,9 @@ with frame_col, st.container(key="analyse_frame"):
         frame_index = 0
         st.caption("The clip has a single frame: too short to hold a repetition.")
     time_s = float(track.times[frame_index])
-    image = common.frame_with_skeleton(clip.path, track, time_s, max_side=640)
+    image = frames.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
-        common.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
+        frames.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
 with reps_col, st.container(key="analyse_reps"):
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
@@ -156,10 +157,10 @@ with reps_col, st.container(key="analyse_reps"):
             [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
               "end (s)": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
-            hide_index=True, on_select=functools.partial(common.remember_rows, table_key), selection_mode="single-row",
+            hide_index=True, on_select=functools.partial(widgets.remember_rows, table_key), selection_mode="single-row",
             column_config={"bottom (s)": st.column_config.NumberColumn(
                 help="The rep's turning point: the bottom of a squat or push-up, the top of a curl or pull-up.")},
-            key=table_key, selection_default=common.kept_rows_default(table_key),
+            key=table_key, selection_default=widgets.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(
             "Tick a rep to loop it in the player and show its turning-point frame; click a point on a chart "
@@ -172,45 +173,45 @@ c1, c2 = st.columns([3, 1])
 # the charts open on the parts that work in this clip (a curl's elbow, a squat's knee),
 # until the user picks others
 parts = common.chart_parts(track, reps, squat=is_squat or shows_squats)
-chosen = common.kept_widget(
+chosen = widgets.kept_widget(
     c1.multiselect, "Landmarks", "landmarks", parts["landmarks"], "default", options=LANDMARK_NAMES,
     default_follows=digest,
 )  # fmt: skip
-axis = common.kept_radio(
+axis = widgets.kept_radio(
     c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
 )
-fig = common.line_chart()
+fig = charts.line_chart()
 for i, name in enumerate(chosen):
-    common.add_line(fig, track.times, common.landmark_series(track, name, axis), name=f"{name} {axis}",
-                    clickable=True, line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
-common.shade_reps(fig, reps)
+    charts.add_line(fig, track.times, charts.landmark_series(track, name, axis), name=f"{name} {axis}",
+                    clickable=True, line={"color": charts.PALETTE[i % len(charts.PALETTE)]})  # fmt: skip
+charts.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
 fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
 fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
 st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="points")
 
 c1, c2 = st.columns([3, 1])
-angles = common.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
-                            options=ANGLE_NAMES, default_follows=digest)  # fmt: skip
-use_world = common.kept_widget(
+angles = widgets.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
+                             options=ANGLE_NAMES, default_follows=digest)  # fmt: skip
+use_world = widgets.kept_widget(
     c2.toggle, "3-D (world)", "world_angles", False, disabled=not track.has_world,
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
 )  # fmt: skip
 use_world = use_world and track.has_world  # kept on from a clip that had them
-fig = common.line_chart()
-shown_angles = [common.angle_series(track, name, use_world) for name in angles]
+fig = charts.line_chart()
+shown_angles = [charts.angle_series(track, name, use_world) for name in angles]
 for i, (name, values) in enumerate(zip(angles, shown_angles)):
-    common.add_line(fig, track.times, values, name=name, clickable=True,
-                    line={"color": common.PALETTE[i % len(common.PALETTE)]})  # fmt: skip
-common.shade_reps(fig, reps)
+    charts.add_line(fig, track.times, values, name=name, clickable=True,
+                    line={"color": charts.PALETTE[i % len(charts.PALETTE)]})  # fmt: skip
+charts.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
-fig.update_yaxes(title="degrees", range=common.angle_axis_range(shown_angles))
+fig.update_yaxes(title="degrees", range=charts.angle_axis_range(shown_angles))
 fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
 st.plotly_chart(fig, key="angle_chart", on_select="rerun", selection_mode="points")
 
 # ---- exports -----------------------------------------------------------------------------
 st.subheader("Exports")
-stem = common.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
+stem = text.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 c1, c2, c3 = st.columns(3)
 
 
@@ -274,10 +275,10 @@ if stale:
 # then a look at the Squat form page before saving, were gone on return. Each box is kept.
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
-    athlete = common.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name")
+    athlete = widgets.kept_widget(c1.text_input, "Athlete", "athlete", "", placeholder="name")
     if known:
-        c1.caption("Known: " + ", ".join(common.literal(name) for name in known[:8]))
-    kinds = [*common.EXERCISE_PRESETS, "other"]
+        c1.caption("Known: " + ", ".join(text.literal(name) for name in known[:8]))
+    kinds = [*EXERCISE_PRESETS, "other"]
     # on automatic, squats only when the clip shows squats (a curl clip was offered as squats)
     preferred = exercise if exercise in kinds else ("squat" if shows_squats else "other")
     # keyed by the clip and the sidebar's exercise: with one key the box kept its first value,
@@ -287,7 +288,7 @@ with st.container(border=True):
         help="Squats are saved with a form verdict per rep. Follows the sidebar's Exercise.",
     )  # fmt: skip
     # notes belong to this clip: they were saved again with the next clip's entry
-    notes = common.kept_widget(c3.text_input, "Notes", f"save_notes_{track.source_hash[:16]}", "")
+    notes = widgets.kept_widget(c3.text_input, "Notes", f"save_notes_{track.source_hash[:16]}", "")
     submitted = st.button("Save analysis", key=save_key)
 if submitted:
     # the rules of a save (which reps, squats only, saved once) are the library's: the command
@@ -310,7 +311,7 @@ if submitted:
     if outcome.no_verdicts:
         st.warning(f"Saved without form verdicts: {outcome.no_verdicts}")
     if not outcome.saved:  # the same analysis with other notes is the same session
-        where = f"Already saved for {common.literal(outcome.athlete)} as entry {outcome.entry_id}"
+        where = f"Already saved for {text.literal(outcome.athlete)} as entry {outcome.entry_id}"
         if outcome.status == ALREADY_SAVED:
             st.info(f"{where}; nothing new to save.")
         else:
@@ -328,6 +329,6 @@ if submitted:
         else ""
     )
     st.success(
-        f"Saved for {common.literal(outcome.athlete)} (entry {outcome.entry_id}): "
+        f"Saved for {text.literal(outcome.athlete)} (entry {outcome.entry_id}): "
         f"{count_words(outcome.count, 'rep')}{differs}.{others}"
     )

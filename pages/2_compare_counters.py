@@ -14,7 +14,7 @@ from analysis.counting import COUNTERS, compare_counters, flow_signal, prepare_s
 from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS
 from analysis.errors import RepLabError
 from analysis.wording import count_words
-from pages import common
+from pages import charts, common, frames, widgets
 
 common.through_the_app()
 
@@ -29,7 +29,7 @@ clip, track = common.current_clip_and_track()
 names = list(COUNTERS)
 exercise = common.exercise_box()  # the Analyse page's own choice (one kept value)
 default_methods = [n for n in names if n != "flow"] or names
-methods = common.kept_widget(
+methods = widgets.kept_widget(
     st.multiselect, "Algorithms", "compare_methods", default_methods, "default", options=names,
     help="\n".join(f"- **{name}** {COUNTER_WORDS.get(name, '')}" for name in names),
 )  # fmt: skip
@@ -76,11 +76,11 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
     widget_key = f"param_{scope}_{method}_{key}"
     label = _label(key)
     if key == "polarity":
-        choice = common.kept_selectbox(st, label, POLARITIES, key=widget_key, default=value,
-                                       help=help_text or "Where the rep's turning point is on the signal.")  # fmt: skip
+        choice = widgets.kept_selectbox(st, label, POLARITIES, key=widget_key, default=value,
+                                        help=help_text or "Where the rep's turning point is on the signal.")  # fmt: skip
         return _KEEP if choice == value else choice
     if isinstance(value, bool):
-        checked = common.kept_widget(st.checkbox, label, widget_key, value, help=help_text)
+        checked = widgets.kept_widget(st.checkbox, label, widget_key, value, help=help_text)
         return _KEEP if checked == value else checked
     if bounds is None or not (value is None or isinstance(value, int | float)):
         return _KEEP  # names and settings without a range keep their default
@@ -88,7 +88,7 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
     if value is None:
         known = isinstance(auto_value, int | float) and math.isfinite(auto_value)
         chosen_now = f" (now {auto_value:.3g})" if known else ""
-        if not common.kept_widget(
+        if not widgets.kept_widget(
             st.checkbox,
             f"{label}: set by hand",
             f"{widget_key}_manual",
@@ -116,11 +116,11 @@ def _step(lo, hi, bounds) -> float:
 
 def _slider(label: str, lo, hi, value, bounds, widget_key: str, help_text: str | None = None):
     if isinstance(value, int) and isinstance(lo, int) and isinstance(hi, int):
-        return common.kept_widget(
+        return widgets.kept_widget(
             st.slider, label, widget_key, value, min_value=lo, max_value=hi, help=help_text
         )
-    return common.kept_widget(st.slider, label, widget_key, float(value), min_value=float(lo), max_value=float(hi),
-                              step=_step(lo, hi, bounds), help=help_text)  # fmt: skip
+    return widgets.kept_widget(st.slider, label, widget_key, float(value), min_value=float(lo), max_value=float(hi),
+                               step=_step(lo, hi, bounds), help=help_text)  # fmt: skip
 
 
 _KEEP = object()
@@ -191,7 +191,7 @@ results = compare_counters(
 elapsed_ms = (time.perf_counter() - started) * 1000
 
 # ---- table of counts ---------------------------------------------------------------------
-true_count = common.kept_widget(  # the clip's own true count: another clip starts empty
+true_count = widgets.kept_widget(  # the clip's own true count: another clip starts empty
     st.number_input, "True count (if you know it)", f"true_count_{track.source_hash[:16]}", None,
     min_value=0, step=1, help="Type the number of reps you counted yourself to see each algorithm's error.",
 )  # fmt: skip
@@ -217,7 +217,7 @@ fig = go.Figure()
 lane = 0.09
 signals_drawn: dict[str, tuple[float, float]] = {}  # signal name -> the (low, high) it is scaled by
 for i, (method, result) in enumerate(results.items()):
-    colour = common.PALETTE[i % len(common.PALETTE)]
+    colour = charts.PALETTE[i % len(charts.PALETTE)]
     times = np.asarray(result.times, dtype=float)
     values = np.asarray(result.signal, dtype=float)
     if len(values) and np.isfinite(values).any() and result.signal_name not in signals_drawn:
@@ -229,7 +229,7 @@ for i, (method, result) in enumerate(results.items()):
         name = result.signal_name + (
             " (a speed, not a position: a rep turns where it changes sign)" if method == "flow" else ""
         )
-        common.add_line(fig, times, scaled, mode="lines", name=name, hoverinfo="skip",
+        charts.add_line(fig, times, scaled, mode="lines", name=name, hoverinfo="skip",
                         line={"color": "#555" if len(signals_drawn) == 1 else colour, "width": 1.5})  # fmt: skip
     # the hysteresis counter's two lines, where its thresholds (in signal units, set by hand
     # or chosen from the signal) cross the signal drawn above
@@ -280,15 +280,15 @@ if points:
     chosen_time = float(point["x"])
     label = point.get("customdata")
     caption = f"{label[0]} rep {label[1]}" if label else "selected point"
-    image = common.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
+    image = frames.frame_with_skeleton(clip.path, track, chosen_time, max_side=640)
     frame_col, player_col = st.columns(2)
     if image is not None:
-        common.show_frame(
+        frames.show_frame(
             frame_col, image, f"{caption}: turning point at {chosen_time:.2f} s", max_height=480
         )
     if label and label[0] in results and 0 < int(label[1]) <= len(results[label[0]].reps):
         rep = results[label[0]].reps[int(label[1]) - 1]  # the rep as that algorithm found it, playing
-        common.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
+        frames.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
         player_col.caption(f"{caption} as found: {rep.start_s:.2f}-{rep.end_s:.2f} s, looping")
 else:
     st.caption("Click a marker (a rep's turning point) to show that frame and watch that rep.")

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.counting import EXERCISE_PRESETS
 from analysis.errors import RepLabError
 from analysis.form import p_good_threshold, write_verdicts_csv
 from analysis.form.verdict import (
@@ -21,7 +22,7 @@ from analysis.history import for_spreadsheets
 from analysis.report import form_report_html
 from analysis.saving import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
-from pages import common
+from pages import common, frames, text, widgets
 
 common.through_the_app()
 
@@ -33,11 +34,11 @@ st.caption(
 
 clip, track = common.current_clip_and_track()
 
-strictness = common.kept_slider(
+strictness = widgets.kept_slider(
     st.sidebar, "Strictness", 0.0, 1.0, DEFAULT_STRICTNESS, 0.05, key="strictness",
     help="Higher = a rep needs a higher probability of good form to pass.",
 )  # fmt: skip
-result = common.count_for(track, "squat" if "squat" in common.EXERCISE_PRESETS else None)
+result = common.count_for(track, "squat" if "squat" in EXERCISE_PRESETS else None)
 reps = list(result.reps)
 if not reps and (moved := result.diagnostics.get("swing_gate", {}).get("dropped")):
     st.info(
@@ -122,14 +123,14 @@ picked = [
 if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, over and over
     verdict = verdicts[picked[0]]
     player, words = st.columns([1, 2])
-    common.loop_rep(player, clip.path, track, verdict.start_s, verdict.end_s)
+    frames.loop_rep(player, clip.path, track, verdict.start_s, verdict.end_s)
     words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
                    f"**{verdict.verdict_words}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
     words.write(verdict.reason)
     words.caption("Click another bar to watch that rep instead.")
 else:
     st.caption("Click a rep's bar to watch that rep in a loop.")
-stem = common.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
+stem = text.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)
 csv_col, report_col, _ = st.columns([1, 1, 3])
@@ -153,9 +154,9 @@ for start in range(0, len(verdicts), per_row):
                 f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.verdict_words}**] · p(good) {format_p_good(verdict.p_good)}"
             )
             bottom = verdict.judged_bottom_s
-            image = common.frame_with_skeleton(clip.path, track, bottom, max_side=480)
+            image = frames.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:
-                common.show_frame(st, image, f"deepest at {bottom:.2f} s (the frame judged)", max_height=380)
+                frames.show_frame(st, image, f"deepest at {bottom:.2f} s (the frame judged)", max_height=380)
             st.write(verdict.reason)
             if verdict.faults:
                 st.caption("Faults: " + ", ".join(verdict.faults))

@@ -16,7 +16,7 @@ from analysis.counting.base import Rep
 from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES
 from analysis.wording import count_words
-from pages import common
+from pages import charts, clips, common, frames, text, widgets
 
 common.through_the_app()
 
@@ -49,7 +49,7 @@ def _session_before(saved: list[dict], entry_id: int | None) -> int | None:
     return None
 
 
-def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
+def history_clip(slot: str, container) -> tuple[clips.Clip, SavedCount] | None:
     """A clip saved in the history whose video is still on this machine (a sample or an upload),
     with the count and reps that were saved with it."""
     try:
@@ -62,7 +62,7 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
         return None
     # every entry stays listed, those without their video too: hiding them made the box fall
     # back to another athlete's entry, unannounced, when the chosen entry's video went away
-    videos = {s["id"]: common.clip_path_for_hash(s["clip_hash"]) for s in saved}
+    videos = {s["id"]: clips.clip_path_for_hash(s["clip_hash"]) for s in saved}
     # the short fields first: a long name cut off the date, the count and the clip. Whether
     # the video is here stays out of them: in the browser a label that changed (the video
     # uploaded again, or cleared away) swapped the choice for another athlete's entry
@@ -77,7 +77,7 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     default = None if slot == "a" else _session_before(saved, a_entry)
     # B follows A's choice until the user picks B's own (it stayed on its first entry, which
     # could then be A's: an analysis compared with itself)
-    chosen = common.kept_selectbox(
+    chosen = widgets.kept_selectbox(
         container, "Saved analysis", list(labels), f"hist_{slot}", default=default, format_func=labels.get,
         default_follows="" if slot == "a" else f"after_{a_entry}",
     )  # fmt: skip
@@ -89,18 +89,18 @@ def history_clip(slot: str, container) -> tuple[common.Clip, SavedCount] | None:
     item = next(s for s in saved if s["id"] == chosen)
     if not videos[chosen]:
         container.warning(
-            f"The video of entry #{chosen} ({common.literal(item['athlete'])}, {common.literal(item['clip_name'])}) "
+            f"The video of entry #{chosen} ({text.literal(item['athlete'])}, {text.literal(item['clip_name'])}) "
             "is no longer on this machine: upload it again (Sample or upload) to see it side by side."
         )
         return None
-    clip = common.Clip(path=videos[chosen], name=item["clip_name"], kind="history")
+    clip = clips.Clip(path=videos[chosen], name=item["clip_name"], kind="history")
     reps = [Rep(float(r["start_s"]), float(r["bottom_s"]), float(r["end_s"])) for r in item["reps"]]
     entry = f"#{chosen} {item['athlete']}"
     return clip, SavedCount(count=int(item["count"]), reps=reps, exercise=item["exercise"], entry=entry)
 
 
-def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
-    source = common.kept_radio(
+def pick(slot: str, container) -> tuple[clips.Clip | None, SavedCount | None]:
+    source = widgets.kept_radio(
         container, "Source", ["Sample or upload", "History"], f"src_{slot}", horizontal=True
     )
     if source == "History":
@@ -109,7 +109,7 @@ def pick(slot: str, container) -> tuple[common.Clip | None, SavedCount | None]:
 
 
 exercise = common.exercise_value(
-    common.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="sbs_exercise")
+    widgets.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="sbs_exercise")
 )
 columns = st.columns(2)
 sides = []
@@ -147,18 +147,18 @@ squats = (
     or (exercise is None and common.looks_like_squats(first_track))
 )
 working = common.chart_parts(first_track, first_result.reps, squat=squats)["angles"][0]
-angle = common.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default=working,
-                              default_follows=first_track.content_digest())  # fmt: skip
+angle = widgets.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default=working,
+                               default_follows=first_track.content_digest())  # fmt: skip
 
 # up to the longer clip's count: each side shows its own last rep beyond its count
 max_reps = max(1, max(len(r.reps) for *_, r in ready))
 st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
-rep_number = common.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
-phase = common.kept_slider(c2, "Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05,
-                           key="sbs_phase")  # fmt: skip
-moving = common.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
-                            help="Each side loops its own rep, muted.")  # fmt: skip
+rep_number = widgets.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
+phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05,
+                            key="sbs_phase")  # fmt: skip
+moving = widgets.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
+                             help="Each side loops its own rep, muted.")  # fmt: skip
 
 
 def phase_time(rep, phase: float) -> float:
@@ -184,7 +184,7 @@ columns = st.columns(2)
 for letter, clip, track, result in ready:
     with columns["AB".index(letter)]:  # B stays on the right when A cannot be shown
         whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
-        st.metric(common.literal(f"{whose}{clip.name}"), count_words(result.count, "rep"))
+        st.metric(text.literal(f"{whose}{clip.name}"), count_words(result.count, "rep"))
         common.warn_if_cut_short(track)
         if isinstance(result, SavedCount):
             st.caption(
@@ -197,22 +197,22 @@ for letter, clip, track, result in ready:
         rep = result.reps[own_number - 1]
         fewer = f" (its last; it has {len(result.reps)})" if own_number < rep_number else ""
         if moving:
-            common.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
+            frames.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
             st.caption(
                 f"rep {own_number}{fewer}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
             )
             continue
         t = phase_time(rep, phase)
-        image = common.frame_with_skeleton(clip.path, track, t, max_side=560)
+        image = frames.frame_with_skeleton(clip.path, track, t, max_side=560)
         if image is not None:
-            common.show_frame(st, image, f"rep {own_number}{fewer} at {t:.2f} s", max_height=520)
+            frames.show_frame(st, image, f"rep {own_number}{fewer} at {t:.2f} s", max_height=520)
 
-fig = common.line_chart(height=340)
+fig = charts.line_chart(height=340)
 for letter, clip, track, result in ready:  # each side keeps its letter and colour, alone or not
-    x, y = rep_normalised(track, result.reps, common.angle_series(track, angle))
+    x, y = rep_normalised(track, result.reps, charts.angle_series(track, angle))
     fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{letter}: {clip.name}",
-                    marker={"size": 3}, line={"color": common.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
-fig.update_yaxes(range=common.angle_axis_range([common.angle_series(t, angle) for _, _, t, _ in ready]))
+                    marker={"size": 3}, line={"color": charts.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
+fig.update_yaxes(range=charts.angle_axis_range([charts.angle_series(t, angle) for _, _, t, _ in ready]))
 fig.update_layout(
     xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said
@@ -220,5 +220,5 @@ fig.update_layout(
 st.plotly_chart(fig, key="sbs_chart")
 st.caption(
     "Videos saved from uploads live in the temp folder "
-    f"({os.path.basename(str(common.UPLOAD_DIR))}); history entries whose video is gone cannot be shown here."
+    f"({os.path.basename(str(clips.UPLOAD_DIR))}); history entries whose video is gone cannot be shown here."
 )

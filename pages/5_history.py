@@ -10,7 +10,7 @@ from analysis.errors import RepLabError
 from analysis.form.dataset import FAULT_LABELS
 from analysis.history import fault_counts, for_spreadsheets, form_summary, session_rep_rows
 from analysis.wording import count_words
-from pages import common
+from pages import charts, common, text, widgets
 
 common.through_the_app()
 
@@ -31,11 +31,11 @@ if not athletes:
     st.stop()
 
 # kept across page visits (a plain key fell back to the first athlete after a look elsewhere)
-athlete = common.kept_selectbox(st, "Athlete", athletes, key="history_athlete")
+athlete = widgets.kept_selectbox(st, "Athlete", athletes, key="history_athlete")
 zone, zone_name = common.viewer_timezone()  # saved times in the viewer's zone
 sessions = store.sessions(athlete, tz=zone)
 if not sessions:
-    st.info(f"No saved analyses for {common.literal(athlete)}.")
+    st.info(f"No saved analyses for {text.literal(athlete)}.")
     st.stop()
 
 
@@ -55,7 +55,7 @@ exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
 GOOD_SHARE_COLOUR = "#2ca02c"
 # one colour per fault, the same for every athlete; never the good share's green
 FAULT_COLOURS = dict(zip(FAULT_LABELS, ("#9467bd", "#8c564b", "#d62728", "#ff7f0e", "#e377c2"), strict=True))
-line_colours = [c for c in common.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
+line_colours = [c for c in charts.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
 for i, name in enumerate(exercises):
     mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
     fig.add_scatter(
@@ -70,7 +70,7 @@ if shares:
                     name="good reps (%)", yaxis="y2", line={"color": GOOD_SHARE_COLOUR, "dash": "dot"})  # fmt: skip
 fig.update_layout(
     height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified", showlegend=True,
-    xaxis=common.session_axis(dates),
+    xaxis=charts.session_axis(dates),
     yaxis={"title": "reps", "rangemode": "tozero"},
     yaxis2={"title": "good reps (%)", "overlaying": "y", "side": "right", "range": [0, 105]},
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -103,10 +103,10 @@ labels = {
     for s in sessions
 }
 newest_first = list(reversed(labels))
-shown = common.kept_selectbox(st, "Session", newest_first, key="history_detail", format_func=labels.get)
+shown = widgets.kept_selectbox(st, "Session", newest_first, key="history_detail", format_func=labels.get)
 session = next(s for s in sessions if s["id"] == shown)
 if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in italics
-    st.caption(f"Notes: {common.literal(session['notes'])}")
+    st.caption(f"Notes: {text.literal(session['notes'])}")
 with st.expander("Edit the notes"):  # saving the analysis again made a second session
     edited = st.text_area("Notes", value=session["notes"], key=f"edit_notes_{shown}")
     # never disabled: a box typed in reaches the server only when it loses focus, so a button
@@ -137,8 +137,8 @@ c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
     st.download_button(
-        f"{common.literal(athlete)}'s history (CSV)", for_spreadsheets(store.export_csv(athlete=athlete)),
-        file_name=f"replab_history_{common.file_stem(athlete)}.csv", mime="text/csv",
+        f"{text.literal(athlete)}'s history (CSV)", for_spreadsheets(store.export_csv(athlete=athlete)),
+        file_name=f"replab_history_{text.file_stem(athlete)}.csv", mime="text/csv",
     )  # fmt: skip
     st.caption(f"One row per saved analysis; created_at is in UTC (the table above shows {zone_name}).")
     st.download_button(
@@ -164,7 +164,7 @@ with c2:
             deleted = store.delete_session(chosen)
             notice = f"Deleted entry #{chosen}." if deleted else f"Entry #{chosen} was already deleted."
             if not store.sessions(athlete):  # the page moves on to another athlete: say why
-                notice += f" {common.literal(athlete)} has no saved analyses left."
+                notice += f" {text.literal(athlete)} has no saved analyses left."
             st.session_state["history_notice"] = notice
             st.session_state.pop(choice_key, None)  # this tab's own delete: nothing to explain
             st.session_state["delete_generation"] = st.session_state.get("delete_generation", 0) + 1

@@ -22,7 +22,7 @@ import streamlit as st
 from analysis.errors import RepLabError
 from analysis.recording import FrameRecorder, remove_stale_recordings
 from analysis.video import probe
-from pages.common import UPLOAD_DIR, Clip, store_file
+from pages.clips import UPLOAD_DIR, Clip, store_file
 
 RECORDING_DIR = UPLOAD_DIR / "recordings"
 FINISH_TIMEOUT_S = 10.0  # for the stream's end to reach the recorder after STOP

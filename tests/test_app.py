@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis.counting import count_reps
 from analysis.history import HistoryStore
-from pages.common import literal
+from pages.text import literal
 from tests.conftest import REPO_ROOT
 
 APP = str(REPO_ROOT / "app.py")
@@ -254,9 +254,9 @@ def test_unreadable_upload_shows_error_and_keeps_history(app_env, tmp_path):
     bad.write_bytes(b"this is not a video at all" * 100)
 
     def page(path: str) -> None:
-        from pages import common
+        from pages import clips, common
 
-        track = common.get_track(common.Clip(path=path, name="holiday.mp4", kind="upload"))
+        track = common.get_track(clips.Clip(path=path, name="holiday.mp4", kind="upload"))
         if track is None:
             import streamlit as st
 
@@ -291,9 +291,9 @@ def test_clip_without_a_person_says_so(app_env, tmp_path):
     _empty_room_clip(clip)
 
     def page(path: str) -> None:
-        from pages import common
+        from pages import clips, common
 
-        common.get_track(common.Clip(path=path, name="empty room.mp4", kind="upload"), workers=1)
+        common.get_track(clips.Clip(path=path, name="empty room.mp4", kind="upload"), workers=1)
 
     at = AppTest.from_function(page, args=(str(clip),), default_timeout=120)
     at.run()
@@ -658,7 +658,7 @@ def test_a_saved_entry_stays_chosen_when_its_video_comes_back(app_env, sample_sq
     box showed another athlete's entry without a word."""
     import shutil
 
-    from pages.common import UPLOAD_DIR
+    from pages.clips import UPLOAD_DIR
 
     store = HistoryStore(app_env)
     content_hash = "e" * 64  # an upload of this test's own
@@ -962,7 +962,8 @@ def test_a_file_the_browser_cannot_play_says_so_instead_of_a_dead_player(app_env
 def test_a_failed_recording_is_not_followed_by_a_clip_never_chosen(tmp_path):
     """After a webcam recording with nobody in it, the page showed the sample it opened on,
     analysed, with a Save form; a bad upload still falls back to the clip shown before."""
-    from pages.common import Clip, stands_in_for
+    from pages.clips import Clip
+    from pages.common import stands_in_for
 
     sample = Clip(str(REPO_ROOT / "sample_videos" / SAMPLE), SAMPLE, "sample")
     recording, upload = (Clip(str(tmp_path / f"{k}.mp4"), f"{k}.mp4", k) for k in ("recording", "upload"))
@@ -977,7 +978,7 @@ def test_a_failed_recording_is_not_followed_by_a_clip_never_chosen(tmp_path):
 def test_download_names_keep_only_safe_characters():
     """A '"' in a clip's name ended the download's file name early (Streamlit quotes it
     as is), and an athlete typed as "A/B*?" gave a name no system saves."""
-    from pages.common import file_stem
+    from pages.text import file_stem
 
     assert file_stem('my "best" squat') == "my_best_squat"
     assert file_stem("A/B*?") == "A_B"
@@ -1383,7 +1384,7 @@ def test_an_angle_that_barely_moves_is_drawn_flat():
     """Auto-scaled, a still knee's 172-180 degrees filled the angle chart and its jitter
     looked like a movement; a range of at least 40 degrees keeps it flat. A joint that
     moves keeps Plotly's own range."""
-    from pages.common import MIN_ANGLE_SPAN, angle_axis_range
+    from pages.charts import MIN_ANGLE_SPAN, angle_axis_range
 
     still = np.array([172.0, 180.0, 176.0, np.nan])
     low, high = angle_axis_range([still])

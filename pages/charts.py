@@ -1,0 +1,100 @@
+"""Plotly charts of a track: line charts over time, rep bands, angle series and axes.
+
+Why a module of its own: every page draws its charts the same way (long series through
+WebGL, lines a click can select, rep spans shaded, an angle axis that does not magnify
+jitter), and none of it needs Streamlit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import plotly.graph_objects as go
+
+from analysis.landmarks import INDEX, joint_angle
+from analysis.track import PoseTrack
+
+REP_FILL = "rgba(46, 134, 222, 0.13)"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+
+_DAY = timedelta(days=1)
+
+
+def session_axis(dates: list) -> dict:
+    """A Plotly x axis for saved sessions: with one session (or all saved at the same second),
+    a day either side with one tick a day; Plotly's own range for one point is a millisecond
+    wide, ticked "11:39:20.9995". Sessions apart keep Plotly's axis (seconds apart stay apart)."""
+    if not dates or max(dates) != min(dates):
+        return {}
+    return {
+        "range": [dates[0] - _DAY, dates[0] + _DAY],
+        "dtick": _DAY.total_seconds() * 1000,
+        "tickformat": "%Y-%m-%d",
+    }
+
+
+def shade_reps(fig: go.Figure, reps, colour: str = REP_FILL, label: bool = True) -> None:
+    """Rep spans as shaded bands, numbered at the top."""
+    for i, rep in enumerate(reps or []):
+        fig.add_vrect(
+            x0=rep.start_s, x1=rep.end_s, fillcolor=colour, line_width=0, layer="below",
+            annotation_text=str(i + 1) if label else None, annotation_position="top left",
+        )  # fmt: skip
+
+
+def angle_series(track: PoseTrack, name: str, use_world: bool = False) -> np.ndarray:
+    """Joint angle per frame: from world landmarks (3-D) when asked and present, else image x-y."""
+    if use_world and track.has_world and name != "trunk_lean":
+        return joint_angle(track.world, name, dims=3)
+    return joint_angle(track.image_points(), name, dims=2)
+
+
+MIN_ANGLE_SPAN = 40.0  # degrees an angle chart shows at least
+
+
+def angle_axis_range(series: list[np.ndarray]) -> list[float] | None:
+    """A y range of at least ``MIN_ANGLE_SPAN`` degrees around the shown angles (None: let
+    Plotly choose). Auto-scaled, a still knee's 172-180 degrees filled the chart, and its
+    jitter looked like a movement."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series]) if series else np.zeros(0)
+    values = values[np.isfinite(values)]
+    if not len(values) or values.max() - values.min() >= MIN_ANGLE_SPAN:
+        return None
+    middle = (values.max() + values.min()) / 2
+    low = min(max(middle - MIN_ANGLE_SPAN / 2, 0.0), 180.0 - MIN_ANGLE_SPAN)
+    return [low - 2.0, low + MIN_ANGLE_SPAN + 2.0]
+
+
+def landmark_series(track: PoseTrack, name: str, axis: str) -> np.ndarray:
+    return track.landmarks[:, INDEX[name], "xyz".index(axis)]
+
+
+WEBGL_FROM = 5000  # points per series above which lines use WebGL (SVG slows down on long clips)
+
+
+# Plotly selects markers, never bare lines: a clickable line carries invisible markers.
+_INVISIBLE = {"opacity": 0}
+CLICKABLE = {"mode": "lines+markers", "marker": {"size": 8, **_INVISIBLE},
+             "selected": {"marker": _INVISIBLE}, "unselected": {"marker": _INVISIBLE}}  # fmt: skip
+
+
+def add_line(fig: go.Figure, x, y, clickable: bool = False, **kwargs) -> None:
+    """A line trace; WebGL (``Scattergl``) for long series so a 10-minute clip stays responsive.
+
+    ``clickable``: a click on the line selects the frame under it (the chart must be drawn
+    with ``on_select``); the markers that make that possible are invisible.
+    """
+    trace = go.Scattergl if len(x) > WEBGL_FROM else go.Scatter
+    fig.add_trace(trace(x=x, y=y, **{**kwargs, **(CLICKABLE if clickable else {})}))
+
+
+def line_chart(height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        xaxis_title="time (s)",
+    )  # fmt: skip
+    return fig

@@ -1,0 +1,90 @@
+"""Pictures and videos of the clip with its skeleton drawn: one frame, or one rep looped.
+
+Why a module of its own: the pages show the moment picked (a frame, its skeleton drawn,
+sized for phones' portrait clips) and the rep chosen (cut out of the clip and looped);
+both read the video again, so frames are cached and rep cuts are written once and kept
+under ``common.RENDER_DIR``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from analysis.errors import RepLabError
+from analysis.render import draw_skeleton, render_annotated_video
+from analysis.track import PoseTrack
+from analysis.video import read_frame
+from pages.common import RENDER_DIR
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _frame_cached(path: str, time_s: float, max_side: int) -> np.ndarray:
+    return read_frame(path, time_s, max_side=max_side)
+
+
+def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: int = 720) -> np.ndarray | None:
+    """The frame shown at ``time_s`` with the track's skeleton drawn (None if unreadable)."""
+    try:
+        rgb = _frame_cached(path, float(time_s), max_side)
+    except RepLabError as exc:
+        st.warning(str(exc))
+        return None
+    i = track.frame_at(time_s)
+    return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+
+
+def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:
+    """An image ``max_height`` px tall when portrait (phone frames would fill the screen),
+    and never wider than its column.
+
+    A portrait frame is scaled to ``max_height`` here and shown at its own width, which
+    Streamlit caps at the column's: a width in pixels is not capped, and a near-square
+    portrait frame (412 x 480) spilled over the rep table and the next rep card.
+    """
+    height, width = image.shape[:2]
+    if width >= height:  # landscape: the column's width keeps it short enough
+        container.image(image, caption=caption, width="stretch")
+        return
+    if height != max_height:  # a small frame is drawn as tall as a large one (it was, before)
+        from PIL import Image
+
+        size = (max(1, round(width * max_height / height)), max_height)
+        image = np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize(size, Image.BILINEAR))
+    container.image(image, caption=caption, width="content")
+
+
+def rep_clip(path: str, track: PoseTrack, start_s: float, end_s: float) -> str:
+    """One rep cut out of the clip with its skeleton drawn on (H.264), made once and kept.
+
+    Streamlit's player starts and ends on whole seconds, so looping a rep inside the
+    whole clip showed up to a second of the neighbouring reps at each end; a one-second
+    push-up looped as three seconds of the set. The cut is a few seconds of video and
+    takes a fraction of a second to write. It is named by the track's content as well as
+    the times, so another model's track never reuses this one's skeleton.
+    """
+    name = f"rep_{track.source_hash[:12]}_{track.content_digest()[:12]}_{start_s:.3f}_{end_s:.3f}.mp4"
+    out = RENDER_DIR / name
+    if not out.exists():
+        RENDER_DIR.mkdir(parents=True, exist_ok=True)
+        render_annotated_video(path, track, out, max_side=640, start_s=start_s, end_s=end_s)
+    return str(out)
+
+
+def loop_rep(
+    container, path: str, track: PoseTrack, start_s: float, end_s: float, max_height: int = 520
+) -> None:
+    """A muted player that plays one rep, exactly, over and over, no taller than ``max_height`` px.
+
+    A portrait phone clip stretched to a column's width would fill the screen, so its
+    width follows the clip's shape (as ``show_frame`` does for pictures).
+    """
+    portrait = track.width and track.height and track.height > track.width
+    width = max(120, int(max_height * track.width / track.height)) if portrait else "stretch"
+    try:
+        with container.spinner("Cutting out the rep ..."):
+            clip = rep_clip(path, track, start_s, end_s)
+    except RepLabError as exc:
+        container.error(str(exc))
+        return
+    container.video(clip, loop=True, autoplay=True, muted=True, width=width)
