@@ -12,6 +12,7 @@ import json
 import os
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 from analysis.track import PoseTrack
@@ -62,9 +63,10 @@ class TrackCache:
             return None
         try:
             return PoseTrack.load(path)
-        # a damaged or older-format entry is a miss, not a failure; anything else is a bug,
-        # which would otherwise re-run the pose model on every clip without a word
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        # a damaged or older-format entry is a miss, not a failure (then overwritten); anything
+        # else is a bug, which would otherwise re-run the pose model on every clip unsaid.
+        # Damage inside the archive is zlib's error (review L: bytes zeroed by a bad copy).
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
             return None
 
     def put(self, key: str, track: PoseTrack) -> bool:

@@ -59,6 +59,11 @@ class NotSquatsError(RepLabError):
     def words(self, why_from: str) -> str:
         """The refusal, naming where the user can read why each movement is no squat."""
         shown = "" if self.shown_count in (None, self.found) else f"; this page counts {self.shown_count}"
+        if self.found == 0:  # nothing bends the knees like a rep
+            return (
+                f"Not saved as squats: counted on the knee angle, the clip shows no squat{shown}. Save it as "
+                "another exercise, or check the clip."
+            )
         looks = "it does not look" if self.found == 1 else "none of them looks"
         return (
             f"Not saved as squats: counted on the knee angle, the clip shows {count_words(self.found, 'movement')}"
@@ -93,6 +98,23 @@ class SaveOutcome:
 def counting_exercise(exercise: str) -> str | None:
     """The preset an entry saved as ``exercise`` is counted with (None: the automatic signal)."""
     return exercise if exercise in EXERCISE_PRESETS else None
+
+
+def saved_exercise_name(exercise: str) -> str:
+    """The name an entry is saved under: a preset's own (``presets.exercise_key``: "Squat" and
+    "squats" are "squat") or ``"other"``. Any other text is refused: "Squat" had been saved
+    beside "squat", without verdicts, and split the athlete's trends in two (review L)."""
+    from analysis.counting.presets import exercise_key
+
+    if str(exercise).strip().lower() == OTHER_EXERCISE:
+        return OTHER_EXERCISE
+    try:
+        key = exercise_key(exercise)
+    except ValueError as exc:
+        raise RepLabError(f"{exc}, or {OTHER_EXERCISE}") from None
+    if key is None:  # "auto" or nothing: saved as what it is counted on
+        raise RepLabError(f"name the exercise to save the analysis as (one of {', '.join(SAVE_EXERCISES)})")
+    return key
 
 
 def judge_squats(track: PoseTrack, reps: list, strictness: float) -> list:
@@ -131,12 +153,13 @@ def save_analysis(
     """
     if not normalise_athlete(athlete):  # said first: a curl refused as squats hid the missing name
         raise NoAthleteError()
+    exercise = saved_exercise_name(exercise)
     if result is None:
         result = count_reps(track, exercise=counting_exercise(exercise))
     reps = list(result.reps)
     verdicts, no_verdicts, left_out = None, None, []
-    moved = result.diagnostics.get("swing_gate", {}).get("dropped") or []
-    if exercise == "squat" and not reps and moved:  # the knees hardly bend: not squats at all
+    if exercise == "squat" and not reps:  # no squat at all: "0 squat reps" was stored (review L)
+        moved = result.diagnostics.get("swing_gate", {}).get("dropped") or []  # knees that hardly bend
         raise NotSquatsError(len(moved), shown_count)
     if exercise == "squat" and reps:
         try:

@@ -94,6 +94,33 @@ def test_save_refuses_what_the_page_refuses_with_one_error_line(cli, shared_data
     assert (row["exercise"], row["count"], row["verdicts"]) == ("other", 3, None)  # clips.tsv: 3
 
 
+def test_save_analysis_names_the_exercise_as_the_presets_do_and_refuses_no_squats(
+    shared_data, pose_cache_dir, tmp_path
+):
+    """``save_analysis`` took any text: "Squat" was saved beside "squat", without verdicts;
+    and a curl whose knee movements the counter gates out entirely was stored as "0 squat
+    reps" (review L)."""
+    from analysis.cache import TrackCache
+    from analysis.errors import RepLabError
+    from analysis.pose import extract_pose
+    from analysis.saving import NotSquatsError, save_analysis
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+
+    def track(name):
+        return extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
+
+    squat = track(SHORT_SQUAT)
+    outcome = save_analysis(store, squat, "Squat", "Ana")
+    entry = store.session(outcome.entry_id)
+    assert entry["exercise"] == "squat" and entry["verdicts"] and entry["count"] == 1
+    with pytest.raises(RepLabError, match="unknown exercise 'yoga'.*or other"):
+        save_analysis(store, squat, "yoga", "Ana")
+    with pytest.raises(NotSquatsError, match="the clip shows no squat"):
+        save_analysis(store, track("curl_side_rohitkeshav27_1.mp4"), "squat", "Ana")
+    assert len(store.sessions()) == 1
+
+
 def test_the_page_finds_the_entry_the_command_line_saved(cli, pose_cache_dir, tmp_path, monkeypatch):
     """The same clip saved from the command line and then with the Analyse page's defaults is
     one analysis: same count, reps, verdicts and bar, so the page says "Already saved"."""
@@ -214,6 +241,15 @@ def test_render_writes_the_annotated_h264_video_with_its_verdicts(cli, shared_da
     assert _green_share(read_frame(plain, last)) < 0.0005
     code, _, err = cli("render", clip, "-o", tmp_path / "out.avi")
     assert (code, err) == (2, "error: the annotated video is an .mp4 file, not out.avi\n")
+    # refused before the pose pass (review L: a folder was found only after it, as a traceback,
+    # and the clip itself as the output was overwritten)
+    (tmp_path / "folder.mp4").mkdir()
+    copy = tmp_path / "mine.mp4"
+    copy.write_bytes(clip.read_bytes())
+    for target, words in ((tmp_path / "folder.mp4", "it is a folder"), (copy, "is the input clip")):
+        code, _, err = cli("render", copy, "-o", target, *_pose_options(pose_cache_dir))
+        assert code == 2 and err.startswith("error: ") and words in err and "pose:" not in err, err
+    assert copy.read_bytes() == clip.read_bytes()
 
 
 def test_render_names_are_content_based_and_stale_ones_are_cleared(tmp_path):
@@ -249,6 +285,8 @@ def test_count_set_tunes_the_named_counter(cli, shared_data, pose_cache_dir):
     result = json.loads(out)
     assert code == 0 and result["count"] == 1 and result["settings"] == {"min_distance_s": 2}
     assert result["algorithms"]["adaptive"] == 3  # the others keep their own settings
+    code, out, _ = cli("count", "--method", "peaks", "--set", "local_tempo=no", *options, clip)
+    assert code == 0 and json.loads(out)["settings"] == {"local_tempo": False}  # "no" is False, not a word
 
 
 @pytest.mark.parametrize(
@@ -261,6 +299,11 @@ def test_count_set_tunes_the_named_counter(cli, shared_data, pose_cache_dir):
         (["--method", "peaks", "--set", "prominence_ratio=true"], "prominence_ratio must be a share"),
         (["--method", "hysteresis", "--set", "low_ratio=0.7", "--set", "high_ratio=0.6"], "must be below high_ratio"),
         (["--method", "peaks", "--set", "0.4"], "write NAME=VALUE"),
+        # a word or a flag the counter does not take (review L: polarity=down ran the pose pass
+        # and failed per PATH; local_tempo=maybe was a non-empty word, so true)
+        (["--method", "peaks", "--set", "polarity=down"], "polarity must be 'auto' or 'min' or 'max', not 'down'"),
+        (["--method", "peaks", "--set", "local_tempo=maybe"], "local_tempo must be True or False, not 'maybe'"),
+        (["--method", "flow", "--set", "direction=sideways"], "direction must be 'down_up' or 'up_down'"),
     ],
 )  # fmt: skip
 def test_count_set_refuses_a_setting_before_any_pose_pass(cli, tmp_path, args, message):

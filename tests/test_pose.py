@@ -357,6 +357,31 @@ def test_a_cache_that_cannot_store_still_returns_the_finished_track(tmp_path):
     assert track.meta["not_cached"] == str(blocker / "cache")  # for the page to say so
 
 
+def test_a_damaged_cache_entry_is_a_miss(sample_squat_track, tmp_path):
+    """Bytes zeroed inside a stored track (a bad copy, a disk fault). Most such damage fails
+    the archive's checks, but some breaks the compressed stream itself: that zlib error
+    escaped a narrowed ``except`` and the page showed a traceback on every visit (review L).
+    Every kind is a miss, and the next analysis stores the track again."""
+    import zlib
+
+    cache = TrackCache(tmp_path)
+    assert cache.put("key", sample_squat_track)
+    whole = cache.path_for("key").read_bytes()
+    kinds = set()
+    for step in range(1, 80):
+        data = bytearray(whole)
+        start = len(data) * step // 80
+        data[start : start + 64] = bytes(64)
+        cache.path_for("key").write_bytes(bytes(data))
+        try:
+            PoseTrack.load(cache.path_for("key"))
+        except Exception as exc:  # which kind of damage this was
+            kinds.add(type(exc))
+        assert cache.get("key") is None, step
+    assert zlib.error in kinds  # the case the review found is among them
+    assert cache.put("key", sample_squat_track) and len(cache.get("key")) == len(sample_squat_track)
+
+
 def test_two_writers_of_one_cache_entry_both_succeed(sample_squat_track, tmp_path):
     """Every writer of an entry used one temporary name: one's rename took the other's file
     and its put failed (20 of 40 in a two-process run)."""

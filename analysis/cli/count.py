@@ -70,10 +70,11 @@ def _frame_rate(text: str) -> float:
 
 
 def _setting_value(text: str):
-    """A ``--set`` value as the counter takes it: a whole number, a number, true/false, none,
-    or else the word itself (``polarity=down``)."""
+    """A ``--set`` value as the counter takes it: a whole number, a number, true/false (yes/no,
+    on/off), none, or else the word itself (``polarity=min``; one the counter does not take is
+    refused by its ``param_choices``)."""
     text = text.strip()
-    words = {"true": True, "false": False, "none": None}
+    words = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False, "none": None}
     if text.lower() in words:
         return words[text.lower()]
     for kind in (int, float):
@@ -86,7 +87,7 @@ def _setting_value(text: str):
 
 def counter_settings(method: str, assignments: list[str]) -> dict:
     """The ``--set NAME=VALUE`` settings for ``method``'s counter, checked as the counter
-    checks them before a fit (``param_kinds``, ``param_order``): a typo or a value it refuses
+    checks them before a fit (``param_kinds``, ``param_order``, ``param_choices``): a typo or a value it refuses
     is one error before any pose pass, not one per PATH after it."""
     if not assignments:
         return {}

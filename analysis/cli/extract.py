@@ -59,11 +59,21 @@ def pose_kwargs(args) -> dict:
     return {"workers": args.workers, "settings": settings, "cache": cache}
 
 
-def check_output_path(path: str) -> None:
-    """Refuse, before any pose pass, an output whose folder does not exist (or is no folder)."""
+def check_output_path(path: str, source: str | None = None) -> None:
+    """Refuse, before any pose pass, an output whose folder does not exist (or is no folder),
+    that is a folder itself, or that is the input file (which it would overwrite)."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise RepLabError(f"cannot write {path}: the folder {folder} does not exist")
+    if os.path.isdir(path):  # found only after the whole pass before, as a traceback
+        raise RepLabError(f"cannot write {path}: it is a folder")
+    if (
+        source is not None
+        and os.path.exists(source)
+        and os.path.exists(path)
+        and os.path.samefile(source, path)
+    ):
+        raise RepLabError(f"{path} is the input clip: write the output to another file")
 
 
 def register(subparsers) -> None:
@@ -80,7 +90,7 @@ def run(args) -> int:
     suffix = os.path.splitext(args.output)[1].lower()
     if suffix not in (".npz", ".csv"):
         raise RepLabError(f"output must end in .npz or .csv, not {suffix or 'nothing'}")
-    check_output_path(args.output)
+    check_output_path(args.output, source=args.video)
     track = extract_pose(args.video, progress=ProgressBar("pose"), **pose_kwargs(args))
     if suffix == ".npz":
         track.save(args.output)

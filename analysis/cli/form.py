@@ -177,7 +177,14 @@ def judge_clip(args) -> int:
         print()
         return 0
     if not verdicts:
-        print(f"{os.path.basename(path)}: no squat reps found")
+        moved = result.diagnostics.get("swing_gate", {}).get("dropped") or []
+        why = (  # the knees hardly bend: another exercise (a curl, a push-up), said as such
+            f": counted on the knee angle, the clip shows {count_words(len(moved), 'movement')}, none bending "
+            f"the knees by {result.diagnostics['swing_gate']['min_swing']:g}°"
+            if moved
+            else ""
+        )
+        print(f"{os.path.basename(path)}: no squat reps found{why}")
         return 0
     others = len(squats_only(result.reps, verdicts)[2])  # counted on the knee angle, not squats
     counted = count_words(len(verdicts) - others, "squat") + (

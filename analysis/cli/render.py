@@ -58,7 +58,7 @@ def run(args) -> int:
         raise RepLabError("--strictness must be between 0 and 1")
     if os.path.splitext(args.output)[1].lower() != ".mp4":
         raise RepLabError(f"the annotated video is an .mp4 file, not {os.path.basename(args.output)}")
-    check_output_path(args.output)
+    check_output_path(args.output, source=args.video)
     if not os.path.isfile(args.video):
         raise RepLabError(f"{args.video} not found")
     name = os.path.basename(args.video)

@@ -98,6 +98,10 @@ class BaseCounter:
     param_kinds: dict[str, str] = {}
     # settings that must be in this order (low < high) when both are given
     param_order: tuple[tuple[str, str], ...] = ()
+    # settings that are one of a few values (a word, or True/False): any other is refused
+    # ("polarity=down" ran a whole pose pass, then failed on every clip; "no" for a flag
+    # was a non-empty word, so true)
+    param_choices: dict[str, tuple] = {"polarity": ("auto", "min", "max")}
     # whether every rep it finds comes back towards rest by its own rule; when not, the body
     # gate checks the move on the way down and on the way back (``gate_reps(both_sides=)``)
     checks_return = False
@@ -206,6 +210,12 @@ class BaseCounter:
                       "share": 0 <= value <= 1}[kind]  # fmt: skip
             if not ok:
                 raise ValueError(f"{type(self).__name__}: {key} must be {_KIND_WORDS[kind]}, not {value!r}")
+        for key, choices in self.param_choices.items():
+            value = getattr(self, key, None)
+            # compared by type as well: True == 1, and 1 is no flag
+            if not any(type(value) is type(c) and value == c for c in choices):
+                words = " or ".join(repr(c) for c in choices)
+                raise ValueError(f"{type(self).__name__}: {key} must be {words}, not {value!r}")
         for low, high in self.param_order:
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and not a < b:

@@ -87,6 +87,7 @@ class FlowCounter(BaseCounter):
         "dead_band": "nonnegative", "smooth_s": "nonnegative", "min_phase_s": "nonnegative",
         "max_pause_s": "nonnegative", "min_excursion_ratio": "share",
     }  # fmt: skip
+    param_choices = {"direction": ("down_up", "up_down")}  # it has no polarity
     param_ranges = {
         "dead_band": (0.0, 0.5),
         "smooth_s": (0.0, 0.5),
@@ -112,9 +113,7 @@ class FlowCounter(BaseCounter):
         self.direction = direction
 
     def fit(self, signal, times) -> FlowCounter:
-        v, t = self._start_fit(signal, times)
-        if self.direction not in ("down_up", "up_down"):
-            raise ValueError(f"direction must be 'down_up' or 'up_down', not {self.direction!r}")
+        v, t = self._start_fit(signal, times)  # checks ``direction`` too (``param_choices``)
         fps = frame_rate(t)
         vs = fill_all(smooth(v, t, self.smooth_s))
         if not np.isfinite(vs).all():

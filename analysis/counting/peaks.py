@@ -97,6 +97,7 @@ class PeakCounter(BaseCounter):
         "return_ratio": "share", "period_s": "positive", "harmonic_ratio": "share", "active_ratio": "share",
         "detrend_periods": "nonnegative", "fine_smooth_s": "nonnegative",
     }  # fmt: skip
+    param_choices = {**BaseCounter.param_choices, "local_tempo": (True, False)}
 
     def __init__(
         self,
