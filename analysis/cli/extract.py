@@ -8,7 +8,14 @@ import sys
 from analysis.cache import TrackCache
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.pose import DEFAULT_CHUNKS, DEFAULT_MAX_SIDE, PoseSettings, check_task_file, extract_pose
+from analysis.pose import (
+    DEFAULT_CHUNKS,
+    DEFAULT_MAX_SIDE,
+    PoseSettings,
+    check_pose_model,
+    check_task_file,
+    extract_pose,
+)
 from analysis.wording import cut_short_words
 
 
@@ -47,8 +54,9 @@ def model_settings(args) -> tuple[PoseSettings, TrackCache | bool]:
     """(settings, cache) from ``add_model_options``' options, checked before any pose pass."""
     if args.stride < 1 or args.max_side < 64 or getattr(args, "workers", 1) < 1:
         raise RepLabError("--stride and --workers must be at least 1, --max-side at least 64")
-    if args.model:  # one error up front, not one per clip
+    if args.model:  # one error up front, not one per clip: a file that is no pose model MediaPipe runs
         check_task_file(args.model)
+        check_pose_model(args.model)
     settings = PoseSettings(model_path=args.model, max_side=args.max_side, stride=args.stride)
     return settings, False if args.no_cache else TrackCache(args.cache_dir)
 
