@@ -190,18 +190,28 @@ def test_unknown_exercise_is_refused_before_any_path_is_read(poses, tmp_path, ca
     assert "unknown exercise 'yoga_flow'" in captured.err and "squat" in captured.err
 
 
-def test_a_missing_model_file_is_refused_before_any_path_is_read(poses, tmp_path, capsys):
-    """``count --model`` with no such file was one failed row per PATH, exit 1; ``batch`` one
-    failed clip each (review J). It is one error, exit 2, as for ``extract`` and ``form``."""
+def test_a_missing_or_wrong_model_file_is_refused_before_any_path_is_read(poses, tmp_path, capsys):
+    """``count --model`` with no such file, or with a bundle MediaPipe cannot run, was one
+    failed row per PATH, exit 1; ``batch`` one failed clip each (reviews J, L). It is one
+    error, exit 2, as for ``extract`` and ``form``."""
+    from analysis.task_bundle import build_pose_task_bundle
+
     folder, _ = poses
-    for command in (
-        ["count", "--json", str(folder / "stu9_64.npy")],
-        ["batch", str(folder), "-o", str(tmp_path / "o")],
+    wrong = build_pose_task_bundle(
+        tmp_path / "wrong.task", landmarks_model="hand_landmark/hand_landmark_full.tflite"
+    )
+    for model, words in (
+        (tmp_path / "missing.task", "pose model file not found"),
+        (wrong, "wrong.task is not a pose model MediaPipe can run"),
     ):
-        code = main([*command, "--model", str(tmp_path / "missing.task")])
-        captured = capsys.readouterr()
-        assert code == 2 and captured.out == "", command
-        assert captured.err.count("error:") == 1 and "pose model file not found" in captured.err
+        for command in (
+            ["count", "--json", str(folder / "stu9_64.npy")],
+            ["batch", str(folder), "-o", str(tmp_path / "o")],
+        ):
+            code = main([*command, "--model", str(model)])
+            captured = capsys.readouterr()
+            assert code == 2 and captured.out == "", command
+            assert captured.err.count("error:") == 1 and words in captured.err
     assert not (tmp_path / "o").exists()
 
 
