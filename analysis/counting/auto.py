@@ -266,8 +266,8 @@ def auto_signal(
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
         periods.append(est.period_s)
     amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])
-    # a component where the two sides take turns, at twice the period of one where they
-    # do not, shows a rep on each side as one cycle: it is left out (``_taking_turns``)
+    # a component where the two sides take turns, the opposite of itself one rep later,
+    # shows a rep on each side as one cycle: it is left out (``_taking_turns``)
     turns = (
         _taking_turns(pcs, t, axes, side_on(cleaned), periods, amps)
         if skip_alternating
