@@ -738,6 +738,7 @@ def test_form_page_does_not_judge_a_curl_as_a_squat(app_env, shared_data):
     assert not at.get("plotly_chart")
 
 
+@pytest.mark.filterwarnings("ignore:pose cache:UserWarning")  # the library's own word for the log
 def test_a_pose_cache_that_cannot_store_is_said_on_the_page(app_env, tmp_path, monkeypatch):
     """The README promises a clear message for a pose cache that cannot store: it had gone
     to the server's log only, and every visit ran the pose model again without a word."""
