@@ -145,9 +145,15 @@ def clip_folder(outdir: str | os.PathLike, path: str | os.PathLike, content_hash
     return Path(outdir) / f"{Path(path).stem}-{content_hash[:8]}"
 
 
-def run_key(content_hash: str, settings: PoseSettings, exercise: str | None) -> str:
-    """What a stored result depends on: the clip's bytes, the pose settings, the exercise."""
+def run_key(
+    content_hash: str, settings: PoseSettings, exercise: str | None, strictness: float | None = None
+) -> str:
+    """What a stored result depends on: the clip's bytes, the pose settings, the exercise
+    (and for squats a strictness set for the verdicts; None, the default, keeps the key
+    stored before there was one)."""
     fields = {**settings.cache_fields(), "exercise": exercise or "auto", "batch_format": _FORMAT_VERSION}
+    if _is_squat(exercise) and strictness is not None:
+        fields["strictness"] = round(float(strictness), 4)
     return settings_key(content_hash, fields)
 
 
@@ -205,11 +211,14 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
     return counts, list(main.reps)
 
 
-def squat_verdicts(track, reps: list) -> list:
-    """Form verdicts of the counted reps (a missing or unreadable model is a ``RepLabError``)."""
+def squat_verdicts(track, reps: list, strictness: float | None = None) -> list:
+    """Form verdicts of the counted reps at ``strictness`` (None: the Squat form page's
+    default); a missing or unreadable model is a ``RepLabError``."""
     from analysis.form import assess_squat_reps  # heavy: imported where used
 
-    return assess_squat_reps(track, reps)
+    if strictness is None:
+        return assess_squat_reps(track, reps)
+    return assess_squat_reps(track, reps, strictness=strictness)
 
 
 def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: list) -> None:
@@ -235,6 +244,7 @@ def analyse_clip(
     overwrite: bool = False,
     frame_progress: Callable[[int, int], None] | None = None,
     shown_path: str | None = None,
+    strictness: float | None = None,
 ) -> ClipResult:
     """Analyse one clip into its folder under ``outdir``; never raises for a bad clip.
 
@@ -250,7 +260,7 @@ def analyse_clip(
     try:
         content_hash = file_hash(opened)
         folder = clip_folder(outdir, path, content_hash)
-        key = run_key(content_hash, settings, exercise)
+        key = run_key(content_hash, settings, exercise, strictness)
         stored = None if overwrite else _stored_result(folder, key)
         if stored is not None:
             values = {
@@ -264,7 +274,7 @@ def analyse_clip(
         track = extract_pose(opened, progress=frame_progress, workers=workers, settings=settings, cache=cache)
         counts, reps = count_clip(track, path, exercise)
         files = ["track.npz", "counts.json"]
-        verdicts = squat_verdicts(track, reps) if _is_squat(exercise) else None
+        verdicts = squat_verdicts(track, reps, strictness) if _is_squat(exercise) else None
         squat_count = None
         if verdicts is not None:
             from analysis.form.verdict import squats_only  # loaded by squat_verdicts already
@@ -361,6 +371,8 @@ class BatchAnalyser:
             the same paths. ``None`` runs locally with joblib.
         exercise: the exercise if known (``"squat"`` also turns on form verdicts);
             ``None`` lets the counter decide.
+        strictness: the squat verdicts' strictness, 0 (lenient) .. 1 (strict), as the
+            Squat form page's slider and ``form --strictness``; None is their default (0.5).
         settings: pose settings (``PoseSettings()`` by default; ``stride`` for
             counting-only runs).
         cache: pose cache, as for ``extract_pose``.
@@ -379,6 +391,7 @@ class BatchAnalyser:
         settings: PoseSettings | None = None,
         cache: TrackCache | bool | None = True,
         overwrite: bool = False,
+        strictness: float | None = None,
     ):
         self.workers = workers
         self.scheduler = scheduler
@@ -386,6 +399,7 @@ class BatchAnalyser:
         self.settings = settings
         self.cache = cache
         self.overwrite = overwrite
+        self.strictness = strictness
 
     def run(
         self,
@@ -407,6 +421,8 @@ class BatchAnalyser:
             exercise = exercise_key(self.exercise)
         except ValueError as exc:
             raise RepLabError(str(exc)) from None
+        if self.strictness is not None and not 0.0 <= self.strictness <= 1.0:
+            raise RepLabError(f"strictness {self.strictness}: must be between 0 and 1")
         per_input = _clips_per_input(inputs)
         paths = _unique(per_input)
         if not paths:
@@ -431,6 +447,7 @@ class BatchAnalyser:
             "exercise": exercise,
             "cache": self.cache,
             "overwrite": self.overwrite,
+            "strictness": self.strictness,
         }
         if client is not None:
             self._run_dask(client, paths, kwargs, collect)

@@ -180,6 +180,31 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
 
 
 @pytest.mark.slow
+def test_a_squat_batch_judges_at_the_strictness_asked_and_resumes_by_it(
+    shared_data, pose_cache_dir, tmp_path, capsys
+):
+    """``batch --exercise squat`` judged at 0.5 whatever was wanted, while the Squat form page,
+    ``form`` and ``render`` take a strictness (review K). A run at another strictness is
+    another result: it is not resumed from the 0.5 one."""
+    from analysis.cli import main
+
+    clip = shared_data / "clips" / CLIPS[0]
+    common = [str(clip), "-o", str(tmp_path), "--exercise", "squat", "--cache-dir", str(pose_cache_dir)]
+    assert main(["batch", *common]) == 0
+    assert main(["batch", *common]) == 0
+    statuses = [row["status"] for row in csv.DictReader((tmp_path / "summary.csv").read_text().splitlines())]
+    assert statuses == ["skipped"]  # resumed at the same (default) strictness
+    assert main(["batch", *common, "--strictness", "1"]) == 0  # not resumed: judged again
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    verdicts = json.loads((folder / "verdicts.json").read_text())
+    assert verdicts and all(v["p_good_needed"] == pytest.approx(0.7) for v in verdicts)
+    rows = list(csv.DictReader((tmp_path / "summary.csv").read_text().splitlines()))
+    assert rows[0]["status"] == "ok"  # analysed, not "skipped"
+    assert main(["batch", *common, "--strictness", "1.5"]) == 2
+    assert "strictness 1.5: must be between 0 and 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_a_squat_batch_counts_squats_as_the_history_does(
     shared_data, pose_cache_dir, tmp_path, capsys, monkeypatch
 ):

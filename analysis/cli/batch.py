@@ -39,6 +39,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--exercise", help="the exercise if known; 'squat' also writes form verdicts")
     parser.add_argument("--overwrite", action="store_true", help="analyse finished clips again")
+    parser.add_argument(
+        "--strictness",
+        type=float,
+        help="squat verdicts: 0 (lenient) .. 1 (strict); default 0.5, as the Squat form page",
+    )
     add_model_options(parser)
     parser.set_defaults(func=run)
 
@@ -115,6 +120,7 @@ def run(args) -> int:
         settings=settings,
         cache=cache,
         overwrite=args.overwrite,
+        strictness=args.strictness,
     )
     bar = ClipProgress()
     analyser.run(args.inputs, args.outdir, progress=bar, frame_progress=bar.frames)
