@@ -117,7 +117,9 @@ def athlete_key(name: str) -> str:
     """What two names must share to be one athlete: ``normalise_athlete``, then Unicode case
     folding ("ana lee" is "Ana Lee", "Strauss" is "Strauß"). SQLite's NOCASE folds ASCII only,
     so names are matched in Python with this key."""
-    return normalise_athlete(name).casefold()
+    # NFKC too: a name typed in full-width letters ("Ａｎａ Lee", an East Asian keyboard's
+    # mode) is the same athlete; the name is still stored as typed (review J)
+    return unicodedata.normalize("NFKC", normalise_athlete(name)).casefold()
 
 
 def _same_athlete(names: Sequence[str], athlete: str) -> list[str]:

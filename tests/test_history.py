@@ -351,6 +351,9 @@ def test_one_athlete_whatever_the_unicode_form_and_case(tmp_path):
     assert [s["count"] for s in store.sessions("ZOË ÅSTRÖM")] == [2, 3]
     assert [s["count"] for s in store.sessions("Anna Strauss")] == [4, 5]
     assert len(list(csv.DictReader(io.StringIO(store.export_csv(athlete="zoë åström"))))) == 2
+    store.add_session("Ana Lee", "f.mp4", "h6", "squat", 6, REPS)
+    store.add_session("\uff21\uff4e\uff41 Lee", "g.mp4", "h7", "squat", 7, REPS)  # full-width letters
+    assert [s["count"] for s in store.sessions("ana lee")] == [6, 7] and "Ana Lee" in store.athletes()
     with pytest.raises(ValueError, match="athlete name is needed"):
         store.add_session("\u200b", "e.mp4", "h5", "squat", 1, REPS)  # a zero-width space is no name
 
