@@ -18,8 +18,8 @@ st.title("Athlete history")
 try:
     store = common.get_history()
     athletes = store.athletes()
-except RepLabError as exc:
-    st.error(str(exc))
+except RepLabError as exc:  # said as a sentence: the library's words run on after a colon elsewhere
+    st.error(text.sentence(str(exc)))
     st.stop()
 st.caption(f"Saved in {store.path}")
 # a delete's outcome, first: deleting the very last entry stops the page just below
@@ -121,7 +121,7 @@ with st.expander("Edit the notes"):  # saving the analysis again made a second s
                     st.rerun()
                 st.warning(f"Entry #{shown} is no longer in the history (deleted in another tab or window).")
             except RepLabError as exc:
-                st.error(str(exc))
+                st.error(text.sentence(str(exc)))
 if session["p_good_needed"] is not None:
     st.caption(
         f"Judged at the strictness set when it was saved: a rep needed p(good) of at least "
@@ -170,4 +170,4 @@ with c2:
             st.session_state["delete_generation"] = st.session_state.get("delete_generation", 0) + 1
             st.rerun()
         except RepLabError as exc:
-            st.error(str(exc))
+            st.error(text.sentence(str(exc)))

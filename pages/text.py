@@ -31,3 +31,9 @@ def file_stem(text: str, limit: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     stem = re.sub(r"[^A-Za-z0-9.-]+", "_", ascii_text).strip("._")
     return stem[:limit] or "replab"
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter: the library's messages start in lower case, to be
+    read after "Saving is not available:" and the like, and the History page shows them alone."""
+    return text[:1].upper() + text[1:]

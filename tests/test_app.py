@@ -239,6 +239,7 @@ def test_a_history_file_that_cannot_be_read_leaves_the_analysis_usable(app_env):
     app_env.write_bytes(b"someone's notes, not a database" * 100)
     at = _run("pages/5_history.py")
     assert len(at.error) == 1 and "cannot be read" in at.error[0].value
+    assert at.error[0].value.startswith("The history file")  # a sentence alone on the page (review J)
     at.switch_page("pages/1_analyse.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert int({m.label: m.value for m in at.metric}["Reps counted"]) > 0
