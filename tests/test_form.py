@@ -693,3 +693,15 @@ def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_d
     assert first.judged and second.judged
     assert third.label == UNKNOWN and not third.good and math.isnan(third.p_good)
     assert "not found in" in third.reason and "around the bottom of this rep" in third.reason
+
+
+def test_a_good_rep_with_hips_above_knee_height_says_it_is_deep_enough(sample_squat_track):
+    """ "good form: hips 3 cm above knee height" read to a coach as a slip (review J): above
+    the knee is above parallel. A good rep within the depth line says so."""
+    from analysis.counting import count_reps
+
+    verdicts = assess_squat_reps(sample_squat_track, count_reps(sample_squat_track, exercise="squat").reps)
+    above = [v for v in verdicts if v.good and v.features["bottom_hip_above_knee"] > 0]
+    assert above, [v.reason for v in verdicts]
+    for verdict in above:
+        assert "above knee height (deep enough at this strictness)" in verdict.reason

@@ -389,7 +389,10 @@ def _good_reason(
     v = s["bottom_hip_above_knee"]
     parts = []
     if _plausible("bottom_hip_above_knee", v):
-        parts.append(f"hips {_length(v, thigh, 'thigh')} {'above' if v > 0 else 'below'} knee height")
+        depth = f"hips {_length(v, thigh, 'thigh')} {'above' if v > 0 else 'below'} knee height"
+        if v > 0 and "no depth" not in past_line:  # "good ... above knee height" read as a slip
+            depth += " (deep enough at this strictness)"
+        parts.append(depth)
     if trusted.get("trunk_lean", True) and _plausible("max_trunk_lean", s["max_trunk_lean"]):
         parts.append(f"trunk lean {s['max_trunk_lean']:.0f}°")
     if trusted.get("knee_valgus", True) and _plausible(
