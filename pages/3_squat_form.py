@@ -98,7 +98,10 @@ if len(by_view) > 1:
     st.caption("The camera changes angle: each rep is judged for the view it was filmed from.")
 
 threshold = p_good_threshold(strictness)
-p_values = [v.p_good if np.isfinite(v.p_good) else 0.0 for v in verdicts]
+# an unjudged rep ("not a squat", "unknown") has no P(good): a short grey stub, so its bar can
+# still be clicked to watch it (at 0 it had no height to click, review H)
+UNJUDGED_STUB = 0.04
+p_values = [v.p_good if np.isfinite(v.p_good) else UNJUDGED_STUB for v in verdicts]
 colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else "#d62728") for v in verdicts]
 fig = go.Figure(
     go.Bar(

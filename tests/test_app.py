@@ -196,6 +196,9 @@ def test_a_movement_that_is_not_a_squat_is_not_saved_as_one(app_env, pose_cache_
     at.switch_page("pages/3_squat_form.py").run()
     assert {m.label: m.value for m in at.metric}["Squats"] == "12"
     assert any(c.value.startswith("Not counted: 1 movement") and "rep 13" in c.value for c in at.caption)
+    # the unjudged 13th rep's bar has a height, so it can be clicked to watch it (review H)
+    (bars,) = (json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")[:1])
+    assert len(bars["y"]) == 13 and 0 < bars["y"][12] < 0.1 and bars["marker"]["color"][12] == "#999999"
 
 
 def test_a_ticked_rep_keeps_looping_after_a_visit_to_another_page(app_env, sample_squat_track):
