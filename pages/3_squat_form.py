@@ -98,6 +98,16 @@ if len(by_view) > 1:
     st.caption("The camera changes angle: each rep is judged for the view it was filmed from.")
 
 threshold = p_good_threshold(strictness)
+
+
+def _bar_words(verdict) -> str:
+    if verdict.good:
+        return "good"
+    if len(verdict.faults) > 1:  # only the model's label had shown: "no depth" for "no depth, knees caving"
+        return f"{verdict.faults[0]} +{len(verdict.faults) - 1}"
+    return verdict.verdict_words
+
+
 # an unjudged rep ("not a squat", "unknown") has no P(good): a short grey stub, so its bar can
 # still be clicked to watch it (at 0 it had no height to click, review H)
 UNJUDGED_STUB = 0.04
@@ -109,9 +119,11 @@ fig = go.Figure(
         # near the dotted line was struck through by it
         # short: "good" (the style, "powerlifting squat", is in the hover and the card), so
         # thirteen bars' labels stay readable
-        x=[f"rep {v.index + 1}<br>{'good' if v.good else v.verdict_words}" for v in verdicts], y=p_values,
+        # a rep with several faults: the first and how many more ("no depth +1"); all in the hover
+        x=[f"rep {v.index + 1}<br>{_bar_words(v)}" for v in verdicts], y=p_values,
         marker_color=colours,
-        customdata=[[v.index + 1, v.verdict_words, format_p_good(v.p_good)] for v in verdicts],
+        customdata=[[v.index + 1, ", ".join(v.faults) or v.verdict_words, format_p_good(v.p_good)]
+                    for v in verdicts],
         hovertemplate="rep %{customdata[0]}: %{customdata[1]}<br>p(good) %{customdata[2]}<extra></extra>",
     )
 )  # fmt: skip

@@ -199,6 +199,8 @@ def test_a_movement_that_is_not_a_squat_is_not_saved_as_one(app_env, pose_cache_
     # the unjudged 13th rep's bar has a height, so it can be clicked to watch it (review H)
     (bars,) = (json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart")[:1])
     assert len(bars["y"]) == 13 and 0 < bars["y"][12] < 0.1 and bars["marker"]["color"][12] == "#999999"
+    # rep 12 has two faults: the bar named only the model's label, "no depth" (review H)
+    assert bars["x"][11] == "rep 12<br>no depth +1" and bars["customdata"][11][1] == "no depth, knees caving"
 
 
 def test_a_ticked_rep_keeps_looping_after_a_visit_to_another_page(app_env, sample_squat_track):
