@@ -2,7 +2,8 @@
 
 Why a module of its own: clip names, athletes and notes go into Streamlit's Markdown (where
 "$" starts LaTeX and ":red[x]" is colour) and into download file names (where "/" or a '"'
-breaks the name). Every page and helper module uses these two; this module uses none of them.
+breaks the name), and messages shown alone (a sentence). Every page and helper module uses
+these; this module uses none of them.
 """
 
 from __future__ import annotations
