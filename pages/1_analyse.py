@@ -173,9 +173,12 @@ c1, c2 = st.columns([3, 1])
 # the charts open on the parts that work in this clip (a curl's elbow, a squat's knee),
 # until the user picks others
 parts = common.chart_parts(track, reps, squat=is_squat or shows_squats)
+# the defaults follow the clip and whether it is read as squats: switched from squat to auto,
+# a curl's charts had stayed on the flat knee and hip (review M)
+follows = f"{digest}_{'squat' if is_squat or shows_squats else 'any'}"
 chosen = widgets.kept_widget(
     c1.multiselect, "Landmarks", "landmarks", parts["landmarks"], "default", options=LANDMARK_NAMES,
-    default_follows=digest,
+    default_follows=follows,
 )  # fmt: skip
 axis = widgets.kept_radio(
     c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
@@ -192,7 +195,7 @@ st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="
 
 c1, c2 = st.columns([3, 1])
 angles = widgets.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
-                             options=ANGLE_NAMES, default_follows=digest)  # fmt: skip
+                             options=ANGLE_NAMES, default_follows=follows)  # fmt: skip
 use_world = widgets.kept_widget(
     c2.toggle, "3-D (world)", "world_angles", False, disabled=not track.has_world,
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",

@@ -177,7 +177,9 @@ def warn_if_cut_short(track: PoseTrack) -> None:
 def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
     """The clip's facts in one row, the rep count first: on a phone the columns stack, and
     the count people came for was on the third screen, under five technical numbers."""
-    cols = st.columns(6 if reps_counted is not None else 5)
+    # the size ("1280×720") is the widest value: a narrow last column cut it to "1280×7…" (review M)
+    widths = [1, 1, 1, 1, 1.4]
+    cols = st.columns([1, *widths] if reps_counted is not None else widths)
     if reps_counted is not None:
         cols, first = cols[1:], cols[0]
         first.metric("Reps counted", reps_counted)

@@ -1302,6 +1302,21 @@ def test_the_charts_open_on_the_joints_that_work_in_each_clip(app_env, shared_da
     assert _chart_picks(at)[1] == ["trunk_lean"]
 
 
+def test_the_charts_follow_the_exercise_the_clip_is_read_as(app_env, shared_data):
+    """A curl opened with the Exercise on squat shows the knee and hip; switched to automatic,
+    its charts had stayed on those flat lines (review M). Opened on automatic it shows the
+    elbow and wrist, and so it does after the switch."""
+    at = _run()
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    _upload(at, shared_data / "clips" / "curl_side_formfit_1.mp4")
+    assert not at.exception, [e.value for e in at.exception]
+    assert _chart_picks(at)[1][0].endswith("_knee")  # read as squats: the squat's joints
+    at.sidebar.selectbox(key="_exercise").set_value(at.sidebar.selectbox(key="_exercise").options[0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    landmarks, angles = _chart_picks(at)
+    assert angles[0].endswith("_elbow") and landmarks[0].endswith("_wrist"), (landmarks, angles)
+
+
 def test_a_save_clicked_while_the_next_clip_loads_saves_nothing_and_says_so(app_env, shared_data):
     """Save clicked just after choosing another file ran against the new clip: it saved
     that clip, with the new clip's empty notes box instead of the notes typed. The click
