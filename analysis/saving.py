@@ -100,21 +100,19 @@ def counting_exercise(exercise: str) -> str | None:
     return exercise if exercise in EXERCISE_PRESETS else None
 
 
-def saved_exercise_name(exercise: str) -> str:
+def saved_exercise_name(exercise: str | None) -> str | None:
     """The name an entry is saved under: a preset's own (``presets.exercise_key``: "Squat" and
-    "squats" are "squat") or ``"other"``. Any other text is refused: "Squat" had been saved
-    beside "squat", without verdicts, and split the athlete's trends in two (review L)."""
+    "squats" are "squat") or ``"other"``; None when no exercise is named ("auto", empty).
+    Any other text is refused: "Squat" had been saved beside "squat", without verdicts, and
+    split the athlete's trends in two (review L)."""
     from analysis.counting.presets import exercise_key
 
-    if str(exercise).strip().lower() == OTHER_EXERCISE:
+    if exercise is not None and exercise.strip().lower() == OTHER_EXERCISE:
         return OTHER_EXERCISE
     try:
-        key = exercise_key(exercise)
+        return exercise_key(exercise)
     except ValueError as exc:
         raise RepLabError(f"{exc}, or {OTHER_EXERCISE}") from None
-    if key is None:  # "auto" or nothing: saved as what it is counted on
-        raise RepLabError(f"name the exercise to save the analysis as (one of {', '.join(SAVE_EXERCISES)})")
-    return key
 
 
 def judge_squats(track: PoseTrack, reps: list, strictness: float) -> list:
@@ -154,6 +152,8 @@ def save_analysis(
     if not normalise_athlete(athlete):  # said first: a curl refused as squats hid the missing name
         raise NoAthleteError()
     exercise = saved_exercise_name(exercise)
+    if exercise is None:  # "auto" or nothing: an entry is saved as what it is counted on
+        raise RepLabError(f"name the exercise to save the analysis as (one of {', '.join(SAVE_EXERCISES)})")
     if result is None:
         result = count_reps(track, exercise=counting_exercise(exercise))
     reps = list(result.reps)

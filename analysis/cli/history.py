@@ -115,9 +115,7 @@ def run_list(args) -> int:
 def run_export(args) -> int:
     from analysis.cli.extract import check_output_path
 
-    check_output_path(args.output)
-    if os.path.isdir(args.output):
-        raise RepLabError(f"cannot write {args.output}: it is a folder")
+    check_output_path(args.output)  # a missing folder, or a folder as the output
     store = _store(args)
     try:
         text = store.export_csv(args.output, athlete=args.athlete)
@@ -131,32 +129,24 @@ def run_export(args) -> int:
 def run_save(args) -> int:
     from analysis.cli.extract import pose_kwargs
     from analysis.cli.progress import ProgressBar
-    from analysis.counting.presets import exercise_key
     from analysis.history import normalise_athlete
     from analysis.pose import extract_pose
     from analysis.saving import (
         ALREADY_SAVED,
-        OTHER_EXERCISE,
         NoAthleteError,
         default_exercise,
         judge_squats,
         save_analysis,
+        saved_exercise_name,
     )
     from analysis.wording import count_words, cut_short_words
 
     # everything the user typed is checked before the pose pass, which takes a while
     if not normalise_athlete(args.athlete):
         raise NoAthleteError()
-    exercise = None  # not named: squat if the clip shows squats, else other (the page's default)
-    if args.exercise is not None and args.exercise.strip().lower() == OTHER_EXERCISE:
-        exercise = OTHER_EXERCISE
-    elif args.exercise is not None:
-        try:
-            exercise = exercise_key(args.exercise)  # "Push-up" is push_up; "auto" is not naming one
-        except ValueError:
-            raise RepLabError(
-                f"unknown exercise {args.exercise!r}; known: {', '.join(SAVE_EXERCISES)}"
-            ) from None
+    # "Push-up" is push_up; not named (or "auto"): squat if the clip shows squats, else other
+    # (the page's default)
+    exercise = saved_exercise_name(args.exercise)
     if not 0.0 <= args.strictness <= 1.0:
         raise RepLabError("--strictness must be between 0 and 1")
     if not os.path.isfile(args.video):
