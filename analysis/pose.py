@@ -246,8 +246,9 @@ def extract_pose(
         progress: called as ``progress(done, total)`` with frame counts while working.
         workers: time chunks analysed at once, one thread each (short clips run as one
             chunk). The default is the dashboard's and the CLI's (``DEFAULT_CHUNKS``), so a
-            script gets their track and verdicts. Not capped by the cores: the plan, and so the track, depends on the
-            file and ``workers`` only; on fewer cores the threads share them.
+            script gets their track and verdicts. Not capped by the cores: the plan, and so
+            the track, depends on the file and ``workers`` only; on fewer cores the threads
+            share them.
         settings: model and pre-processing settings (``PoseSettings()`` by default).
         cache: a ``TrackCache``, ``True`` for the default cache folder, or ``False``/``None``
             to always run the model.

@@ -159,8 +159,7 @@ def save_analysis(
     reps = list(result.reps)
     verdicts, no_verdicts, left_out = None, None, []
     if exercise == "squat" and not reps:  # no squat at all: "0 squat reps" was stored (review L)
-        moved = result.diagnostics.get("swing_gate", {}).get("dropped") or []  # knees that hardly bend
-        raise NotSquatsError(len(moved), shown_count)
+        raise NotSquatsError(len(result.swung_too_little), shown_count)  # knees that hardly bend
     if exercise == "squat" and reps:
         try:
             verdicts = judge(track, reps, strictness)

@@ -130,7 +130,7 @@ with reps_col, st.container(key="analyse_reps"):
                 f"Counted as {exercise}: {result.count}. Without an exercise name RepLab counts {automatic}; "
                 "if the clip shows another exercise, choose it or 'auto' in the sidebar."
             )
-    if result.count == 0 and result.diagnostics.get("swing_gate", {}).get("dropped"):
+    if result.count == 0 and result.swung_too_little:
         # the named exercise's joint hardly moves: another exercise, not a clip without reps
         st.info(f"No {exercise} reps: {result.diagnostics['none_because']}.")
     elif result.count == 0:

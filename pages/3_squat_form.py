@@ -40,10 +40,10 @@ strictness = widgets.kept_slider(
 )  # fmt: skip
 result = common.count_for(track, "squat" if "squat" in EXERCISE_PRESETS else None)
 reps = list(result.reps)
-if not reps and (moved := result.diagnostics.get("swing_gate", {}).get("dropped")):
+if not reps and (moved := result.swung_too_little):
     st.info(
         f"Counted on the knee angle, the clip shows {count_words(len(moved), 'movement')}, and none looks "
-        f"like a squat: none bends the knees by {result.diagnostics['swing_gate']['min_swing']:.0f}°. Form "
+        f"like a squat: none bends the knees by {result.min_swing:.0f}°. Form "
         "verdicts are for squats; the count of any exercise is on the Analyse page."
     )
     st.stop()

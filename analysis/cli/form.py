@@ -177,10 +177,10 @@ def judge_clip(args) -> int:
         print()
         return 0
     if not verdicts:
-        moved = result.diagnostics.get("swing_gate", {}).get("dropped") or []
+        moved = result.swung_too_little
         why = (  # the knees hardly bend: another exercise (a curl, a push-up), said as such
             f": counted on the knee angle, the clip shows {count_words(len(moved), 'movement')}, none bending "
-            f"the knees by {result.diagnostics['swing_gate']['min_swing']:g}°"
+            f"the knees by {result.min_swing:g}°"
             if moved
             else ""
         )

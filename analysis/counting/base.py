@@ -69,6 +69,17 @@ class CountResult:
     # slider bounds for ``params`` on THIS signal (``BaseCounter.param_ranges_for``)
     param_ranges: dict = field(default_factory=dict)
 
+    @property
+    def swung_too_little(self) -> list[dict]:
+        """The reps dropped because they hardly move the named exercise's joint
+        (``ExercisePreset.min_swing``): a clip of another exercise, not one without reps."""
+        return self.diagnostics.get("swing_gate", {}).get("dropped") or []
+
+    @property
+    def min_swing(self) -> float | None:
+        """The swing those reps fell short of (degrees, or torso lengths); None without an exercise."""
+        return self.diagnostics.get("swing_gate", {}).get("min_swing")
+
     def to_dict(self, with_series: bool = False) -> dict:
         out = {
             "count": int(self.count),
@@ -197,7 +208,7 @@ class BaseCounter:
         return check_series(signal, times)
 
     def _check_params(self) -> None:
-        """Refuse settings no fit can honour (``param_kinds``, ``param_order``), by name."""
+        """Refuse settings no fit can honour (``param_kinds``, ``param_choices``, ``param_order``), by name."""
         for key, kind in self.param_kinds.items():
             value = getattr(self, key)
             if value is None:

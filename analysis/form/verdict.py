@@ -134,7 +134,8 @@ VERDICT_MEASURES: dict[str, str] = {
     "up_s": "up_s",
 }
 # bottom_s is the counter's turning point; deepest_s the frame the form model judged (the
-# lowest hip, relative to the ankles; the most bent knee where the hips are not seen), which the rep cards and the report show: the two differ by a few tenths
+# lowest hip, relative to the ankles; the most bent knee where the hips are not seen),
+# which the rep cards and the report show: the two differ by a few tenths
 VERDICT_COLUMNS = ("rep", "start_s", "bottom_s", "deepest_s", "end_s", "label", "good", "p_good", "p_good_needed",
                    "faults", "reason", "view", *VERDICT_MEASURES)  # fmt: skip
 # What each measure needs the camera to see (``TRUSTED`` by view): a side view cannot
