@@ -159,11 +159,15 @@ def camera_file(src: str | Path, dst: str | Path, start_s: float, end_s: float, 
 def looped_clip(src: str | Path, dst: str | Path, start_s: float, end_s: float, seconds: float) -> None:
     """What the fake camera films: ``[start_s, end_s)`` forward and back, looped, as H.264."""
     looped = _forward_and_back(src, start_s, end_s, 480)
+    pictures = [frame.to_ndarray() for frame in looped]
     with av.open(str(dst), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = looped[0].width, looped[0].height, "yuv420p"
         for index in range(int(round(seconds * 30))):
-            frame = looped[index % len(looped)]
+            # a new frame each time: the encoder holds frames it has not yet coded, and
+            # setting the time of a frame object it still holds (the loop plays each
+            # picture several times) gave the first 4 s of the clip one time, 0
+            frame = av.VideoFrame.from_ndarray(pictures[index % len(pictures)], format="yuv420p")
             frame.pts = index
             for packet in stream.encode(frame):
                 out.mux(packet)

@@ -24,7 +24,7 @@ import numpy as np
 
 from analysis.counting.cycles import robust_range
 from analysis.counting.gate import FEW_REPS, BodyMotion, gate_reps
-from analysis.counting.period import detrend, estimate_period
+from analysis.counting.period import estimate_period, remove_slow_drift
 from analysis.counting.signals import (
     alternating_components,
     clean_pose,
@@ -262,7 +262,7 @@ def auto_signal(
     pcs[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
     scores, periods, counts = [], [], []
     for k in range(pcs.shape[1]):
-        est = estimate_period(detrend(pcs[:, k], t, 10.0), t)
+        est = estimate_period(remove_slow_drift(pcs[:, k], t), t)
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
         periods.append(est.period_s)
     amps = np.array([robust_range(pcs[:, k]) for k in range(pcs.shape[1])])

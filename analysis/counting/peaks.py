@@ -13,7 +13,7 @@ import numpy as np
 from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
-from analysis.counting.period import detrend, estimate_period, local_periods
+from analysis.counting.period import detrend, estimate_period, local_periods, remove_slow_drift
 from analysis.counting.signals import frame_rate, smooth
 
 
@@ -32,7 +32,7 @@ def signal_period(
     x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0, harmonic_ratio: float = 0.7
 ) -> tuple[float, float]:
     """(period_s, periodicity score) of a signal, with a fallback when none is found."""
-    est = estimate_period(detrend(x, t, 10.0), t, harmonic_ratio=harmonic_ratio)
+    est = estimate_period(remove_slow_drift(x, t), t, harmonic_ratio=harmonic_ratio)
     if np.isfinite(est.period_s):
         return est.period_s, est.score
     return fallback_s, 0.0

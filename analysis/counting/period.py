@@ -17,6 +17,9 @@ from analysis.counting.signals import fill_all, frame_rate
 # the rep periods looked for, and how high a shorter lag's peak must reach against the
 # best one to be taken (``estimate_period``)
 MIN_PERIOD_S, MAX_PERIOD_S, HARMONIC_RATIO = 0.35, 8.0, 0.7
+# drift slower than this is removed before a period is estimated (``remove_slow_drift``),
+# where the clip holds at least ``DRIFT_MIN_WINDOWS`` such windows
+DRIFT_WINDOW_S, DRIFT_MIN_WINDOWS = 10.0, 2.0
 
 
 @dataclass
@@ -45,17 +48,35 @@ def autocorrelation(values: np.ndarray) -> np.ndarray:
     return np.divide(acf, lag0, out=np.zeros_like(acf), where=lag0 > 0)
 
 
-def detrend(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
-    """Remove slow drift (moving median over ``window_s``) so only the rep motion is left."""
+def detrend(values: np.ndarray, times: np.ndarray, window_s: float, min_windows: float = 1.0) -> np.ndarray:
+    """Remove slow drift (moving median over ``window_s``) so only the rep motion is left.
+
+    A clip shorter than ``min_windows`` windows has one level removed instead (its median).
+    """
     x = fill_all(values)
     if not np.isfinite(x).any():
         return x
     win = max(3, int(round(window_s * frame_rate(times))) | 1)
-    if win >= len(x):
+    if win * min_windows >= len(x):
         return x - np.nanmedian(x)
     from scipy.ndimage import median_filter
 
     return x - median_filter(x, size=win, mode="nearest")
+
+
+def remove_slow_drift(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``values`` without drift slower than ``DRIFT_WINDOW_S``: what a period is estimated on.
+
+    A running median tells drift from reps only where the clip holds a few windows. On a
+    clip little longer than one, the median of the windows near both ends is pinned to the
+    end frames (nearest-value padding) and follows the reps there: on an 11 s webcam squat
+    recording the largest motion's periodicity fell from 0.64 to 0.13, and a minor
+    component's two bumps per squat outvoted it (5 counted for 2). Below
+    ``DRIFT_MIN_WINDOWS`` windows one level is removed instead. On RepCount 2 of 71 counts
+    change, both for the better (1.5 windows gives the same; 3 and 4 are worse:
+    docs/benchmarks.md, fourteenth round).
+    """
+    return detrend(values, times, DRIFT_WINDOW_S, DRIFT_MIN_WINDOWS)
 
 
 def estimate_period(
@@ -147,7 +168,7 @@ def local_periods(
         return out
     # drift removed once for the clip, and every window's autocorrelation in one FFT
     # (a window at a time cost 35 ms on a 10-minute track, a third of the re-count budget)
-    flat = np.lib.stride_tricks.sliding_window_view(detrend(x, t, 10.0), win)[starts]
+    flat = np.lib.stride_tricks.sliding_window_view(remove_slow_drift(x, t), win)[starts]
     for a, acf in zip(starts, autocorrelation(flat)):
         local, score = _period_of(acf, fps, MIN_PERIOD_S, MAX_PERIOD_S, HARMONIC_RATIO)
         if np.isfinite(local) and score >= min_score and local <= max_share * period_s:

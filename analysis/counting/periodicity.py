@@ -16,7 +16,7 @@ from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter
 from analysis.counting.cycles import robust_range
 from analysis.counting.peaks import resolve_polarity
-from analysis.counting.period import detrend, estimate_period
+from analysis.counting.period import estimate_period, remove_slow_drift
 from analysis.counting.signals import fill_all, frame_rate, smooth
 
 
@@ -69,7 +69,7 @@ class PeriodicityCounter(BaseCounter):
     def fit(self, signal, times) -> PeriodicityCounter:
         x, t = self._start_fit(signal, times)
         fps = frame_rate(t)
-        est = estimate_period(detrend(x, t, 10.0), t, self.min_period_s, self.max_period_s)
+        est = estimate_period(remove_slow_drift(x, t), t, self.min_period_s, self.max_period_s)
         self.period_s_ = est.period_s
         self.periodicity_ = est.score
         self.acf_lags_s_ = est.lags_s[: int(self.max_period_s * fps) + 1]
