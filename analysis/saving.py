@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from analysis.counting import EXERCISE_PRESETS, CountResult, count_reps
 from analysis.errors import RepLabError
 from analysis.history import HistoryStore, normalise_athlete
+from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
 from analysis.wording import count_words
 
-DEFAULT_STRICTNESS = 0.5  # the Squat form page's slider starts here, and `form --strictness`
 OTHER_EXERCISE = "other"  # saved without a preset: counted on the automatic signal
 SAVE_EXERCISES = (*EXERCISE_PRESETS, OTHER_EXERCISE)  # what an entry can be saved as
 

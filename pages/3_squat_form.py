@@ -20,7 +20,7 @@ from analysis.form.verdict import (
 )
 from analysis.history import for_spreadsheets
 from analysis.report import form_report_html
-from analysis.saving import DEFAULT_STRICTNESS
+from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
 from pages import common, frames, text, widgets
 

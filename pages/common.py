@@ -27,7 +27,8 @@ from analysis.errors import RepLabError
 from analysis.form import assess_squat_reps, load_model
 from analysis.history import HistoryStore
 from analysis.pose import DEFAULT_CHUNKS, extract_pose
-from analysis.saving import DEFAULT_STRICTNESS, default_exercise
+from analysis.saving import default_exercise
+from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
 from analysis.wording import cut_short_words
 from pages.clips import Clip, pick_clip

@@ -340,3 +340,32 @@ def test_the_pages_annotated_video_is_named_by_content_and_made_once(
     track = list(at.session_state["tracks"].values())[-1]
     assert os.path.dirname(made[0][0]) == str(RENDER_DIR)
     assert os.path.basename(made[0][0]).startswith(track.source_hash[:16] + "_")
+
+
+def test_every_command_that_judges_squats_shares_one_strictness_default_and_range(cli, tmp_path):
+    """``form``, ``render``, ``batch`` and ``history save`` offered the same setting with four
+    help texts and four literal defaults (``analysis.strictness`` holds the one): an
+    out-of-range value is refused before any pose pass, in the same words."""
+    from analysis.strictness import DEFAULT_STRICTNESS, p_good_threshold
+
+    clip = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
+    commands = {
+        "form": ["form", clip],
+        "render": ["render", clip, "-o", tmp_path / "out.mp4"],
+        "history save": ["history", "save", clip, "--athlete", "Ana", "--db", tmp_path / "h.sqlite"],
+    }
+    for name, command in commands.items():
+        code, _, err = cli(*command, "--strictness", "1.5")
+        assert code == 2, name
+        assert "--strictness must be between 0 and 1, not 1.5" in err, (name, err)
+    assert not (tmp_path / "out.mp4").exists() and not (tmp_path / "h.sqlite").exists()
+    for name in (*commands, "batch"):
+        out = subprocess.run(
+            [sys.executable, "-m", "analysis", *name.split(), "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert f"default {DEFAULT_STRICTNESS:g}, as the Squat form page" in " ".join(out.split()), name
+    assert p_good_threshold(DEFAULT_STRICTNESS) == pytest.approx(0.5)
+    assert (p_good_threshold(-1.0), p_good_threshold(2.0)) == pytest.approx((0.3, 0.7))

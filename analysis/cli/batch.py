@@ -17,6 +17,7 @@ import time
 
 from analysis.cli.extract import add_model_options, model_settings
 from analysis.cli.native_logs import stderr_is_terminal
+from analysis.strictness import add_strictness_option
 
 
 def register(subparsers) -> None:
@@ -39,11 +40,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--exercise", help="the exercise if known; 'squat' also writes form verdicts")
     parser.add_argument("--overwrite", action="store_true", help="analyse finished clips again")
-    parser.add_argument(
-        "--strictness",
-        type=float,
-        help="squat verdicts: 0 (lenient) .. 1 (strict); default 0.5, as the Squat form page",
-    )
+    add_strictness_option(parser, default=None)  # unset: a run at the default resumes as before
     add_model_options(parser)
     parser.set_defaults(func=run)
 

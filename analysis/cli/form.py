@@ -24,6 +24,7 @@ import sys
 import warnings
 
 from analysis.errors import RepLabError
+from analysis.strictness import add_strictness_option, check_strictness
 
 TRACK_SUFFIXES = (".npz", ".csv", ".npy")
 POSE_ONLY_SUFFIXES = (".csv", ".npy")  # no frame size and no world landmarks
@@ -47,9 +48,7 @@ def register(subparsers) -> None:
     output.add_argument(
         "--csv", action="store_true", help="print CSV: one row per rep with its verdict and measures"
     )
-    parser.add_argument(
-        "--strictness", type=float, default=0.5, help="0 (lenient) .. 1 (strict), default 0.5"
-    )
+    add_strictness_option(parser)
     parser.add_argument(
         "--report",
         metavar="OUT.html",
@@ -70,8 +69,7 @@ def run(args) -> int:
         return predict_folder(args.data, args.form_model, sys.stdout)
     if args.data:
         raise RepLabError("--data goes with `form predict --data DIR`")
-    if not 0.0 <= args.strictness <= 1.0:
-        raise RepLabError("--strictness must be between 0 and 1")
+    check_strictness(args.strictness)
     return judge_clip(args)
 
 

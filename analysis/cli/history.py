@@ -16,11 +16,11 @@ import sys
 
 from analysis.cli.count import EXERCISE_NAMES
 from analysis.errors import RepLabError
+from analysis.strictness import add_strictness_option, check_strictness
 
 # names only, as in ``count``: the counting package is imported when a save runs
 # (tests/test_cli_history_render.py checks these match ``analysis.saving``)
 SAVE_EXERCISES = (*EXERCISE_NAMES, "other")
-DEFAULT_STRICTNESS = 0.5
 LIST_FIELDS = (
     "id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count",
     "good_reps", "judged_reps", "good_share", "p_good_needed", "notes",
@@ -64,10 +64,7 @@ def register(subparsers) -> None:
         "squats, else other (counted without an exercise name)",
     )
     save.add_argument("--notes", default="", help="notes saved with the entry")
-    save.add_argument(
-        "--strictness", type=float, default=DEFAULT_STRICTNESS,
-        help=f"squat verdicts: 0 (lenient) .. 1 (strict), default {DEFAULT_STRICTNESS}",
-    )  # fmt: skip
+    add_strictness_option(save)
     add_pose_options(save.add_argument_group("pose pass"))
     save.set_defaults(func=run_save)
 
@@ -147,8 +144,7 @@ def run_save(args) -> int:
     # "Push-up" is push_up; not named (or "auto"): squat if the clip shows squats, else other
     # (the page's default)
     exercise = saved_exercise_name(args.exercise)
-    if not 0.0 <= args.strictness <= 1.0:
-        raise RepLabError("--strictness must be between 0 and 1")
+    check_strictness(args.strictness)
     if not os.path.isfile(args.video):
         raise RepLabError(f"{args.video} not found")
     store = _store(args)

@@ -13,6 +13,7 @@ import sys
 
 from analysis.cli.count import EXERCISE_NAMES, METHOD_NAMES
 from analysis.errors import RepLabError
+from analysis.strictness import add_strictness_option, check_strictness
 
 
 def register(subparsers) -> None:
@@ -29,9 +30,7 @@ def register(subparsers) -> None:
         "--exercise", help=f"count on an exercise preset's signal ({', '.join(EXERCISE_NAMES)}); squats "
         "also get their verdicts drawn; default: auto",
     )  # fmt: skip
-    parser.add_argument(
-        "--strictness", type=float, default=0.5, help="squat verdicts: 0 (lenient) .. 1 (strict), default 0.5"
-    )
+    add_strictness_option(parser)
     parser.add_argument(
         "--method", default="auto", choices=["auto", *METHOD_NAMES],
         help="counting algorithm (default: auto = the recommended one)",
@@ -54,8 +53,7 @@ def run(args) -> int:
         exercise = exercise_key(args.exercise)
     except ValueError as exc:
         raise RepLabError(str(exc)) from None
-    if not 0.0 <= args.strictness <= 1.0:
-        raise RepLabError("--strictness must be between 0 and 1")
+    check_strictness(args.strictness)
     if os.path.splitext(args.output)[1].lower() != ".mp4":
         raise RepLabError(f"the annotated video is an .mp4 file, not {os.path.basename(args.output)}")
     check_output_path(args.output, source=args.video)

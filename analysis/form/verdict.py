@@ -24,6 +24,7 @@ from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
 from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
+from analysis.strictness import p_good_threshold
 from analysis.wording import rep_numbers_words, rounded_down, verdict_words
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
@@ -258,11 +259,6 @@ def load_model(path=None):
     if not hasattr(model, "predict_proba") or not hasattr(model, "thresholds_"):
         raise RepLabError(f"form model {path} is not a RepLab squat-form model")
     return model
-
-
-def p_good_threshold(strictness: float) -> float:
-    """P(good) a rep needs: 0.3 at strictness 0, 0.5 at 0.5, 0.7 at 1."""
-    return 0.3 + 0.4 * float(np.clip(strictness, 0.0, 1.0))
 
 
 def rule_threshold(model, feature: str, strictness: float) -> float:
