@@ -230,7 +230,9 @@ def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: l
     _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
     table = io.StringIO()
     write_verdicts_csv(verdicts, table)
-    write_text(folder / "verdicts.csv", table.getvalue())
+    # with a byte-order mark, as the Squat form page's download: the reasons' "°" came out
+    # as "Â°" in a spreadsheet that guesses the local code page
+    write_text(folder / "verdicts.csv", "\ufeff" + table.getvalue())
     write_text(folder / "report.html", form_report_html(path, track, verdicts))
 
 

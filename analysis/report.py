@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import RepVerdict, judged_and_not, reps_by_view, verdict_rows
+from analysis.form.verdict import NOT_A_SQUAT, RepVerdict, judged_and_not, reps_by_view, verdict_rows
 from analysis.render import draw_skeleton
 from analysis.track import PoseTrack
 from analysis.video import read_frame
@@ -74,6 +74,9 @@ def reps_export(clip_name: str, track: PoseTrack, result, exercise: str | None, 
     }
     if verdicts:
         out["verdicts"] = [v.to_dict() for v in verdicts]
+        # the squats among the counted movements, as the Squat form page, the history and
+        # batch's counts.json count them ("count" 13 here, 12 saved, for a lifter's drop to the floor)
+        out["squat_count"] = sum(v.label != NOT_A_SQUAT for v in verdicts)
     return out
 
 

@@ -13,8 +13,9 @@ DEFAULT_STRICTNESS = 0.5
 
 
 def p_good_threshold(strictness: float) -> float:
-    """P(good) a rep needs: 0.3 at strictness 0, 0.5 at 0.5, 0.7 at 1."""
-    return 0.3 + 0.4 * min(max(float(strictness), 0.0), 1.0)
+    """P(good) a rep needs: 0.3 at strictness 0, 0.5 at 0.5, 0.7 at 1 (rounded to 6 decimals:
+    the history and the exports stored 0.8's as 0.6200000000000001)."""
+    return round(0.3 + 0.4 * min(max(float(strictness), 0.0), 1.0), 6)
 
 
 def add_strictness_option(parser, default: float | None = DEFAULT_STRICTNESS) -> None:

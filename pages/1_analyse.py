@@ -12,11 +12,12 @@ import streamlit as st
 
 from analysis.counting import EXERCISE_PRESETS
 from analysis.errors import RepLabError
+from analysis.form.verdict import squats_only
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
 from analysis.render import remove_stale_renders, render_annotated_video, render_file_name, reused_render
 from analysis.report import reps_export
 from analysis.saving import ALREADY_SAVED, NoAthleteError, NotSquatsError, counting_exercise, save_analysis
-from analysis.wording import count_words
+from analysis.wording import count_words, rep_numbers_words
 from pages import charts, clips, common, frames, text, widgets
 
 common.through_the_app()
@@ -124,7 +125,18 @@ with reps_col, st.container(key="analyse_reps"):
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
         automatic = common.count_for(track).count
-        if automatic != result.count:
+        # movements the form check found not to be squats: the Squat form page, the history,
+        # `form` and `batch` leave them out of the squat count (a front-view clip read "Reps
+        # counted 13" here, "Squats 12" there, and saved 12)
+        left_out = squats_only(reps, verdicts)[2] if verdicts else []
+        if left_out:
+            st.caption(
+                f"{count_words(result.count - len(left_out), 'squat')}: "
+                f"{rep_numbers_words([v.index + 1 for v in left_out])} in the table "
+                f"{'is' if len(left_out) == 1 else 'are'} not a squat (the Squat form page says why) and "
+                f"{'is' if len(left_out) == 1 else 'are'} left out of the squat count, as saved to the history."
+            )
+        if automatic not in (result.count, result.count - len(left_out)):
             say = st.warning if abs(automatic - result.count) > 1 else st.caption
             say(
                 f"Counted as {exercise}: {result.count}. Without an exercise name RepLab counts {automatic}; "

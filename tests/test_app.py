@@ -189,6 +189,10 @@ def test_a_movement_that_is_not_a_squat_is_not_saved_as_one(app_env, pose_cache_
     # shows 13)": the left-out movement is the whole difference, and it is said once
     HistoryStore(app_env).delete_session(row["id"])  # the same analysis is saved once
     at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    # the page's own words say the same 12 squats: not "Counted as squat: 13. Without an
+    # exercise name RepLab counts 12; if the clip shows another exercise, choose it"
+    assert any(c.value.startswith("12 squats: rep 13 in the table is not a squat") for c in at.caption)
+    assert not any("Without an exercise name" in m.value for m in [*at.caption, *at.warning])
     next(b for b in at.button if b.label == "Save analysis").click()
     at.run()
     (message,) = [s.value for s in at.success]

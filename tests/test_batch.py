@@ -171,9 +171,9 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
     verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
     assert result.status == "ok" and len(verdicts) == result.count
     assert result.n_good + result.n_faulty == result.count
-    table = list(
-        csv.DictReader((Path(result.folder) / "verdicts.csv").read_text(encoding="utf-8").splitlines())
-    )
+    raw = (Path(result.folder) / "verdicts.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())  # as the page's download: "°" reads right in a spreadsheet
+    table = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert [row["label"] for row in table] == [v["label"] for v in verdicts]
     report = (Path(result.folder) / "report.html").read_text(encoding="utf-8")
     assert report.count('class="card"') == result.count == report.count("data:image/jpeg;base64,")

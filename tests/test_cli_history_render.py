@@ -369,3 +369,4 @@ def test_every_command_that_judges_squats_shares_one_strictness_default_and_rang
         assert f"default {DEFAULT_STRICTNESS:g}, as the Squat form page" in " ".join(out.split()), name
     assert p_good_threshold(DEFAULT_STRICTNESS) == pytest.approx(0.5)
     assert (p_good_threshold(-1.0), p_good_threshold(2.0)) == pytest.approx((0.3, 0.7))
+    assert [str(p_good_threshold(s)) for s in (0.8, 0.2, 0.65)] == ["0.62", "0.38", "0.56"]

@@ -676,11 +676,12 @@ def test_a_good_rep_past_a_faults_line_says_so(shared_data, pose_cache_dir):
     assert past_any and within_all  # both kinds of good rep are there to be read
 
 
-def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_dir):
+def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_dir, clips_table):
     """squat_side_formfit_3's third rep: the lifter is hidden behind the plates at the bottom
     (1 of 3 frames around it show him), and the joints bridged across the gap made it "good,
-    hips 28 cm below knee height" at any strictness (review H). The reps seen at their bottom
-    are judged."""
+    hips 28 cm below knee height" at any strictness (review H). Its second rep: he is lost
+    from 6.03 to 6.77 s, around the hand-marked bottom, and the frames before the gap made it
+    "bending forward, trunk 88 degrees" (review N). The rep seen throughout is judged."""
     from analysis.cache import TrackCache
     from analysis.counting import count_reps
     from analysis.form.verdict import UNKNOWN
@@ -690,9 +691,21 @@ def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_d
         shared_data / "clips" / "squat_side_formfit_3.mp4", workers=2, cache=TrackCache(pose_cache_dir)
     )
     first, second, third = assess_squat_reps(track, count_reps(track, exercise="squat").reps, strictness=1.0)
-    assert first.judged and second.judged
+    assert first.judged
     assert third.label == UNKNOWN and not third.good and math.isnan(third.p_good)
     assert "not found in" in third.reason and "around the bottom of this rep" in third.reason
+    (row,) = [r for r in clips_table if r["file"] == "squat_side_formfit_3.mp4"]
+    hand_bottom = float(row["rep_bottom_times_s"].split(";")[1])
+    assert second.start_s < hand_bottom < second.end_s
+    assert not track.detected[np.argmin(np.abs(track.times - hand_bottom))]  # lost at his bottom
+    assert second.label == UNKNOWN and math.isnan(second.p_good) and not second.faults
+    assert "frames of this rep" in second.reason and "its bottom may not have been seen" in second.reason
+    # the CSV and the report show no measures read off the lines bridging what was not seen
+    from analysis.form.verdict import VERDICT_MEASURES, verdict_rows
+
+    rows = verdict_rows([first, second, third])
+    assert all(rows[1][column] is None and rows[2][column] is None for column in VERDICT_MEASURES)
+    assert sum(rows[0][column] is not None for column in VERDICT_MEASURES) >= 3
 
 
 def test_a_good_rep_with_hips_above_knee_height_says_it_is_deep_enough(sample_squat_track):

@@ -148,7 +148,7 @@ def test_the_reps_export_holds_each_squats_verdict(sample_squat_track):
     result = count_reps(sample_squat_track, exercise="squat")
     verdicts = assess_squat_reps(sample_squat_track, result.reps, strictness=0.8)
     payload = json.loads(json.dumps(reps_export("squat.mp4", sample_squat_track, result, "squat", verdicts)))
-    assert payload["count"] == len(payload["reps"]) == len(payload["verdicts"]) == 2
+    assert payload["count"] == len(payload["reps"]) == len(payload["verdicts"]) == payload["squat_count"] == 2
     for rep, verdict in zip(payload["verdicts"], verdicts):
         assert rep["label"] == verdict.label and rep["good"] == verdict.good
         assert rep["p_good_needed"] == pytest.approx(0.62) and rep["reason"] == verdict.reason

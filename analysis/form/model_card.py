@@ -15,6 +15,7 @@ from analysis.form.verdict import (
     END_MIN_HEIGHT,
     END_WINDOW_S,
     FAULT_RULES,
+    MAX_UNSEEN_SHARE,
     MIN_SEEN_AT_BOTTOM,
     MIN_SQUAT_HIP_DROP,
     MIN_SQUAT_KNEE_BEND,
@@ -189,7 +190,9 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict) -
         "the pose was tracked wrongly there), so such a rep is never called by that fault.",
         "- Heel and toe lift are not judged when the feet are out of the picture.",
         f"- A rep whose deepest point was not seen (the person found in fewer than {MIN_SEEN_AT_BOTTOM:.0%} of "
-        f'the frames within {BOTTOM_WINDOW_S:g} s of it) is labelled "{UNKNOWN}" and not judged.',
+        f'the frames within {BOTTOM_WINDOW_S:g} s of it) is labelled "{UNKNOWN}" and not judged. So is a rep '
+        f"the person is missing from for more than {MAX_UNSEEN_SHARE:.0%} of its frames (its bottom may lie "
+        "in what was not seen; every training rep is seen throughout).",
         "- On a rep the model judges faulty, every other fault whose own measure passes a threshold (and "
         "lies within what a body can do) is named too. On a rep it judges good, a measure past its "
         "threshold is only said in the reason (\"good form ... though past this strictness's line for no "
