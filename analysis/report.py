@@ -21,6 +21,7 @@ import numpy as np
 from analysis.errors import RepLabError
 from analysis.form.verdict import NOT_A_SQUAT, RepVerdict, judged_and_not, reps_by_view, verdict_rows
 from analysis.render import draw_skeleton
+from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
 from analysis.video import read_frame
 from analysis.wording import cut_short_words, format_p_good, rep_numbers_words
@@ -115,14 +116,15 @@ def form_report_html(
     track: PoseTrack,
     verdicts: Sequence[RepVerdict],
     clip_name: str | None = None,
-    strictness: float = 0.5,
+    strictness: float = DEFAULT_STRICTNESS,
     athlete: str = "",
     max_side: int = 480,
     created: datetime | None = None,
 ) -> str:
     """The report as one HTML string (write it with ``encoding="utf-8"``)."""
     name = html.escape(clip_name or os.path.basename(os.fspath(video_path)))
-    stamp = (created or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    # with its time zone: a report sent to an athlete elsewhere said "23:13" of no zone (review N)
+    stamp = (created or datetime.now()).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     good = sum(1 for v in verdicts if v.good)
     judged = sum(1 for v in verdicts if v.judged)
     views = reps_by_view(verdicts)

@@ -69,6 +69,15 @@ def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, s
     page = form_report_html(SAMPLE, sample_squat_track, sample_verdicts, clip_name="Ana <squat> & co.mp4",
                             athlete="Ana")  # fmt: skip
     assert page.startswith("<!DOCTYPE html>") and "Ana &lt;squat&gt; &amp; co.mp4" in page
+    from datetime import UTC, datetime
+
+    made = form_report_html(
+        SAMPLE,
+        sample_squat_track,
+        sample_verdicts[:1],
+        created=datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
+    )
+    assert "2026-05-01 09:30 UTC" in made  # the time with its zone: the reader may live elsewhere
     report = _Report()
     report.feed(page)
     assert [c["rep"] for c in report.cards] == [v.index + 1 for v in sample_verdicts] == [1, 2]
