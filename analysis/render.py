@@ -142,14 +142,25 @@ def _attr(item, name: str, default=None):
 def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | None) -> list:
     """Text shown on a frame at ``time_s``: reps finished so far and the last verdict.
 
+    With verdicts, the count is of squats, as on the pages and in the history: a movement
+    found not to be one (a lifter dropping to the floor) is named but not counted (the video
+    of a 12-squat clip said "Reps: 13/13"; review N).
+
     ``reps`` are objects or dicts with ``start_s``/``bottom_s``/``end_s``; ``verdicts``
     are objects or dicts with ``end_s``, ``label`` and ``good`` (one per rep).
     """
     lines: list[tuple[str, tuple[int, int, int]]] = []
     if reps is None:
         return lines
-    done = sum(1 for rep in reps if _attr(rep, "end_s", np.inf) <= time_s)
     in_rep = any(_attr(rep, "start_s", 0) <= time_s < _attr(rep, "end_s", 0) for rep in reps)
+    if verdicts:  # a movement the form check found not to be a squat is no rep of the count
+        from analysis.form.verdict import NOT_A_SQUAT
+
+        left_out = {
+            int(_attr(v, "index", i)) for i, v in enumerate(verdicts) if _attr(v, "label") == NOT_A_SQUAT
+        }
+        reps = [rep for i, rep in enumerate(reps) if i not in left_out]
+    done = sum(1 for rep in reps if _attr(rep, "end_s", np.inf) <= time_s)
     lines.append((f"Reps: {done}/{len(reps)}" + ("  (in rep)" if in_rep else ""), (255, 255, 255)))
     if verdicts:
         finished = [v for v in verdicts if _attr(v, "end_s", np.inf) <= time_s]

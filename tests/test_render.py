@@ -66,6 +66,25 @@ def test_overlay_colours_a_verdict_by_what_it_says():
     assert shown[("not a squat", False, False)][0] == "Rep 1: not a squat"
 
 
+def test_the_overlay_counts_squats_as_the_pages_do():
+    """A 13th movement the form check found not to be a squat (a lifter dropping to the
+    floor) is named on the video, but the count says 12 squats, as the pages and the
+    history do (the video said "Reps: 13/13"; review N)."""
+    reps = [{"start_s": 3 * i, "bottom_s": 3 * i + 1, "end_s": 3 * i + 2} for i in range(13)]
+    verdicts = [
+        {
+            "index": i,
+            "end_s": 3 * i + 2,
+            "label": "not a squat" if i == 12 else "olympic squat",
+            "good": i < 12,
+        }
+        for i in range(13)
+    ]
+    lines = overlay_lines(100.0, reps, verdicts)
+    assert lines[0][0] == "Reps: 12/12" and lines[1][0] == "Rep 13: not a squat"
+    assert overlay_lines(100.0, reps, None)[0][0] == "Reps: 13/13"  # counted without verdicts
+
+
 def test_h264_encoder_is_available():
     assert h264_encoder_name() in av.codecs_available
 
