@@ -24,7 +24,7 @@ from analysis.form.features import RepFeatures
 from analysis.form.model import decide_labels, good_probability
 from analysis.form.skeleton import track_joints
 from analysis.form.view import FAULT_FEATURE_GROUP, TRUSTED, feet_in_view, rep_view, view_angle
-from analysis.strictness import p_good_threshold
+from analysis.strictness import DEFAULT_STRICTNESS, p_good_threshold
 from analysis.wording import rep_numbers_words, rounded_down, verdict_words
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "squat_form.joblib"
@@ -418,7 +418,7 @@ def _good_reason(
 def verdict_from_features(
     model,
     features: RepFeatures,
-    strictness: float = 0.5,
+    strictness: float = DEFAULT_STRICTNESS,
     trusted: dict[str, bool] | None = None,
     metres: bool = False,
 ) -> tuple[str, bool, list[str], float, str]:
@@ -489,7 +489,7 @@ def end_pose(features: RepFeatures) -> tuple[float, float]:
     return lean, height
 
 
-def assess_squat_reps(track, reps, strictness: float = 0.5, model=None) -> list[RepVerdict]:
+def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model=None) -> list[RepVerdict]:
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
