@@ -142,7 +142,9 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict) -
         "`bench/form_label_shift.py`: on whole held-out dates it lifts good-vs-fault to 0.82, on "
         "batches of 5-10 reps (one clip) to about 0.81. Not shipped: it reaches neither target "
         "and makes a rep's verdict depend on the other reps in the batch (one bad rep in a set of "
-        "good ones is talked into good).",
+        "good ones is talked into good). Naming a faulty rep by the likeliest fault its own measure "
+        "does not contradict, and the trunk lean measured in the body's sagittal plane, are in "
+        "`bench/form_fault_naming.py`: both scored lower than the shipped set-up (its docstring has the numbers).",
         "",
         "Reference (data README): a plain random forest on simple features, grouped by date: "
         "0.57 (7-class) and 0.75 (good-vs-fault).",
