@@ -47,19 +47,21 @@ from analysis.video import VIDEO_EXTENSIONS
 from analysis.wording import cut_short_words
 
 SUMMARY_FIELDS = (
-    "path", "status", "error", "warning", "frames", "detection_rate", "count", "method", "n_good", "n_faulty", "seconds",
-    "folder",
+    "path", "status", "error", "warning", "frames", "detection_rate", "count", "method", "n_good", "n_faulty",
+    "n_unjudged", "seconds", "folder",
 )  # fmt: skip
 RESULT_FILE = "result.json"
 # every file a clip's run may write beside its record (squat runs write the last three)
 RESULT_FILES = ("track.npz", "counts.json", "verdicts.json", "verdicts.csv", "report.html")
 SUMMARY_FILE = "summary.csv"
+# 6: a rep the person is missing from for over a quarter of its frames is "unknown", the
+# summary says how many squat reps went unjudged, verdicts.csv has a byte-order mark;
 # 5: chunked tracks hand over by the tenth session's rule (pose_chunks.HANDOFF_RULE),
 # verdicts never name a fault whose own measure the body cannot reach, squat runs count
 # squats only; 4: verdicts carry p_good_needed, counts read the picture's geometry, new
 # frames (older results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
 # 2: squat clips also get verdicts.csv and report.html
-_FORMAT_VERSION = 5
+_FORMAT_VERSION = 6
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 
@@ -78,6 +80,9 @@ class ClipResult:
     method: str = ""
     n_good: int | None = None  # squat reps judged good (None: no form check ran)
     n_faulty: int | None = None
+    # squat reps not judged: hidden at the bottom or for much of the rep (n_good + n_faulty +
+    # n_unjudged = count; a coach read "3 reps, 1 good, 1 faulty" and looked for the third)
+    n_unjudged: int | None = None
     seconds: float = 0.0
     folder: str = ""  # where its files are ("" when it failed)
 
@@ -279,7 +284,7 @@ def analyse_clip(
         verdicts = squat_verdicts(track, reps, strictness) if _is_squat(exercise) else None
         squat_count = None
         if verdicts is not None:
-            from analysis.form.verdict import squats_only  # loaded by squat_verdicts already
+            from analysis.form.verdict import UNKNOWN, squats_only  # loaded by squat_verdicts already
 
             files += ["verdicts.json", "verdicts.csv", "report.html"]
             squat_count = len(squats_only(reps, verdicts)[0])
@@ -308,12 +313,16 @@ def analyse_clip(
             method=str(counts["method"]),
             n_good=None if verdicts is None else sum(bool(v.good) for v in verdicts),
             n_faulty=None if verdicts is None else sum(v.judged and not v.good for v in verdicts),
+            n_unjudged=None if verdicts is None else sum(v.label == UNKNOWN for v in verdicts),
             folder=str(folder),
         )
         result.seconds = time.perf_counter() - started
         record = {**result.row(), "key": key, "source_hash": content_hash, "files": files}
         record.update(
-            {k: getattr(result, k) for k in ("frames", "detection_rate", "count", "n_good", "n_faulty")}
+            {
+                k: getattr(result, k)
+                for k in ("frames", "detection_rate", "count", "n_good", "n_faulty", "n_unjudged")
+            }
         )
         _write_json(folder / RESULT_FILE, record)  # last: marks the clip as done
         return result

@@ -170,13 +170,30 @@ def test_squat_batch_writes_form_verdicts(shared_data, pose_cache_dir, tmp_path)
     result = run.results_[0]
     verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
     assert result.status == "ok" and len(verdicts) == result.count
-    assert result.n_good + result.n_faulty == result.count
+    assert result.n_good + result.n_faulty + result.n_unjudged == result.count
     raw = (Path(result.folder) / "verdicts.csv").read_bytes()
     assert raw.startswith("\ufeff".encode())  # as the page's download: "°" reads right in a spreadsheet
     table = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert [row["label"] for row in table] == [v["label"] for v in verdicts]
     report = (Path(result.folder) / "report.html").read_text(encoding="utf-8")
     assert report.count('class="card"') == result.count == report.count("data:image/jpeg;base64,")
+
+
+@pytest.mark.slow
+def test_a_squat_batch_says_how_many_reps_went_unjudged(shared_data, pose_cache_dir, tmp_path):
+    """squat_side_formfit_3: three squats, the lifter hidden behind the plates around the
+    bottoms of the last two (tests/test_form.py). The summary read "count 3, good 1, faulty
+    1", and a coach looked for the third (review N)."""
+    clip = shared_data / "clips" / "squat_side_formfit_3.mp4"
+    result = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path).results_[0]
+    assert (result.count, result.n_unjudged) == (3, 2)
+    assert result.n_good + result.n_faulty + result.n_unjudged == result.count
+    (row,) = read_summary(tmp_path / "summary.csv")
+    assert row["n_unjudged"] == "2"
+    resumed = (
+        BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path).results_[0]
+    )
+    assert resumed.status == "skipped" and resumed.n_unjudged == 2
 
 
 @pytest.mark.slow
