@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import NOT_A_SQUAT, RepVerdict, judged_and_not, reps_by_view, verdict_rows
+from analysis.form.verdict import NOT_A_SQUAT, UNKNOWN, RepVerdict, judged_and_not, reps_by_view, verdict_rows
 from analysis.render import draw_skeleton
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
@@ -111,6 +112,17 @@ def _view_summary(views: dict[str, list[RepVerdict]]) -> str:
     return f"Camera views: {named}."
 
 
+def _unjudged_words(verdicts: Sequence[RepVerdict]) -> str:
+    """Why reps went unjudged, as the Squat form page says it: " (1 not a squat, 2 not seen
+    well enough to judge)"; "" when every rep was judged. A lifter's drop to the floor had
+    read "(1 not judged)" here and "not counted" on the page (review N)."""
+    why = Counter(v.label for v in verdicts if not v.judged)
+    words = [f"{why[NOT_A_SQUAT]} not a squat"] if why[NOT_A_SQUAT] else []
+    if why[UNKNOWN]:
+        words.append(f"{why[UNKNOWN]} not seen well enough to judge")
+    return f" ({', '.join(words)})" if words else ""
+
+
 def form_report_html(
     video_path: str | os.PathLike,
     track: PoseTrack,
@@ -136,7 +148,7 @@ def form_report_html(
         f'<p class="muted">{html.escape(athlete) + " · " if athlete else ""}{stamp} · RepLab · strictness '
         f"{strictness:.2f}</p>",
         f"<p><b>{good} of {judged}</b> judged reps good"
-        + (f" ({len(verdicts) - judged} not judged)" if judged < len(verdicts) else "")
+        + _unjudged_words(verdicts)
         + ". "
         + _view_summary(views)
         + "</p>",

@@ -171,3 +171,20 @@ def test_a_measure_that_rounds_to_zero_is_no_negative_zero():
 
     assert _number("{:.0f}", -0.3) == "0" and _number("{:.2f}", -0.001) == "0.00"
     assert _number("{:.0f}", -7.2) == "-7" and _number("{:.1f}", 2.25) == "2.2"
+
+
+def test_the_summary_says_why_reps_went_unjudged(sample_squat_track, sample_verdicts):
+    """A lifter's drop to the floor read "(1 not judged)" in the report and "not counted" on
+    the page (review N): the report names each reason, as the page does."""
+    from dataclasses import replace
+
+    from analysis.form.verdict import NOT_A_SQUAT, UNKNOWN
+
+    first, second = sample_verdicts
+    hidden = replace(second, label=UNKNOWN, good=False, p_good=float("nan"))
+    page = form_report_html(SAMPLE, sample_squat_track, [first, hidden])
+    assert f"{int(first.good)} of 1</b> judged reps good (1 not seen well enough to judge)." in page
+    floor = replace(second, label=NOT_A_SQUAT, good=False, p_good=float("nan"))
+    page = form_report_html(SAMPLE, sample_squat_track, [first, floor, hidden])
+    assert "judged reps good (1 not a squat, 1 not seen well enough to judge)." in page
+    assert "not judged)" not in form_report_html(SAMPLE, sample_squat_track, sample_verdicts)
