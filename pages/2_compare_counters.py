@@ -171,12 +171,17 @@ for i, method in enumerate(methods):
         # a reset gives the panel's widgets new keys: with the same keys the browser sent the
         # old values back on the next click, and the settings returned
         generation_key = f"settings_generation_{scope}_{method}"
+        in_use_key = f"in_use_{scope}_{method}"
         if st.button("Back to the automatic settings", key=f"reset_{scope}_{method}"):
             st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+            st.session_state.pop(in_use_key, None)
             st.rerun()
         panel_scope = f"{scope}_{st.session_state.get(generation_key, 0)}"
         chosen = {}
-        auto = defaults[method].diagnostics
+        # what the counter chose on the last run, with the settings then in use: ticking "set by
+        # hand" starts there. The defaults' choice ignored the other sliders (with the down
+        # threshold share at 0.20, "down below" took over the 0.35 line and the lines jumped)
+        auto = st.session_state.get(in_use_key) or defaults[method].diagnostics
         for key, value in params.items():
             widget_value = _widget(panel_scope, method, key, value, ranges.get(key), _plain_help(docs.get(key)),
                                    auto_value=auto.get(key))  # fmt: skip
@@ -189,6 +194,8 @@ results = compare_counters(
     track, methods=methods, exercise=exercise, settings=settings, signal=signal, flow=flow
 )
 elapsed_ms = (time.perf_counter() - started) * 1000
+for method, result in results.items():  # the automatic settings in use, for the next run's widgets
+    st.session_state[f"in_use_{scope}_{method}"] = dict(result.diagnostics)
 
 # ---- table of counts ---------------------------------------------------------------------
 true_count = widgets.kept_widget(  # the clip's own true count: another clip starts empty

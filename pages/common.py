@@ -204,7 +204,10 @@ def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
             "The file is stored mirrored (a front camera's view); RepLab reads it the right way round."
         )
     elif rotation % 360:
-        st.caption(f"The file is stored turned by {rotation}° (a phone clip); RepLab reads it upright.")
+        turn = {90: "on its side", 180: "upside down", 270: "on its side"}.get(
+            rotation % 360, f"by {rotation % 360}°"
+        )
+        st.caption(f"The file is stored turned {turn} (a phone clip); RepLab reads it upright.")
 
 
 # ---- counts, verdicts and chart parts, cached per track content --------------------------

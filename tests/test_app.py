@@ -862,7 +862,8 @@ def test_uploaded_phone_clip_stored_sideways_is_analysed_upright(app_env, tmp_pa
     assert metrics["Reps counted"] == "1"  # the squat with its bottom at 10.5 s
     width, height = (int(v) for v in metrics["Size (px)"].replace("×", "x").split("x"))
     assert height > width  # portrait again, as filmed
-    assert any("stored turned by" in caption.value for caption in at.caption)
+    # said in words ("turned by -90 degrees" meant little to a user: review O)
+    assert any("stored turned on its side (a phone clip)" in caption.value for caption in at.caption)
 
 
 def _model_uploader(at: AppTest):
@@ -1399,11 +1400,32 @@ def test_a_setting_taken_over_by_hand_starts_where_the_counter_had_it(app_env, s
     _true_count_box(at).set_value(2).run()  # the next click: the reset settings stayed back
     assert at.dataframe[0].value.iloc[0]["changed"] == ""
     assert not next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).value
-    assert any("two-state switch" in c.value for c in at.caption)  # what the algorithm does, in words
+    assert any("switches between two states" in c.value for c in at.caption)  # what it does, in words
     # its two lines are drawn where they cross the signal
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     notes = [a["text"] for a in chart["layout"]["annotations"]]
     assert "hysteresis: down below" in notes and "hysteresis: up above" in notes
+
+
+def test_a_setting_taken_over_by_hand_starts_where_the_other_sliders_had_it(app_env, sample_squat_track):
+    """With the down threshold's share moved to 0.20 first, ticking "down below: set by hand"
+    started the slider at the line the 0.35 default drew, not the one in use: both lines
+    jumped. It now starts at the line in use, so the count and the lines stay."""
+    from analysis.counting import compare_counters
+
+    at = _run("pages/2_compare_counters.py")
+    at.multiselect(key="_compare_methods").set_value(["hysteresis"]).run()
+    _setting_slider(at, "hysteresis", "low_ratio").set_value(0.2).run()
+    in_use = compare_counters(
+        sample_squat_track, methods=["hysteresis"], settings={"hysteresis": {"low_ratio": 0.2}}
+    )
+    default = compare_counters(sample_squat_track, methods=["hysteresis"])
+    assert in_use["hysteresis"].diagnostics["down_below"] != default["hysteresis"].diagnostics["down_below"]
+    next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    slider = _setting_slider(at, "hysteresis", "down_below")
+    assert abs(slider.value - in_use["hysteresis"].diagnostics["down_below"]) <= slider.step
+    assert int(at.dataframe[0].value.iloc[0]["count"]) == in_use["hysteresis"].count
 
 
 def test_an_angle_that_barely_moves_is_drawn_flat():

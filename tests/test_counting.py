@@ -583,6 +583,9 @@ def test_every_counter_and_setting_has_its_words_for_the_compare_page():
     from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS
 
     assert set(COUNTER_WORDS) == set(COUNTERS)
+    # each reads as a sentence after the counter's name ("**hysteresis** a two-state switch"
+    # did not; review O): it starts with what the counter does, "peaks finds ..."
+    assert all(words.split()[0].endswith("s") for words in COUNTER_WORDS.values()), COUNTER_WORDS
     for name, estimator in COUNTERS.items():
         missing = [key for key in estimator().get_params() if key not in SETTING_LABELS]
         assert not missing, (name, missing)

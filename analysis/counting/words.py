@@ -14,9 +14,9 @@ COUNTER_WORDS = {
     "peaks": "finds each turning point of the movement curve (the bottom of a squat, the top of a curl) "
     "and counts those the body goes into and comes back from by a full rep's height. The recommended count.",
     "adaptive": "counts each stretch where the curve stands clearly above its own recent average "
-    "(the last n samples, h standard deviations above), as in the push-up counter article.",
-    "hysteresis": "a two-state switch: a rep is going past the 'down' line and back past the 'up' line, "
-    "as in MediaPipe's repetition counter.",
+    "(the last n samples, h standard deviations above), a threshold that follows the movement.",
+    "hysteresis": "switches between two states, down and up: a rep is going past the 'down' line and back "
+    "past the 'up' line, as in MediaPipe's repetition counter.",
     "flow": "reads the pixels, not the skeleton: the average up-and-down movement (optical flow) inside "
     "the person's box; a rep is a move one way then the other. For clips where the pose is lost.",
     "periodicity": "measures how long one rep takes (the curve's period) and steps through the clip "
