@@ -205,7 +205,8 @@ true_count = widgets.kept_widget(  # the clip's own true count: another clip sta
 rows = []
 for method, result in results.items():
     row = {"algorithm": method, "count": result.count, "signal": result.signal_name,
-           "changed": ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+           # three significant digits, as the sliders show them ("down_below=-0.245824" was cut off)
+           "changed": ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                                 for k, v in settings.get(method, {}).items())}  # fmt: skip
     if result.error:
         row["note"] = result.error
