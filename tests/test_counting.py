@@ -590,3 +590,6 @@ def test_every_counter_and_setting_has_its_words_for_the_compare_page():
         missing = [key for key in estimator().get_params() if key not in SETTING_LABELS]
         assert not missing, (name, missing)
         assert set(estimator.param_docs()) >= set(estimator().get_params())  # and the full descriptions
+    # a share that moves the other line once one is set by hand says so in its tooltip (review O)
+    docs = COUNTERS["hysteresis"].param_docs()
+    assert all("set the gap between the lines" in docs[key] for key in ("low_ratio", "high_ratio"))

@@ -25,7 +25,9 @@ class HysteresisCounter(BaseCounter):
         up_above: signal value over which the state becomes "up" (None = auto).
         polarity: where the rep's turning point is: "min" (the down state, e.g. a knee
             angle), "max" (the up state, e.g. a jumping jack's arm angle) or "auto".
-        low_ratio, high_ratio: auto thresholds as shares of the robust range.
+        low_ratio, high_ratio: auto thresholds as shares of the robust range. With one line
+            set by hand, the other stays at least (high_ratio - low_ratio) of the range away
+            from it, so these two then set the gap between the lines.
         min_dwell_s: least time in the turning state for the rep to count.
         smooth_s: how much the signal is smoothed before the switch (a Gaussian's sigma, in seconds).
     """
