@@ -43,6 +43,7 @@ from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import RepLabError
 from analysis.files import write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
+from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.video import VIDEO_EXTENSIONS
 from analysis.wording import cut_short_words
 
@@ -221,9 +222,7 @@ def squat_verdicts(track, reps: list, strictness: float | None = None) -> list:
     default); a missing or unreadable model is a ``RepLabError``."""
     from analysis.form import assess_squat_reps  # heavy: imported where used
 
-    if strictness is None:
-        return assess_squat_reps(track, reps)
-    return assess_squat_reps(track, reps, strictness=strictness)
+    return assess_squat_reps(track, reps, strictness=DEFAULT_STRICTNESS if strictness is None else strictness)
 
 
 def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: list) -> None:

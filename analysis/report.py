@@ -20,7 +20,15 @@ import cv2
 import numpy as np
 
 from analysis.errors import RepLabError
-from analysis.form.verdict import NOT_A_SQUAT, UNKNOWN, RepVerdict, judged_and_not, reps_by_view, verdict_rows
+from analysis.form.verdict import (
+    NOT_A_SQUAT,
+    UNKNOWN,
+    RepVerdict,
+    judged_and_not,
+    reps_by_view,
+    squats_only,
+    verdict_rows,
+)
 from analysis.render import draw_skeleton
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
@@ -78,7 +86,7 @@ def reps_export(clip_name: str, track: PoseTrack, result, exercise: str | None, 
         out["verdicts"] = [v.to_dict() for v in verdicts]
         # the squats among the counted movements, as the Squat form page, the history and
         # batch's counts.json count them ("count" 13 here, 12 saved, for a lifter's drop to the floor)
-        out["squat_count"] = sum(v.label != NOT_A_SQUAT for v in verdicts)
+        out["squat_count"] = len(squats_only(result.reps, verdicts)[0])
     return out
 
 
