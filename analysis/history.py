@@ -24,6 +24,7 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from analysis.counting.presets import turn_word
 from analysis.errors import RepLabError
 from analysis.files import replaced
 from analysis.wording import format_p_good, verdict_words
@@ -170,6 +171,16 @@ def _verdict_calls(verdicts) -> list[tuple] | None:
     return calls
 
 
+def turn_column_word(exercise: str | None) -> str:
+    """The rep's turning point in words for an entry saved as ``exercise`` ("bottom" for a
+    squat, "top" for a pull-up); "turning point" for "other", auto, or a name saved before
+    names were checked."""
+    try:
+        return turn_word(exercise)
+    except ValueError:
+        return "turning point"
+
+
 def session_rep_rows(session: dict) -> list[dict]:
     """One row per rep of a saved analysis: its times and, when it was judged, the verdict.
 
@@ -177,13 +188,14 @@ def session_rep_rows(session: dict) -> list[dict]:
     without a verdict (counted but not a squat) keeps empty verdict columns.
     """
     verdicts = {int(v.get("index", i)): v for i, v in enumerate(session.get("verdicts") or [])}
+    turn = f"{turn_column_word(session.get('exercise'))} (s)"  # a pull-up's "top (s)"
     rows = []
     for i, rep in enumerate(session.get("reps") or []):
         verdict = verdicts.get(i, {})
         p_good = verdict.get("p_good")
         rows.append(
             {
-                "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), "bottom (s)": _rounded(rep.get("bottom_s")),
+                "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), turn: _rounded(rep.get("bottom_s")),
                 "end (s)": _rounded(rep.get("end_s")),
                 "verdict": verdict_words(verdict["label"], bool(verdict.get("good"))) if verdict.get("label") else "",
                 "p(good)": format_p_good(p_good) if verdict.get("label") else "", "faults": ", ".join(verdict.get("faults") or []),

@@ -94,30 +94,55 @@ def moving_angles(track: PoseTrack, n: int = 2, spans=None) -> list[str]:
     for name, triple in JOINT_ANGLES.items():
         if seen_points(track, tuple(INDEX[p] for p in triple)).all():
             spreads[name] = span_spread(joint_angle(points, name, dims=2), track.times, spans)
-    return _ranked(spreads, n, ("left_knee", "left_hip"))
+    ranked = _ranked(spreads, n, ("left_knee", "left_hip"))
+    # another joint is shown from the first one's side when it works there too ("right_elbow,
+    # left_shoulder" read as two people); both sides of one joint (a jumping jack's
+    # shoulders, two elbows) stay a pair
+    side = ranked[0].split("_", 1)[0]
+    shown: list[str] = []
+    for name in ranked:
+        joint = name.split("_", 1)[1]
+        same_side = f"{side}_{joint}"
+        works_there = spreads.get(same_side, 0.0) >= MIN_SHARE * spreads.get(ranked[0], 0.0) > 0
+        if works_there and not any(s.split("_", 1)[1] == joint for s in shown):
+            name = same_side
+        if name not in shown:
+            shown.append(name)
+    return shown
 
 
-def moving_landmarks(track: PoseTrack, n: int = 3, axis: str = "y", spans=None) -> list[str]:
+def moving_landmarks(
+    track: PoseTrack, n: int = 3, axis: str = "y", spans=None, side: str | None = None
+) -> list[str]:
     """The ``n`` body landmarks (``BODY_LANDMARKS``) that travel most along ``axis``
-    (within the reps' ``spans`` when given, as ``moving_angles``).
+    (within the reps' ``spans`` when given, as ``moving_angles``), all of one side.
 
-    Only one of a left-right pair is kept (the one that travels more), so a squat's chart
-    shows a hip, a knee and a shoulder rather than both hips and both knees.
+    Parts (shoulder, knee, ...) are ranked by the side on which they travel more, then all
+    are shown from the side on which the chosen parts travel more in sum (a part not seen
+    on that side comes from the other). A squat's chart shows a hip, a knee and a shoulder
+    rather than both hips and both knees; a pull-up's opened on "left_knee, right_ankle,
+    right_shoulder", which read as parts of different people (review O). ``side``: show
+    that side instead (the angle chart's, so the two charts show one side).
     """
     coordinate = "xy".index(axis)
     points = track.image_points()
     seen = seen_points(track, tuple(INDEX[name] for name in BODY_LANDMARKS))
-    spreads: dict[str, float] = {}
+    travel: dict[str, dict[str, float]] = {}  # part -> side -> spread
     for name, ok in zip(BODY_LANDMARKS, seen):
         if ok:
-            spreads[name] = span_spread(points[:, INDEX[name], coordinate], track.times, spans)
-    best_of_pair: dict[str, float] = {}
-    for name, value in spreads.items():
-        part = name.split("_", 1)[1]
-        other = f"{'right' if name.startswith('left') else 'left'}_{part}"
-        if value > spreads.get(other, -1.0) or (value == spreads.get(other) and name.startswith("left")):
-            best_of_pair[name] = value
-    return _ranked(best_of_pair, n, ("left_shoulder", "left_hip", "left_knee"))
+            name_side, part = name.split("_", 1)
+            travel.setdefault(part, {})[name_side] = span_spread(
+                points[:, INDEX[name], coordinate], track.times, spans
+            )
+    parts = _ranked(
+        {part: max(sides.values()) for part, sides in travel.items()}, n, ("shoulder", "hip", "knee")
+    )
+    if side not in ("left", "right"):
+        side = max(
+            ("left", "right"), key=lambda s: (sum(travel.get(p, {}).get(s, 0.0) for p in parts), s == "left")
+        )
+    other = "right" if side == "left" else "left"
+    return [f"{side if side in travel.get(part, {side: 0}) else other}_{part}" for part in parts]
 
 
 def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, list[str]]:
@@ -126,7 +151,8 @@ def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, 
     For squats, the knee and hip angles and the shoulder, hip and knee heights of the side
     the camera sees better: a squat's arms often swing more than its legs bend (arms raised
     forward for balance), yet the legs are what a coach reviews. Otherwise the parts that
-    move most within the reps (``moving_angles``, ``moving_landmarks``).
+    move most within the reps (``moving_angles``, ``moving_landmarks``), the landmarks on
+    the side of the joint that bends most.
     """
     if squat:
         side = better_seen_side(track)
@@ -134,4 +160,6 @@ def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, 
             "angles": [f"{side}_knee", f"{side}_hip"],
             "landmarks": [f"{side}_shoulder", f"{side}_hip", f"{side}_knee"],
         }
-    return {"angles": moving_angles(track, 2, spans), "landmarks": moving_landmarks(track, 3, "y", spans)}
+    angles = moving_angles(track, 2, spans)
+    side = angles[0].split("_", 1)[0]  # the landmarks of the side whose joint bends most
+    return {"angles": angles, "landmarks": moving_landmarks(track, 3, "y", spans, side=side)}

@@ -11,6 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.counting import EXERCISE_PRESETS
+from analysis.counting.presets import turn_word
+from analysis.counting.words import signal_words
 from analysis.errors import RepLabError
 from analysis.form.verdict import squats_only
 from analysis.landmarks import ANGLE_NAMES, LANDMARK_NAMES
@@ -122,7 +124,7 @@ with frame_col, st.container(key="analyse_frame"):
     if image is not None:
         frames.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
 with reps_col, st.container(key="analyse_reps"):
-    st.markdown(f"Method `{result.method}` on *{result.signal_name}*")
+    st.markdown(f"Method `{result.method}` on *{result.signal_name}*", help=signal_words(result.signal_name))
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
         automatic = common.count_for(track).count
         # movements the form check found not to be squats: the Squat form page, the history,
@@ -165,13 +167,16 @@ with reps_col, st.container(key="analyse_reps"):
             else:
                 st.markdown("Form: none of these reps looks like a squat, so none is judged")
             st.page_link("pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:")
+        # headed as the exercise's turning point: "bottom (s)" over a pull-up's tops read as the hang
+        turn = f"{turn_word(exercise)} (s)"
         st.dataframe(
-            [{"rep": i + 1, "start (s)": round(r.start_s, 2), "bottom (s)": round(r.bottom_s, 2),
+            [{"rep": i + 1, "start (s)": round(r.start_s, 2), turn: round(r.bottom_s, 2),
               "end (s)": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
             hide_index=True, on_select=functools.partial(widgets.remember_rows, table_key), selection_mode="single-row",
-            column_config={"bottom (s)": st.column_config.NumberColumn(
-                help="The rep's turning point: the bottom of a squat or push-up, the top of a curl or pull-up.")},
+            column_config={turn: st.column_config.NumberColumn(
+                help="The rep's turning point: the bottom of a squat or push-up, the top of a curl or pull-up "
+                     "(bottom_s in the exports).")},
             key=table_key, selection_default=widgets.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.counting import COUNTERS, compare_counters, flow_signal, prepare_signal
-from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS
+from analysis.counting.words import COUNTER_WORDS, SETTING_LABELS, hysteresis_share_label, signal_words
 from analysis.errors import RepLabError
 from analysis.wording import count_words
 from pages import charts, common, frames, widgets
@@ -62,7 +62,16 @@ def _plain_help(text: str | None) -> str | None:
     return text.replace("' is None", "' is automatic")
 
 
-def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | None = None, auto_value=None):
+def _widget(
+    scope: str,
+    method: str,
+    key: str,
+    value,
+    bounds,
+    help_text: str | None = None,
+    auto_value=None,
+    words=None,
+):
     """A widget for one estimator setting, built from its effective value and its range.
 
     Returns the chosen value, or ``_KEEP`` while the widget still shows the setting the
@@ -71,10 +80,11 @@ def _widget(scope: str, method: str, key: str, value, bounds, help_text: str | N
     and the exercise) is part of every widget's key: Streamlit keeps a keyed widget's value
     when only its default changes, so without it the sliders of the previous clip or
     exercise would be applied to this one, unasked. ``auto_value``: what the counter chose
-    for an automatic setting on this signal; a slider taking it over starts there.
+    for an automatic setting on this signal; a slider taking it over starts there. ``words``:
+    the label's words instead of the setting's usual ones (its keyword stays).
     """
     widget_key = f"param_{scope}_{method}_{key}"
-    label = _label(key)
+    label = f"{words} · {key}" if words else _label(key)
     if key == "polarity":
         choice = widgets.kept_selectbox(st, label, POLARITIES, key=widget_key, default=value,
                                         help=help_text or "Where the rep's turning point is on the signal.")  # fmt: skip
@@ -183,8 +193,12 @@ for i, method in enumerate(methods):
         # threshold share at 0.20, "down below" took over the 0.35 line and the lines jumped)
         auto = st.session_state.get(in_use_key) or defaults[method].diagnostics
         for key, value in params.items():
+            # with a hysteresis line set by hand, its shares set only the gap (said in their label)
+            hand_lines = (
+                sum(line in chosen for line in ("down_below", "up_above")) if method == "hysteresis" else 0
+            )
             widget_value = _widget(panel_scope, method, key, value, ranges.get(key), _plain_help(docs.get(key)),
-                                   auto_value=auto.get(key))  # fmt: skip
+                                   auto_value=auto.get(key), words=hysteresis_share_label(key, hand_lines))  # fmt: skip
             if widget_value is not _KEEP:
                 chosen[key] = widget_value
         settings[method] = chosen
@@ -215,7 +229,12 @@ for method, result in results.items():
     if true_count is not None and row["count"] is not None:
         row["error"] = int(row["count"]) - int(true_count)
     rows.append(row)
-st.dataframe(rows, hide_index=True)
+st.dataframe(rows, hide_index=True, column_config={"signal": st.column_config.TextColumn(
+    help="What the algorithm counted on: a named exercise's joint angle or landmark height, or with 'auto' "
+         "a principal component (pcN) of the whole body's movement, said under the table.")})  # fmt: skip
+# "pc2 of normalised pose" had stood in the table with no word on what it is (review O)
+for words in dict.fromkeys(filter(None, (signal_words(r.signal_name) for r in results.values()))):
+    st.caption(words)
 st.caption(f"Counted by {count_words(len(results), 'algorithm')} in {elapsed_ms:.0f} ms (no new pose pass).")
 
 # ---- one chart: the signal on top, one lane per algorithm below -------------------------

@@ -155,7 +155,7 @@ max_reps = max(1, max(len(r.reps) for *_, r in ready))
 st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
 rep_number = widgets.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
-phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 ≈ bottom, 1 = end)", 0.0, 1.0, 0.5, 0.05,
+phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 = turning point, 1 = end)", 0.0, 1.0, 0.5, 0.05,
                             key="sbs_phase")  # fmt: skip
 moving = widgets.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
                              help="Each side loops its own rep, muted.")  # fmt: skip
@@ -214,7 +214,7 @@ for letter, clip, track, result in ready:  # each side keeps its letter and colo
                     marker={"size": 3}, line={"color": charts.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
 fig.update_yaxes(range=charts.angle_axis_range([charts.angle_series(t, angle) for _, _, t, _ in ready]))
 fig.update_layout(
-    xaxis_title="rep (k + phase: start 0, bottom 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
+    xaxis_title="rep (k + phase: start 0, turning point 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said
 )  # fmt: skip
 st.plotly_chart(fig, key="sbs_chart")

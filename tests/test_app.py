@@ -83,6 +83,11 @@ def test_analyse_page_counts_the_sample(app_env, clips_table):
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Reps counted"]) == _true_reps(clips_table, SAMPLE)
     assert metrics["Frame rate (fps)"] == "29.97"  # "29.97 fps" was cut to "29.97 …" in its column
+    # the rep table names the turning point as the exercise has it ("bottom (s)" over a
+    # pull-up's tops read as the hang: review O); with no exercise named, "turning point"
+    assert list(at.dataframe[0].value.columns) == ["rep", "start (s)", "turning point (s)", "end (s)"]
+    at.sidebar.selectbox(key="_exercise").set_value("squat").run()
+    assert list(at.dataframe[0].value.columns) == ["rep", "start (s)", "bottom (s)", "end (s)"]
 
 
 def test_save_to_history_writes_one_row(app_env, clips_table):
@@ -318,6 +323,11 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     at = _run("pages/2_compare_counters.py")
     table = at.dataframe[0].value
     assert len(table) >= 1
+    # "pc1 of normalised pose" is said in words under the table (review O)
+    (signal,) = set(table["signal"])
+    assert signal.startswith("pc") and any(
+        c.value.startswith(signal.split()[0] + " is the whole body's movement") for c in at.caption
+    )
     method = str(table["algorithm"].iloc[0])
     ranges = getattr(COUNTERS[method], "param_ranges", {})
     params = COUNTERS[method]().get_params()
@@ -872,7 +882,7 @@ def _model_uploader(at: AppTest):
 
 def _rep_rows(at: AppTest) -> list[list[float]]:
     table = at.dataframe[0].value
-    return table[["start (s)", "bottom (s)", "end (s)"]].values.tolist()
+    return table[[c for c in table.columns if c.endswith("(s)")]].values.tolist()  # start, turn, end
 
 
 def _expected_rows(track) -> list[list[float]]:
@@ -1422,11 +1432,19 @@ def test_a_setting_taken_over_by_hand_starts_where_the_other_sliders_had_it(app_
     )
     default = compare_counters(sample_squat_track, methods=["hysteresis"])
     assert in_use["hysteresis"].diagnostics["down_below"] != default["hysteresis"].diagnostics["down_below"]
+    assert _setting_slider(at, "hysteresis", "low_ratio").label.startswith("down threshold, share")
     next(c for c in at.checkbox if c.key.endswith("_hysteresis_down_below_manual")).check().run()
     assert not at.exception, [e.value for e in at.exception]
     slider = _setting_slider(at, "hysteresis", "down_below")
     assert abs(slider.value - in_use["hysteresis"].diagnostics["down_below"]) <= slider.step
     assert int(at.dataframe[0].value.iloc[0]["count"]) == in_use["hysteresis"].count
+    # the shares now set only the gap to the hand-set line, and say so ("down threshold"
+    # had moved the up line without a word: review O); the share moved stays
+    share = _setting_slider(at, "hysteresis", "low_ratio")
+    assert share.label.startswith("gap to the line set by hand") and share.value == 0.2
+    assert _setting_slider(at, "hysteresis", "high_ratio").label.startswith("gap to the line set by hand")
+    next(c for c in at.checkbox if c.key.endswith("_hysteresis_up_above_manual")).check().run()
+    assert "not used, both lines set by hand" in _setting_slider(at, "hysteresis", "low_ratio").label
 
 
 def test_an_angle_that_barely_moves_is_drawn_flat():

@@ -593,3 +593,23 @@ def test_every_counter_and_setting_has_its_words_for_the_compare_page():
     # a share that moves the other line once one is set by hand says so in its tooltip (review O)
     docs = COUNTERS["hysteresis"].param_docs()
     assert all("set the gap between the lines" in docs[key] for key in ("low_ratio", "high_ratio"))
+
+
+def test_the_counted_signal_and_the_turning_point_are_named_in_words():
+    """A principal component is explained, a named angle needs no words; each preset's rep
+    turns at a named point: a pull-up's and a curl's top, a squat's bottom (review O)."""
+    from analysis.counting.presets import EXERCISE_PRESETS, turn_word
+    from analysis.counting.words import signal_words
+
+    assert "principal component 2" in signal_words("pc2 of normalised pose")
+    assert signal_words(EXERCISE_PRESETS["squat"].signal_name) is None
+    assert [turn_word(e) for e in ("squat", "Push-up", "pull-up", "curl", None, "auto")] == [
+        "bottom", "bottom", "top", "top", "turning point", "turning point"
+    ]  # fmt: skip
+    # every preset whose turning point is its signal's top says so in its own description
+    for key, preset in EXERCISE_PRESETS.items():
+        assert (preset.turn_word == "top") == (
+            "top" in preset.description or "lockout" in preset.description
+        ), key
+    with pytest.raises(ValueError):
+        turn_word("yoga")

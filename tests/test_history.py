@@ -492,3 +492,16 @@ def test_find_saved_tells_verdicts_judged_at_another_strictness_apart(tmp_path):
     stricter = [VERDICTS[0] | {"good": False, "label": "no depth"}, VERDICTS[1]]
     assert store.find_saved("Ana", "h1", "squat", 2, verdicts=stricter) is None
     assert store.find_saved("Ana", "h1", "squat", 2) is None  # saved with verdicts, asked without
+
+
+def test_session_rep_rows_name_the_turning_point_as_the_exercise_has_it(tmp_path):
+    """A pull-up's table was headed "bottom (s)" over its tops (review O)."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    headings = {}
+    for i, exercise in enumerate(("squat", "pull_up", "curl", "jumping_jack", "other", "auto")):
+        saved = store.add_session("Ana", f"{i}.mp4", f"h{i}", exercise, 2, REPS)
+        headings[exercise] = [c for c in session_rep_rows(store.session(saved))[0] if c.endswith("(s)")]
+    assert headings["squat"] == ["start (s)", "bottom (s)", "end (s)"]
+    assert headings["pull_up"][1] == headings["curl"][1] == "top (s)"
+    assert headings["jumping_jack"][1] == "open (s)"
+    assert headings["other"][1] == headings["auto"][1] == "turning point (s)"

@@ -60,3 +60,24 @@ def test_a_joint_is_ranked_by_its_bend_within_reps_not_between_them():
     assert span_spread(walking, times, spans) == 0.0
     assert span_spread(working, times, spans) == pytest.approx(60.0, abs=1.0)
     assert span_spread(walking, times, None) > span_spread(working, times, None)  # whole clip: the walk wins
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pullup_front_joelo_2.mp4", "jumpingjack_front_afrl_1.mp4", "pushup_front_dollarpy_3.mp4",
+     "squat_diagonal_acrostm_1.mp4"],
+)  # fmt: skip
+def test_the_charts_open_on_one_side_of_the_body(shared_data, pose_cache_dir, name):
+    """The pull-up's landmark chart opened on left_knee, right_ankle and right_shoulder, and
+    the diagonal squat's angles on the left arm beside the right arm's landmarks: parts of
+    two people, to a coach (review O). Both charts now show the side whose joint bends most."""
+    track = _track(shared_data, pose_cache_dir, name)
+    parts = chart_parts(track, [(r.start_s, r.end_s) for r in count_reps(track).reps])
+    side = parts["angles"][0].split("_", 1)[0]
+    assert len(parts["landmarks"]) >= 2
+    assert all(landmark.startswith(f"{side}_") for landmark in parts["landmarks"]), parts
+    kinds = [angle.split("_", 1)[1] for angle in parts["angles"]]
+    # a second joint is of the same side, unless it is the first joint's other side (a pair)
+    assert all(a.startswith(f"{side}_") or kinds.count(a.split("_", 1)[1]) == 2 for a in parts["angles"]), (
+        parts
+    )

@@ -24,6 +24,7 @@ class ExercisePreset:
     up_above: float | None = None
     relative_to: str | None = None  # for heights: subtract this landmark's height
     description: str = ""
+    turn_word: str = "bottom"  # what a coach calls the rep's turning point ("top" of a pull-up)
 
     @property
     def min_swing(self) -> float:
@@ -61,24 +62,26 @@ EXERCISE_PRESETS: dict[str, ExercisePreset] = {
     ),
     "pull_up": ExercisePreset(
         "height", ("left_wrist", "right_wrist"), "min", relative_to="nose",
-        description="wrists above the nose; the top (chin over the bar) is where it is smallest",
+        description="wrists above the nose; the top (chin over the bar) is where it is smallest", turn_word="top",
     ),
     "sit_up": ExercisePreset(
-        "angle", ("left_hip", "right_hip"), "min", 90.0, 125.0, description="hip angle; top = most closed"
+        "angle", ("left_hip", "right_hip"), "min", 90.0, 125.0, description="hip angle; top = most closed",
+        turn_word="top",
     ),
     "lunge": ExercisePreset(
         "angle", ("left_knee", "right_knee"), "min", 115.0, 150.0, description="knee angle; bottom = most bent"
     ),
     "jumping_jack": ExercisePreset(
         "angle", ("left_shoulder", "right_shoulder"), "max", 45.0, 80.0,
-        description="arm-to-torso angle; the open position is the largest",
+        description="arm-to-torso angle; the open position is the largest", turn_word="open",
     ),
     "curl": ExercisePreset(
-        "angle", ("left_elbow", "right_elbow"), "min", 80.0, 130.0, description="elbow angle; top = most bent"
+        "angle", ("left_elbow", "right_elbow"), "min", 80.0, 130.0, description="elbow angle; top = most bent",
+        turn_word="top",
     ),
     "overhead_press": ExercisePreset(
         "height", ("left_wrist", "right_wrist"), "max", relative_to="nose",
-        description="wrists above the nose; the lockout is the highest",
+        description="wrists above the nose; the lockout is the highest", turn_word="top",
     ),
 }  # fmt: skip
 
@@ -102,6 +105,16 @@ def exercise_key(exercise: str | None) -> str | None:
         names = ", ".join(sorted(EXERCISE_PRESETS))
         raise ValueError(f"unknown exercise {exercise!r}; known: {names} (or leave it out for auto)")
     return key
+
+
+def turn_word(exercise: str | None) -> str:
+    """What the rep's turning point (``Rep.bottom_s``) is called for an exercise: "bottom"
+    for a squat, "top" for a pull-up or a curl, "turning point" with no exercise name.
+
+    The library and the exports call it ``bottom_s`` whatever the exercise; a table headed
+    "bottom (s)" over a pull-up's tops read as the hang (review O)."""
+    key = exercise_key(exercise)
+    return "turning point" if key is None else EXERCISE_PRESETS[key].turn_word
 
 
 def preset_for(exercise: str) -> ExercisePreset:

@@ -41,3 +41,43 @@ SETTING_LABELS = {
     "max_period_s": "longest period (s)", "tolerance": "search window, share of the period",
     "tempo_follow": "how fast the tempo is followed (0-1)",
 }  # fmt: skip
+
+# the hysteresis counter's two shares, when a line is set by hand: then they set only the
+# gap to the other line (``HysteresisCounter``), and "down threshold" moved the up line
+LINE_SET_BY_HAND_LABELS = {
+    "low_ratio": "gap to the line set by hand: the lower share", "high_ratio": "gap to the line set by hand: the upper share",
+}  # fmt: skip
+BOTH_LINES_SET_BY_HAND_LABELS = {
+    "low_ratio": "down threshold share: not used, both lines set by hand",
+    "high_ratio": "up threshold share: not used, both lines set by hand",
+}
+
+
+def hysteresis_share_label(key: str, lines_set_by_hand: int) -> str | None:
+    """The label of the hysteresis counter's ``low_ratio`` or ``high_ratio`` slider with 0, 1
+    or 2 of its lines (``down_below``, ``up_above``) set by hand; None for the usual one."""
+    if key not in LINE_SET_BY_HAND_LABELS or lines_set_by_hand == 0:
+        return None
+    return (LINE_SET_BY_HAND_LABELS if lines_set_by_hand == 1 else BOTH_LINES_SET_BY_HAND_LABELS)[key]
+
+
+def signal_words(signal_name: str) -> str | None:
+    """What a counted signal is, in words, for a signal named ``"pcN of normalised pose"``
+    (``auto_signal``); None for a named exercise's angle or height, which says itself.
+
+    "pc2 of normalised pose" was shown on the Analyse and Compare counters pages with no word
+    on what it is (review O)."""
+    if not signal_name.startswith("pc") or "of normalised pose" not in signal_name:
+        return None
+    number = signal_name[2:].split(" ", 1)[0]
+    return (
+        f"pc{number} is the whole body's movement along its principal component {number}: the landmark "
+        "positions, with the hips at the centre and the torso as the unit of length, reduced to the combined "
+        "movement that varies most (pc1), next most (pc2) and so on. With no exercise named, RepLab counts on "
+        "the component that repeats most clearly; its units are torso lengths, not degrees."
+        + (
+            " A second set found on another component is pasted in where the times say."
+            if "," in signal_name
+            else ""
+        )
+    )
