@@ -23,6 +23,7 @@ from analysis.files import remove_stale_files, replaced
 from analysis.landmarks import SKELETON_EDGES
 from analysis.track import PoseTrack
 from analysis.video import iter_frames, probe
+from analysis.wording import verdict_words
 
 ProgressFn = Callable[[int, int], None]
 
@@ -118,6 +119,10 @@ def _label_box(rgb: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]]) -
     """Text lines on a dark box in the top-left corner (in place)."""
     height, width = rgb.shape[:2]
     scale = max(0.6, max(width, height) / 1000)
+    # smaller where the longest line would run off the picture: on a portrait phone clip 405 px
+    # wide, "Rep 12: not judged (not seen well enough)" needs 514 px at the usual size
+    widest = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)[0][0] for text, _ in lines)
+    scale *= min(1.0, 0.95 * width / (widest + 20 * scale))
     thick = max(1, int(round(scale * 2)))
     pad = int(10 * scale)
     sizes = [cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0] for text, _ in lines]
@@ -171,7 +176,8 @@ def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | Non
             index = _attr(last, "index", len(finished) - 1)
             judged = bool(_attr(last, "judged", True))  # "not a squat" / "unknown": no verdict, grey
             colour = GOOD_COLOUR if good else (BAD_COLOUR if judged else UNJUDGED_COLOUR)
-            lines.append((f"Rep {int(index) + 1}: {label}", colour))
+            # a good rep by its style (in green), a fault by its name, "unknown" in words
+            lines.append((f"Rep {int(index) + 1}: {label if good else verdict_words(label, good)}", colour))
     return lines
 
 

@@ -35,7 +35,11 @@ def rep_numbers_words(numbers: list[int]) -> str:
 
 def verdict_words(label: str, good: bool) -> str:
     """The verdict as shown: a good rep's label is its style ("powerlifting squat"), which
-    does not read as a pass, so it says "good (powerlifting squat)"."""
+    does not read as a pass, so it says "good (powerlifting squat)". A rep labelled
+    "unknown" (``form.verdict.UNKNOWN``) was not seen well enough to be judged, and says so:
+    its card read "unknown" under a summary that said "not seen well enough" (review N)."""
+    if label == "unknown":
+        return "not judged (not seen well enough)"
     return f"good ({label})" if good else label
 
 

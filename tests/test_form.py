@@ -699,6 +699,8 @@ def test_a_rep_whose_bottom_was_not_seen_is_not_judged(shared_data, pose_cache_d
     assert second.start_s < hand_bottom < second.end_s
     assert not track.detected[np.argmin(np.abs(track.times - hand_bottom))]  # lost at his bottom
     assert second.label == UNKNOWN and math.isnan(second.p_good) and not second.faults
+    # the card and the tables say it in the summary's words, not "unknown" (review N)
+    assert second.verdict_words == third.verdict_words == "not judged (not seen well enough)"
     assert "frames of this rep" in second.reason and "its bottom may not have been seen" in second.reason
     # the CSV and the report show no measures read off the lines bridging what was not seen
     from analysis.form.verdict import VERDICT_MEASURES, verdict_rows

@@ -59,11 +59,26 @@ def test_overlay_colours_a_verdict_by_what_it_says():
             ("olympic squat", True, True),
             ("no depth", False, True),
             ("not a squat", False, False),
+            ("unknown", False, False),
         )  # fmt: skip
     }
     colours = [colour for _, colour in shown.values()]
     assert len(set(colours)) == 3  # good, a fault and "not judged" each look different
     assert shown[("not a squat", False, False)][0] == "Rep 1: not a squat"
+    # as the pages say it ("Rep 1: unknown" read as a verdict: review N)
+    assert shown[("unknown", False, False)] == ("Rep 1: not judged (not seen well enough)", colours[2])
+
+
+def test_the_overlay_text_stays_inside_a_portrait_frame():
+    """On a 405 px wide portrait clip the longest verdict line needed 514 px and ran off."""
+    from analysis.render import _label_box
+
+    frame = np.full((720, 405, 3), 255, dtype=np.uint8)
+    _label_box(frame, [("Reps: 12/12  (in rep)", (255, 255, 255)),
+                       ("Rep 12: not judged (not seen well enough)", (160, 160, 160))])  # fmt: skip
+    darkened = (frame < 255).any(axis=2)
+    assert darkened[:, -5:].sum() == 0  # the box ends before the right edge
+    assert darkened[:, : 405 // 2].any()
 
 
 def test_the_overlay_counts_squats_as_the_pages_do():
