@@ -214,6 +214,8 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
         "reps": [rep.to_dict() for rep in main.reps],
         "algorithms": {name: (None if r.error else int(r.count)) for name, r in results.items()},
     }
+    if main.count == 0 and main.diagnostics.get("none_because"):  # as `count --json` says why
+        counts["none_because"] = main.diagnostics["none_because"]
     return counts, list(main.reps)
 
 
@@ -304,7 +306,8 @@ def analyse_clip(
         result = ClipResult(
             path=os.fspath(path),
             status="ok",
-            warning=cut_short_words(track.meta) or "",
+            # a file cut short, and why a clip counts none (a curl in a squat run said nothing)
+            warning="; ".join(filter(None, (cut_short_words(track.meta), counts.get("none_because")))),
             frames=len(track),
             detection_rate=float(track.detection_rate),
             # a squat run counts squats, as the History saves them

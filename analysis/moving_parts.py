@@ -142,7 +142,8 @@ def moving_landmarks(
             ("left", "right"), key=lambda s: (sum(travel.get(p, {}).get(s, 0.0) for p in parts), s == "left")
         )
     other = "right" if side == "left" else "left"
-    return [f"{side if side in travel.get(part, {side: 0}) else other}_{part}" for part in parts]
+    # a part not seen on that side comes from the other (a fallback part, seen nowhere, stays)
+    return [f"{side if side in (travel.get(part) or {side: 0.0}) else other}_{part}" for part in parts]
 
 
 def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, list[str]]:

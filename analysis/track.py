@@ -237,7 +237,8 @@ class PoseTrack:
         """A track from a bare pose array, as in RepCount's ``poses/*.npy``.
 
         Accepts (T, 99 or 104) (landmark i at columns 3i..3i+2; extra columns ignored)
-        or (T, 33, 3 or 4) (a 4th channel is visibility). All-zero rows mean no person.
+        or (T, 33, 3 or 4) (a 4th channel is visibility). Rows whose coordinates are all zero
+        mean no person.
         Times are ``index / fps``.
         """
         array = np.asarray(array, dtype=np.float64)
@@ -255,7 +256,9 @@ class PoseTrack:
             raise ValueError(f"frame rate {fps}: must be a positive number of frames per second")
         if len(array) == 0:
             raise ValueError("the pose array holds no frames")
-        empty = ~np.any(array.reshape(len(array), int(np.prod(array.shape[1:]))) != 0, axis=1)
+        # no person: every coordinate 0. Decided on x, y, z alone: a visibility or an angle
+        # column set on an empty row had made it a person standing at the origin (review P)
+        empty = ~np.any(points.reshape(len(points), -1) != 0, axis=1)
         points = points.copy()
         visibility = visibility.copy()
         points[empty] = np.nan
@@ -303,7 +306,7 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
             track = PoseTrack.from_array(array, fps=fps or 30.0, source_name=name)
     except TrackFileError:
         raise
-    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
         # the reader's own words follow the file's name and what it was read as
         raise TrackFileError(f"{name}: cannot be read as {kind[suffix]} ({exc})") from None
     if len(track) == 0:

@@ -109,6 +109,11 @@ def test_batch_writes_results_lists_failures_and_resumes(clip_dir, pose_cache_di
     squat = BatchAnalyser(workers=1, exercise="squat", cache=TrackCache(pose_cache_dir))
     squat.run(clip_dir / CLIPS[0], outdir)
     assert squat.results_[0].status == "ok"
+    # a clip that counts no squat says why in its row (it had an empty warning: review P)
+    jacks = BatchAnalyser(workers=1, exercise="squat", cache=TrackCache(pose_cache_dir)).run(
+        clip_dir / CLIPS[1], outdir
+    )
+    assert jacks.results_[0].count == 0 and "does not look like this exercise" in jacks.results_[0].warning
 
 
 @pytest.mark.slow

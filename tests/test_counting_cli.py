@@ -73,7 +73,7 @@ def test_method_exercise_and_fps_options(poses, capsys):
     assert slow["reps"][-1]["end_s"] > 60
 
 
-@pytest.mark.parametrize("fps", ["0", "-30", "nan", "inf", "fast"])
+@pytest.mark.parametrize("fps", ["0", "-30", "nan", "inf", "fast", "0.001", "1e308"])
 def test_a_frame_rate_that_is_no_rate_is_refused(poses, fps, capsys):
     """0 used to mean 30 without a word, and NaN counted 0 reps with exit code 0."""
     folder, _ = poses
@@ -257,3 +257,64 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(poses):
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
     assert proc.returncode == 141
+
+
+def test_a_pose_array_is_read_on_its_coordinates_and_missing_landmarks_are_named(poses, tmp_path, capsys):
+    """Review P. An empty frame was one whose whole row was 0, so a (T, 33, 4) array with a
+    visibility of 1 on its empty rows put a person at the origin there (test2315: 4 reps -> 0).
+    A file from another tool with NaN feet in every frame counted 0 under "no person was found
+    in any frame"; the warning now says which landmarks are missing."""
+    folder, _ = poses
+    plain = np.load(folder / "test2315.npy")
+    points = plain[:, :99].reshape(-1, 33, 3)
+    assert (~points.any(axis=(1, 2))).any()  # it has empty frames
+    seen_everywhere = np.concatenate([points, np.ones((len(points), 33, 1), dtype=points.dtype)], axis=2)
+    np.save(tmp_path / "visible.npy", seen_everywhere)
+    no_feet = points.astype(float)
+    no_feet[:, 29:33] = np.nan  # heels and toes
+    np.save(tmp_path / "no_feet.npy", no_feet)
+    assert (
+        main(
+            [
+                "count",
+                "--json",
+                str(folder / "test2315.npy"),
+                *(str(tmp_path / n) for n in ("visible.npy", "no_feet.npy")),
+            ]
+        )
+        == 0
+    )
+    original, visible, feet = _json_lines(capsys.readouterr().out)
+    assert visible["count"] == original["count"] > 0 and visible["reps"] == original["reps"]
+    assert feet["count"] == 0 and "no person was found" not in feet["warning"]
+    assert "left_heel, right_heel, left_foot_index, right_foot_index missing" in feet["warning"]
+
+
+def test_a_structured_array_is_refused_with_the_file_named(tmp_path, capsys):
+    """NumPy's cast error had come without the file's name (review P)."""
+    path = tmp_path / "fields.npy"
+    np.save(path, np.zeros(10, dtype=[("x", "f4"), ("y", "f4")]))
+    assert main(["count", "--json", str(path)]) != 0
+    (line,) = _json_lines(capsys.readouterr().out)
+    assert line["error"].startswith("fields.npy: cannot be read as a pose array")
+
+
+@pytest.mark.slow
+def test_a_clip_of_another_exercise_says_why_it_counts_none(shared_data, pose_cache_dir, tmp_path, capsys):
+    """A curl counted as squats printed a bare "0 reps" (review P); the library knew why."""
+    from analysis.cache import TrackCache
+    from analysis.pose import extract_pose
+
+    track = extract_pose(
+        shared_data / "clips" / "curl_side_formfit_1.mp4", workers=1, cache=TrackCache(pose_cache_dir)
+    )
+    path = tmp_path / "curl.npz"
+    track.save(path)
+    assert main(["count", "--json", "--exercise", "squat", str(path)]) == 0
+    (line,) = _json_lines(capsys.readouterr().out)
+    assert line["count"] == 0 and "does not look like this exercise" in line["none_because"]
+    assert main(["count", "--exercise", "squat", str(path)]) == 0
+    assert "0 reps (auto, on left_knee + right_knee angle: " in capsys.readouterr().out
+    assert main(["count", "--json", str(path)]) == 0  # counted as what it is: no reason needed
+    (line,) = _json_lines(capsys.readouterr().out)
+    assert line["count"] > 0 and "none_because" not in line

@@ -388,6 +388,31 @@ def test_form_cli_refuses_a_csv_track_which_lacks_what_the_verdicts_measure(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "squat.csv" in captured.err and ".npz track" in captured.err
+    # the same export saved again as .npz had been judged without a word (2 of 3 verdicts of
+    # squat_side_formfit_1 flipped; a jumping-jack pose array became "14 squats": review P)
+    from analysis.track import load_track
+
+    resaved = tmp_path / "resaved.npz"
+    load_track(path).save(resaved)
+    assert main(["form", "--json", str(resaved)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "resaved.npz" in captured.err and "world landmarks" in captured.err
+    # a folder is a folder, not "not found"
+    assert main(["form", str(tmp_path)]) == 2
+    assert "a folder" in capsys.readouterr().err
+
+
+def test_form_cli_refuses_a_bad_model_file_before_any_pose_pass(tmp_path, capsys):
+    """A file that is no form model was refused only after the clip's pose pass (review P)."""
+    from analysis.cli import main
+    from tests.conftest import SAMPLE_VIDEOS
+
+    bad = tmp_path / "model.joblib"
+    bad.write_bytes(b"not a model")
+    clip = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
+    assert main(["form", "--no-cache", "--form-model", str(bad), str(clip)]) == 2
+    captured = capsys.readouterr()
+    assert "cannot be loaded" in captured.err and "pose:" not in captured.err and captured.out == ""
 
 
 def test_form_cli_refuses_json_and_csv_together(capsys):
@@ -720,3 +745,23 @@ def test_a_good_rep_with_hips_above_knee_height_says_it_is_deep_enough(sample_sq
     assert above, [v.reason for v in verdicts]
     for verdict in above:
         assert "above knee height (deep enough at this strictness)" in verdict.reason
+
+
+@pytest.mark.slow
+def test_form_json_says_why_a_clip_has_no_squat(shared_data, pose_cache_dir, tmp_path, capsys):
+    """A jumping-jack clip printed {"reps": []} and nothing on why (review P); the text output
+    said it."""
+    import json
+
+    from analysis.cache import TrackCache
+    from analysis.cli import main
+    from analysis.pose import extract_pose
+
+    track = extract_pose(
+        shared_data / "clips" / "jumpingjack_front_afrl_1.mp4", cache=TrackCache(pose_cache_dir)
+    )
+    path = tmp_path / "jacks.npz"
+    track.save(path)
+    assert main(["form", "--json", str(path)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["reps"] == [] and "does not look like this exercise" in payload["none_because"]

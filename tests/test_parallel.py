@@ -283,3 +283,38 @@ def test_a_bug_in_a_chunk_keeps_its_type_and_a_bad_input_stays_one_plain_error(t
             None,
             fps=30.0,
         )
+
+
+class _CountingBackend:
+    """A pose backend that sees no one and counts the frames it was given (all instances)."""
+
+    frames = 0
+
+    def process(self, rgb, time_s):
+        type(self).frames += 1
+        return None
+
+    def close(self):
+        pass
+
+
+def test_an_interrupt_on_the_calling_thread_stops_every_chunk(tmp_path):
+    """Ctrl-C reaches the calling thread (here: raised from its progress callback); the chunk
+    threads went on to analyse the rest of the clip before ``extract`` could exit (review P:
+    interrupted at 4 s, it exited at 12.5 s of a 13.6 s run)."""
+    from analysis.pose_chunks import analyse_clip
+    from tests.clipmaker import reencode
+    from tests.conftest import SAMPLE_VIDEOS
+
+    clip = tmp_path / "six.mp4"
+    reencode(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", clip, seconds=6.0, start_s=8.0)
+
+    def interrupt(done, total):
+        if done >= 10:
+            raise KeyboardInterrupt
+
+    _CountingBackend.frames = 0
+    with pytest.raises(KeyboardInterrupt):
+        analyse_clip(str(clip), _CountingBackend, [0.0, 3.0], 180, interrupt, fps=30.0)
+    # each chunk stops at its next frame: far from the clip's 180 (and its warm-up's 15)
+    assert 10 <= _CountingBackend.frames < 90, _CountingBackend.frames

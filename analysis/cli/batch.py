@@ -18,6 +18,7 @@ import time
 from analysis.cli.extract import add_model_options, model_settings
 from analysis.cli.native_logs import stderr_is_terminal
 from analysis.strictness import add_strictness_option
+from analysis.wording import count_words
 
 
 def register(subparsers) -> None:
@@ -85,7 +86,7 @@ class ClipProgress:
         if result.status == "failed":
             note = f"FAILED: {result.error}"
         elif result.count is not None:
-            note = f"{result.status}, {result.count} reps" + (
+            note = f"{result.status}, {count_words(result.count, 'rep')}" + (
                 f" (warning: {result.warning})" if result.warning else ""
             )
         else:
@@ -125,7 +126,7 @@ def run(args) -> int:
         print(f"warning: no clips in {spec!r}", file=sys.stderr)
     totals = summarise(analyser.results_)
     print(
-        f"{len(analyser.results_)} clips: {totals['ok']} analysed, {totals['skipped']} already done, "
+        f"{count_words(len(analyser.results_), 'clip')}: {totals['ok']} analysed, {totals['skipped']} already done, "
         f"{totals['failed']} failed; summary in {analyser.summary_path_}",
         file=sys.stderr,
     )

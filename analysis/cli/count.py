@@ -17,7 +17,7 @@ import sys
 from analysis.cli.extract import add_pose_options, model_settings, pose_kwargs
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.wording import cut_short_words
+from analysis.wording import count_words, cut_short_words
 
 POSE_SUFFIXES = (".npz", ".csv", ".npy")
 # Names only: the counting package (scipy) is imported when a count runs, so other
@@ -44,7 +44,7 @@ def register(subparsers) -> None:
         help=f"count on an exercise preset's signal ({', '.join(EXERCISE_NAMES)}); default: auto",
     )  # fmt: skip
     parser.add_argument(
-        "--fps", type=_frame_rate, default=None, help="frame rate of .npy pose arrays (default 30)"
+        "--fps", type=_frame_rate, default=None, help="frame rate of .npy pose arrays, 1 to 1000 (default 30)"
     )
     parser.add_argument(
         "--set", action="append", default=[], dest="assignments", metavar="NAME=VALUE",
@@ -56,15 +56,22 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+# what --fps may be: a time-lapse's 1 frame/s to a slow-motion phone's 960. 0.001 flooded the
+# output with NumPy warnings and gave reps at 23,000 s; 1e308 failed with "Maximum allowed
+# size exceeded" (review P)
+FPS_RANGE = (1.0, 1000.0)
+
+
 def _frame_rate(text: str) -> float:
-    """``--fps``: a positive, finite number (0 used to mean 30, and NaN counted 0 reps)."""
+    """``--fps``: a number of frames per second within ``FPS_RANGE`` (0 used to mean 30, and
+    NaN counted 0 reps)."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not (math.isfinite(value) and value > 0):
+    if not (math.isfinite(value) and FPS_RANGE[0] <= value <= FPS_RANGE[1]):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a frame rate (a positive number of frames per second)"
+            f"{text!r} is not a frame rate (a number of frames per second from {FPS_RANGE[0]:g} to {FPS_RANGE[1]:g})"
         )
     return value
 
@@ -165,8 +172,14 @@ def count_path(path: str, args) -> dict:
     }
     if settings:  # only then: the fields of a plain count stay as they are
         out["settings"] = settings
+    if main.count == 0 and main.diagnostics.get("none_because"):
+        # why none: a curl counted as squats said only "0 reps" here (review P)
+        out["none_because"] = main.diagnostics["none_because"]
     warnings = [cut_short_words(track.meta)]
-    if track.detection_rate == 0:  # a count of 0 that says nothing about the exercise
+    partial = partly_found_words(track)
+    if partial:  # frames read as "no person" because a few landmarks are missing (NaN)
+        warnings.append(partial)
+    elif track.detection_rate == 0:  # a count of 0 that says nothing about the exercise
         warnings.append("no person was found in any frame")
     if track.meta.get("csv_without_frame_size"):
         warnings.append(
@@ -177,6 +190,28 @@ def count_path(path: str, args) -> dict:
     if any(warnings):  # only then: the issue's fields stay as they are
         out["warning"] = "; ".join(w for w in warnings if w)
     return out
+
+
+def partly_found_words(track) -> str:
+    """Words for frames that hold some landmarks but not all 33 (a pose file from another tool
+    with NaN for joints it did not find): RepLab reads such a frame as no person, and a file
+    missing the feet in every frame counted 0 under "no person was found in any frame"
+    (review P). Empty when every frame has all its landmarks or none."""
+    import numpy as np
+
+    from analysis.landmarks import LANDMARK_NAMES
+
+    found = np.isfinite(track.landmarks).all(axis=2)  # (T, 33)
+    partial = found.any(axis=1) & ~found.all(axis=1)
+    if not partial.any():
+        return ""
+    missing_share = (~found[partial]).mean(axis=0)
+    names = [LANDMARK_NAMES[i] for i in np.argsort(-missing_share, kind="stable") if missing_share[i] > 0]
+    listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return (
+        f"{int(partial.sum())} of {len(track)} frames lack some landmarks ({listed} missing) and are read as "
+        "frames without a person: RepLab needs all 33 MediaPipe landmarks in a frame"
+    )
 
 
 def run(args) -> int:
@@ -206,8 +241,10 @@ def run(args) -> int:
             print(json.dumps(out), flush=True)
         else:
             others = ", ".join(f"{k} {v if v is not None else '-'}" for k, v in out["algorithms"].items())
+            why = f": {out['none_because']}" if "none_because" in out else ""
             print(
-                f"{path}: {out['count']} reps ({out['method']}, on {out['signal']}); all: {others}",
+                f"{path}: {count_words(out['count'], 'rep')} ({out['method']}, on {out['signal']}{why}); "
+                f"all: {others}",
                 flush=True,
             )
             if "warning" in out:

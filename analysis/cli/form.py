@@ -126,6 +126,10 @@ def judge_clip(args) -> int:
     from analysis.wording import count_words, cut_short_words, format_p_good
 
     path = args.target
+    if os.path.isdir(path):
+        raise RepLabError(
+            f"{path}: a folder, not a video or .npz track (batch --exercise squat takes a folder of clips)"
+        )
     if not os.path.isfile(path):
         raise RepLabError(f"{path} not found")
     if args.report:
@@ -138,15 +142,20 @@ def judge_clip(args) -> int:
             "export or a .npy pose array does not keep; give the video or its .npz track "
             "(python -m analysis extract VIDEO -o TRACK.npz)"
         )
+    model = load_model(args.form_model)  # a bad model file is refused before any pose pass
     if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
         track = load_track(path)
+        if not track.has_world:  # e.g. a .csv export or a .npy array saved again as .npz
+            raise RepLabError(
+                f"{os.path.basename(path)}: this track has no MediaPipe 3-D world landmarks, which squat "
+                "verdicts need; give the video or the .npz that `extract` wrote"
+            )
     else:
         from analysis.cli.extract import pose_kwargs
         from analysis.cli.progress import ProgressBar
         from analysis.pose import extract_pose
 
         track = extract_pose(path, progress=ProgressBar("pose"), **pose_kwargs(args))
-    model = load_model(args.form_model)
     result = count_reps(track, method="auto", exercise="squat")
     verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
     if args.report:
@@ -171,6 +180,8 @@ def judge_clip(args) -> int:
         }
         if cut:
             payload["warning"] = cut
+        if not verdicts and result.diagnostics.get("none_because"):  # why none, as `count` says it
+            payload["none_because"] = result.diagnostics["none_because"]
         json.dump(payload, sys.stdout, indent=1)
         print()
         return 0
