@@ -22,6 +22,7 @@ from analysis.landmarks import LANDMARK_NAMES
 
 N_LANDMARKS = len(LANDMARK_NAMES)
 CSV_SUFFIXES = ("_x", "_y", "_z", "_visibility")
+POSE_FILE_SUFFIXES = (".npz", ".csv", ".npy")  # what ``load_track`` reads
 
 
 def check_times(times: np.ndarray) -> None:
@@ -279,7 +280,7 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     path = os.fspath(path)
     name = os.path.basename(path)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix not in (".npz", ".csv", ".npy"):
+    if suffix not in POSE_FILE_SUFFIXES:
         raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
     if os.path.isdir(path):
         raise TrackFileError(f"{name}: a folder, not a pose file")

@@ -79,6 +79,15 @@ def test_save_refuses_what_the_page_refuses_with_one_error_line(cli, shared_data
     options = ["--db", db, *_pose_options(pose_cache_dir)]
     code, _, err = cli("history", "save", jacks, "--athlete", "\u200b ", *options)  # an invisible name
     assert (code, err) == (2, "error: An athlete name is needed to save.\n")  # before any pose pass
+    # a saved track has no pictures: said as such, not "not a video file RepLab can read" (review P)
+    track = tmp_path / "jacks.npz"
+    track.write_bytes(b"PK")
+    for name, command in (
+        ("history save", ("history", "save", track, "--athlete", "Ana", *options)),
+        ("render", ("render", track, "-o", tmp_path / "a.mp4")),
+    ):
+        code, _, err = cli(*command)
+        assert (code, err) == (2, f"error: jacks.npz: {name} needs the video, not a saved pose file\n")
     code, _, err = cli("history", "save", jacks, "--athlete", "Ana", "--exercise", "squats!", *options)
     assert code == 2 and err.startswith("error: unknown exercise 'squats!'") and "other" in err
     code, _, err = cli("history", "save", jacks, "--athlete", "Ana", "--exercise", "squat", *options)

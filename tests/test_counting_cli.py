@@ -318,3 +318,10 @@ def test_a_clip_of_another_exercise_says_why_it_counts_none(shared_data, pose_ca
     assert main(["count", "--json", str(path)]) == 0  # counted as what it is: no reason needed
     (line,) = _json_lines(capsys.readouterr().out)
     assert line["count"] > 0 and "none_because" not in line
+
+
+def test_a_failing_path_is_named_once_in_the_text_output(tmp_path, capsys):
+    """ "x.npy: error: x.npy: no such file" named the path twice (review P)."""
+    missing = tmp_path / "missing.npy"
+    assert main(["count", str(missing)]) == 1
+    assert capsys.readouterr().err == f"{missing}: error: no such file\n"

@@ -17,9 +17,9 @@ import sys
 from analysis.cli.extract import add_pose_options, model_settings, pose_kwargs
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
+from analysis.track import POSE_FILE_SUFFIXES
 from analysis.wording import count_words, cut_short_words
 
-POSE_SUFFIXES = (".npz", ".csv", ".npy")
 # Names only: the counting package (scipy) is imported when a count runs, so other
 # commands start fast. tests/test_counting_cli.py checks these match the package.
 METHOD_NAMES = ("peaks", "adaptive", "hysteresis", "flow", "periodicity")
@@ -128,7 +128,7 @@ def counter_settings(method: str, assignments: list[str]) -> dict:
 def _load(path: str, args):
     from analysis.track import load_track
 
-    if os.path.splitext(path)[1].lower() in POSE_SUFFIXES:
+    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
         fps = args.fps if args.fps else (30.0 if path.lower().endswith(".npy") else None)
         return load_track(path, fps=fps), False
     from analysis.pose import extract_pose
@@ -234,7 +234,9 @@ def run(args) -> int:
             message = str(exc) or type(exc).__name__
             if args.json:
                 print(json.dumps({"path": path, "error": message}), flush=True)
-            else:
+            else:  # the path once ("x.npy: error: x.npy: no such file" said it twice: review P)
+                for named in (f"{path}: ", f"{os.path.basename(path)}: "):
+                    message = message.removeprefix(named)
                 print(f"{path}: error: {message}", file=sys.stderr)
             continue
         if args.json:

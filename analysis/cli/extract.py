@@ -16,6 +16,7 @@ from analysis.pose import (
     check_task_file,
     extract_pose,
 )
+from analysis.track import POSE_FILE_SUFFIXES
 from analysis.wording import cut_short_words
 
 
@@ -65,6 +66,18 @@ def pose_kwargs(args) -> dict:
     """``extract_pose`` keyword arguments from the shared pose options."""
     settings, cache = model_settings(args)
     return {"workers": args.workers, "settings": settings, "cache": cache}
+
+
+def check_video_path(path: str, command: str) -> None:
+    """Refuse, before any pose pass, a ``command`` input that is not a video file: a missing
+    file, a folder, or a saved pose file, which has no pictures to draw on or to save (a
+    track given to ``render`` was called "not a video file RepLab can read": review P)."""
+    if os.path.isdir(path):
+        raise RepLabError(f"{path}: a folder, not a video")
+    if not os.path.isfile(path):
+        raise RepLabError(f"{path} not found")
+    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
+        raise RepLabError(f"{os.path.basename(path)}: {command} needs the video, not a saved pose file")
 
 
 def check_output_path(path: str, source: str | None = None) -> None:

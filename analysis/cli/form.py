@@ -25,8 +25,8 @@ import warnings
 
 from analysis.errors import RepLabError
 from analysis.strictness import add_strictness_option, check_strictness
+from analysis.track import POSE_FILE_SUFFIXES
 
-TRACK_SUFFIXES = (".npz", ".csv", ".npy")
 POSE_ONLY_SUFFIXES = (".csv", ".npy")  # no frame size and no world landmarks
 
 
@@ -143,7 +143,7 @@ def judge_clip(args) -> int:
             "(python -m analysis extract VIDEO -o TRACK.npz)"
         )
     model = load_model(args.form_model)  # a bad model file is refused before any pose pass
-    if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
+    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
         track = load_track(path)
         if not track.has_world:  # e.g. a .csv export or a .npy array saved again as .npz
             raise RepLabError(
@@ -221,7 +221,7 @@ def write_report(args, path: str, track, verdicts) -> None:
     """The HTML report next to whatever the command prints (it needs the video's frames)."""
     from analysis.report import form_report_html
 
-    if os.path.splitext(path)[1].lower() in TRACK_SUFFIXES:
+    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
         raise RepLabError("--report needs the video (its frames go into the report), not a saved track")
     from analysis.files import write_text
 

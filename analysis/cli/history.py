@@ -124,7 +124,7 @@ def run_export(args) -> int:
 
 
 def run_save(args) -> int:
-    from analysis.cli.extract import pose_kwargs
+    from analysis.cli.extract import check_video_path, pose_kwargs
     from analysis.cli.progress import ProgressBar
     from analysis.history import normalise_athlete
     from analysis.pose import extract_pose
@@ -145,8 +145,7 @@ def run_save(args) -> int:
     # (the page's default)
     exercise = saved_exercise_name(args.exercise)
     check_strictness(args.strictness)
-    if not os.path.isfile(args.video):
-        raise RepLabError(f"{args.video} not found")
+    check_video_path(args.video, "history save")
     store = _store(args)
     if reason := store.cannot_write():
         raise RepLabError(f"saving is off: {reason}")

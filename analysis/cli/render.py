@@ -40,7 +40,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from analysis.cli.extract import check_output_path, pose_kwargs
+    from analysis.cli.extract import check_output_path, check_video_path, pose_kwargs
     from analysis.cli.progress import ProgressBar
     from analysis.counting import count_reps
     from analysis.counting.presets import exercise_key
@@ -57,8 +57,7 @@ def run(args) -> int:
     if os.path.splitext(args.output)[1].lower() != ".mp4":
         raise RepLabError(f"the annotated video is an .mp4 file, not {os.path.basename(args.output)}")
     check_output_path(args.output, source=args.video)
-    if not os.path.isfile(args.video):
-        raise RepLabError(f"{args.video} not found")
+    check_video_path(args.video, "render")
     name = os.path.basename(args.video)
     track = extract_pose(args.video, progress=ProgressBar("pose"), **pose_kwargs(args))
     if cut := cut_short_words(track.meta):
