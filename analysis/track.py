@@ -242,7 +242,10 @@ class PoseTrack:
         mean no person.
         Times are ``index / fps``.
         """
-        array = np.asarray(array, dtype=np.float64)
+        array = np.asarray(array)
+        if array.dtype.kind not in "fiu":  # bool gave 8 "reps"; complex lost its imaginary part
+            raise ValueError(f"pose array of {array.dtype} values: expected real numbers (coordinates)")
+        array = array.astype(np.float64)
         if array.ndim == 2 and array.shape[1] in (99, 104):
             points = array[:, :99].reshape(-1, N_LANDMARKS, 3)
             visibility = np.ones(points.shape[:2])

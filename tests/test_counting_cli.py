@@ -290,13 +290,23 @@ def test_a_pose_array_is_read_on_its_coordinates_and_missing_landmarks_are_named
     assert "left_heel, right_heel, left_foot_index, right_foot_index missing" in feet["warning"]
 
 
-def test_a_structured_array_is_refused_with_the_file_named(tmp_path, capsys):
-    """NumPy's cast error had come without the file's name (review P)."""
-    path = tmp_path / "fields.npy"
-    np.save(path, np.zeros(10, dtype=[("x", "f4"), ("y", "f4")]))
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.zeros(10, dtype=[("x", "f4"), ("y", "f4")]),
+        np.ones((60, 99), dtype=bool),
+        np.ones((60, 99), dtype=complex),
+    ],
+    ids=["fields", "bool", "complex"],
+)
+def test_an_array_of_no_real_numbers_is_refused_with_the_file_named(tmp_path, capsys, array):
+    """NumPy's cast error had come without the file's name; a bool array gave 8 "reps" and a
+    complex one lost its imaginary part with a NumPy warning (review P)."""
+    path = tmp_path / "odd.npy"
+    np.save(path, array)
     assert main(["count", "--json", str(path)]) != 0
     (line,) = _json_lines(capsys.readouterr().out)
-    assert line["error"].startswith("fields.npy: cannot be read as a pose array")
+    assert line["error"].startswith("odd.npy: cannot be read as a pose array")
 
 
 @pytest.mark.slow

@@ -452,7 +452,7 @@ def test_form_cli_on_the_sample_video(capsys, pose_cache_dir, sample_squat_track
     video = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"
     assert main(["form", "--json", "--workers", "1", "--cache-dir", str(pose_cache_dir), str(video)]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["file"] == video.name and len(payload["reps"]) == 2
+    assert payload["file"] == video.name and payload["path"] == str(video) and len(payload["reps"]) == 2
     bottoms = sorted(rep["features"]["bottom_time_s"] for rep in payload["reps"])
     assert bottoms[0] == pytest.approx(10.5, abs=1.0) and bottoms[1] == pytest.approx(17.3, abs=1.0)
     assert all("bottom_hip_above_knee_cm" in rep["features"] for rep in payload["reps"])

@@ -170,6 +170,7 @@ def judge_clip(args) -> int:
     views = list(by_view)
     if args.json:
         payload = {
+            "path": path,  # as given, as `count --json` has it
             "file": os.path.basename(path),
             "strictness": args.strictness,
             "p_good_threshold": p_good_threshold(args.strictness),
