@@ -60,9 +60,10 @@ def _number(fmt: str, value: float) -> str:
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-h1 { margin-bottom: 0.2rem; } .muted { color: #666; }
+@media (max-width: 480px) { body { margin: 1rem; } }
+h1 { margin-bottom: 0.2rem; overflow-wrap: anywhere; } .muted { color: #666; }
 .cards { display: flex; flex-wrap: wrap; gap: 1rem; }
-.card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; width: 300px; break-inside: avoid; }
+.card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; width: 300px; max-width: 100%; box-sizing: border-box; break-inside: avoid; }
 .card img { max-width: 100%; max-height: 380px; display: block; margin: 0.5rem auto; }
 .good { color: #1a7f37; } .fault { color: #c62828; } .unknown { color: #777; }
 .warn { background: #fff4e5; border-left: 4px solid #ed6c02; padding: 0.4rem 0.8rem; }
@@ -150,7 +151,8 @@ def form_report_html(
     views = reps_by_view(verdicts)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>RepLab squat report: {name}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Squat form: {name}</h1>",
         f'<p class="muted">{html.escape(athlete) + " · " if athlete else ""}{stamp} · RepLab · strictness '

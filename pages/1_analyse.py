@@ -162,7 +162,7 @@ with reps_col, st.container(key="analyse_reps"):
             if judged:
                 st.markdown(
                     f"Form: **{good} of {judged}** judged reps good (strictness "
-                    f"{common.form_strictness():.2f}, set on the Squat form page)"
+                    f"{common.form_strictness():.2f}, set in the Squat form page's sidebar)"
                 )
             else:
                 st.markdown("Form: none of these reps looks like a squat, so none is judged")

@@ -167,7 +167,9 @@ defaults = compare_counters(track, methods=methods, exercise=exercise, signal=si
 
 settings: dict[str, dict] = {}
 scope = f"{track.content_digest()[:16]}_{exercise or 'auto'}"
-columns = st.columns(min(len(methods), 3))
+# two columns: three left each panel about 177 px on a 1024-px laptop with the sidebar open,
+# labels wrapping over five lines above 130-px sliders (review Q)
+columns = st.columns(min(len(methods), 2))
 for i, method in enumerate(methods):
     estimator = COUNTERS[method]
     params = defaults[method].params or estimator().get_params()
@@ -218,16 +220,18 @@ true_count = widgets.kept_widget(  # the clip's own true count: another clip sta
 )  # fmt: skip
 rows = []
 for method, result in results.items():
-    row = {"algorithm": method, "count": result.count, "signal": result.signal_name,
+    row = {"algorithm": method, "count": result.count,
            # three significant digits, as the sliders show them ("down_below=-0.245824" was cut off)
            "changed": ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                                 for k, v in settings.get(method, {}).items())}  # fmt: skip
+    if true_count is not None and row["count"] is not None:
+        row["error"] = int(row["count"]) - int(true_count)
     if result.error:
         row["note"] = result.error
     elif result.count == 0:  # why, not a bare 0
         row["note"] = result.diagnostics.get("none_because", "")
-    if true_count is not None and row["count"] is not None:
-        row["error"] = int(row["count"]) - int(true_count)
+    # last: the same long name in every row pushed "changed" off a phone's screen (review Q)
+    row["signal"] = result.signal_name
     rows.append(row)
 st.dataframe(rows, hide_index=True, column_config={"signal": st.column_config.TextColumn(
     help="What the algorithm counted on: a named exercise's joint angle or landmark height, or with 'auto' "
@@ -289,7 +293,7 @@ for i, (method, result) in enumerate(results.items()):
                        xanchor="right", font={"size": 11, "color": colour})  # fmt: skip
 fig.update_layout(
     height=360 + 34 * len(results), margin={"l": 110, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
-    legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, xaxis_title="time (s)",
+    legend=charts.BELOW, xaxis_title="time (s)",
     yaxis={"range": [-0.1 - len(results) * lane, 1.08], "showticklabels": False, "zeroline": False},
 )  # fmt: skip
 event = st.plotly_chart(fig, key="compare_chart", on_select="rerun", selection_mode="points")

@@ -131,7 +131,10 @@ fig.add_hline(y=threshold, line_dash="dot", line_color="grey", layer="below")
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
                   yaxis={"range": [0, 1.05], "title": "probability of good form"})  # fmt: skip
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
-st.caption(f"Dotted line: the p(good) a rep needs at this strictness, {threshold:.2f}.")
+# where the slider is: on a phone the sidebar is folded away (review Q)
+st.caption(
+    f"Dotted line: the p(good) a rep needs at this strictness ({strictness:.2f}, the sidebar's slider), {threshold:.2f}."
+)
 picked = [
     p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p
 ]

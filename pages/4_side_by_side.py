@@ -115,6 +115,7 @@ columns = st.columns(2)
 sides = []
 for slot, column in zip(("a", "b"), columns):
     with column:
+        st.markdown(f"**Clip {slot.upper()}**")
         clip, saved = pick(slot, column)
         track = common.get_track(clip) if clip is not None else None
         if saved is not None:  # a saved analysis shows what was saved, whatever the Exercise box says
@@ -155,10 +156,12 @@ max_reps = max(1, max(len(r.reps) for *_, r in ready))
 st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
 rep_number = widgets.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
-phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 = turning point, 1 = end)", 0.0, 1.0, 0.5, 0.05,
-                            key="sbs_phase")  # fmt: skip
 moving = widgets.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
                              help="Each side loops its own rep, muted.")  # fmt: skip
+# greyed out while the reps play: it stayed active and did nothing (review Q)
+phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 = turning point, 1 = end)", 0.0, 1.0, 0.5, 0.05,
+                            key="sbs_phase", disabled=moving,
+                            help="The frame shown on each side; not used while the two reps play.")  # fmt: skip
 
 
 def phase_time(rep, phase: float) -> float:
@@ -184,7 +187,7 @@ columns = st.columns(2)
 for letter, clip, track, result in ready:
     with columns["AB".index(letter)]:  # B stays on the right when A cannot be shown
         whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
-        st.metric(text.literal(f"{whose}{clip.name}"), count_words(result.count, "rep"))
+        st.metric(text.literal(f"{letter} · {whose}{clip.name}"), count_words(result.count, "rep"))
         common.warn_if_cut_short(track)
         if isinstance(result, SavedCount):
             st.caption(

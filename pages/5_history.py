@@ -25,6 +25,7 @@ st.caption(f"Saved in {store.path}")
 # a delete's outcome, first: deleting the very last entry stops the page just below
 if notice := st.session_state.pop("history_notice", None):
     st.success(notice)
+    st.toast(notice)  # seen where the user is: the page stays scrolled at the Delete button
 
 if not athletes:
     st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
@@ -40,8 +41,9 @@ if not sessions:
 
 
 st.dataframe(
-    [{"id": s["id"], f"date ({zone_name})": s["local_time"], "clip": s["clip_name"],
-      "exercise": s["exercise"], "reps": s["count"], "form": form_summary(s), "notes": s["notes"]}
+    # what a coach reads first on the left: on a phone only the first three columns show
+    [{"id": s["id"], "reps": s["count"], "exercise": s["exercise"], "form": form_summary(s),
+      f"date ({zone_name})": s["local_time"], "clip": s["clip_name"], "notes": s["notes"]}
      for s in sessions],
     hide_index=True,
 )  # fmt: skip
@@ -73,7 +75,7 @@ fig.update_layout(
     xaxis=charts.session_axis(dates),
     yaxis={"title": "reps", "rangemode": "tozero"},
     yaxis2={"title": "good reps (%)", "overlaying": "y", "side": "right", "range": [0, 105]},
-    legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    legend=charts.BELOW,
 )  # fmt: skip
 st.plotly_chart(fig, key="history_trend")
 
@@ -92,14 +94,14 @@ if faults:
         yaxis={"title": "reps with the fault", "rangemode": "tozero",
                "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
         title={"text": "Faults per session", "x": 0}, showlegend=True,  # a lone fault had no name
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3},
+        legend=charts.BELOW,
         xaxis={"type": "category", "title": "session (entry, day)"}, bargap=0.4,
     )  # fmt: skip
     st.plotly_chart(fig, key="history_faults")
 
 st.subheader("One session, rep by rep")
 labels = {
-    s["id"]: f"#{s['id']} {s['local_time'][:10]} {s['clip_name']} ({count_words(s['count'], 'rep')})"
+    s["id"]: f"#{s['id']} · {s['local_time'][:10]} · {count_words(s['count'], 'rep')} · {s['clip_name']}"
     for s in sessions
 }
 newest_first = list(reversed(labels))

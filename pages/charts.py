@@ -90,11 +90,17 @@ def add_line(fig: go.Figure, x, y, clickable: bool = False, **kwargs) -> None:
     fig.add_trace(trace(x=x, y=y, **{**kwargs, **(CLICKABLE if clickable else {})}))
 
 
+# the legend under the chart, in the figure's own margin (Plotly makes room for it): above the
+# plot it lay under the chart's toolbar, which a touch screen always shows, and a tap on a
+# legend entry pressed a toolbar button (Download as PNG, Zoom out) instead
+BELOW = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0}
+
+
 def line_chart(height: int = 320) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend=BELOW,
         xaxis_title="time (s)",
     )  # fmt: skip
     return fig

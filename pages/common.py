@@ -178,12 +178,12 @@ def warn_if_cut_short(track: PoseTrack) -> None:
 def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
     """The clip's facts in one row, the rep count first: on a phone the columns stack, and
     the count people came for was on the third screen, under five technical numbers."""
-    # the size ("1280×720") is the widest value: a narrow last column cut it to "1280×7…" (review M)
-    widths = [1, 1, 1, 1, 1.4]
-    cols = st.columns([1, *widths] if reps_counted is not None else widths)
+    # two rows of three: six columns in one row cut every value to "10…" / "608×…" when the
+    # main area is narrow (a 1024-px laptop or a phone held sideways, sidebar open)
+    cols = [*st.columns(3), *st.columns(3)]
     if reps_counted is not None:
-        cols, first = cols[1:], cols[0]
-        first.metric("Reps counted", reps_counted)
+        cols[0].metric("Reps counted", reps_counted)
+        cols = cols[1:]
     cols[0].metric("Frames", f"{len(track)}")
     cols[1].metric("Person found", f"{track.detection_rate:.0%}")
     cols[2].metric("Duration", f"{track.duration_s:.1f} s")

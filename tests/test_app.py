@@ -323,7 +323,11 @@ def test_compare_page_recounts_when_a_slider_changes(app_env, sample_squat_track
     at = _run("pages/2_compare_counters.py")
     table = at.dataframe[0].value
     assert len(table) >= 1
-    # "pc1 of normalised pose" is said in words under the table (review O)
+    # "pc1 of normalised pose" is said in words under the table (review O), and is the last
+    # column: the same long name in every row pushed "changed" off a phone (review Q)
+    assert (
+        list(table.columns)[:3] == ["algorithm", "count", "changed"] and list(table.columns)[-1] == "signal"
+    )
     (signal,) = set(table["signal"])
     assert signal.startswith("pc") and any(
         c.value.startswith(signal.split()[0] + " is the whole body's movement") for c in at.caption
@@ -525,6 +529,10 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     assert [row["id"] for row in HistoryStore(app_env).sessions()] == [keep]
     assert len(at.dataframe[0].value) == 1
     assert [s.value for s in at.success] == [f"Deleted entry #{drop}."] and not at.info  # no "another tab"
+    # and where the user is: the page stays scrolled at the Delete button, two screens below
+    assert [t.value for t in at.toast] == [f"Deleted entry #{drop}."]  # (review Q)
+    # the table opens on what a coach reads (on a phone the first three columns show)
+    assert list(at.dataframe[0].value.columns)[:4] == ["id", "reps", "exercise", "form"]
 
 
 def test_a_delete_confirmed_for_an_entry_gone_elsewhere_deletes_nothing_else(app_env):
@@ -574,6 +582,9 @@ def test_side_by_side_shows_both_clips(app_env):
     at = _run("pages/4_side_by_side.py")
     labels = [m.label for m in at.metric]
     assert len(labels) == 2 and labels[0] != labels[1]
+    # each side says which it is: on a phone the columns stack, and the page speaks of A and B
+    assert labels[0].startswith("A · ") and labels[1].startswith("B · ")  # (review Q)
+    assert [m.value for m in at.markdown if m.value.startswith("**Clip ")] == ["**Clip A**", "**Clip B**"]
     assert all(m.value.endswith("reps") for m in at.metric)
     assert len(at.get("plotly_chart")) == 1
 
@@ -641,7 +652,7 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     label = at.selectbox(key="_hist_a").format_func(at.selectbox(key="_hist_a").value)
     assert label.startswith(f"#{entry} · ") and f" · {len(reps)} squat reps · Ana · {name}" in label
     assert (at.metric[0].label, at.metric[0].value) == (
-        literal(f"#{entry} Ana · {name}"),
+        literal(f"A · #{entry} Ana · {name}"),
         f"{len(reps)} reps",
     )
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
@@ -1129,7 +1140,7 @@ def test_history_and_side_by_side_keep_their_choices_across_pages(app_env, sampl
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="_src_a").value == "History" and at.selectbox(key="_hist_a").value == ana
     assert at.slider(key="_sbs_phase").value == 0.3
-    assert at.metric[0].label == literal(f"#{ana} Ana · {SAMPLE}")  # Markdown: "_" escaped
+    assert at.metric[0].label == literal(f"A · #{ana} Ana · {SAMPLE}")  # Markdown: "_" escaped
 
 
 def test_history_delete_box_is_renewed_after_a_delete(app_env):
@@ -1234,7 +1245,7 @@ def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tm
     ).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Clip B cannot be shown" in w.value for w in at.warning)
-    assert [m.label for m in at.metric] == [literal(SAMPLE)]  # clip A, with its count
+    assert [m.label for m in at.metric] == [literal(f"A · {SAMPLE}")]  # clip A, with its count
     assert len(at.get("plotly_chart")) == 1
 
 

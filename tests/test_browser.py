@@ -519,3 +519,49 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     assert 1 <= count <= 3
     assert not failed_media, failed_media
     assert (screenshots / "webcam.png").stat().st_size < MAX_SCREENSHOT_BYTES
+
+
+def test_a_small_laptop_and_a_phone_can_read_the_summary_and_tap_the_legends(streamlit_server, tmp_path):
+    """Review Q. At 1024 x 700, with the sidebar open (Streamlit's default there), six summary
+    numbers in one row were cut to "10…" and "608×…". On a phone, Plotly's toolbar (always
+    shown on a touch screen) lay over the legend, and a tap on "right_hip y" pressed "Zoom
+    out"."""
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(playwright, streamlit_server, [], height=700)
+        try:
+            page.set_viewport_size({"width": 1024, "height": 700})
+            page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+            cut = page.evaluate(
+                """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+                    .filter(v => [v, ...v.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+                    .map(v => v.textContent)"""
+            )
+            assert cut == [], cut
+            save_small_png(page.screenshot(), tmp_path / "laptop_1024.png")
+        finally:
+            browser.close()
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            )
+            page = phone.new_page()
+            page.goto(streamlit_server + "/", wait_until="domcontentloaded")
+            chart = page.locator(".js-plotly-plot").first
+            chart.wait_for(timeout=120_000)
+            chart.scroll_into_view_if_needed()
+            page.locator(".js-plotly-plot .legend .traces").first.wait_for(timeout=30_000)
+            taps = page.evaluate(
+                """() => [...document.querySelector('.js-plotly-plot').querySelectorAll('.legend .traces')]
+                    .map(t => { const r = t.getBoundingClientRect();
+                        const e = document.elementFromPoint(r.left + r.width * 0.6, r.top + r.height / 2);
+                        return [t.textContent, e !== null && e.closest('.legend') !== null]; })"""
+            )
+            assert taps and all(on_legend for _, on_legend in taps), taps
+            save_small_png(page.screenshot(), tmp_path / "phone_chart.png")
+        finally:
+            browser.close()

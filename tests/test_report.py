@@ -69,6 +69,8 @@ def test_report_has_one_card_per_rep_with_its_bottom_frame(sample_squat_track, s
     page = form_report_html(SAMPLE, sample_squat_track, sample_verdicts, clip_name="Ana <squat> & co.mp4",
                             athlete="Ana")  # fmt: skip
     assert page.startswith("<!DOCTYPE html>") and "Ana &lt;squat&gt; &amp; co.mp4" in page
+    # laid out for the phone it is opened on, not 980 px shrunk to 6 px text (review Q)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     from datetime import UTC, datetime
 
     made = form_report_html(
