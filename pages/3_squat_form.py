@@ -133,7 +133,7 @@ fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, barga
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
 # where the slider is: on a phone the sidebar is folded away (review Q)
 st.caption(
-    f"Dotted line: the p(good) a rep needs at this strictness ({strictness:.2f}, the sidebar's slider), {threshold:.2f}."
+    f"Dotted line: the p(good) a rep needs, {threshold:.2f}, at strictness {strictness:.2f} (the slider in the sidebar)."
 )
 picked = [
     p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p
