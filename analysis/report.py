@@ -65,7 +65,7 @@ h1 { margin-bottom: 0.2rem; overflow-wrap: anywhere; } .muted { color: #666; }
 .cards { display: flex; flex-wrap: wrap; gap: 1rem; }
 .card { border: 1px solid #ddd; border-radius: 8px; padding: 0.8rem; width: 300px; max-width: 100%; box-sizing: border-box; break-inside: avoid; }
 .card img { max-width: 100%; max-height: 380px; display: block; margin: 0.5rem auto; }
-.good { color: #1a7f37; } .fault { color: #c62828; } .unknown { color: #777; }
+.good { color: #0b62a4; } .fault { color: #c62828; } .unknown { color: #555; }
 .warn { background: #fff4e5; border-left: 4px solid #ed6c02; padding: 0.4rem 0.8rem; }
 table.measures { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 table.measures td { padding: 2px 4px; border-top: 1px solid #eee; }

@@ -180,8 +180,8 @@ with reps_col, st.container(key="analyse_reps"):
             key=table_key, selection_default=widgets.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(
-            "Tick a rep to loop it in the player and show its turning-point frame; click a point on a chart "
-            "below to show that frame."
+            "Tick a rep to loop it in the player and show its turning-point frame (keyboard: arrow keys to a "
+            "row, then Shift+Space); click a point on a chart below, or move the Frame slider, to show that frame."
         )
 
 # ---- charts ------------------------------------------------------------------------------
@@ -203,7 +203,8 @@ axis = widgets.kept_radio(
 fig = charts.line_chart()
 for i, name in enumerate(chosen):
     charts.add_line(fig, track.times, charts.landmark_series(track, name, axis), name=f"{name} {axis}",
-                    clickable=True, line={"color": charts.PALETTE[i % len(charts.PALETTE)]})  # fmt: skip
+                    clickable=True, line={"color": charts.PALETTE[i % len(charts.PALETTE)],
+                                          "dash": charts.DASHES[i % len(charts.DASHES)]})  # fmt: skip
 charts.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
 fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
@@ -222,7 +223,8 @@ fig = charts.line_chart()
 shown_angles = [charts.angle_series(track, name, use_world) for name in angles]
 for i, (name, values) in enumerate(zip(angles, shown_angles)):
     charts.add_line(fig, track.times, values, name=name, clickable=True,
-                    line={"color": charts.PALETTE[i % len(charts.PALETTE)]})  # fmt: skip
+                    line={"color": charts.PALETTE[i % len(charts.PALETTE)],
+                          "dash": charts.DASHES[i % len(charts.DASHES)]})  # fmt: skip
 charts.shade_reps(fig, reps)
 fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
 fig.update_yaxes(title="degrees", range=charts.angle_axis_range(shown_angles))

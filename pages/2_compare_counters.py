@@ -245,6 +245,9 @@ st.caption(f"Counted by {count_words(len(results), 'algorithm')} in {elapsed_ms:
 # Each lane shows that algorithm's rep spans (shaded) and turning points (markers, clickable), so
 # algorithms that agree do not hide each other's markers.
 fig = go.Figure()
+# a shape per algorithm as well as a colour; the lanes' names in the text colour (a palette
+# colour as text was 2.3-3.4:1 on white)
+SYMBOLS = ("diamond", "circle", "square", "triangle-up", "star", "hexagon", "cross", "x")
 lane = 0.09
 signals_drawn: dict[str, tuple[float, float]] = {}  # signal name -> the (low, high) it is scaled by
 for i, (method, result) in enumerate(results.items()):
@@ -273,7 +276,7 @@ for i, (method, result) in enumerate(results.items()):
                               y1=(level - lo) / (hi - lo), line={"color": colour, "dash": "dot", "width": 1.5})  # fmt: skip
                 fig.add_annotation(xref="paper", x=1, y=(level - lo) / (hi - lo), text=f"hysteresis: {words}",
                                    showarrow=False, xanchor="right", yanchor="bottom",
-                                   font={"size": 10, "color": colour})  # fmt: skip
+                                   font={"size": 11, "color": charts.TEXT_COLOUR})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:
         # a white edge: reps that meet (one's end is the next one's start) read as one long bar
@@ -284,13 +287,14 @@ for i, (method, result) in enumerate(results.items()):
         fig.add_scatter(
             x=[r.bottom_s for r in result.reps], y=[centre] * len(result.reps), mode="markers",
             name=f"{method} ({result.count})",
-            marker={"color": colour, "size": 12, "symbol": "diamond", "line": {"color": "white", "width": 1}},
+            marker={"color": colour, "size": 12, "symbol": SYMBOLS[i % len(SYMBOLS)],
+                    "line": {"color": "white", "width": 1}},
             customdata=[[method, k + 1] for k in range(len(result.reps))],
             hovertemplate="%{customdata[0]} rep %{customdata[1]}<br>turning point %{x:.2f} s<extra></extra>",
             unselected={"marker": {"opacity": 0.7}},
         )  # fmt: skip
     fig.add_annotation(x=0, xref="paper", y=centre, text=f"{method} ({result.count})", showarrow=False,
-                       xanchor="right", font={"size": 11, "color": colour})  # fmt: skip
+                       xanchor="right", font={"size": 11, "color": charts.TEXT_COLOUR})  # fmt: skip
 fig.update_layout(
     height=360 + 34 * len(results), margin={"l": 110, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
     legend=charts.BELOW, xaxis_title="time (s)",
@@ -300,7 +304,7 @@ event = st.plotly_chart(fig, key="compare_chart", on_select="rerun", selection_m
 # said here, not as the y axis's title, which ran over the first lane's name
 st.caption(
     "Top: the signal counted, scaled to its 2nd-98th percentile. Below: one lane per algorithm, "
-    "its reps shaded and their turning points as diamonds (a squat's bottom, a curl's top; the "
+    "its reps shaded and their turning points as markers, one shape per algorithm (a squat's bottom, a curl's top; the "
     "library and the exports call it bottom_s). Click one to see that frame."
 )
 

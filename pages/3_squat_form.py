@@ -22,7 +22,7 @@ from analysis.history import for_spreadsheets
 from analysis.report import form_report_html
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
-from pages import common, frames, text, widgets
+from pages import charts, common, frames, text, widgets
 
 common.through_the_app()
 
@@ -112,7 +112,10 @@ def _bar_words(verdict) -> str:
 # still be clicked to watch it (at 0 it had no height to click, review H)
 UNJUDGED_STUB = 0.04
 p_values = [v.p_good if np.isfinite(v.p_good) else UNJUDGED_STUB for v in verdicts]
-colours = ["#2ca02c" if v.good else ("#999999" if not np.isfinite(v.p_good) else "#d62728") for v in verdicts]
+colours = [charts.GOOD_COLOUR if v.good else (charts.UNJUDGED_COLOUR if not np.isfinite(v.p_good) else charts.FAULT_COLOUR)
+           for v in verdicts]  # fmt: skip
+# colour is not the only cue: a fault's bar is hatched (and every bar's verdict is written under it)
+hatches = ["" if v.good or not np.isfinite(v.p_good) else "x" for v in verdicts]
 fig = go.Figure(
     go.Bar(
         # each verdict is written under its bar, on the axis: written above the bar, a label
@@ -121,7 +124,7 @@ fig = go.Figure(
         # thirteen bars' labels stay readable
         # a rep with several faults: the first and how many more ("no depth +1"); all in the hover
         x=[f"rep {v.index + 1}<br>{_bar_words(v)}" for v in verdicts], y=p_values,
-        marker_color=colours,
+        marker_color=colours, marker_pattern={"shape": hatches, "fillmode": "overlay", "fgcolor": "white"},
         customdata=[[v.index + 1, ", ".join(v.faults) or v.verdict_words, format_p_good(v.p_good)]
                     for v in verdicts],
         hovertemplate="rep %{customdata[0]}: %{customdata[1]}<br>p(good) %{customdata[2]}<extra></extra>",
@@ -129,7 +132,8 @@ fig = go.Figure(
 )  # fmt: skip
 fig.add_hline(y=threshold, line_dash="dot", line_color="grey", layer="below")
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
-                  yaxis={"range": [0, 1.05], "title": "probability of good form"})  # fmt: skip
+                  yaxis={"range": [0, 1.05], "title": "probability of good form"},
+                  xaxis={"tickfont": {"color": charts.TEXT_COLOUR}})  # fmt: skip
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
 # where the slider is: on a phone the sidebar is folded away (review Q)
 st.caption(
@@ -138,6 +142,14 @@ st.caption(
 picked = [
     p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p
 ]
+# the same without a mouse: a chart's bars cannot be reached with the keyboard or a screen reader
+# (review R); keyed by the clip, so another clip's rep 12 is never asked of a clip of three
+chosen_rep = st.selectbox(
+    "Watch a rep in a loop", [None, *range(len(verdicts))], key=f"form_watch_rep_{track.content_digest()[:16]}",
+    format_func=lambda i: "none" if i is None else f"rep {verdicts[i].index + 1}: {verdicts[i].verdict_words}",
+)  # fmt: skip
+if not picked and chosen_rep is not None:
+    picked = [chosen_rep]
 if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, over and over
     verdict = verdicts[picked[0]]
     player, words = st.columns([1, 2])
@@ -167,10 +179,12 @@ for start in range(0, len(verdicts), per_row):
     columns = st.columns(per_row)
     for column, verdict in zip(columns, verdicts[start : start + per_row]):
         with column.container(border=True):
-            colour = "green" if verdict.good else ("gray" if not np.isfinite(verdict.p_good) else "red")
-            st.markdown(
-                f"**Rep {verdict.index + 1}** · :{colour}[**{verdict.verdict_words}**] · p(good) {format_p_good(verdict.p_good)}"
-            )
+            # blue and red stay apart with red-green colour blindness; a rep not judged is in the
+            # text colour (Streamlit's grey was 3.7:1 on white)
+            words = f"**{verdict.verdict_words}**"
+            if np.isfinite(verdict.p_good):
+                words = f":{'blue' if verdict.good else 'red'}[{words}]"
+            st.markdown(f"**Rep {verdict.index + 1}** · {words} · p(good) {format_p_good(verdict.p_good)}")
             bottom = verdict.judged_bottom_s
             image = frames.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:

@@ -54,10 +54,12 @@ dates = [s["local_datetime"] for s in sessions]
 fig = go.Figure()
 # one line per exercise: 7 squats then 4 push-ups drawn as one line read as a drop
 exercises = list(dict.fromkeys(s["exercise"] for s in sessions))
-GOOD_SHARE_COLOUR = "#2ca02c"
-# one colour per fault, the same for every athlete; never the good share's green
-FAULT_COLOURS = dict(zip(FAULT_LABELS, ("#9467bd", "#8c564b", "#d62728", "#ff7f0e", "#e377c2"), strict=True))
-line_colours = [c for c in charts.PALETTE if c != GOOD_SHARE_COLOUR]  # green is the good share's
+GOOD_SHARE_COLOUR = charts.GOOD_COLOUR
+# one colour and one hatch per fault, the same for every athlete; never the good share's blue
+# (the old purple/pink and brown/red pairs were hard to tell apart with red-green colour blindness)
+FAULT_COLOURS = dict(zip(FAULT_LABELS, ("#CC79A7", "#8c564b", "#D55E00", "#E69F00", "#009E73"), strict=True))
+FAULT_HATCHES = dict(zip(FAULT_LABELS, ("", "/", "x", ".", "-"), strict=True))
+line_colours = [c for c in charts.PALETTE if c != GOOD_SHARE_COLOUR]  # blue is the good share's
 for i, name in enumerate(exercises):
     mine = [(d, s) for d, s in zip(dates, sessions) if s["exercise"] == name]
     fig.add_scatter(
@@ -86,7 +88,8 @@ if faults:
     # wide as the closest two saves are apart, a hairline for saves seconds or days apart
     session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in sessions]
     for name, counts in faults.items():
-        fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"))
+        fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"),
+                    marker_pattern={"shape": FAULT_HATCHES.get(name, ""), "fillmode": "overlay", "fgcolor": "white"})  # fmt: skip
     fig.update_layout(
         # side by side, not stacked: one rep with three faults stacked into a bar 3 high on an
         # axis of "reps with the fault", read as three faulty reps

@@ -16,7 +16,14 @@ from analysis.landmarks import INDEX, joint_angle
 from analysis.track import PoseTrack
 
 REP_FILL = "rgba(46, 134, 222, 0.13)"
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+# Okabe-Ito: told apart with red-green colour blindness (the old "tab10" red and green, and its
+# blue and purple, looked the same to a deuteranope); lines also get a dash each (``DASHES``)
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8c564b")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# a rep's verdict: blue and orange-red stay apart for every common colour blindness; a fault's
+# bar also carries a hatch, and every verdict is written in words as well
+GOOD_COLOUR, FAULT_COLOUR, UNJUDGED_COLOUR = "#0072B2", "#D55E00", "#999999"
+TEXT_COLOUR = "#31333F"  # chart text that carries meaning: Streamlit's grey ticks are 3.7:1 on white
 
 
 _DAY = timedelta(days=1)

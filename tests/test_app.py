@@ -426,6 +426,12 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
     assert len(at.get("plotly_chart")) == 1
     assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)", "Report (HTML)"]
     assert not any("automatic count" in c.value for c in at.caption)  # both counters agree here
+    # a rep can be watched without clicking a bar: the keyboard and a screen reader reach no bar
+    assert not any("looping" in m.value for m in at.markdown)
+    watch = next(box for box in at.selectbox if box.label == "Watch a rep in a loop")
+    watch.set_value(1).run()  # review R
+    assert not at.exception
+    assert any(m.value.startswith("**Rep 2** (") and "looping" in m.value for m in at.markdown)
 
 
 def test_form_page_says_when_the_automatic_count_differs(app_env, pose_cache_dir, shared_data):
@@ -1469,3 +1475,48 @@ def test_an_angle_that_barely_moves_is_drawn_flat():
     assert high - low >= MIN_ANGLE_SPAN and low <= 172 and high >= 180 and high <= 182
     assert angle_axis_range([np.array([60.0, 170.0])]) is None
     assert angle_axis_range([]) is None
+
+
+# Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
+DEUTERANOPIA = np.array(
+    [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+)
+PROTANOPIA = np.array(
+    [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+)
+
+
+def _seen_apart(first: str, second: str, vision: np.ndarray) -> float:
+    """CIE76 colour difference of two hex colours as seen with a colour-vision deficiency."""
+
+    def lab(colour: str) -> np.ndarray:
+        srgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+        linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+        seen = np.clip(vision @ linear, 0, 1)
+        xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ seen
+        t = xyz / np.array([0.95047, 1.0, 1.08883])
+        f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+        return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+    return float(np.linalg.norm(lab(first) - lab(second)))
+
+
+def test_verdicts_and_chart_lines_stay_apart_with_red_green_colour_blindness():
+    """Review R: the Squat form bars' green and red, and the Analyse chart's red hip and green
+    knee lines, were one olive to a deuteranope (CIE76 7.3 apart; the palette's blue and purple
+    5.7 with protanopia). Verdicts and the first four chart colours now stay well apart."""
+    from itertools import combinations
+
+    from pages.charts import FAULT_COLOUR, GOOD_COLOUR, PALETTE, UNJUDGED_COLOUR
+
+    for vision in (DEUTERANOPIA, PROTANOPIA):
+        assert _seen_apart("#2ca02c", "#d62728", vision) < 40  # the old pair, for scale
+        assert _seen_apart(GOOD_COLOUR, FAULT_COLOUR, vision) > 40
+        assert (
+            min(
+                _seen_apart(GOOD_COLOUR, UNJUDGED_COLOUR, vision),
+                _seen_apart(FAULT_COLOUR, UNJUDGED_COLOUR, vision),
+            )
+            > 15
+        )
+        assert min(_seen_apart(a, b, vision) for a, b in combinations(PALETTE[:4], 2)) > 15

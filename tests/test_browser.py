@@ -525,7 +525,7 @@ def test_a_small_laptop_and_a_phone_can_read_the_summary_and_tap_the_legends(str
     """Review Q. At 1024 x 700, with the sidebar open (Streamlit's default there), six summary
     numbers in one row were cut to "10…" and "608×…". On a phone, Plotly's toolbar (always
     shown on a touch screen) lay over the legend, and a tap on "right_hip y" pressed "Zoom
-    out"."""
+    out". Review R: the keyboard's focus on the page links could not be seen."""
     with sync_playwright() as playwright:
         browser, page = _open_dashboard(playwright, streamlit_server, [], height=700)
         try:
@@ -538,6 +538,17 @@ def test_a_small_laptop_and_a_phone_can_read_the_summary_and_tap_the_legends(str
             )
             assert cut == [], cut
             save_small_png(page.screenshot(), tmp_path / "laptop_1024.png")
+            # a focus ring a keyboard user can see: Streamlit's own measured 1.1:1 against the
+            # unfocused sidebar links (review R)
+            page.locator('[data-testid="stSidebarNav"] a').first.focus()
+            rings = []
+            for _ in range(3):  # from one page link to the next, by keyboard
+                page.keyboard.press("Tab")
+                rings.append(page.evaluate(
+                    "() => { const s = getComputedStyle(document.activeElement);"
+                    " return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; }"
+                ))  # fmt: skip
+            assert all(style == "solid" and width == "3px" for _, style, width in rings), rings
         finally:
             browser.close()
         browser = playwright.chromium.launch(

@@ -65,7 +65,9 @@ def test_overlay_colours_a_verdict_by_what_it_says():
     colours = [colour for _, colour in shown.values()]
     assert len(set(colours)) == 3  # good, a fault and "not judged" each look different
     assert shown[("not a squat", False, False)][0] == "Rep 1: not a squat"
-    # as the pages say it ("Rep 1: unknown" read as a verdict: review N)
+    # a good rep says "good", not only its style in green (one olive with red to a deuteranope:
+    # review R), and as the pages say it; so does an unjudged one ("Rep 1: unknown": review N)
+    assert shown[("olympic squat", True, True)][0] == "Rep 1: good (olympic squat)"
     assert shown[("unknown", False, False)] == ("Rep 1: not judged (not seen well enough)", colours[2])
 
 
