@@ -310,6 +310,15 @@ st.caption(
 
 # ---- the frame of a clicked rep -----------------------------------------------------------
 points = (event or {}).get("selection", {}).get("points", []) if event else []
+# the same without a mouse: the chart's markers cannot be reached with the keyboard (review R)
+found = [(method, k + 1) for method, result in results.items() for k in range(len(result.reps))]
+picked = st.selectbox(
+    "Or pick a rep", [None, *found], key=f"compare_pick_{scope}",
+    format_func=lambda pick: "none" if pick is None else (
+        f"{pick[0]} rep {pick[1]} (turning point {results[pick[0]].reps[pick[1] - 1].bottom_s:.2f} s)"),
+)  # fmt: skip
+if not points and picked is not None:
+    points = [{"x": results[picked[0]].reps[picked[1] - 1].bottom_s, "customdata": list(picked)}]
 if points:
     point = points[0]
     chosen_time = float(point["x"])
@@ -326,4 +335,6 @@ if points:
         frames.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
         player_col.caption(f"{caption} as found: {rep.start_s:.2f}-{rep.end_s:.2f} s, looping")
 else:
-    st.caption("Click a marker (a rep's turning point) to show that frame and watch that rep.")
+    st.caption(
+        "Click a marker (a rep's turning point), or pick a rep in the list above, to show that frame and watch that rep."
+    )

@@ -1520,3 +1520,29 @@ def test_verdicts_and_chart_lines_stay_apart_with_red_green_colour_blindness():
             > 15
         )
         assert min(_seen_apart(a, b, vision) for a, b in combinations(PALETTE[:4], 2)) > 15
+
+
+def test_white_text_on_the_theme_colour_is_readable():
+    """The Delete button's white text on Streamlit's own red read at 3.3:1 (review R); WCAG AA
+    asks 4.5:1."""
+    import tomllib
+
+    colour = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())["theme"]["primaryColor"]
+    srgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ [0.2126, 0.7152, 0.0722])
+    assert 1.05 / (luminance + 0.05) >= 4.5
+
+
+def test_compare_page_picks_a_rep_without_the_mouse(app_env, sample_squat_track):
+    """The chart's markers cannot be reached with the keyboard (review R): a list picks a rep
+    as a click does, and survives the algorithms changing under it."""
+    at = _run("pages/2_compare_counters.py")
+    pick = next(box for box in at.selectbox if box.label == "Or pick a rep")
+    assert pick.value is None and pick.options[2].startswith("peaks rep 2 (turning point ")
+    pick.select_index(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith("peaks rep 2 as found: ") and "looping" in c.value for c in at.caption)
+    at.multiselect(key="_compare_methods").set_value(["hysteresis"]).run()  # peaks is gone
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(box for box in at.selectbox if box.label == "Or pick a rep").value is None
