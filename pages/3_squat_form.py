@@ -157,9 +157,9 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
     words.markdown(f"**Rep {verdict.index + 1}** ({verdict.start_s:.2f}-{verdict.end_s:.2f} s), looping: "
                    f"**{verdict.verdict_words}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
     words.write(verdict.reason)
-    words.caption("Click another bar to watch that rep instead.")
+    words.caption("Click another bar, or pick a rep in the list above, to watch that rep instead.")
 else:
-    st.caption("Click a rep's bar to watch that rep in a loop.")
+    st.caption("Click a rep's bar, or pick a rep in the list above, to watch that rep in a loop.")
 stem = text.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)
