@@ -62,7 +62,7 @@ class PoseSettings:
         # 7: 4:2:0 frames shrunk and converted by OpenCV (``video.to_rgb``); 6: frames turned
         # by the whole display matrix (mirrors too), the clip's own stream; 5: chunks joined
         # where they agree; 3: the graph fed directly
-        fields["version"] = 7
+        fields["version"] = 8  # 8: non-square pixels stretched to the size shown
         return fields
 
 

@@ -22,7 +22,9 @@ from av.video.reformatter import VideoReformatter
 
 from analysis.errors import VideoError
 
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+# camcorder (.mts, .m2ts), broadcast (.ts) and older phones' (.3gp) files too: read alike, they
+# had been skipped by `batch` and refused by the upload (review S)
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".ts", ".mts", ".m2ts", ".3gp")
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,38 @@ def video_stream(container):
     """
     streams = list(container.streams.video)
     moving = [s for s in streams if not _is_attached_picture(s)] or streams
-    return max(moving, key=lambda s: (s.codec_context.width or 0) * (s.codec_context.height or 0))
+    # the stream players show (flagged default, as FFmpeg's av_find_best_stream prefers it),
+    # then the largest: a larger extra track (a black or depth track) had been analysed and the
+    # clip called "no person was found" (review S)
+    return max(
+        moving, key=lambda s: (_is_default(s), (s.codec_context.width or 0) * (s.codec_context.height or 0))
+    )
+
+
+def _is_default(stream) -> bool:
+    """Whether the container flags ``stream`` as the one to play."""
+    flag = getattr(getattr(av, "stream", None), "Disposition", None)
+    disposition = getattr(stream, "disposition", None)
+    if disposition is None or flag is None or not hasattr(flag, "default"):
+        return False
+    return bool(disposition & flag.default)
+
+
+def _pixel_aspect(stream) -> float:
+    """Width of a stored pixel against its height (1.0 for square pixels or when unknown):
+    HDV, DV and some editors' exports store 1440 x 1080 pictures shown at 1920 x 1080. Read
+    as stored, a squeezed lifter lost a rep and all three verdicts flipped (review S)."""
+    sar = stream.codec_context.sample_aspect_ratio or stream.sample_aspect_ratio
+    try:
+        value = float(sar) if sar else 1.0
+    except (TypeError, ZeroDivisionError):
+        return 1.0
+    return value if 0.2 <= value <= 5.0 else 1.0
+
+
+def _display_size(width: int, height: int, aspect: float) -> tuple[int, int]:
+    """A stored picture's size as shown: its width stretched by the pixel aspect ratio."""
+    return (max(2, int(round(width * aspect))), height) if aspect != 1.0 else (width, height)
 
 
 def _is_attached_picture(stream) -> bool:
@@ -213,7 +246,9 @@ def probe(path: str | os.PathLike) -> VideoInfo:
                 f"{os.path.basename(os.fspath(path))}: the video cannot be decoded ({_reason(exc)})."
             ) from None
         rotation = int(first.rotation or 0)
-        width, height = stream.codec_context.width, stream.codec_context.height
+        width, height = _display_size(
+            stream.codec_context.width, stream.codec_context.height, _pixel_aspect(stream)
+        )
         a, b, c, d = display_matrix(first)
         if a == 0:  # a quarter turn: shown the other way round
             width, height = height, width
@@ -325,6 +360,7 @@ def iter_frames(
         # collector. Read on every frame, 250 frames or so piled up per decoder: 875 MB for
         # two chunks of a 10-minute clip, where the model itself needs 360 MB.
         matrix = None
+        aspect = _pixel_aspect(stream)
         for frame in _decode(container, stream, name):
             time_s = _frame_time(frame, stream, index)
             if first_time is None:
@@ -333,7 +369,7 @@ def iter_frames(
                 continue
             if end_s is not None and time_s >= end_s - 1e-6:
                 break
-            width, height = _scaled_size(frame.width, frame.height, max_side)
+            width, height = _scaled_size(*_display_size(frame.width, frame.height, aspect), max_side)
             rgb = to_rgb(frame, width, height, reformatter)
             if matrix is None:
                 matrix = display_matrix(frame)

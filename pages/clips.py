@@ -144,7 +144,9 @@ def pick_clip(slot: str, container) -> Clip | None:
 # what a browser's own player shows: H.264, VP8/9 or AV1, in anything but AVI (Matroska plays in
 # some browsers, not in others: its player is kept, with a word)
 BROWSER_CODECS = frozenset({"h264", "vp8", "vp9", "av1"})
-NO_BROWSER_CONTAINERS = (".avi",)
+# MPEG transport streams (camcorders' .mts and .m2ts, broadcast .ts) and .3gp play in no common
+# browser's player either, though RepLab reads them
+NO_BROWSER_CONTAINERS = (".avi", ".ts", ".mts", ".m2ts", ".3gp")
 CODEC_NAMES = {"hevc": "HEVC (H.265)", "mpeg4": "MPEG-4 Part 2", "mjpeg": "Motion JPEG", "prores": "ProRes"}
 
 

@@ -27,6 +27,7 @@ def reencode(
     mirror: str = "",
     faststart: bool = False,
     leading_still: bool = False,
+    squeeze: int = 1,
 ) -> list[float]:
     """Re-encode part of ``src`` as H.264 into ``dst``; return the written frame times.
 
@@ -37,8 +38,10 @@ def reencode(
     sets the encoder's keyframe interval in frames (its default is 250). ``mirror`` "h" or
     "v" stores the pixels mirrored and flags that mirror in the display matrix (upright when
     shown, as FFmpeg shows it). ``faststart`` puts the index first (a phone's upload cut short
-    still reads); ``leading_still`` adds a grey cover picture before the clip's stream. The
-    container follows ``dst``'s suffix (``.mkv`` for Matroska).
+    still reads); ``leading_still`` adds a grey cover picture before the clip's stream.
+    ``squeeze`` stores the picture that many times narrower with pixels that many times wider
+    (a sample aspect ratio, as HDV and DV store 1920 x 1080 as 1440 x 1080). The container
+    follows ``dst``'s suffix (``.mkv`` for Matroska).
     """
     frames = []
     with av.open(str(src)) as container:
@@ -50,7 +53,7 @@ def reencode(
             if t >= start_s + seconds:
                 break
             scale = max_side / max(frame.width, frame.height)
-            w = int(frame.width * scale) // 2 * 2
+            w = int(frame.width * scale / squeeze) // 2 * 2
             h = int(frame.height * scale) // 2 * 2
             rgb = frame.to_ndarray(width=w, height=h, format="rgb24")
             if rotate_pixels:
@@ -74,6 +77,8 @@ def reencode(
         stream.pix_fmt = "yuv420p"
         stream.time_base = time_base
         stream.codec_context.time_base = time_base  # else pts are rounded to 1/30 s
+        if squeeze != 1:
+            stream.codec_context.sample_aspect_ratio = Fraction(squeeze, 1)
         if keyframe_every:
             stream.codec_context.gop_size = keyframe_every
             stream.codec_context.options = {"keyint": str(keyframe_every), "min-keyint": str(keyframe_every)}

@@ -47,11 +47,14 @@ def _by_name(rows) -> dict:
 
 def test_find_clips_takes_folders_globs_and_files(tmp_path):
     (tmp_path / "a").mkdir()
-    for name in ("a/one.mp4", "a/two.MOV", "a/notes.txt", "three.mp4"):
+    # a camcorder's .MTS too: it was skipped, and the run said "no clips found" (review S)
+    for name in ("a/one.mp4", "a/two.MOV", "a/notes.txt", "a/zz00001.MTS", "three.mp4"):
         (tmp_path / name).write_bytes(b"x")
     folder = [p.name for p in find_clips(tmp_path)]
-    assert folder == ["one.mp4", "two.MOV", "three.mp4"]  # recursive, video suffixes only
-    assert [p.name for p in find_clips(str(tmp_path / "a" / "*"))] == ["notes.txt", "one.mp4", "two.MOV"]
+    assert folder == ["one.mp4", "two.MOV", "zz00001.MTS", "three.mp4"]  # recursive, video suffixes only
+    assert [p.name for p in find_clips(str(tmp_path / "a" / "*"))] == [
+        "notes.txt", "one.mp4", "two.MOV", "zz00001.MTS"
+    ]  # fmt: skip
     both = find_clips([tmp_path / "three.mp4", str(tmp_path / "**" / "*.mp4")])
     assert [p.name for p in both] == ["one.mp4", "three.mp4"]  # no duplicates
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import av
 import numpy as np
 import pytest
 
@@ -302,3 +303,57 @@ def test_a_clip_cut_without_its_first_keyframe_still_reads_from_any_time(tmp_pat
     info = probe(cut)
     assert info.start_s == pytest.approx(2.0, abs=0.01)
     assert not ends_early(every[-1], info.announced_end_s)
+
+
+def test_non_square_pixels_are_read_as_a_player_shows_them(tmp_path, pose_cache_dir):
+    """HDV, DV and some editors store 1920 x 1080 as 1440 x 1080 with wider pixels. Read as
+    stored, the lifter was squeezed: a rep went missing and every verdict flipped (review S,
+    squat_side_formfit_1 at 4:3). The frames and the track are now the picture a player shows."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.pose import extract_pose
+
+    square, squeezed = tmp_path / "square.mp4", tmp_path / "squeezed.mp4"
+    reencode(SIDE_SQUAT, square, seconds=5.0, start_s=7.5)
+    reencode(SIDE_SQUAT, squeezed, seconds=5.0, start_s=7.5, squeeze=2)
+    with av.open(str(squeezed)) as container:
+        assert container.streams.video[0].codec_context.width * 2 <= probe(square).width + 2  # stored at half
+    shown = probe(squeezed)
+    assert abs(shown.width - probe(square).width) <= 2 and shown.height == probe(square).height
+    (height, width), (square_height, square_width) = (
+        next(iter_frames(clip, max_side=320)).rgb.shape[:2] for clip in (squeezed, square)
+    )
+    assert height == square_height and abs(width - square_width) <= 2  # an even width, rounded
+    tracks = [extract_pose(clip, workers=1, cache=TrackCache(pose_cache_dir)) for clip in (square, squeezed)]
+    assert (tracks[1].width, tracks[1].height) == (shown.width, shown.height)
+    counted = [count_reps(track, exercise="squat") for track in tracks]
+    assert counted[0].count == counted[1].count == 1
+    assert abs(counted[0].reps[0].bottom_s - counted[1].reps[0].bottom_s) < 0.2
+
+
+def test_the_stream_a_player_shows_is_read_not_a_larger_extra_one(tmp_path):
+    """A second, larger video track (a black or depth track) was analysed instead of the clip,
+    and the user was told no person was in view (review S). The default track is read."""
+    from fractions import Fraction
+
+    path = tmp_path / "two_tracks.mp4"
+    with av.open(str(SIDE_SQUAT)) as source, av.open(str(path), "w") as out:
+        clip, black = out.add_stream("libx264", rate=30), out.add_stream("libx264", rate=30)
+        (clip.width, clip.height), (black.width, black.height) = (180, 320), (640, 360)
+        for stream in (clip, black):
+            stream.pix_fmt, stream.time_base = "yuv420p", Fraction(1, 90000)
+        for i, frame in enumerate(source.decode(video=0)):
+            if i == 30:
+                break
+            for stream, rgb in ((clip, frame.to_ndarray(width=180, height=320, format="rgb24")),
+                                (black, np.zeros((360, 640, 3), np.uint8))):  # fmt: skip
+                picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                picture.pts, picture.time_base = i * 3000, stream.time_base
+                for packet in stream.encode(picture):
+                    out.mux(packet)
+        for stream in (clip, black):
+            for packet in stream.encode():
+                out.mux(packet)
+    info = probe(path)
+    assert (info.width, info.height) == (180, 320)
+    assert next(iter_frames(path)).rgb.shape[:2] == (320, 180)
