@@ -1202,7 +1202,7 @@ def test_history_says_which_bar_each_sessions_reps_were_judged_against(app_env):
     assert any("a rep needed p(good) of at least 0.70 to be good" in c.value for c in at.caption)
 
 
-def test_history_draws_each_fault_in_its_own_colour_never_the_good_green(app_env):
+def test_history_draws_each_fault_in_its_own_colour_never_the_good_colour(app_env):
     """The faults took the palette in order of appearance, so a third fault ("toes lifting")
     was drawn in the green of the good reps' line, and a fault changed colour between
     athletes."""

@@ -225,11 +225,13 @@ def test_export_is_the_history_pages_download_under_any_locale(tmp_path):
 
 
 # ---- render ------------------------------------------------------------------------------
-def _green_share(frame: np.ndarray) -> float:
-    """Share of the top-left corner (the label box) drawn in the verdicts' good green."""
+def _good_share(frame: np.ndarray) -> float:
+    """Share of the top-left corner (the label box) drawn in the good verdict's colour (light
+    blue since review R; the skeleton's right side, (0, 170, 255), is further than 60 away)."""
+    from analysis.render import GOOD_COLOUR
+
     corner = frame[:80, :320].astype(int)
-    r, g, b = corner[..., 0], corner[..., 1], corner[..., 2]
-    return float(np.mean((g > r + 60) & (g > b + 40)))
+    return float(np.mean(np.linalg.norm(corner - np.array(GOOD_COLOUR), axis=-1) < 60))
 
 
 def test_render_writes_the_annotated_h264_video_with_its_verdicts(cli, shared_data, tmp_path, pose_cache_dir):
@@ -245,9 +247,11 @@ def test_render_writes_the_annotated_h264_video_with_its_verdicts(cli, shared_da
     source, out = probe(clip), probe(judged)
     assert out.codec == "h264" and out.frame_count == source.frame_count
     assert abs(out.duration_s - source.duration_s) < 0.1
-    last = source.duration_s - 0.05  # after the rep: "Rep 1: good" in green, in the squat's render only
-    assert _green_share(read_frame(judged, last)) > 0.002
-    assert _green_share(read_frame(plain, last)) < 0.0005
+    last = (
+        source.duration_s - 0.05
+    )  # after the rep: "Rep 1: good (...)" in its colour, in the squat's render only
+    assert _good_share(read_frame(judged, last)) > 0.002
+    assert _good_share(read_frame(plain, last)) < 0.0005
     code, _, err = cli("render", clip, "-o", tmp_path / "out.avi")
     assert (code, err) == (2, "error: the annotated video is an .mp4 file, not out.avi\n")
     # refused before the pose pass (review L: a folder was found only after it, as a traceback,
