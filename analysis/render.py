@@ -178,10 +178,8 @@ def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | Non
             index = _attr(last, "index", len(finished) - 1)
             judged = bool(_attr(last, "judged", True))  # "not a squat" / "unknown": no verdict, grey
             colour = GOOD_COLOUR if good else (BAD_COLOUR if judged else UNJUDGED_COLOUR)
-            # a good rep says "good" (its style alone, in green, said it by colour only), a fault
-            # by its name, "unknown" in words
-            words = "good" if good and label == "good" else verdict_words(label, good)
-            lines.append((f"Rep {int(index) + 1}: {words}", colour))
+            # as the pages word it: a good rep's style alone, in green, had said "good" by colour only
+            lines.append((f"Rep {int(index) + 1}: {verdict_words(label, good)}", colour))
     return lines
 
 

@@ -158,11 +158,7 @@ def video_stream(container):
 
 def _is_default(stream) -> bool:
     """Whether the container flags ``stream`` as the one to play."""
-    flag = getattr(getattr(av, "stream", None), "Disposition", None)
-    disposition = getattr(stream, "disposition", None)
-    if disposition is None or flag is None or not hasattr(flag, "default"):
-        return False
-    return bool(disposition & flag.default)
+    return bool(stream.disposition & av.stream.Disposition.default)
 
 
 def _pixel_aspect(stream) -> float:

@@ -40,7 +40,9 @@ def verdict_words(label: str, good: bool) -> str:
     its card read "unknown" under a summary that said "not seen well enough" (review N)."""
     if label == "unknown":
         return "not judged (not seen well enough)"
-    return f"good ({label})" if good else label
+    if good and label != "good":  # a bare "good" (a verdict without its style) stays as it is
+        return f"good ({label})"
+    return label
 
 
 def format_p_good(p_good: float | None) -> str:

@@ -27,8 +27,6 @@ from analysis.errors import RepLabError
 from analysis.strictness import add_strictness_option, check_strictness
 from analysis.track import POSE_FILE_SUFFIXES
 
-POSE_ONLY_SUFFIXES = (".csv", ".npy")  # no frame size and no world landmarks
-
 
 def register(subparsers) -> None:
     from analysis.cli.extract import add_pose_options
@@ -136,19 +134,16 @@ def judge_clip(args) -> int:
         from analysis.cli.extract import check_output_path
 
         check_output_path(args.report)
-    if os.path.splitext(path)[1].lower() in POSE_ONLY_SUFFIXES:
-        raise RepLabError(
-            f"{os.path.basename(path)}: squat verdicts need MediaPipe's 3-D world landmarks, which a .csv "
-            "export or a .npy pose array does not keep; give the video or its .npz track "
-            "(python -m analysis extract VIDEO -o TRACK.npz)"
-        )
     model = load_model(args.form_model)  # a bad model file is refused before any pose pass
     if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
         track = load_track(path)
-        if not track.has_world:  # e.g. a .csv export or a .npy array saved again as .npz
+        # decided on what the track holds, not its suffix: a .csv export saved again as .npz
+        # had been judged, and 2 of 3 verdicts came out wrong (review P)
+        if not track.has_world:
             raise RepLabError(
-                f"{os.path.basename(path)}: this track has no MediaPipe 3-D world landmarks, which squat "
-                "verdicts need; give the video or the .npz that `extract` wrote"
+                f"{os.path.basename(path)}: squat verdicts need MediaPipe's 3-D world landmarks, which this "
+                "track does not hold (a .csv export or a .npy pose array never does); give the video or its "
+                ".npz track (python -m analysis extract VIDEO -o TRACK.npz)"
             )
     else:
         from analysis.cli.extract import pose_kwargs
