@@ -62,7 +62,8 @@ class PoseSettings:
         # 7: 4:2:0 frames shrunk and converted by OpenCV (``video.to_rgb``); 6: frames turned
         # by the whole display matrix (mirrors too), the clip's own stream; 5: chunks joined
         # where they agree; 3: the graph fed directly
-        fields["version"] = 8  # 8: non-square pixels stretched to the size shown
+        # 8: non-square pixels stretched to the size shown
+        fields["version"] = 9  # 9: times from the clip's start on every container (``video.time_origin``)
         return fields
 
 
@@ -283,11 +284,7 @@ def extract_pose(
     try:  # every reading of the track is in seconds: a file whose frames carry none is refused
         check_times(arrays["times"])
     except ValueError:
-        raise VideoError(
-            f"{os.path.basename(path)}: its frames carry no usable times (they do not increase from "
-            "frame to frame), so no rep can be timed: the file is damaged. Export it again from the "
-            "phone or the editor."
-        ) from None
+        raise VideoError(f"{os.path.basename(path)}: {_unusable_times_words(arrays['times'])}") from None
     last_s, announced_s = float(arrays["times"][-1]), info.announced_end_s
     track = PoseTrack(
         **arrays,
@@ -305,10 +302,13 @@ def extract_pose(
             "handoffs_s": [round(x, 3) if np.isfinite(x) else None for x in handoffs],
             "rotation": info.rotation,
             "mirrored": info.mirrored,
-            # the file's last frame and where its header says it ends: an upload or copy cut
+            # the file's last frame and where its header says it ends (None: its header gives
+            # no length, but the file stops inside a box or packet): an upload or copy cut
             # short is read up to the cut, and whoever shows the track says so
             "ends_early_s": [round(last_s, 2), round(announced_s, 2)]
             if ends_early(last_s, announced_s)
+            else [round(last_s, 2), None]
+            if info.cut_inside
             else None,
             **{k: v for k, v in settings.__dict__.items() if k != "model_path"},
         },
@@ -319,6 +319,28 @@ def extract_pose(
         track.meta["not_cached"] = str(store.directory)
     _check_person(track, require_person)
     return track
+
+
+def _unusable_times_words(times: np.ndarray) -> str:
+    """Why a clip's frame times cannot time a rep, in words.
+
+    Camcorder files copied together (``cat 00000.MTS 00001.MTS``) play straight through, but
+    each recording's clock starts again: such a file was called damaged, to be exported
+    again "from the phone or the editor" (review S).
+    """
+    finite = np.isfinite(times)
+    back = np.flatnonzero(np.diff(times) < 0) if finite.all() else np.array([], int)
+    if back.size:
+        before, after = times[back[0]], times[back[0] + 1]
+        return (
+            f"its frame times jump back from {before:.1f} s to {after:.1f} s, as in recordings joined "
+            "into one file (camcorder files copied together): no rep can be timed across the jump. "
+            f"Analyse each recording in a file of its own (cut this one at {before:.1f} s)."
+        )
+    return (
+        "its frames carry no usable times (they do not increase from frame to frame), so no rep "
+        "can be timed: the file is damaged. Export it again from the phone or the editor."
+    )
 
 
 def _check_person(track: PoseTrack, require_person: bool) -> None:

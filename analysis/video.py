@@ -10,6 +10,7 @@ memory whole.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -48,6 +49,9 @@ class VideoInfo:
     stream_start_s: float | None = None
     # stored mirrored (a front camera): ``rotation`` then reads the mirror as a half turn
     mirrored: bool = False
+    # the file stops inside a box or packet, in a container whose header gives no length
+    # (a fragmented MP4, an MPEG-TS): cut short, where it ends is not known
+    cut_inside: bool = False
 
     @property
     def announced_end_s(self) -> float:
@@ -84,6 +88,14 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
                 "when a recording ends) is missing. The recording, copy or upload was cut short; "
                 "copy or upload the whole file again."
             ) from None
+        if isinstance(exc, av.error.EOFError) and _starts_with(path, EBML_MAGIC):
+            # a WebM/Matroska recording cut before its first frame (an interrupted upload
+            # from a browser or webcam recorder) had been called "not a video file" (review S)
+            raise VideoError(
+                f"{os.path.basename(path)}: the file is incomplete: a WebM/Matroska recording that "
+                "stops before its first frame. The recording, copy or upload was cut short; copy or "
+                "upload the whole file again."
+            ) from None
         raise VideoError(
             f"{os.path.basename(path)}: not a video file RepLab can read ({_reason(exc)})."
         ) from None
@@ -103,35 +115,65 @@ def ends_early(last_s: float, announced_s: float) -> bool:
     return announced_s - last_s > max(1.0, 0.05 * announced_s)
 
 
+EBML_MAGIC = bytes.fromhex("1A45DFA3")  # how every Matroska and WebM file begins
+
+
+def _starts_with(path: str | os.PathLike, magic: bytes) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(magic)) == magic
+
+
+def _iso_boxes(path: str | os.PathLike, max_boxes: int) -> tuple[list[bytes], bool]:
+    """The top-level box types of an ISO media file (MP4, MOV), in order, and whether the
+    last one runs past the end of the file (it was cut inside that box). ``([], False)``
+    when the file does not start with an ``ftyp`` box or is no box structure after all."""
+    size = os.path.getsize(path)
+    kinds: list[bytes] = []
+    with open(path, "rb") as handle:
+        offset = 0
+        while offset < size and len(kinds) < max_boxes:
+            handle.seek(offset)
+            header = handle.read(16)
+            if len(header) < 8:
+                return kinds, True  # a box header cut in two
+            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if not kinds and kind != b"ftyp":
+                return [], False
+            if length == 1 and len(header) == 16:  # a 64-bit size follows
+                length = int.from_bytes(header[8:16], "big")
+            elif length == 0:  # "to the end of the file"
+                length = size - offset
+            if length < 8:
+                return [], False  # not box structure after all
+            kinds.append(kind)
+            offset += length
+    return kinds, offset > size
+
+
 def mp4_without_index(path: str | os.PathLike, max_boxes: int = 64) -> bool:
     """Whether the file is an MP4 (ISO media) cut short before its ``moov`` box, the index
     many cameras write last (9 of the 20 shared clips have it at the end): top-level boxes
     start with ``ftyp`` and run out, or run past the end of the file, without a ``moov``.
     An interrupted upload of such a recording looks like that, and was called "not a video
     file"."""
+    kinds, _ = _iso_boxes(path, max_boxes)
+    return bool(kinds) and b"moov" not in kinds and len(kinds) < max_boxes
+
+
+def iso_cut_inside_a_box(path: str | os.PathLike, max_boxes: int = 1_000_000) -> bool:
+    """Whether an MP4/MOV file stops inside its last top-level box: copied or uploaded only
+    in part. A fragmented MP4 (what OBS and in-browser recorders write) holds no length in
+    its header, so one cut short read as complete, and was counted with no warning (review
+    S); its fragments, and every other box, end exactly at the end of a whole file."""
+    return _iso_boxes(path, max_boxes)[1]
+
+
+def ts_cut_inside_a_packet(path: str | os.PathLike) -> bool:
+    """Whether an MPEG-TS file stops inside a packet: every packet is 188 bytes (192 in a
+    camcorder's .MTS/.M2TS), so a whole file is a multiple of one of them. Like a fragmented
+    MP4, a .ts holds no length in its header: one cut short read as complete (review S)."""
     size = os.path.getsize(path)
-    with open(path, "rb") as handle:
-        offset = 0
-        for i in range(max_boxes):
-            handle.seek(offset)
-            header = handle.read(16)
-            if len(header) < 8:
-                return i > 0  # the boxes ran out without an index
-            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if i == 0 and kind != b"ftyp":
-                return False
-            if kind == b"moov":
-                return False
-            if length == 1 and len(header) == 16:  # a 64-bit size follows
-                length = int.from_bytes(header[8:16], "big")
-            elif length == 0:  # "to the end of the file"
-                length = size - offset
-            if length < 8:
-                return False  # not box structure after all
-            offset += length
-            if offset >= size:
-                return True  # the last box reaches (or passes) the end: no index after it
-    return False
+    return size % 188 != 0 and size % 192 != 0
 
 
 def _reason(exc: Exception) -> str:
@@ -154,6 +196,30 @@ def video_stream(container):
     return max(
         moving, key=lambda s: (_is_default(s), (s.codec_context.width or 0) * (s.codec_context.height or 0))
     )
+
+
+def time_origin(container) -> float:
+    """Where the clip's time 0 lies on the container's clock, in seconds.
+
+    Every time RepLab gives (frames, reps, exports) is seconds from the clip's start, as a
+    player shows it. An MP4/MOV file's edit list already sets that start at 0 (frames it
+    hides lie before 0 and are dropped, as players drop them; a gap it opens with is shown,
+    so it is kept). Other containers (MPEG-TS, Matroska, WebM, AVI) carry the recording's
+    own clock, and players count from the file's first timestamp: a camcorder's .MTS or a
+    stretch cut from a longer recording gave rep bottoms at 3602 s and an annotated video
+    opening with an hour of nothing, and a .ts whose 33-bit clock wrapped during the clip
+    lost every frame before the wrap (review S).
+    """
+    if "mov" in container.format.name.split(","):
+        return 0.0
+    # the streams' own start times, exact in their time bases (the container's, in
+    # microseconds, put the first frame at -3e-7 s)
+    starts = [
+        s.start_time * s.time_base for s in container.streams if s.start_time is not None and s.time_base
+    ]
+    if starts:
+        return float(min(starts))
+    return float(container.start_time / av.time_base) if container.start_time is not None else 0.0
 
 
 def _is_default(stream) -> bool:
@@ -250,16 +316,17 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             width, height = height, width
         rate = stream.average_rate or stream.guessed_rate or Fraction(30)
         fps = float(rate)
-        start_s = max(0.0, _frame_time(first, stream, 0))
+        origin = time_origin(container)
+        start_s = max(0.0, _frame_time(first, stream, 0, origin))
         header_end = stream_start = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
             if stream.start_time is not None:
-                stream_start = max(0.0, float(stream.start_time * stream.time_base))
+                stream_start = max(0.0, float(stream.start_time * stream.time_base) - origin)
         else:  # Matroska/WebM: the container's duration may be its end time, not its length
             end_s = _last_packet_end(container, stream)
             if end_s is not None:
-                duration = max(0.0, end_s - start_s)
+                duration = max(0.0, end_s - origin - start_s)
             else:
                 duration = container.duration / av.time_base if container.duration is not None else 0.0
             # The length from the packets is the length of what is in the file: one cut short
@@ -268,9 +335,13 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             file_end = _last_packet_end(container, None)
             if container.duration is not None and file_end is not None:
                 announced = container.duration / av.time_base
-                if ends_early(file_end, announced):
-                    header_end = announced
+                if ends_early(file_end, announced):  # both on the container's clock
+                    header_end = announced - origin
         frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
+        kinds = container.format.name.split(",")
+        cut_inside = (iso_cut_inside_a_box(path) if "mov" in kinds else False) or (
+            "mpegts" in kinds and ts_cut_inside_a_packet(path)
+        )
         return VideoInfo(
             path=os.fspath(path),
             width=width,
@@ -284,6 +355,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             header_end_s=header_end,
             stream_start_s=stream_start,
             mirrored=a * d - b * c < 0,
+            cut_inside=cut_inside,
         )
     finally:
         container.close()
@@ -320,7 +392,8 @@ def iter_frames(
     max_side: int | None = None,
     threads: bool = True,
 ) -> Iterator[Frame]:
-    """Yield upright RGB frames with presentation times in ``[start_s, end_s)``.
+    """Yield upright RGB frames shown at times in ``[start_s, end_s)`` (seconds from the clip's
+    start, ``time_origin``).
 
     ``max_side`` shrinks frames during conversion (``to_rgb``), which is far cheaper than
     resizing afterwards; the pose model works on 256 px crops, so 640 px loses nothing.
@@ -330,21 +403,9 @@ def iter_frames(
     ``threads=False`` decodes on the calling thread only: when every core already runs
     a pose process, FFmpeg's decoding threads only add switching and copying.
     """
-    container = _open(path)
     name = os.path.basename(os.fspath(path))
+    container, stream, origin, decoded = _decode_from(path, start_s, name, threads)
     try:
-        stream = video_stream(container)
-        if start_s > 0:
-            try:
-                container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
-            except av.error.FFmpegError:
-                # no keyframe before start_s (a clip cut out of a longer recording without
-                # re-encoding starts after its first one): decode from the start instead
-                container.close()
-                container = _open(path)
-                stream = video_stream(container)
-        if threads:
-            stream.thread_type = "AUTO"
         index = 0
         first_time = None
         # One swscale converter for the whole clip, for frames ``to_rgb`` leaves to it:
@@ -357,8 +418,8 @@ def iter_frames(
         # two chunks of a 10-minute clip, where the model itself needs 360 MB.
         matrix = None
         aspect = _pixel_aspect(stream)
-        for frame in _decode(container, stream, name):
-            time_s = _frame_time(frame, stream, index)
+        for frame in decoded:
+            time_s = _frame_time(frame, stream, index, origin)
             if first_time is None:
                 first_time = time_s
             if time_s < start_s - 1e-6:
@@ -375,6 +436,54 @@ def iter_frames(
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
     finally:
         container.close()
+
+
+# How far before ``start_s`` a seek is tried again when its first frame comes after ``start_s``
+# (seconds); past the last, the clip is decoded from its start.
+SEEK_BACK_S = (0.0, 2.0, 10.0)
+
+
+def _decode_from(path: str | os.PathLike, start_s: float, name: str, threads: bool):
+    """The clip open and decoding from a frame at or before ``start_s``: (container, stream,
+    origin, frames), the caller to close the container.
+
+    Seeking lands on the keyframe before ``start_s`` in an MP4, whose index lists keyframes.
+    An MPEG-TS file has none: FFmpeg lands on whatever packet is near, the decoder skips to
+    the next keyframe, and a .ts with one keyframe gave a time chunk no frame at all ("no
+    frames that can be decoded"). So a seek whose first frame comes after ``start_s`` is
+    tried again further back. A clip with no keyframe before ``start_s`` (cut out of a
+    longer recording without re-encoding) is decoded from its start.
+    """
+    for back_s in SEEK_BACK_S:
+        target = start_s - back_s
+        if target <= 0:
+            break
+        container = _open(path)
+        stream, origin = video_stream(container), time_origin(container)
+        try:
+            container.seek(
+                int((target + origin) / stream.time_base), stream=stream, backward=True, any_frame=False
+            )
+        except av.error.FFmpegError:
+            container.close()
+            break
+        if threads:
+            stream.thread_type = "AUTO"
+        frames = _decode(container, stream, name)
+        try:
+            first = next(frames, None)
+        except VideoError:
+            container.close()
+            raise
+        if first is not None and _frame_time(first, stream, 0, origin) <= start_s + 1e-6:
+            return container, stream, origin, itertools.chain([first], frames)
+        frames.close()
+        container.close()
+    container = _open(path)
+    stream, origin = video_stream(container), time_origin(container)
+    if threads:
+        stream.thread_type = "AUTO"
+    return container, stream, origin, _decode(container, stream, name)
 
 
 FULL_RANGE = 2  # AVCOL_RANGE_JPEG, PyAV's ``VideoFrame.color_range`` for full-range pixels
@@ -476,16 +585,19 @@ def keyframe_lookup(path: str | os.PathLike) -> Iterator[Callable[[float], float
     """``keyframe_before`` for many times on one open file (the chunk planner asks 3-4)."""
     container = _open(path)
     stream = video_stream(container)
+    origin = time_origin(container)
 
     def lookup(time_s: float) -> float:
         if time_s <= 0 or stream.time_base is None:
             return 0.0
         try:
-            container.seek(int(time_s / stream.time_base), stream=stream, backward=True, any_frame=False)
+            container.seek(
+                int((time_s + origin) / stream.time_base), stream=stream, backward=True, any_frame=False
+            )
             for packet in container.demux(stream):
                 stamp = packet.pts if packet.pts is not None else packet.dts
                 if stamp is not None:
-                    return min(time_s, max(0.0, float(stamp * stream.time_base)))
+                    return min(time_s, max(0.0, float(stamp * stream.time_base) - origin))
         except av.error.FFmpegError:
             pass
         return 0.0
@@ -519,11 +631,12 @@ def _decode(container, stream, name: str):
         raise VideoError(f"{name}: the video cannot be decoded ({_reason(exc)}).") from None
 
 
-def _frame_time(frame, stream, index: int) -> float:
+def _frame_time(frame, stream, index: int, origin: float) -> float:
+    """Seconds from the clip's start (``origin``: ``time_origin``) at which ``frame`` is shown."""
     if frame.pts is not None and stream.time_base is not None:
-        return float(frame.pts * stream.time_base)
+        return float(frame.pts * stream.time_base) - origin
     if frame.time is not None:
-        return float(frame.time)
+        return float(frame.time) - origin
     rate = float(stream.average_rate or 30)
     return index / rate
 

@@ -16,12 +16,17 @@ def count_words(count: int, noun: str, plural: str | None = None) -> str:
 
 
 def cut_short_words(meta: dict) -> str | None:
-    """What to say about a track whose file stops before its header says it ends
-    (``meta["ends_early_s"]``, set by ``pose.extract_pose``), or None. Said wherever a count
+    """What to say about a track whose file stops before its header says it ends, or inside
+    a piece of video (``meta["ends_early_s"]``, set by ``pose.extract_pose``), or None. Said wherever a count
     or a verdict of it comes out: a batch run reported "ok, 2 reps" for 4 s of a 13 s clip."""
     ends = (meta or {}).get("ends_early_s")
     if not ends:
         return None
+    if ends[1] is None:  # a fragmented MP4 or a .ts, whose header gives no length
+        return (
+            f"the file stops at {ends[0]:.1f} s in the middle of a piece of video: it was probably cut "
+            f"short (an interrupted upload or copy); everything here is up to {ends[0]:.1f} s"
+        )
     return (
         f"the file stops at {ends[0]:.1f} s of the {ends[1]:.1f} s its header announces: it was probably "
         f"cut short (an interrupted upload or copy); everything here is up to {ends[0]:.1f} s"

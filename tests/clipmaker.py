@@ -28,6 +28,7 @@ def reencode(
     faststart: bool = False,
     leading_still: bool = False,
     squeeze: int = 1,
+    fragmented: bool = False,
 ) -> list[float]:
     """Re-encode part of ``src`` as H.264 into ``dst``; return the written frame times.
 
@@ -40,8 +41,10 @@ def reencode(
     shown, as FFmpeg shows it). ``faststart`` puts the index first (a phone's upload cut short
     still reads); ``leading_still`` adds a grey cover picture before the clip's stream.
     ``squeeze`` stores the picture that many times narrower with pixels that many times wider
-    (a sample aspect ratio, as HDV and DV store 1920 x 1080 as 1440 x 1080). The container
-    follows ``dst``'s suffix (``.mkv`` for Matroska).
+    (a sample aspect ratio, as HDV and DV store 1920 x 1080 as 1440 x 1080). ``fragmented``
+    writes a fragmented MP4 (one piece per keyframe, no length in its header), as OBS and
+    in-browser recorders do. The container follows ``dst``'s suffix (``.mkv`` for Matroska,
+    ``.ts`` for MPEG-TS).
     """
     frames = []
     with av.open(str(src)) as container:
@@ -65,6 +68,8 @@ def reencode(
     times = pts_s if pts_s is not None else [i / 30.0 for i in range(len(frames))]
     frames = frames[: len(times)]
     options = {"movflags": "+faststart"} if faststart else {}
+    if fragmented:
+        options = {"movflags": "frag_keyframe+empty_moov"}
     with av.open(str(dst), "w", options=options) as out:
         still = None
         if leading_still:  # a cover picture, larger than the clip, marked as one (mp4 keeps the mark)

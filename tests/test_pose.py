@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.cache import TrackCache, file_hash
-from analysis.errors import PoseError
+from analysis.errors import PoseError, VideoError
 from analysis.landmarks import LANDMARK_NAMES, midpoint
 from analysis.pose import PoseSettings, extract_pose, track_key
 from analysis.task_bundle import build_pose_task_bundle
@@ -166,6 +166,21 @@ def test_a_clip_whose_frames_all_carry_one_time_is_one_clear_error(tmp_path):
     )  # fmt: skip
     assert form.returncode == 2 and "Traceback" not in form.stderr
     assert "error: stamped_zero.mkv: its frames carry no usable times" in form.stderr
+
+
+def test_recordings_joined_into_one_file_are_named_as_such_not_damaged(tmp_path):
+    """Camcorder files copied together play straight through, but each one's clock starts
+    again: such a file was called damaged, to be exported again from "the phone or the
+    editor" (review S). The message says where the times jump back and what to do."""
+    first, second, joined = tmp_path / "00000.ts", tmp_path / "00001.ts", tmp_path / "joined.ts"
+    reencode(SIDE_SQUAT, first, seconds=1.0, start_s=9.0, max_side=240)
+    reencode(SIDE_SQUAT, second, seconds=1.0, start_s=10.0, max_side=240)
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    with pytest.raises(
+        VideoError,
+        match=r"^joined.ts: its frame times jump back from 1.0 s to 0.0 s, as in recordings joined",
+    ):
+        extract_pose(joined, workers=1, cache=False, require_person=False)
 
 
 def test_no_person_in_view_is_a_clear_error(tmp_path):

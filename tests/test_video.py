@@ -131,12 +131,53 @@ def test_an_mp4_cut_before_its_index_is_called_incomplete_not_a_non_video(tmp_pa
         probe(junk)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".ts"], ids=["fragmented-mp4", "mpeg-ts"])
+def test_a_file_with_no_length_in_its_header_cut_short_is_said_to_be_cut(tmp_path, suffix):
+    """A fragmented MP4 (OBS, in-browser recorders) and an MPEG-TS hold no length in their
+    header, so one cut short read as complete and was counted with no warning (review S).
+    Cut inside a box or a packet, it is flagged (``VideoInfo.cut_inside``); whole, it is not."""
+    whole = tmp_path / f"whole{suffix}"
+    reencode(SIDE_SQUAT, whole, seconds=3.0, max_side=160, keyframe_every=15, fragmented=suffix == ".mp4")
+    assert not probe(whole).cut_inside
+    cut = cut_short(whole, tmp_path / f"cut{suffix}", 0.55)
+    info = probe(cut)
+    last_s = [f.time_s for f in iter_frames(cut, max_side=64)][-1]
+    assert last_s < 2.5
+    assert not ends_early(last_s, info.announced_end_s)  # its header says nothing more
+    assert info.cut_inside
+    from analysis.pose import extract_pose
+    from analysis.wording import cut_short_words
+
+    meta = extract_pose(cut, workers=1, cache=False, require_person=False).meta
+    assert meta["ends_early_s"] == [round(last_s, 2), None]
+    assert cut_short_words(meta).startswith(
+        f"the file stops at {last_s:.1f} s in the middle of a piece of video: it was probably cut short"
+    )
+
+
+def test_a_webm_cut_right_after_its_header_is_called_incomplete(tmp_path):
+    """A browser or webcam recorder's WebM interrupted before its first frame was called "not
+    a video file RepLab can read (end of file)", the wrong thing to fix (review S)."""
+    whole = tmp_path / "whole.mkv"  # Matroska, as WebM is (the WebM muxer takes no H.264)
+    reencode(SIDE_SQUAT, whole, seconds=1.0, max_side=160)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.webm"
+    cut.write_bytes(data[: data.index(bytes.fromhex("1F43B675"))])  # up to the first Cluster
+    with pytest.raises(VideoError, match=r"^cut.webm: the file is incomplete: a WebM/Matroska recording"):
+        probe(cut)
+    junk = tmp_path / "junk.webm"
+    junk.write_bytes(b"no video here" * 100)
+    with pytest.raises(VideoError, match="not a video file"):
+        probe(junk)
+
+
 def test_a_matroska_clip_starting_late_reports_its_own_length(tmp_path):
-    """Matroska's duration is where the clip ends: a clip of 2 s from 3 s was planned as 5 s."""
+    """Matroska's duration is where the clip ends: a clip of 2 s from 3 s was planned as 5 s.
+    (Its times count from its first timestamp, as players count: ``time_origin``.)"""
     path = tmp_path / "late.mkv"
     reencode(SIDE_SQUAT, path, seconds=2.0, max_side=240, pts_s=[3.0 + i / 30 for i in range(60)])
     info = probe(path)
-    assert info.start_s == pytest.approx(3.0, abs=0.01)
+    assert info.start_s == pytest.approx(0.0, abs=0.01)
     assert info.duration_s == pytest.approx(2.0, abs=0.05)
     assert info.frame_count == pytest.approx(60, abs=2)
 
@@ -357,3 +398,44 @@ def test_the_stream_a_player_shows_is_read_not_a_larger_extra_one(tmp_path):
     info = probe(path)
     assert (info.width, info.height) == (180, 320)
     assert next(iter_frames(path)).rgb.shape[:2] == (320, 180)
+
+
+CLOCK_WRAP_S = 2**33 / 90000  # MPEG-TS timestamps are 33 bits of a 90 kHz clock: 26.5 hours
+
+
+@pytest.mark.parametrize(
+    ("suffix", "clock_start_s"),
+    [(".ts", 3600.0), (".mkv", 3600.0), (".ts", CLOCK_WRAP_S - 1.0)],
+    ids=["camcorder-ts", "cut-from-a-recording-mkv", "ts-clock-wraps-mid-clip"],
+)
+def test_times_count_from_the_clips_start_on_a_recording_clock(tmp_path, suffix, clock_start_s):
+    """A camcorder's .MTS and a stretch cut from a longer recording keep the recording's clock;
+    players count from the file's first timestamp, and so must rep times. They read 3602 s,
+    and a .ts whose clock wrapped during the clip lost every frame before the wrap (review S)."""
+    written = [i / 30 for i in range(60)]
+    plain, clocked = tmp_path / "plain.mp4", tmp_path / f"clocked{suffix}"
+    reencode(SIDE_SQUAT, plain, seconds=2.0, max_side=96)
+    reencode(SIDE_SQUAT, clocked, seconds=2.0, max_side=96, pts_s=[clock_start_s + t for t in written])
+    frames = list(iter_frames(clocked))
+    assert len(frames) == 60
+    assert np.allclose([f.time_s for f in frames], written, atol=2e-3)
+    info = probe(clocked)
+    assert info.start_s == pytest.approx(0.0, abs=2e-3)
+    assert not ends_early(frames[-1].time_s, info.announced_end_s)
+    # a time chunk, a frame lookup and the chunk planner seek on the same clock
+    later = list(iter_frames(clocked, start_s=1.0))
+    assert [f.time_s for f in later] == [f.time_s for f in frames if f.time_s >= 1.0 - 1e-6]
+    assert np.array_equal(later[0].rgb, frames[30].rgb)
+    assert np.array_equal(read_frame(clocked, 1.5), next(f.rgb for f in frames if f.time_s >= 1.5 - 1e-3))
+    assert 0.0 <= keyframe_before(clocked, 1.5) <= 1.5
+    # the same picture as the plain file, frame for frame
+    assert np.abs(frames[45].rgb.astype(int) - read_frame(plain, frames[45].time_s).astype(int)).mean() < 3
+
+
+def test_an_mp4_keeps_the_gap_its_own_timeline_opens_with(tmp_path):
+    """An MP4's edit list sets where time 0 is, and players show a gap before the first frame:
+    its frame times stay on that timeline (``video.time_origin``)."""
+    path = tmp_path / "late.mp4"
+    reencode(SIDE_SQUAT, path, seconds=1.0, max_side=96, pts_s=[5.0 + i / 30 for i in range(30)])
+    assert [f.time_s for f in iter_frames(path)][0] == pytest.approx(5.0, abs=2e-3)
+    assert probe(path).start_s == pytest.approx(5.0, abs=2e-3)
