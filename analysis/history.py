@@ -98,6 +98,17 @@ class HistoryError(RepLabError):
     """The history file cannot be read or written (read-only, not a database, ...)."""
 
 
+class NotesChangedError(RepLabError):
+    """Notes edited from what they were when the editor opened: another tab or window saved
+    other notes meanwhile. ``current`` holds the notes now saved; nothing was written."""
+
+    def __init__(self, session_id: int, current: str):
+        self.session_id, self.current = session_id, current
+        super().__init__(
+            f"the notes of entry #{session_id} were changed elsewhere meanwhile; nothing was saved"
+        )
+
+
 REQUIRED_COLUMNS = frozenset(
     ("id", "created_at", "athlete", "clip_name", "clip_hash", "exercise", "count", "good_reps", "judged_reps",
      "reps_json", "verdicts_json", "notes")
@@ -119,8 +130,15 @@ def athlete_key(name: str) -> str:
     folding ("ana lee" is "Ana Lee", "Strauss" is "Strauß"). SQLite's NOCASE folds ASCII only,
     so names are matched in Python with this key."""
     # NFKC too: a name typed in full-width letters ("Ａｎａ Lee", an East Asian keyboard's
-    # mode) is the same athlete; the name is still stored as typed (review J)
-    return unicodedata.normalize("NFKC", normalise_athlete(name)).casefold()
+    # mode) is the same athlete; the name is still stored as typed (review J). Typographic
+    # apostrophes and hyphens are the plain ones: an iPhone or a Mac types "O’Brien" where a
+    # PC types "O'Brien", and they made two athletes (review U)
+    folded = unicodedata.normalize("NFKC", normalise_athlete(name)).casefold()
+    return folded.translate(_TYPOGRAPHIC)
+
+
+# curly and modifier apostrophes and a backtick typed for one; hyphens and the en dash
+_TYPOGRAPHIC = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc`"} | {c: "-" for c in "\u2010\u2011\u2013"})
 
 
 def _same_athlete(names: Sequence[str], athlete: str) -> list[str]:
@@ -277,13 +295,16 @@ class HistoryStore:
         return None
 
     @contextmanager
-    def _transaction(self):
-        """A write transaction on a file that has the current schema.
+    def _transaction(self, create: bool = True):
+        """A write transaction on a file that has the current schema; ``create=False`` for a
+        change to saved entries, which needs the file there (see ``_must_exist``).
 
         It takes the write lock first (``BEGIN IMMEDIATE``), so what it reads before writing
         (the athlete names a new save joins) cannot change under it: two tabs saving "Ana Lee"
         and "ana lee" at once made two athletes.
         """
+        if not create:
+            self._must_exist()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as db:
@@ -302,6 +323,16 @@ class HistoryStore:
                 db.execute("COMMIT")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise HistoryError(f"the history file {self.path} cannot be written ({_plain(exc)}).") from None
+
+    def _must_exist(self) -> None:
+        """An edit or a delete on a file that is not there (its drive not mounted, its folder
+        renamed) created a new empty history in its place, said "no longer in the history
+        (deleted in another tab)", and the next saves went into that file (review U)."""
+        if not self.path.is_file():
+            raise HistoryError(
+                f"the history file {self.path} is not there (moved, deleted, or on a drive that is not "
+                "connected); nothing was changed."
+            )
 
     def _check_ours(self, db) -> tuple[int, set[str]]:
         """The file's schema version and tables, once they are known to be RepLab's (or none)."""
@@ -379,15 +410,24 @@ class HistoryStore:
 
     def delete_session(self, session_id: int) -> bool:
         """Remove one saved analysis; True when it existed."""
-        with self._transaction() as db:
+        with self._transaction(create=False) as db:
             return db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount > 0
 
-    def update_notes(self, session_id: int, notes: str) -> bool:
+    def update_notes(self, session_id: int, notes: str, was: str | None = None) -> bool:
         """Replace one saved analysis's notes; True when it exists. A typo in a note used to
-        mean saving the analysis again: a second session, counted twice in the trends."""
-        with self._transaction() as db:
-            changed = db.execute("UPDATE sessions SET notes = ? WHERE id = ?", (notes, int(session_id)))
-            return changed.rowcount > 0
+        mean saving the analysis again: a second session, counted twice in the trends.
+
+        ``was``: the notes the edit started from; if the saved notes are other ones now (saved
+        from another tab meanwhile), nothing is written and ``NotesChangedError`` says so (the
+        other tab's notes were overwritten, unannounced: review U)."""
+        with self._transaction(create=False) as db:
+            row = db.execute("SELECT notes FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+            if row is None:
+                return False
+            if was is not None and row["notes"] != was:
+                raise NotesChangedError(int(session_id), row["notes"])
+            db.execute("UPDATE sessions SET notes = ? WHERE id = ?", (notes, int(session_id)))
+            return True
 
     # ---- reading -------------------------------------------------------------------
     def sessions(self, athlete: str | None = None, tz: tzinfo | None = None) -> list[dict]:
@@ -434,14 +474,20 @@ class HistoryStore:
         return self._decode(row, tz) if row is not None else None
 
     def athletes(self) -> list[str]:
-        """Athlete names with at least one saved analysis, sorted."""
+        """Athlete names with at least one saved analysis, sorted; one per athlete (see
+        ``athlete_key``), under the spelling saved first, as a new save joins it. A file saved
+        before names were joined listed "Ana Lee" and "ana lee" as two athletes, each
+        showing the same sessions (review U)."""
         rows = self._read(
             lambda db: db.execute(
-                "SELECT DISTINCT athlete FROM sessions ORDER BY athlete COLLATE NOCASE"
+                "SELECT athlete FROM sessions GROUP BY athlete ORDER BY MIN(id)"
             ).fetchall(),
             [],
         )
-        return [row[0] for row in rows]
+        first: dict[str, str] = {}
+        for row in rows:
+            first.setdefault(athlete_key(row[0]), row[0])
+        return sorted(first.values(), key=str.casefold)
 
     def _decode(self, row: sqlite3.Row, tz: tzinfo | None = None) -> dict:
         item = dict(row)

@@ -29,7 +29,7 @@ from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-
     plan_chunks,
     usable_cores,
 )
-from analysis.track import PoseTrack, check_times, load_track  # noqa: F401  (re-exported)
+from analysis.track import POSE_FILE_SUFFIXES, PoseTrack, check_times, load_track  # noqa: F401  (re-exported)
 from analysis.video import ends_early, opencv_on_one_thread, probe
 
 DEFAULT_MAX_SIDE = 640
@@ -319,6 +319,23 @@ def extract_pose(
         track.meta["not_cached"] = str(store.directory)
     _check_person(track, require_person)
     return track
+
+
+def read_track(
+    path: str | os.PathLike, fps: float | None = None, progress: ProgressFn | None = None, **extract_kwargs
+) -> PoseTrack:
+    """A ``PoseTrack`` from any file RepLab reads, by its suffix: a saved pose file (.npz
+    track, .csv export, .npy pose array; ``fps`` for a .npy, 30 when not given) through
+    ``load_track``, anything else as a video through ``extract_pose`` (``progress`` and
+    ``extract_kwargs`` go there). The one door from a path to the pipeline's data type:
+    ``load_track`` refused videos and ``extract_pose`` pose files, and only the CLI knew
+    which to call (review T).
+    """
+    if os.path.splitext(os.fspath(path))[1].lower() in POSE_FILE_SUFFIXES:
+        if fps is None and os.fspath(path).lower().endswith(".npy"):
+            fps = 30.0  # RepCount's frame rate, as ``count --fps`` assumes
+        return load_track(path, fps=fps)
+    return extract_pose(path, progress=progress, **extract_kwargs)
 
 
 def _unusable_times_words(times: np.ndarray) -> str:

@@ -25,6 +25,21 @@ CSV_SUFFIXES = ("_x", "_y", "_z", "_visibility")
 POSE_FILE_SUFFIXES = (".npz", ".csv", ".npy")  # what ``load_track`` reads
 
 
+def as_seconds(times) -> np.ndarray:
+    """``times`` as float64 seconds. A NumPy/pandas timedelta is converted; clock times
+    (datetime64) are refused: read as floats they were nanoseconds since 1970, and every
+    setting in seconds (smoothing, spacing) and every rep time came out wrong without a word."""
+    raw = np.asarray(times)
+    if raw.dtype.kind == "m":
+        return raw / np.timedelta64(1, "s")
+    if raw.dtype.kind == "M":
+        raise ValueError(
+            "times are clock times (datetime64): give seconds from the start, "
+            "e.g. (times - times[0]) / np.timedelta64(1, 's')"
+        )
+    return np.asarray(raw, dtype=np.float64)
+
+
 def check_times(times: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``times`` are finite seconds that increase (a repeated time
     is allowed, all of them the same is not).
@@ -39,7 +54,7 @@ def check_times(times: np.ndarray) -> None:
         raise ValueError("times must increase (seconds, not decreasing, not all the same)")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class PoseTrack:
     """MediaPipe pose landmarks of one clip, frame by frame.
 
@@ -68,7 +83,7 @@ class PoseTrack:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.times = np.asarray(self.times, dtype=np.float64)
+        self.times = as_seconds(self.times)
         self.landmarks = np.asarray(self.landmarks, dtype=np.float32)
         self.visibility = np.asarray(self.visibility, dtype=np.float32)
         self.world = np.asarray(self.world, dtype=np.float32)
@@ -82,6 +97,30 @@ class PoseTrack:
             if getattr(self, name).shape != shape:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}, expected {shape}")
         check_times(self.times)
+
+    def __repr__(self) -> str:
+        # the dataclass's own repr printed every array: 16,000 characters for a 13 s clip
+        size = f"{self.width}x{self.height}" if self.width and self.height else "frame size unknown"
+        return (
+            f"PoseTrack({len(self)} frames, {self.duration_s:.2f} s, {size}, {self.fps:.4g} fps, "
+            f"person in {self.detection_rate:.0%}, world={'yes' if self.has_world else 'no'}, "
+            f"source_name={self.source_name!r})"
+        )
+
+    def __eq__(self, other) -> bool:
+        # the dataclass's own == raised "truth value of an array ... is ambiguous" on two copies
+        if not isinstance(other, PoseTrack):
+            return NotImplemented
+        same_arrays = all(
+            np.array_equal(getattr(self, k), getattr(other, k), equal_nan=True)
+            for k in ("times", "landmarks", "visibility", "world")
+        )
+        return same_arrays and all(
+            getattr(self, k) == getattr(other, k)
+            for k in ("width", "height", "fps", "source_hash", "source_name", "meta")
+        )
+
+    __hash__ = None  # mutable arrays: not a dict key
 
     # ---- what is in it -------------------------------------------------------------
     def __len__(self) -> int:
@@ -284,7 +323,9 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     name = os.path.basename(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in POSE_FILE_SUFFIXES:
-        raise TrackFileError(f"{name}: not a pose file (.npz, .csv or .npy)")
+        raise TrackFileError(
+            f"{name}: not a pose file (.npz, .csv or .npy); analysis.pose.read_track reads videos too"
+        )
     if os.path.isdir(path):
         raise TrackFileError(f"{name}: a folder, not a pose file")
     if not os.path.isfile(path):

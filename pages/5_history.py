@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.form.dataset import FAULT_LABELS
-from analysis.history import fault_counts, for_spreadsheets, form_summary, session_rep_rows
+from analysis.history import NotesChangedError, fault_counts, for_spreadsheets, form_summary, session_rep_rows
 from analysis.wording import count_words
 from pages import charts, common, text, widgets
 
@@ -28,8 +28,20 @@ if notice := st.session_state.pop("history_notice", None):
     st.toast(notice)  # seen where the user is: the page stays scrolled at the Delete button
 
 if not athletes:
-    st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
+    if not store.path.exists():  # a history on a drive not connected read as an empty one (review U)
+        st.info(
+            "Nothing saved yet: there is no history file at that place. If your history is on a drive "
+            "that is not connected, connect it and reload the page; otherwise analyse a clip and use "
+            "**Save to history** on the Analyse page."
+        )
+    else:
+        st.info("Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page.")
     st.stop()
+# said before a note is typed or an entry chosen, not after the click (review U)
+if read_only := store.cannot_write():
+    st.warning(
+        f"Editing and deleting are off: {read_only}. Everything saved can still be viewed and exported."
+    )
 
 # kept across page visits (a plain key fell back to the first athlete after a look elsewhere)
 athlete = widgets.kept_selectbox(st, "Athlete", athletes, key="history_athlete")
@@ -41,10 +53,12 @@ if not sessions:
 
 
 st.dataframe(
-    # what a coach reads first on the left: on a phone only the first three columns show
+    # what a coach reads first on the left: on a phone only the first three columns show;
+    # newest first, as the Session and Delete boxes list them (the newest of 50 sat at the
+    # bottom of a scrolled table: review U)
     [{"id": s["id"], "reps": s["count"], "exercise": s["exercise"], "form": form_summary(s),
       f"date ({zone_name})": s["local_time"], "clip": s["clip_name"], "notes": s["notes"]}
-     for s in sessions],
+     for s in reversed(sessions)],
     hide_index=True,
 )  # fmt: skip
 
@@ -81,12 +95,15 @@ fig.update_layout(
 )  # fmt: skip
 st.plotly_chart(fig, key="history_trend")
 
-faults = fault_counts(sessions)
+# judged sessions only: a push-up or curl session (no verdicts) was an empty slot, read as
+# "no faults that day", and an athlete's 50 sessions made 50 hairline slots for 20 judged (review U)
+judged_sessions = [s for s in sessions if s["verdicts"]]
+faults = fault_counts(judged_sessions)
 if faults:
     fig = go.Figure()
     # one bar per session, named by its entry and day: on the trend's time axis a bar is as
     # wide as the closest two saves are apart, a hairline for saves seconds or days apart
-    session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in sessions]
+    session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in judged_sessions]
     for name, counts in faults.items():
         fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"),
                     marker_pattern={"shape": FAULT_HATCHES.get(name, ""), "fillmode": "overlay", "fgcolor": "white"})  # fmt: skip
@@ -113,18 +130,33 @@ session = next(s for s in sessions if s["id"] == shown)
 if session["notes"]:  # as typed: "$40 ... $10" was set as LaTeX, "*in*" in italics
     st.caption(f"Notes: {text.literal(session['notes'])}")
 with st.expander("Edit the notes"):  # saving the analysis again made a second session
-    edited = st.text_area("Notes", value=session["notes"], key=f"edit_notes_{shown}")
-    # never disabled: a box typed in reaches the server only when it loses focus, so a button
-    # greyed out until then would swallow the click that moves the focus
-    if st.button("Save the notes", key=f"save_notes_{shown}"):
+    # the notes this tab's edit starts from: saved from another tab meanwhile, they were
+    # overwritten without a word (review U)
+    was_key = f"edit_notes_was_{shown}"
+    was = st.session_state.setdefault(was_key, session["notes"])
+    edited = st.text_area(
+        "Notes", value=session["notes"], key=f"edit_notes_{shown}", disabled=bool(read_only)
+    )
+    # not disabled for an edit: a box typed in reaches the server only when it loses focus, so
+    # a button greyed out until then would swallow the click that moves the focus
+    if st.button("Save the notes", key=f"save_notes_{shown}", disabled=bool(read_only)):
         if edited == session["notes"]:
+            st.session_state[was_key] = session["notes"]
             st.info("The notes are as saved: nothing to change.")
         else:
             try:
-                if store.update_notes(shown, edited):
+                if store.update_notes(shown, edited, was=was):
+                    st.session_state[was_key] = edited
                     st.session_state["history_notice"] = f"Notes of entry #{shown} saved."
                     st.rerun()
                 st.warning(f"Entry #{shown} is no longer in the history (deleted in another tab or window).")
+            except NotesChangedError as exc:
+                st.session_state[was_key] = exc.current  # seen now: a second click saves this tab's text
+                st.warning(
+                    f"The notes of entry #{shown} were changed in another tab or window since you opened them; "
+                    f"they now read: {text.literal(exc.current) or '(none)'}. Nothing was saved: your text is "
+                    "still in the box. Click Save the notes again to replace them with it."
+                )
             except RepLabError as exc:
                 st.error(text.sentence(str(exc)))
 if session["p_good_needed"] is not None:
@@ -161,7 +193,9 @@ with c2:
     if was is not None and was not in labels and store.session(was) is None:  # gone elsewhere
         st.info(f"Entry #{was} is no longer in the history (deleted in another tab or window).")
     chosen = st.selectbox("Entry", newest_first, format_func=labels.get, key=choice_key)
-    confirm = st.checkbox(f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}")
+    confirm = st.checkbox(
+        f"Yes, delete entry #{chosen} for good", key=f"confirm_delete_{chosen}", disabled=bool(read_only)
+    )
     # keyed by the entry: a click meant for an entry that vanished meanwhile deletes nothing
     # (the box falls back to the next entry, and a shared key deleted that one, unconfirmed)
     if st.button("Delete", type="primary", disabled=not confirm, key=f"delete_button_{chosen}"):

@@ -526,7 +526,7 @@ def test_history_page_deletes_only_after_confirmation(app_env):
     keep = store.add_session("Ana", "a.mp4", "h1", "squat", 5, [], [{"good": True}] * 5)
     drop = store.add_session("Ana", "b.mp4", "h2", "squat", 6, [], [{"good": False}] * 6)
     at = _run("pages/5_history.py")
-    assert len(at.dataframe[0].value) == 2
+    assert list(at.dataframe[0].value["id"]) == [drop, keep]  # newest first, as the boxes (review U)
     at.selectbox(key="delete_choice_0").set_value(drop).run()
     assert at.button(key=f"delete_button_{drop}").disabled
     at.checkbox(key=f"confirm_delete_{drop}").check().run()
@@ -1196,8 +1196,8 @@ def test_history_says_which_bar_each_sessions_reps_were_judged_against(app_env):
         store.add_session("Ana", "s.mp4", f"h{needed}", "squat", 2, [], verdicts)
     at = _run("pages/5_history.py")
     assert [row["form"] for row in at.dataframe[0].value.to_dict("records")] == [
+        "2 of 2 good (p ≥ 0.70)",  # newest first
         "2 of 2 good (p ≥ 0.50)",
-        "2 of 2 good (p ≥ 0.70)",
     ]
     assert any("a rep needed p(good) of at least 0.70 to be good" in c.value for c in at.caption)
 
@@ -1238,6 +1238,11 @@ def test_history_draws_one_readable_fault_bar_per_session(app_env):
     ids = [s["id"] for s in store.sessions("Bob")]
     assert [x.split()[0] for x in bar["x"]] == [f"#{i}" for i in ids]  # one slot per entry
     assert bar["y"] == [1, 1]
+    # a session without verdicts (push-ups) is no slot: an empty one read as "no faults" (review U)
+    store.add_session("Bob", "p.mp4", "h-p", "push_up", 8, [])
+    at.run()
+    _, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert [x.split()[0] for x in faults["data"][0]["x"]] == [f"#{i}" for i in ids]
 
 
 def test_side_by_side_shows_the_clip_that_works_when_the_other_fails(app_env, tmp_path):
@@ -1546,3 +1551,75 @@ def test_compare_page_picks_a_rep_without_the_mouse(app_env, sample_squat_track)
     at.multiselect(key="_compare_methods").set_value(["hysteresis"]).run()  # peaks is gone
     assert not at.exception, [e.value for e in at.exception]
     assert next(box for box in at.selectbox if box.label == "Or pick a rep").value is None
+
+
+def test_notes_saved_in_another_tab_are_not_overwritten_unannounced(app_env):
+    """Tab A opened the notes editor and typed; tab B saved other notes; A clicked Save: B's
+    notes were replaced without a word and A was told "saved" (review U, in chromium)."""
+    store = HistoryStore(app_env)
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, [], notes="-5kg deload")
+    at = _run("pages/5_history.py")
+    at.text_area(key=f"edit_notes_{entry}").input("A: knee pain left")
+    store.update_notes(entry, "B: moved to Tuesday")  # the other tab, meanwhile
+    at.button(key=f"save_notes_{entry}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert store.session(entry)["notes"] == "B: moved to Tuesday"
+    assert any("changed in another tab" in w.value and "moved to Tuesday" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
+    assert at.text_area(key=f"edit_notes_{entry}").value == "A: knee pain left"  # the typed text is kept
+    at.button(key=f"save_notes_{entry}").click().run()  # seen: the second click saves it
+    assert store.session(entry)["notes"] == "A: knee pain left"
+    assert any(f"Notes of entry #{entry} saved." in m.value for m in at.success)
+
+
+def test_notes_changed_elsewhere_while_this_tab_shows_older_ones_are_not_replaced(app_env):
+    """The editor keeps the notes it opened with (a keyed box), even after the page has read
+    newer ones: a line added to them replaced the other tab's notes, unannounced."""
+    store = HistoryStore(app_env)
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, [], notes="old")
+    at = _run("pages/5_history.py")
+    store.update_notes(entry, "from B")
+    at.run()  # this tab shows the page again (any click) before its edit
+    box = at.text_area(key=f"edit_notes_{entry}")
+    box.input(box.value + ", and A").run()
+    at.button(key=f"save_notes_{entry}").click().run()
+    assert store.session(entry)["notes"] == "from B"
+    assert any("changed in another tab" in w.value for w in at.warning)
+
+
+def test_a_read_only_history_offers_no_edit_or_delete_before_the_click(app_env):
+    """The History page offered Save the notes and Delete on a read-only file and said so
+    only after the click (the Analyse page says it first): review U."""
+    import os
+    import subprocess
+
+    store = HistoryStore(app_env)
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, [], notes="kept")
+    app_env.chmod(0o444)
+    if os.access(app_env, os.W_OK) and subprocess.run(["chattr", "+i", str(app_env)]).returncode:
+        pytest.skip("this user writes read-only files, and chattr cannot make one immutable here")
+    try:
+        at = _run("pages/5_history.py")
+        assert any("Editing and deleting are off" in w.value and "read-only" in w.value for w in at.warning)
+        assert at.text_area(key=f"edit_notes_{entry}").disabled
+        assert at.button(key=f"save_notes_{entry}").disabled
+        assert at.checkbox(key=f"confirm_delete_{entry}").disabled
+        assert at.button(key=f"delete_button_{entry}").disabled
+        assert len(at.get("plotly_chart")) >= 1  # viewing stays
+    finally:
+        subprocess.run(["chattr", "-i", str(app_env)], capture_output=True)
+        app_env.chmod(0o644)
+    assert store.session(entry)["notes"] == "kept"
+
+
+def test_a_history_file_that_is_not_there_is_said_to_be_missing(app_env):
+    """A history on a drive not connected read as "Nothing saved yet" (review U)."""
+    at = _run("pages/5_history.py")
+    assert any("there is no history file at that place" in i.value for i in at.info)
+    HistoryStore(app_env).add_session("Ana", "a.mp4", "h1", "squat", 2, [])
+    HistoryStore(app_env).delete_session(1)
+    at = _run("pages/5_history.py")
+    assert [i.value for i in at.info] == [
+        "Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page."
+    ]

@@ -358,6 +358,25 @@ def test_one_athlete_whatever_the_unicode_form_and_case(tmp_path):
         store.add_session("\u200b", "e.mp4", "h5", "squat", 1, REPS)  # a zero-width space is no name
 
 
+def test_one_athlete_whatever_keyboard_typed_the_apostrophe_or_hyphen(tmp_path):
+    """An iPhone or a Mac types "O’Brien" (a curly apostrophe) where a PC types "O'Brien", and
+    word processors "Smith‐Jones" with a Unicode hyphen: each made a second athlete (review U)."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add_session("O'Brien, Pat", "a.mp4", "h1", "squat", 2, REPS)
+    store.add_session("O\u2019Brien, Pat", "b.mp4", "h2", "squat", 3, REPS)
+    store.add_session("Kim Smith-Jones", "c.mp4", "h3", "squat", 4, REPS)
+    store.add_session("kim smith\u2010jones", "d.mp4", "h4", "squat", 5, REPS)
+    assert store.athletes() == ["Kim Smith-Jones", "O'Brien, Pat"]
+    assert [s["count"] for s in store.sessions("o\u2019brien, pat")] == [2, 3]
+    assert [s["count"] for s in store.sessions("Kim Smith-Jones")] == [4, 5]
+    assert store.athletes() != [
+        "O'Brien, Pat",
+        "OBrien, Pat",
+    ]  # an apostrophe is not dropped: two names stay two
+    store.add_session("OBrien, Pat", "e.mp4", "h5", "squat", 1, REPS)  # no apostrophe: another name
+    assert len(store.athletes()) == 3
+
+
 def _save_as(args):
     path, name, i = args
     return HistoryStore(path).add_session(name, f"{i}.mp4", f"h{i}", "squat", 1, [])
@@ -505,3 +524,53 @@ def test_session_rep_rows_name_the_turning_point_as_the_exercise_has_it(tmp_path
     assert headings["pull_up"][1] == headings["curl"][1] == "top (s)"
     assert headings["jumping_jack"][1] == "open (s)"
     assert headings["other"][1] == headings["auto"][1] == "turning point (s)"
+
+
+def test_notes_saved_in_another_tab_are_not_overwritten_unannounced(tmp_path):
+    """Tab A opened the notes editor, tab B saved other notes, then A saved: B's notes were
+    gone without a word, and A was told "saved" (review U, in chromium on a 300-entry file)."""
+    from analysis.history import NotesChangedError
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, notes="-5kg deload")
+    assert store.update_notes(entry, "B: moved to Tuesday", was="-5kg deload")  # tab B, first
+    with pytest.raises(NotesChangedError) as raised:
+        store.update_notes(entry, "A: knee pain left", was="-5kg deload")  # tab A, from the old notes
+    assert raised.value.current == "B: moved to Tuesday"
+    assert store.session(entry)["notes"] == "B: moved to Tuesday"
+    assert store.update_notes(entry, "A: knee pain left", was="B: moved to Tuesday")  # seen, then saved
+    assert store.session(entry)["notes"] == "A: knee pain left"
+    assert store.update_notes(entry + 1, "x", was="") is False  # deleted elsewhere: said as before
+
+
+def test_editing_or_deleting_in_a_history_that_is_not_there_creates_no_empty_one(tmp_path):
+    """The history's folder went away (a drive not mounted, a folder renamed): Save the notes
+    and Delete made a new empty history file in its place and said the entry was "deleted in
+    another tab"; the next saves went into that file, not the coach's (review U)."""
+    folder = tmp_path / "coachdisk"
+    path = folder / "h.sqlite3"
+    store = HistoryStore(path)
+    entry = store.add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, notes="kept")
+    folder.rename(tmp_path / "unmounted")
+    for change in (lambda: store.update_notes(entry, "x"), lambda: store.delete_session(entry)):
+        with pytest.raises(HistoryError, match="is not there"):
+            change()
+    assert not folder.exists()  # nothing made in its place
+    (tmp_path / "unmounted").rename(folder)
+    assert [(s["id"], s["notes"]) for s in store.sessions()] == [(entry, "kept")]
+
+
+def test_a_file_saved_before_names_were_joined_lists_each_athlete_once(tmp_path):
+    """A history written by the first release (names stored as typed: "Ana Lee", "ana lee")
+    listed both in the Athlete box, each showing the same sessions (review U)."""
+    path = tmp_path / "old.sqlite3"
+    HistoryStore(path).add_session("Ben", "b.mp4", "h0", "squat", 1, REPS)
+    with sqlite3.connect(path) as db:  # rows as the first release stored them
+        for name, clip in (("Ana Lee", "a.mp4"), ("ana lee", "c.mp4"), ("ANA LEE", "d.mp4")):
+            db.execute(
+                "INSERT INTO sessions (created_at, athlete, clip_name, clip_hash, exercise, count, reps_json, "
+                "notes) VALUES ('2026-03-02T07:00:00+00:00', ?, ?, 'h', 'Squat', 2, '[]', '')", (name, clip)
+            )  # fmt: skip
+    store = HistoryStore(path)
+    assert store.athletes() == ["Ana Lee", "Ben"]
+    assert [s["clip_name"] for s in store.sessions("Ana Lee")] == ["a.mp4", "c.mp4", "d.mp4"]  # nothing lost

@@ -126,15 +126,12 @@ def counter_settings(method: str, assignments: list[str]) -> dict:
 
 
 def _load(path: str, args):
-    from analysis.track import load_track
+    from analysis.pose import read_track
 
-    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
-        fps = args.fps if args.fps else (30.0 if path.lower().endswith(".npy") else None)
-        return load_track(path, fps=fps), False
-    from analysis.pose import extract_pose
-
-    progress = None if args.json else ProgressBar(f"pose {os.path.basename(path)}")
-    return extract_pose(path, progress=progress, **pose_kwargs(args)), True
+    is_video = os.path.splitext(path)[1].lower() not in POSE_FILE_SUFFIXES
+    progress = ProgressBar(f"pose {os.path.basename(path)}") if is_video and not args.json else None
+    kwargs = pose_kwargs(args) if is_video else {}
+    return read_track(path, fps=args.fps or None, progress=progress, **kwargs), is_video
 
 
 def count_path(path: str, args) -> dict:

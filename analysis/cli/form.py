@@ -120,7 +120,6 @@ def judge_clip(args) -> int:
         squats_only,
         write_verdicts_csv,
     )
-    from analysis.track import load_track
     from analysis.wording import count_words, cut_short_words, format_p_good
 
     path = args.target
@@ -135,22 +134,22 @@ def judge_clip(args) -> int:
 
         check_output_path(args.report)
     model = load_model(args.form_model)  # a bad model file is refused before any pose pass
-    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
-        track = load_track(path)
-        # decided on what the track holds, not its suffix: a .csv export saved again as .npz
-        # had been judged, and 2 of 3 verdicts came out wrong (review P)
-        if not track.has_world:
-            raise RepLabError(
-                f"{os.path.basename(path)}: squat verdicts need MediaPipe's 3-D world landmarks, which this "
-                "track does not hold (a .csv export or a .npy pose array never does); give the video or its "
-                ".npz track (python -m analysis extract VIDEO -o TRACK.npz)"
-            )
-    else:
-        from analysis.cli.extract import pose_kwargs
-        from analysis.cli.progress import ProgressBar
-        from analysis.pose import extract_pose
+    from analysis.cli.extract import pose_kwargs
+    from analysis.cli.progress import ProgressBar
+    from analysis.pose import read_track
 
-        track = extract_pose(path, progress=ProgressBar("pose"), **pose_kwargs(args))
+    is_video = os.path.splitext(path)[1].lower() not in POSE_FILE_SUFFIXES
+    track = read_track(
+        path, progress=ProgressBar("pose") if is_video else None, **(pose_kwargs(args) if is_video else {})
+    )
+    # decided on what the track holds, not its suffix: a .csv export saved again as .npz
+    # had been judged, and 2 of 3 verdicts came out wrong (review P)
+    if not track.has_world:
+        raise RepLabError(
+            f"{os.path.basename(path)}: squat verdicts need MediaPipe's 3-D world landmarks, which this "
+            "track does not hold (a .csv export or a .npy pose array never does); give the video or its "
+            ".npz track (python -m analysis extract VIDEO -o TRACK.npz)"
+        )
     result = count_reps(track, method="auto", exercise="squat")
     verdicts = assess_squat_reps(track, result.reps, strictness=args.strictness, model=model)
     if args.report:

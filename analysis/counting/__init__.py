@@ -1,8 +1,9 @@
 """Rep counting: several algorithms behind one estimator interface.
 
-    from analysis.counting import count_reps, compare_counters
+    from analysis.counting import count_reps, compare_counters, find_reps
     result = count_reps(track)                 # recommended: auto signal, peak counter
     results = compare_counters(track, video_path="clip.mp4")
+    bottoms, properties = find_reps(signal, times)   # plain arrays, as scipy's find_peaks
 
 See ``api.py`` for the two entry points, one module per algorithm, ``auto.py`` for the
 exercise-free signal, ``presets.py`` for the per-exercise ones and ``gate.py`` for the
@@ -16,6 +17,7 @@ from analysis.counting.api import (
     RECOMMENDED,
     compare_counters,
     count_reps,
+    find_reps,
     prepare_signal,
 )
 from analysis.counting.auto import CountSignal, auto_signal
@@ -31,6 +33,6 @@ __all__ = [
     "COUNTERS", "EXERCISE_PRESETS", "POSE_METHODS", "RECOMMENDED", "AdaptiveThresholdCounter", "BaseCounter",
     "BodyMotion", "gate_reps",
     "CountResult", "CountSignal", "ExercisePreset", "FlowCounter", "HysteresisCounter", "PeakCounter",
-    "PeriodicityCounter", "Rep", "auto_signal", "compare_counters", "count_reps", "flow_signal",
+    "PeriodicityCounter", "Rep", "auto_signal", "compare_counters", "count_reps", "find_reps", "flow_signal",
     "prepare_signal", "preset_for",
 ]  # fmt: skip

@@ -15,7 +15,7 @@ import numpy as np
 
 from analysis.counting.adaptive import AdaptiveThresholdCounter
 from analysis.counting.auto import CountSignal, auto_signal
-from analysis.counting.base import BaseCounter, CountResult
+from analysis.counting.base import BaseCounter, CountResult, check_series
 from analysis.counting.flow import FlowCounter, flow_signal
 from analysis.counting.gate import BodyMotion, gate_reps, swing_gate
 from analysis.counting.hysteresis import HysteresisCounter
@@ -55,6 +55,12 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
     step that works on the whole pose: counting the same track again with new counter
     settings then costs milliseconds, whoever calls (the CLI, a script, the dashboard).
     """
+    # an array or a path failed deep inside ("no attribute 'content_digest'")
+    if not isinstance(track, PoseTrack):
+        raise TypeError(
+            f"counting takes a PoseTrack, not {type(track).__name__}: make one with analysis.load_track(path) "
+            "(.npz, .csv, .npy), PoseTrack.from_array(array, fps=...) or analysis.pose.extract_pose(video)"
+        )
     key = _track_key(track, exercise)
     with _SIGNAL_CACHE_LOCK:  # the dashboard's sessions count in threads of one process
         if key in _SIGNAL_CACHE:
@@ -220,6 +226,9 @@ def compare_counters(
     so one bad method never hides the others.
     """
     settings = settings or {}
+    unknown = sorted(set(settings) - set(COUNTERS))
+    if unknown:  # a misspelt method's settings were dropped without a word
+        raise ValueError(f"settings for unknown method(s) {unknown}; known: {', '.join(COUNTERS)}")
     methods = list(methods) if methods else list(COUNTERS)
     sig = signal
     unprepared = None  # why the pose gives no signal: every pose counter then reports it
@@ -253,3 +262,36 @@ def compare_counters(
                 times=np.zeros(0), signal=np.zeros(0), error=str(exc),
             )  # fmt: skip
     return out
+
+
+def find_reps(signal, times, method: str = "peaks", **settings) -> tuple[np.ndarray, dict]:
+    """The reps of a plain series, shaped like ``scipy.signal.find_peaks``'s answer: the
+    index of each rep's turning point (its "bottom"), and a dict of properties.
+
+    ``signal`` and ``times`` are plain arrays (seconds); ``method`` names one of
+    ``COUNTERS`` and ``settings`` are its ``__init__`` keywords. The properties are one
+    entry per rep, ``starts`` and ``ends`` (indices) and ``start_s``, ``bottom_s``,
+    ``end_s`` (seconds), plus everything the counter learned (``prominence``,
+    ``period_s``, ``states``...: its attributes ending in ``_``, without the ``_``). For a
+    script that wants events from an array without building an estimator or a track.
+    """
+    if method not in COUNTERS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(COUNTERS)}")
+    counter = COUNTERS[method](**settings).fit(signal, times)
+    t = check_series(signal, times)[1]
+
+    def index(times_s: list[float]) -> np.ndarray:
+        return np.array([int(np.argmin(np.abs(t - v))) for v in times_s], dtype=int)
+
+    reps = counter.reps_
+    properties = {
+        "starts": index([r.start_s for r in reps]),
+        "ends": index([r.end_s for r in reps]),
+        "start_s": np.array([r.start_s for r in reps], dtype=np.float64),
+        "bottom_s": np.array([r.bottom_s for r in reps], dtype=np.float64),
+        "end_s": np.array([r.end_s for r in reps], dtype=np.float64),
+    }
+    for name, value in vars(counter).items():
+        if name.endswith("_") and not name.startswith("_") and name not in ("reps_", "count_"):
+            properties.setdefault(name[:-1], value)
+    return index([r.bottom_s for r in reps]), properties

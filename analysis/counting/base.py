@@ -14,8 +14,10 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 
-from analysis.track import check_times
+from analysis.track import as_seconds, check_times
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,13 @@ class CountResult:
         return out
 
 
-class BaseCounter:
-    """Estimator base: parameter handling and the fitted-result helpers."""
+class BaseCounter(BaseEstimator):
+    """Estimator base: parameter handling and the fitted-result helpers.
+
+    A scikit-learn ``BaseEstimator`` (``clone``, ``check_is_fitted`` and a notebook's
+    estimator display work); reading a learned attribute (``count_``, ``reps_``...) before
+    ``fit`` raises ``sklearn.exceptions.NotFittedError``, not a bare ``AttributeError``.
+    """
 
     name = "base"
     param_ranges: dict[str, tuple[float, float]] = {}
@@ -195,6 +202,17 @@ class BaseCounter:
     def fit(self, signal, times) -> BaseCounter:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return "count_" in self.__dict__
+
+    def __getattr__(self, name: str):
+        # reached only when ``name`` is not set: a learned attribute read before ``fit``
+        if name.endswith("_") and not name.startswith("_") and "count_" not in self.__dict__:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(signal, times) before reading {name}"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _start_fit(self, signal, times) -> tuple[np.ndarray, np.ndarray]:
         """Forget the previous fit, then validate the series (every ``fit`` starts here).
 
@@ -209,10 +227,11 @@ class BaseCounter:
 
     def _check_params(self) -> None:
         """Refuse settings no fit can honour (``param_kinds``, ``param_choices``, ``param_order``), by name."""
+        defaults = inspect.signature(type(self).__init__).parameters
         for key, kind in self.param_kinds.items():
-            value = getattr(self, key)
-            if value is None:
-                continue
+            value = _plain_scalar(getattr(self, key))
+            if value is None and defaults[key].default is None:
+                continue  # automatic: worked out from the signal
             ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
             if ok and kind == "count":
                 ok = float(value).is_integer() and value >= 1
@@ -222,7 +241,7 @@ class BaseCounter:
             if not ok:
                 raise ValueError(f"{type(self).__name__}: {key} must be {_KIND_WORDS[kind]}, not {value!r}")
         for key, choices in self.param_choices.items():
-            value = getattr(self, key, None)
+            value = _plain_scalar(getattr(self, key, None))
             # compared by type as well: True == 1, and 1 is no flag
             if not any(type(value) is type(c) and value == c for c in choices):
                 words = " or ".join(repr(c) for c in choices)
@@ -252,6 +271,11 @@ class BaseCounter:
         self.count_ = len(reps)
 
 
+def _plain_scalar(value):
+    """A NumPy scalar as the Python one (``np.bool_(True)`` from a grid of settings is True)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 _KIND_WORDS = {
     "number": "a finite number", "nonnegative": "a number of 0 or more", "positive": "a number above 0",
     "share": "a share between 0 and 1", "count": "a whole number of 1 or more",
@@ -264,7 +288,11 @@ def check_series(signal, times) -> tuple[np.ndarray, np.ndarray]:
     if sum(size > 1 for size in x.shape) > 1:  # it was flattened, and blamed on the times' length
         raise ValueError(f"the signal must be one series of numbers, not an array of shape {x.shape}")
     x = x.ravel()
-    t = np.asarray(times, dtype=np.float64).ravel()
+    if times is None:
+        raise ValueError(
+            "times are needed: one time in seconds per sample, e.g. np.arange(len(signal)) / fps"
+        )
+    t = as_seconds(times).ravel()
     if x.shape != t.shape:
         raise ValueError(f"signal has {len(x)} samples but times has {len(t)}")
     if len(x) == 0:

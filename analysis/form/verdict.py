@@ -462,6 +462,19 @@ def _field(rep, name: str):
     return rep[name] if isinstance(rep, dict) else getattr(rep, name)
 
 
+# ``Rep.to_dict`` (the reps JSON) rounds times to the millisecond
+ROUNDED_S = 5e-4
+
+
+def _on_frame(times: np.ndarray, time_s: float) -> float:
+    """``time_s`` moved onto the track frame it was rounded from (within ``ROUNDED_S``): a rep
+    read back from JSON otherwise lost its first or last frame, and its verdict moved."""
+    if not len(times):
+        return time_s
+    i = int(np.argmin(np.abs(times - time_s)))
+    return float(times[i]) if abs(times[i] - time_s) <= ROUNDED_S + 1e-9 else time_s
+
+
 def seen_at_bottom(track, bottom_s: float) -> tuple[int, int]:
     """(frames showing the person, frames) within ``BOTTOM_WINDOW_S`` of a rep's deepest point."""
     near = np.abs(np.asarray(track.times, dtype=np.float64) - bottom_s) <= BOTTOM_WINDOW_S
@@ -493,17 +506,22 @@ def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
     ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
-    or dicts with those keys.
+    or dicts with those keys, or a ``CountResult`` (its ``reps``: passing the result itself
+    had failed with "'CountResult' object is not iterable", review T).
     The detected view (the clip's, or the rep's own after a camera cut) and whether the
     feet are in the frame decide which faults may be raised. A rep with too few usable
     pose frames gets label "unknown", and a rep that barely bends the knees or lowers the
     hips gets "not a squat"; both have P(good) NaN and a reason saying why.
     """
+    reps = getattr(reps, "reps", reps)
     model = load_model() if model is None else model
     clip_angle = view_angle(track)
     verdicts = []
+    frame_times = np.asarray(track.times, dtype=np.float64)
     for i, rep in enumerate(reps):
-        start, bottom, end = (float(_field(rep, name)) for name in ("start_s", "bottom_s", "end_s"))
+        start, bottom, end = (
+            _on_frame(frame_times, float(_field(rep, name))) for name in ("start_s", "bottom_s", "end_s")
+        )
         view = rep_view(track, start, end, clip_angle)  # a rep after a camera cut has its own
         trusted = dict(TRUSTED[view])
         if not feet_in_view(track, start, end):
