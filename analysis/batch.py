@@ -200,23 +200,14 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
 
     The optical-flow counter is left out: it would decode the clip a second time.
     """
-    from analysis.counting import POSE_METHODS, RECOMMENDED, compare_counters  # heavy: imported where used
+    # heavy: imported where used
+    from analysis.counting import POSE_METHODS, RECOMMENDED, compare_counters, count_record
 
     results = compare_counters(track, methods=list(POSE_METHODS), exercise=exercise)
     main = results[RECOMMENDED]
     if main.error:
         raise RepLabError(f"{os.path.basename(os.fspath(path))}: counting failed ({main.error})")
-    counts = {
-        "path": os.fspath(path),
-        "count": int(main.count),
-        "method": "auto",
-        "signal": main.signal_name,
-        "reps": [rep.to_dict() for rep in main.reps],
-        "algorithms": {name: (None if r.error else int(r.count)) for name, r in results.items()},
-    }
-    if main.count == 0 and main.diagnostics.get("none_because"):  # as `count --json` says why
-        counts["none_because"] = main.diagnostics["none_because"]
-    return counts, list(main.reps)
+    return count_record(path, main, results), list(main.reps)
 
 
 def squat_verdicts(track, reps: list, strictness: float | None = None) -> list:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.counting.gate import seen_points
-from analysis.landmarks import INDEX, JOINT_ANGLES, joint_angle
+from analysis.landmarks import ANGLE_NAMES, INDEX, JOINT_ANGLES, joint_angle
 from analysis.track import PoseTrack
 
 # share of the frames a part must be found in to be ranked (a person walking through for
@@ -71,6 +71,19 @@ def better_seen_side(track: PoseTrack, parts: tuple[str, ...] = ("hip", "knee", 
         columns = vis[:, [INDEX[f"{side}_{part}"] for part in parts]]
         means[side] = float(np.nanmean(columns)) if np.isfinite(columns).any() else 0.0
     return "right" if means["right"] > means["left"] else "left"
+
+
+def on_seen_side(track: PoseTrack, angle: str) -> str:
+    """``angle`` ("right_knee") on the side of the body ``track``'s camera sees better
+    ("left_knee" for a lifter filmed from the left); an angle of no side as it is.
+
+    Two clips filmed from opposite sides, compared on one name, put one clip's hidden far
+    knee, guessed by the model, beside the other's seen one (review X)."""
+    side, _, joint = angle.partition("_")
+    if side not in ("left", "right"):
+        return angle
+    seen = f"{better_seen_side(track)}_{joint}"
+    return seen if seen in ANGLE_NAMES else angle
 
 
 def _ranked(spreads: dict[str, float], n: int, fallback: tuple[str, ...]) -> list[str]:

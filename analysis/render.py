@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
 import av
@@ -246,6 +246,80 @@ def render_annotated_video(
             container.close()
     if progress:
         progress(total, total)
+    return out_path
+
+
+def _frames_at(video_path: str | os.PathLike, times: Sequence[float], max_side: int) -> Iterator[np.ndarray]:
+    """For each of ``times`` (increasing), the frame shown then: the last one starting at or
+    before it (the first frame for a time before it). Streamed: one pass over the span."""
+    frames = iter_frames(
+        video_path, start_s=max(0.0, times[0] - 1.0), end_s=times[-1] + 1e-3, max_side=max_side
+    )
+    shown = next(frames, None)
+    upcoming = next(frames, None)
+    for time_s in times:
+        while upcoming is not None and upcoming.time_s <= time_s + 1e-6:
+            shown, upcoming = upcoming, next(frames, None)
+        if shown is None:
+            raise ValueError(f"{os.path.basename(os.fspath(video_path))}: no frame near {time_s:.2f} s")
+        yield shown
+
+
+def render_reps_in_step(
+    sides: Sequence[tuple[str | os.PathLike, PoseTrack, object]],
+    out_path: str | os.PathLike,
+    height: int = 480,
+    fps: float = 30.0,
+    labels: Sequence[str] = ("A", "B"),
+) -> str:
+    """Two (or more) reps next to each other in one H.264 clip, in step: each output frame
+    shows every rep at the same phase (start, turning point halfway, end), with its skeleton.
+
+    ``sides``: (video path, track, rep) each, a rep with ``time_at_phase``. The clip lasts as
+    long as the slowest rep, which plays at its own speed; the others are slowed to match.
+    Two players looping their own reps drifted apart at once: a 3.1 s rep beside a 1.5 s one
+    was standing while the other was at the bottom, half a rep out (review X).
+    """
+    duration = max(rep.end_s - rep.start_s for _, _, rep in sides)
+    count = max(2, int(round(duration * fps)) + 1)
+    phases = np.linspace(0.0, 1.0, count)
+    readers = [
+        _frames_at(path, [rep.time_at_phase(p) for p in phases], max_side=max(height, 2) * 2)
+        for path, _, rep in sides
+    ]
+    out_path = os.fspath(out_path)
+    with replaced(out_path, ".mp4") as tmp_path:
+        container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        try:
+            stream = None
+            for i in range(count):
+                panels = []
+                for (_, track, _), reader, label in zip(sides, readers, labels):
+                    frame = next(reader)
+                    rgb = frame.rgb
+                    if len(track):
+                        k = track.frame_at(frame.time_s)
+                        rgb = draw_skeleton(rgb, track.landmarks[k], track.visibility[k])
+                    width = max(2, int(round(rgb.shape[1] * height / rgb.shape[0])))
+                    rgb = np.ascontiguousarray(cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA))
+                    _label_box(rgb, [(f"{label} {frame.time_s:.2f} s", CENTRE_COLOUR)])
+                    panels.append(rgb)
+                gap = np.full((height, 8, 3), 24, np.uint8)
+                picture = np.concatenate([part for panel in panels for part in (panel, gap)][:-1], axis=1)
+                if stream is None:
+                    stream = add_h264_stream(
+                        container, picture.shape[1], picture.shape[0], Fraction(fps).limit_denominator(1000)
+                    )
+                picture = np.ascontiguousarray(picture[: stream.height, : stream.width])
+                video_frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+                video_frame.pts = int(round(i / fps / TIME_BASE))
+                video_frame.time_base = TIME_BASE
+                for packet in stream.encode(video_frame.reformat(format="yuv420p")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        finally:
+            container.close()
     return out_path
 
 

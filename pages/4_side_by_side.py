@@ -15,6 +15,7 @@ import streamlit as st
 from analysis.counting.base import Rep
 from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES
+from analysis.moving_parts import on_seen_side
 from analysis.wording import count_words
 from pages import charts, clips, common, frames, text, widgets
 
@@ -150,6 +151,19 @@ squats = (
 working = common.chart_parts(first_track, first_result.reps, squat=squats)["angles"][0]
 angle = widgets.kept_selectbox(st.sidebar, "Angle", list(ANGLE_NAMES), key="sbs_angle", default=working,
                                default_follows=first_track.content_digest())  # fmt: skip
+# each clip's own near side: filmed from opposite sides, one name compared a seen knee with a
+# hidden one the model guessed (review X)
+seen_sides = widgets.kept_widget(
+    st.sidebar.toggle, "Each clip's side the camera sees", "sbs_seen_side", True,
+    help="On: a left or right angle is read on whichever side each clip shows better (a lifter filmed "
+    "from the left and one from the right both show their near knee). Off: the same side for both.",
+)  # fmt: skip
+
+
+def clip_angle(track) -> str:
+    """The angle drawn for ``track``: ``angle``, on the clip's own seen side when asked."""
+    return on_seen_side(track, angle) if seen_sides else angle
+
 
 # up to the longer clip's count: each side shows its own last rep beyond its count
 max_reps = max(1, max(len(r.reps) for *_, r in ready))
@@ -157,18 +171,13 @@ st.caption("Rep and phase apply to both clips.")
 c1, c2 = st.columns(2)
 rep_number = widgets.kept_slider(c1, "Rep", 1, max_reps, 1, 1, key="sbs_rep") if max_reps > 1 else 1
 moving = widgets.kept_widget(c1.toggle, "Play the two reps, looping", "sbs_play", False,
-                             help="Each side loops its own rep, muted.")  # fmt: skip
+                             help="The two reps in one player, in step: both start, reach their turning point "
+                                  "and end together (the slower plays at its own speed, the other slowed to "
+                                  "match). Muted.")  # fmt: skip
 # greyed out while the reps play: it stayed active and did nothing (review Q)
 phase = widgets.kept_slider(c2, "Phase of the rep (0 = start, 0.5 = turning point, 1 = end)", 0.0, 1.0, 0.5, 0.05,
                             key="sbs_phase", disabled=moving,
                             help="The frame shown on each side; not used while the two reps play.")  # fmt: skip
-
-
-def phase_time(rep, phase: float) -> float:
-    """Time at ``phase`` of a rep: start→bottom over 0..0.5, bottom→end over 0.5..1."""
-    if phase <= 0.5:
-        return rep.start_s + (rep.bottom_s - rep.start_s) * phase / 0.5
-    return rep.bottom_s + (rep.end_s - rep.bottom_s) * (phase - 0.5) / 0.5
 
 
 def rep_normalised(track, reps, values):
@@ -184,6 +193,8 @@ def rep_normalised(track, reps, values):
 
 
 columns = st.columns(2)
+shown_frames = {}  # letter -> (x on the chart, time) of the frame each side shows
+playing = []  # (letter, path, track, rep) of each side whose rep plays
 for letter, clip, track, result in ready:
     with columns["AB".index(letter)]:  # B stays on the right when A cannot be shown
         whose = f"{result.entry} · " if isinstance(result, SavedCount) and result.entry else ""
@@ -200,24 +211,52 @@ for letter, clip, track, result in ready:
         rep = result.reps[own_number - 1]
         fewer = f" (its last; it has {len(result.reps)})" if own_number < rep_number else ""
         if moving:
-            frames.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
+            playing.append((letter, clip.path, track, rep))
             st.caption(
                 f"rep {own_number}{fewer}, {rep.start_s:.2f}-{rep.end_s:.2f} s ({rep.end_s - rep.start_s:.1f} s)"
             )
             continue
-        t = phase_time(rep, phase)
+        t = rep.time_at_phase(phase)
+        shown_frames[letter] = (own_number - 1 + phase, t)
         image = frames.frame_with_skeleton(clip.path, track, t, max_side=560)
         if image is not None:
             frames.show_frame(st, image, f"rep {own_number}{fewer} at {t:.2f} s", max_height=520)
 
+if len(playing) == 2:  # one player, both reps in step
+    frames.loop_reps_in_step(
+        st, [(path, track, rep) for _, path, track, rep in playing], [p[0] for p in playing]
+    )
+    st.caption("Both reps in step: they start, reach their turning point and end together.")
+elif playing:  # one side only: its rep at its own speed
+    (letter, path, track, rep), column = playing[0], columns["AB".index(playing[0][0])]
+    frames.loop_rep(column, path, track, rep.start_s, rep.end_s)
+
 fig = charts.line_chart(height=340)
-for letter, clip, track, result in ready:  # each side keeps its letter and colour, alone or not
-    x, y = rep_normalised(track, result.reps, charts.angle_series(track, angle))
-    fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{letter}: {clip.name}",
-                    marker={"size": 3}, line={"color": charts.PALETTE["AB".index(letter)], "width": 1.5})  # fmt: skip
-fig.update_yaxes(range=charts.angle_axis_range([charts.angle_series(t, angle) for _, _, t, _ in ready]))
+for letter, clip, track, result in ready:  # each side keeps its letter, colour and dash, alone or not
+    side = "AB".index(letter)
+    own_angle = clip_angle(track)
+    values = charts.angle_series(track, own_angle)
+    x, y = rep_normalised(track, result.reps, values)
+    fig.add_scatter(x=x, y=y, mode="markers+lines", name=f"{letter}: {clip.name}, {own_angle}", marker={"size": 3},
+                    line={"color": charts.PALETTE[side], "dash": charts.DASHES[side], "width": 1.5})  # fmt: skip
+    if letter in shown_frames:  # where the frame above sits on the curve (its own rep when it has fewer)
+        at, t = shown_frames[letter]
+        fig.add_scatter(x=[at], y=[values[track.frame_at(t)]], mode="markers", showlegend=False,
+                        name=f"{letter}: frame shown", hovertemplate=f"{letter}: frame shown, %{{y:.0f}}°",
+                        marker={"size": 12, "symbol": "circle-open", "color": charts.PALETTE[side],
+                                "line": {"width": 2.5}})  # fmt: skip
+fig.update_yaxes(
+    range=charts.angle_axis_range([charts.angle_series(t, clip_angle(t)) for _, _, t, _ in ready])
+)
+# rep k is drawn over [k - 1, k): the ticks name the reps as the Rep slider does (a bare "1" under
+# the end of rep 1 read as rep 1, and rep 2's turning point sat at "1.5"); faint lines mark where
+# one rep ends and the next starts
+fig.update_xaxes(
+    tickvals=[k + 0.5 for k in range(max_reps)], ticktext=[f"rep {k + 1}" for k in range(max_reps)],
+    showgrid=False, minor={"tickvals": list(range(max_reps + 1)), "showgrid": True},
+)  # fmt: skip
 fig.update_layout(
-    xaxis_title="rep (k + phase: start 0, turning point 0.5, end 1)", yaxis_title=f"{angle} (degrees)",
+    xaxis_title="each rep from its start to its end, its turning point in the middle", yaxis_title=f"{angle.partition('_')[2] if seen_sides and angle.startswith(('left_', 'right_')) else angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said
 )  # fmt: skip
 st.plotly_chart(fig, key="sbs_chart")

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.render import draw_skeleton, render_annotated_video
+from analysis.render import draw_skeleton, render_annotated_video, render_file_name, render_reps_in_step
 from analysis.track import PoseTrack
 from analysis.video import read_frame
 from pages.common import RENDER_DIR
@@ -88,3 +88,21 @@ def loop_rep(
         container.error(str(exc))
         return
     container.video(clip, loop=True, autoplay=True, muted=True, width=width)
+
+
+def loop_reps_in_step(container, sides: list, labels: list[str], height: int = 400) -> None:
+    """One muted player looping two reps next to each other, in step (``render_reps_in_step``):
+    both at their start, their turning point and their end at the same moment. Two players,
+    one per rep, drifted half a rep apart at once (review X). ``sides``: (path, track, rep)."""
+    key = tuple((track.content_digest(), round(rep.start_s, 3), round(rep.bottom_s, 3), round(rep.end_s, 3))
+                for _, track, rep in sides) + (tuple(labels), height)  # fmt: skip
+    out = RENDER_DIR / render_file_name("steps_" + sides[0][1].source_hash, key)
+    if not out.exists():
+        RENDER_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            with container.spinner("Putting the two reps in step ..."):
+                render_reps_in_step(sides, out, height=height, labels=labels)
+        except (RepLabError, ValueError) as exc:
+            container.error(str(exc))
+            return
+    container.video(str(out), loop=True, autoplay=True, muted=True)

@@ -619,25 +619,62 @@ def test_side_by_side_opens_the_angle_chart_on_the_clips_working_joint(app_env, 
     assert angle_box(at).value == "trunk_lean"
 
 
-def test_side_by_side_plays_the_chosen_rep_of_both_clips(app_env):
+def test_side_by_side_plays_the_chosen_reps_of_both_clips_in_step(app_env):
+    """Each side had looped its own rep in a player of its own: a 3.1 s rep beside a 1.5 s
+    one drifted half a rep apart at once (review X). One player now shows both, in step."""
     at = _run("pages/4_side_by_side.py")
     assert not at.get("video")
     at.toggle(key="_sbs_play").set_value(True).run()
-    videos = at.get("video")
-    spans = [c.value for c in at.caption if c.value.startswith("rep 1, ")]
-    assert len(videos) == len(spans) == 2
+    assert not at.exception, [e.value for e in at.exception]
+    (video,) = at.get("video")
+    assert video.proto.loop and video.proto.muted and video.proto.autoplay
+    assert video.proto.start_time == 0 and not video.proto.end_time  # the whole render, no whole seconds
+    assert any(c.value.startswith("Both reps in step") for c in at.caption)
+    spans = [c.value for c in at.caption if c.value.startswith("rep 1, ")]  # "rep 1, 8.48-11.61 s (3.1 s)"
+    assert len(spans) == 2
+    longest = max(float(b) - float(a) for a, b in (s.split(", ")[1].split(" s")[0].split("-") for s in spans))
     from analysis.video import probe
     from pages.common import RENDER_DIR
 
-    cuts = {}  # the rep clips written, by (start, end) from their names: rep_<hash>_<landmarks>_<start>_<end>.mp4
-    for path in RENDER_DIR.glob("rep_*.mp4"):
-        cuts[tuple(float(x) for x in path.stem.split("_")[-2:])] = path
-    for video, span in zip(videos, spans):  # "rep 1, 8.48-11.61 s (3.1 s)"
-        start, end = (float(x) for x in span.split(", ")[1].split(" s")[0].split("-"))
-        assert video.proto.loop and video.proto.muted
-        assert video.proto.start_time == 0 and not video.proto.end_time  # the whole cut, no whole seconds
-        cut = next(p for (a, b), p in cuts.items() if abs(a - start) < 0.006 and abs(b - end) < 0.006)
-        assert probe(cut).duration_s == pytest.approx(end - start, abs=0.15)
+    (render,) = sorted(RENDER_DIR.glob("steps_*.mp4"), key=lambda p: p.stat().st_mtime)[-1:]
+    assert probe(render).duration_s == pytest.approx(longest, abs=0.1)  # the slower rep at its own speed
+
+
+def test_side_by_side_chart_names_the_reps_and_marks_the_frames_shown(app_env):
+    """Rep 1 was drawn over x 0..1 under bare ticks, so "1" stood under the end of rep 1 and rep 2's
+    turning point at "1.5", beside a Rep slider counting from 1; nothing on the chart said where
+    the two frames shown were. A 2-rep clip (A) beside a 4-rep clip (B), the Rep slider on 3:
+    B shows its rep 3, A its last (rep 2), each marked on its own curve at the frame's angle."""
+    from analysis.moving_parts import on_seen_side
+    from pages.charts import angle_series
+
+    at = _run("pages/4_side_by_side.py")
+    tracks = {t.source_name: t for t in at.session_state["tracks"].values()}
+    at.slider(key="_sbs_rep").set_value(3).run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    axis = spec["layout"]["xaxis"]
+    assert axis["tickvals"][:3] == [0.5, 1.5, 2.5] and axis["ticktext"][:3] == ["rep 1", "rep 2", "rep 3"]
+    angle = next(b for b in at.sidebar.selectbox if b.label == "Angle").value
+    marks = {trace["name"][0]: trace for trace in spec["data"] if trace["name"].endswith("frame shown")}
+    assert set(marks) == {"A", "B"}
+    for letter in "AB":
+        track = tracks[at.selectbox(key=f"_sample_{letter.lower()}").value]
+        reps = count_reps(track).reps
+        rep_number = min(3, len(reps))  # A has 2 reps: its last one is shown
+        assert (letter, len(reps), rep_number) in {("A", 2, 2), ("B", 4, 3)}  # the samples this is about
+        assert marks[letter]["x"] == [pytest.approx(rep_number - 1 + 0.5)]
+        own_angle = on_seen_side(track, angle)  # each clip's side the camera sees (the default)
+        assert marks[letter]["hovertemplate"].startswith(f"{letter}: frame shown")
+        assert any(
+            t["name"].endswith(f", {own_angle}") for t in spec["data"] if t["name"].startswith(f"{letter}: ")
+        )
+        expected = angle_series(track, own_angle)[track.frame_at(reps[rep_number - 1].bottom_s)]
+        assert marks[letter]["y"] == [pytest.approx(float(expected))]
+    at.toggle(key="_sbs_seen_side").set_value(False).run()  # one side for both, as chosen
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = [t["name"] for t in spec["data"] if not t["name"].endswith("frame shown")]
+    assert len(lines) == 2 and all(name.endswith(f", {angle}") for name in lines), lines
 
 
 def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache_dir, shared_data):

@@ -8,7 +8,7 @@ import pytest
 from analysis.cache import TrackCache
 from analysis.counting import count_reps
 from analysis.landmarks import INDEX
-from analysis.moving_parts import better_seen_side, chart_parts, moving_angles, span_spread
+from analysis.moving_parts import better_seen_side, chart_parts, moving_angles, on_seen_side, span_spread
 from analysis.pose import extract_pose
 
 pytestmark = pytest.mark.slow  # a cold pose cache runs MediaPipe on each clip once
@@ -49,6 +49,19 @@ def test_a_squat_opens_on_the_legs_of_the_side_the_camera_sees(shared_data, pose
     parts = chart_parts(track, squat=True)
     assert parts["angles"] == [f"{side}_knee", f"{side}_hip"]
     assert parts["landmarks"] == [f"{side}_shoulder", f"{side}_hip", f"{side}_knee"]
+
+
+def test_clips_filmed_from_opposite_sides_are_compared_on_their_seen_sides(shared_data, pose_cache_dir):
+    """Side by side compared one angle name on both clips, so a lifter filmed from the right
+    beside one filmed from the left had the hidden far knee drawn (review X)."""
+    from_right = _track(shared_data, pose_cache_dir, "squat_side_rohanx01_1.mp4")
+    from_left = _track(shared_data, pose_cache_dir, "squat_side_wissem_1.mp4")
+    assert {better_seen_side(from_right), better_seen_side(from_left)} == {"left", "right"}
+    for track in (from_right, from_left):
+        seen = better_seen_side(track)
+        assert on_seen_side(track, "right_knee") == on_seen_side(track, "left_knee") == f"{seen}_knee"
+        assert on_seen_side(track, "left_elbow") == f"{seen}_elbow"
+        assert on_seen_side(track, "trunk_lean") == "trunk_lean"
 
 
 def test_a_joint_is_ranked_by_its_bend_within_reps_not_between_them():

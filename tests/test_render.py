@@ -167,3 +167,49 @@ def test_two_renders_of_the_same_file_at_once_leave_one_whole_video(sample_squat
     )
     assert len(list(iter_frames(out))) == int(inside.sum())
     assert [p.name for p in tmp_path.iterdir()] == ["rep.mp4"]
+
+
+def test_two_reps_play_in_step_in_one_clip(sample_squat_track, shared_data, pose_cache_dir, tmp_path):
+    """Side by side looped each rep in its own player, and a 3.1 s rep beside a 1.5 s one
+    drifted half a rep apart (review X). ``render_reps_in_step`` shows both at the same phase
+    in every frame: at the start, the turning point and the end, each panel is that rep's own
+    frame at that point of it."""
+    import cv2
+
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.pose import extract_pose
+    from analysis.render import render_reps_in_step
+    from analysis.video import read_frame
+
+    other = shared_data / "clips" / "squat_side_wissem_1.mp4"
+    other_track = extract_pose(other, workers=1, cache=TrackCache(pose_cache_dir))
+    sides = [(SAMPLE, sample_squat_track, count_reps(sample_squat_track).reps[0]),
+             (other, other_track, count_reps(other_track).reps[0])]  # fmt: skip
+    durations = [rep.end_s - rep.start_s for _, _, rep in sides]
+    assert max(durations) > 1.5 * min(durations)  # tempos far apart: the case that drifted
+    height = 240
+    out = render_reps_in_step(sides, tmp_path / "steps.mp4", height=height, fps=30.0)
+    frames = [f.rgb for f in iter_frames(out)]
+    assert len(frames) == round(max(durations) * 30) + 1  # the slower rep at its own speed
+    phases = np.linspace(0.0, 1.0, len(frames))
+
+    def panel(path, track, time_s):
+        rgb = read_frame(path, time_s, max_side=2 * height)
+        k = track.frame_at(time_s)
+        rgb = draw_skeleton(rgb, track.landmarks[k], track.visibility[k])
+        return cv2.resize(
+            rgb, (round(rgb.shape[1] * height / rgb.shape[0]), height), interpolation=cv2.INTER_AREA
+        )
+
+    for i in (0, int(np.argmin(np.abs(phases - 0.5))), len(frames) - 1):
+        left = 0
+        for path, track, rep in sides:
+            own = panel(path, track, rep.time_at_phase(phases[i]))
+            elsewhere = panel(path, track, rep.time_at_phase(0.0 if 0.25 < phases[i] < 0.75 else 0.5))
+            shown = frames[i][:, left : left + own.shape[1]]
+            lower = slice(height // 3, None)  # below the time label
+            near = np.abs(shown[lower].astype(int) - own[lower].astype(int)).mean()
+            away = np.abs(shown[lower].astype(int) - elsewhere[lower].astype(int)).mean()
+            assert near < 8 and near < away / 2, (path.name, i, near, away)  # H.264 at crf 23: up to 6
+            left += own.shape[1] + 8  # the gap between the panels

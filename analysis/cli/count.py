@@ -136,7 +136,7 @@ def _load(path: str, args):
 
 def count_path(path: str, args) -> dict:
     """The JSON-able result for one PATH (raises on failure)."""
-    from analysis.counting import COUNTERS, compare_counters
+    from analysis.counting import COUNTERS, compare_counters, count_record
     from analysis.counting.presets import exercise_key
 
     if not os.path.exists(path):
@@ -159,19 +159,9 @@ def count_path(path: str, args) -> dict:
         raise ValueError(f"the {chosen} counter needs a video, not a pose file")
     if main.error:
         raise ValueError(main.error)
-    out = {
-        "path": path,
-        "count": main.count,
-        "method": main.method if args.method != "auto" else "auto",
-        "signal": main.signal_name,
-        "reps": [rep.to_dict() for rep in main.reps],
-        "algorithms": {name: (None if r.error else r.count) for name, r in results.items()},
-    }
+    out = count_record(path, main, results, method=main.method if args.method != "auto" else "auto")
     if settings:  # only then: the fields of a plain count stay as they are
         out["settings"] = settings
-    if main.count == 0 and main.diagnostics.get("none_because"):
-        # why none: a curl counted as squats said only "0 reps" here (review P)
-        out["none_because"] = main.diagnostics["none_because"]
     warnings = [cut_short_words(track.meta)]
     partial = partly_found_words(track)
     if partial:  # frames read as "no person" because a few landmarks are missing (NaN)

@@ -16,6 +16,7 @@ from analysis.counting.api import (
     POSE_METHODS,
     RECOMMENDED,
     compare_counters,
+    count_record,
     count_reps,
     find_reps,
     prepare_signal,
@@ -33,6 +34,6 @@ __all__ = [
     "COUNTERS", "EXERCISE_PRESETS", "POSE_METHODS", "RECOMMENDED", "AdaptiveThresholdCounter", "BaseCounter",
     "BodyMotion", "gate_reps",
     "CountResult", "CountSignal", "ExercisePreset", "FlowCounter", "HysteresisCounter", "PeakCounter",
-    "PeriodicityCounter", "Rep", "auto_signal", "compare_counters", "count_reps", "find_reps", "flow_signal",
+    "PeriodicityCounter", "Rep", "auto_signal", "compare_counters", "count_record", "count_reps", "find_reps", "flow_signal",
     "prepare_signal", "preset_for",
 ]  # fmt: skip

@@ -8,6 +8,7 @@ from ``COUNTERS`` counts on it. The recommended count is the peak counter on the
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 
@@ -295,3 +296,22 @@ def find_reps(signal, times, method: str = "peaks", **settings) -> tuple[np.ndar
         if name.endswith("_") and not name.startswith("_") and name not in ("reps_", "count_"):
             properties.setdefault(name[:-1], value)
     return index([r.bottom_s for r in reps]), properties
+
+
+def count_record(path, main: CountResult, results: dict[str, CountResult], method: str = "auto") -> dict:
+    """A count as ``python -m analysis count --json`` prints it and ``batch`` stores it
+    (``counts.json``): the path, ``main``'s count, signal and reps, every counter's count in
+    ``results`` (None where one failed), and why nothing was counted when nothing was.
+    One builder for both: they had grown the same dict side by side."""
+    record = {
+        "path": os.fspath(path),
+        "count": int(main.count),
+        "method": method,
+        "signal": main.signal_name,
+        "reps": [rep.to_dict() for rep in main.reps],
+        "algorithms": {name: (None if r.error else int(r.count)) for name, r in results.items()},
+    }
+    if main.count == 0 and main.diagnostics.get("none_because"):
+        # why none: a curl counted as squats said only "0 reps" (review P)
+        record["none_because"] = main.diagnostics["none_because"]
+    return record

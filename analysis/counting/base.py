@@ -28,6 +28,15 @@ class Rep:
     bottom_s: float
     end_s: float
 
+    def time_at_phase(self, phase: float) -> float:
+        """The time at ``phase`` of the rep: start to turning point over 0..0.5, turning
+        point to end over 0.5..1, so two reps compared at one phase are at the same point of
+        their movement, whatever their tempo."""
+        phase = min(max(float(phase), 0.0), 1.0)
+        if phase <= 0.5:
+            return self.start_s + (self.bottom_s - self.start_s) * phase / 0.5
+        return self.bottom_s + (self.end_s - self.bottom_s) * (phase - 0.5) / 0.5
+
     def to_dict(self) -> dict:
         return {
             "start_s": round(self.start_s, 3),

@@ -475,17 +475,16 @@ def _on_frame(times: np.ndarray, time_s: float) -> float:
     return float(times[i]) if abs(times[i] - time_s) <= ROUNDED_S + 1e-9 else time_s
 
 
-def seen_at_bottom(track, bottom_s: float) -> tuple[int, int]:
-    """(frames showing the person, frames) within ``BOTTOM_WINDOW_S`` of a rep's deepest point."""
-    near = np.abs(np.asarray(track.times, dtype=np.float64) - bottom_s) <= BOTTOM_WINDOW_S
-    return int(track.detected[near].sum()), int(near.sum())
-
-
 def seen_in_span(track, start_s: float, end_s: float) -> tuple[int, int]:
-    """(frames showing the person, frames) from a rep's start to its end."""
+    """(frames showing the person, frames) from ``start_s`` to ``end_s``, both included."""
     times = np.asarray(track.times, dtype=np.float64)
     inside = (times >= start_s) & (times <= end_s)
     return int(track.detected[inside].sum()), int(inside.sum())
+
+
+def seen_at_bottom(track, bottom_s: float) -> tuple[int, int]:
+    """(frames showing the person, frames) within ``BOTTOM_WINDOW_S`` of a rep's deepest point."""
+    return seen_in_span(track, bottom_s - BOTTOM_WINDOW_S, bottom_s + BOTTOM_WINDOW_S)
 
 
 def end_pose(features: RepFeatures) -> tuple[float, float]:
