@@ -36,7 +36,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.cache import TrackCache, file_hash, settings_key
@@ -45,7 +45,7 @@ from analysis.files import write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.video import VIDEO_EXTENSIONS
-from analysis.wording import cut_short_words
+from analysis.wording import count_words, cut_short_words
 
 SUMMARY_FIELDS = (
     "path", "status", "error", "warning", "frames", "detection_rate", "count", "method", "n_good", "n_faulty",
@@ -62,7 +62,7 @@ SUMMARY_FILE = "summary.csv"
 # squats only; 4: verdicts carry p_good_needed, counts read the picture's geometry, new
 # frames (older results are redone); 3: verdicts.csv has deepest_s, and the tracks' cache version changed;
 # 2: squat clips also get verdicts.csv and report.html
-_FORMAT_VERSION = 6
+_FORMAT_VERSION = 7  # 7: counts.json has count --json's warning (a file cut short)
 
 ProgressFn = Callable[[int, int, "ClipResult"], None]  # (clips done, clips in total, the latest)
 
@@ -133,6 +133,43 @@ def _unique(per_input: dict[str, list[Path]]) -> list[Path]:
     return [found[key] for key in sorted(found)]
 
 
+def same_files(paths: Sequence[Path]) -> dict[int, int]:
+    """Which paths are a later copy of an earlier one with the same name and bytes (index ->
+    the first one's index). Such copies share one output folder (``clip_folder``), so they
+    are analysed once: analysed each, the second was "skipped" by a local run and written
+    over the first's files by a Dask one, and the two summaries differed (review Y). Only
+    files of one name and one size are hashed to tell."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for index, path in enumerate(paths):
+        try:
+            groups.setdefault((Path(path).stem, os.path.getsize(path)), []).append(index)
+        except OSError:  # missing or unreadable: listed as failed by its own analysis
+            continue
+    twins: dict[int, int] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first_of: dict[str, int] = {}
+        for index in members:
+            try:
+                digest = file_hash(paths[index])
+            except OSError:
+                continue
+            if digest in first_of:
+                twins[index] = first_of[digest]
+            else:
+                first_of[digest] = index
+    return twins
+
+
+def as_twin(result: ClipResult, path: Path) -> ClipResult:
+    """The summary row of ``path``, a copy of the clip ``result`` is about (``same_files``)."""
+    if result.status == "failed":
+        return replace(result, path=os.fspath(path))
+    note = f"the same file as {result.path}, analysed once (its files are in {Path(result.folder).name})"
+    return replace(result, path=os.fspath(path), warning="; ".join(filter(None, (result.warning, note))))
+
+
 def plan_workers(n_clips: int, workers: int) -> tuple[int, int]:
     """(clips analysed at once, time chunks per clip) for ``workers`` processes.
 
@@ -160,7 +197,28 @@ def run_key(
     fields = {**settings.cache_fields(), "exercise": exercise or "auto", "batch_format": _FORMAT_VERSION}
     if _is_squat(exercise) and strictness is not None:
         fields["strictness"] = round(float(strictness), 4)
+    if _is_squat(exercise):
+        # the verdicts' model: `train-form` rewrites models/squat_form.joblib in place, and a
+        # resumed squat run kept every clip's verdicts from the model before
+        fields["form_model"] = _form_model_hash()
     return settings_key(content_hash, fields)
+
+
+def _form_model_hash() -> str:
+    """The squat-form model file's content hash ("" when it is missing: the run then fails
+    each squat clip with load_model's message, and nothing is stored)."""
+    from analysis.form.verdict import DEFAULT_MODEL_PATH
+
+    try:
+        stat = DEFAULT_MODEL_PATH.stat()
+    except OSError:
+        return ""
+    return _hash_of(os.fspath(DEFAULT_MODEL_PATH), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _hash_of(path: str, size: int, mtime_ns: int) -> str:  # size and time: a rewrite is hashed again
+    return file_hash(path)
 
 
 def _write_json(path: Path, data) -> None:
@@ -207,7 +265,24 @@ def count_clip(track, path: str | os.PathLike, exercise: str | None = None) -> t
     main = results[RECOMMENDED]
     if main.error:
         raise RepLabError(f"{os.path.basename(os.fspath(path))}: counting failed ({main.error})")
-    return count_record(path, main, results), list(main.reps)
+    counts = count_record(path, main, results)
+    if cut_short_words(track.meta):  # as `count --json`: the summary said it, counts.json did not
+        counts["warning"] = cut_short_words(track.meta)
+    return counts, list(main.reps)
+
+
+def _no_squat_words(counts: dict) -> str:
+    """Why a squat run counts none when the counter found movements and the form check
+    judged every one no squat (a push-up clip: 12 found, 0 squats, and the row said nothing,
+    where a curl's row said why); "" otherwise."""
+    found = counts["count"]
+    if counts.get("squat_count") != 0 or not found or counts.get("none_because"):
+        return ""
+    looks = "it does not look" if found == 1 else "none of them looks"
+    return (
+        f"counted on the knee angle, the clip shows {count_words(found, 'movement')}, and {looks} "
+        "like a squat (verdicts.csv says why)"
+    )
 
 
 def squat_verdicts(track, reps: list, strictness: float | None = None) -> list:
@@ -298,7 +373,11 @@ def analyse_clip(
             path=os.fspath(path),
             status="ok",
             # a file cut short, and why a clip counts none (a curl in a squat run said nothing)
-            warning="; ".join(filter(None, (cut_short_words(track.meta), counts.get("none_because")))),
+            warning="; ".join(
+                filter(
+                    None, (cut_short_words(track.meta), counts.get("none_because"), _no_squat_words(counts))
+                )
+            ),
             frames=len(track),
             detection_rate=float(track.detection_rate),
             # a squat run counts squats, as the History saves them
@@ -438,12 +517,20 @@ class BatchAnalyser:
         client = _connect(self.scheduler) if self.scheduler is not None else None
         self.summary_path_ = outdir / SUMMARY_FILE
         done: dict[int, ClipResult] = {}
+        twins = same_files(paths)  # a later path -> the first with the same name and bytes
+        firsts = [i for i in range(len(paths)) if i not in twins]
 
-        def collect(index: int, result: ClipResult) -> None:
+        def collect(position: int, result: ClipResult) -> None:
+            index = firsts[position]
             done[index] = result
+            finished = [result]
+            for twin in (j for j, first in twins.items() if first == index):
+                done[twin] = as_twin(result, paths[twin])
+                finished.append(done[twin])
             write_summary([done[i] for i in sorted(done)], self.summary_path_)  # partial runs leave a table
             if progress:
-                progress(len(done), len(paths), result)
+                for n, each in enumerate(finished, start=len(done) - len(finished) + 1):
+                    progress(n, len(paths), each)
 
         kwargs = {
             "outdir": os.fspath(outdir),
@@ -454,9 +541,9 @@ class BatchAnalyser:
             "strictness": self.strictness,
         }
         if client is not None:
-            self._run_dask(client, paths, kwargs, collect)
+            self._run_dask(client, [paths[i] for i in firsts], kwargs, collect)
         else:
-            self._run_local(paths, kwargs, collect, frame_progress)
+            self._run_local([paths[i] for i in firsts], kwargs, collect, frame_progress)
         self.results_ = [done[i] for i in range(len(paths))]
         write_summary(self.results_, self.summary_path_)
         return self

@@ -420,3 +420,117 @@ def test_an_unexpected_error_keeps_its_traceback_in_the_run_folder(tmp_path):
     assert log.startswith("--- clips/a.mp4 (") and "Traceback (most recent call last)" in log
     assert 'return record["count"]' in log and "KeyError: 'count'" in log
     assert unexpected_error_logged(tmp_path / "no_such_folder", "b.mp4") == ""  # no log, no claim
+
+
+def test_the_bar_redrawn_in_place_fits_one_row_of_the_terminal(monkeypatch):
+    """A cut-short clip's warning made the bar's line about 250 characters: on an 80-column
+    terminal it wrapped, ``\\r\\033[K`` cleared only its last row, and each redraw left the
+    rows above it behind (review Y). The warning is still printed whole, on its own line."""
+    import io
+
+    from analysis.batch import ClipResult
+    from analysis.cli.batch import ClipProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = Terminal()
+    bar = ClipProgress(stream=screen)
+    warning = "the file stops at 9.3 s of the 15.3 s its header announces: it was probably cut short " * 2
+    bar.frames("/season/week 1/a clip with a rather long name of its own, from the phone.mp4", 10, 900)
+    bar(1, 2, ClipResult(path="/season/truncated squat.mp4", status="ok", count=3, warning=warning))
+    bar(2, 2, ClipResult(path="/season/set 1.mp4", status="ok", count=7))
+    text = screen.getvalue()
+    whole_lines = [line.rsplit("\r\033[K", 1)[-1] for line in text.split("\n")[:-1]]
+    assert any(warning.strip() in line for line in whole_lines)  # said whole, above the bar
+    redrawn = [part.split("\n")[0] for part in text.split("\r\033[K")[1:]]
+    bar_rows = [part for part in redrawn if part.startswith("batch")]
+    assert len(bar_rows) == 3 and all(len(part) < 80 for part in bar_rows), bar_rows
+
+
+@pytest.mark.slow
+def test_a_squat_run_says_why_a_clip_whose_movements_are_no_squats_counts_none(
+    shared_data, pose_cache_dir, tmp_path
+):
+    """A push-up clip in a squat run: the counter finds movements on the knee angle, the form
+    check calls every one "not a squat", and the row said "0 reps" and nothing else, while a
+    curl's row said why (review Y)."""
+    clip = shared_data / "clips" / "pushup_front_dollarpy_5.mp4"
+    (result,) = BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path).results_
+    verdicts = json.loads((Path(result.folder) / "verdicts.json").read_text())
+    assert verdicts and {v["label"] for v in verdicts} == {"not a squat"}
+    assert result.status == "ok" and result.count == 0
+    assert f"the clip shows {len(verdicts)} movements, and none of them looks like a squat" in result.warning
+
+
+@pytest.mark.slow
+def test_a_new_form_model_is_not_resumed_from_the_old_ones_verdicts(
+    shared_data, pose_cache_dir, tmp_path, monkeypatch
+):
+    """`train-form` rewrites models/squat_form.joblib in place; a squat run resumed after it
+    skipped every clip and kept the old model's verdicts (review Y)."""
+    import analysis.form.verdict as verdict
+
+    clip = shared_data / "clips" / CLIPS[0]
+    model = tmp_path / "squat_form.joblib"
+    shutil.copy(verdict.DEFAULT_MODEL_PATH, model)
+    monkeypatch.setattr(verdict, "DEFAULT_MODEL_PATH", model)
+
+    def run():
+        return BatchAnalyser(exercise="squat", cache=TrackCache(pose_cache_dir)).run(clip, tmp_path / "out")
+
+    assert run().results_[0].status == "ok"
+    assert run().results_[0].status == "skipped"  # the same model: resumed
+    with open(model, "ab") as handle:  # another model file (joblib reads the pickle and stops)
+        handle.write(b"\0")
+    assert run().results_[0].status == "ok"  # judged again
+    assert run().results_[0].status == "skipped"
+
+
+@pytest.mark.slow
+def test_counts_json_warns_of_a_file_cut_short_as_count_json_does(
+    shared_data, pose_cache_dir, tmp_path, capsys, monkeypatch
+):
+    """counts.json is documented as `count --json`'s output, which says where a file cut
+    short stops; counts.json said nothing, only the summary did (review Y)."""
+    from analysis.cli import main
+
+    clip = tmp_path / "cut short.mp4"
+    clip.write_bytes((shared_data / "clips" / "squat_side_tommyhillphyga_1.mp4").read_bytes()[:600_000])
+    (result,) = BatchAnalyser(cache=TrackCache(pose_cache_dir)).run(clip, tmp_path / "out").results_
+    counts = json.loads((Path(result.folder) / "counts.json").read_text())
+    monkeypatch.setenv("REPLAB_CACHE_DIR", str(pose_cache_dir))
+    assert main(["count", "--json", str(clip)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert "cut short" in printed["warning"]
+    assert counts["warning"] == printed["warning"] == result.warning
+
+
+def test_one_file_under_one_name_in_two_folders_is_analysed_once(clip_dir, pose_cache_dir, tmp_path):
+    """The same clip copied into two folders shares one output folder: the second row was
+    "skipped" in a local run and written over the first in a Dask one, and its counts.json
+    named whichever path came last (review Y). It is analysed once; both rows say so."""
+    from analysis.batch import same_files
+
+    copy = clip_dir / "again" / CLIPS[2]
+    copy.parent.mkdir()
+    shutil.copyfile(clip_dir / CLIPS[2], copy)
+    renamed = clip_dir / "renamed.mp4"  # the same bytes under another name: a folder of its own
+    shutil.copyfile(clip_dir / CLIPS[2], renamed)
+    paths = find_clips(clip_dir)
+    earlier, later = sorted((paths.index(copy), paths.index(clip_dir / CLIPS[2])))
+    assert same_files(paths) == {later: earlier}  # the later copy of the file first in the list
+    seen = []
+    run = BatchAnalyser(workers=2, cache=TrackCache(pose_cache_dir)).run(
+        clip_dir, tmp_path / "out", progress=lambda done, total, r: seen.append((done, total))
+    )
+    assert seen == [(n, 6) for n in range(1, 7)]
+    rows = {r.path: r for r in run.results_}
+    first, twin = rows[os.fspath(paths[earlier])], rows[os.fspath(paths[later])]
+    assert first.status == twin.status == "ok" and first.count == twin.count and first.folder == twin.folder
+    assert "the same file as" in twin.warning and "the same file" not in first.warning
+    assert json.loads((Path(first.folder) / "counts.json").read_text())["path"] == first.path
+    assert rows[os.fspath(renamed)].folder != first.folder and rows[os.fspath(renamed)].status == "ok"
+    assert len(read_summary(tmp_path / "out" / "summary.csv")) == 6

@@ -12,6 +12,7 @@ cannot be written, an unreachable scheduler), 130 interrupted.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 
@@ -48,7 +49,11 @@ def register(subparsers) -> None:
 
 class ClipProgress:
     """Progress over clips on stderr: a bar redrawn in place on a terminal, one line per
-    clip otherwise; failures are always printed with their reason."""
+    clip otherwise; failures and warnings are always printed with their reason.
+
+    The line redrawn in place is cut to the terminal's width: a longer one wraps, and
+    ``\r\033[K`` clears only its last row, so every redraw left the wrapped rows behind
+    (a cut-short clip's warning is about 200 characters)."""
 
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
@@ -60,6 +65,13 @@ class ClipProgress:
         self._last_draw = 0.0
         self._last_step = -1
 
+    def _in_place(self, text: str) -> None:
+        """Redraw the bar's line with ``text``, cut to fit one row of the terminal."""
+        columns = shutil.get_terminal_size().columns
+        if len(text) >= columns:
+            text = text[: max(columns - 2, 1)] + "…"
+        self.stream.write(f"\r\033[K{text}")
+
     def frames(self, path: str, done: int, total: int) -> None:
         """The pose pass of the clip being analysed (clips one at a time): a long clip
         shows life before it finishes."""
@@ -70,8 +82,9 @@ class ClipProgress:
             if fraction < 1.0 and now - self._last_draw < 0.2:
                 return
             self._last_draw = now
-            self.stream.write(f"\r\033[Kbatch {self._done}/{self._total or '?'} clips done; "
-                              f"{name}: pose {done}/{total} frames")  # fmt: skip
+            self._in_place(
+                f"batch {self._done}/{self._total or '?'} clips done; {name}: pose {done}/{total} frames"
+            )
         else:  # a log: a line per quarter, and only for passes long enough to wait for
             quarter = int(fraction * 4)
             if total < 1000 or quarter == self._last_step or quarter in (0, 4):
@@ -95,9 +108,9 @@ class ClipProgress:
         if self._tty:
             filled = int(done / max(total, 1) * self.width)
             bar = "#" * filled + "-" * (self.width - filled)
-            if result.status == "failed":
+            if result.status == "failed" or result.warning:  # kept whole, above the bar
                 self.stream.write(f"\r\033[K{name}: {note}\n")
-            self.stream.write(f"\r\033[Kbatch [{bar}] {done}/{total} clips, {elapsed:.0f} s  {name}: {note}")
+            self._in_place(f"batch [{bar}] {done}/{total} clips, {elapsed:.0f} s  {name}: {note}")
             if done >= total:
                 self.stream.write("\n")
         else:

@@ -144,7 +144,12 @@ def write_model_card(path: Path, data, model, results: list[dict], best: dict) -
         "and makes a rep's verdict depend on the other reps in the batch (one bad rep in a set of "
         "good ones is talked into good). Naming a faulty rep by the likeliest fault its own measure "
         "does not contradict, and the trunk lean measured in the body's sagittal plane, are in "
-        "`bench/form_fault_naming.py`: both scored lower than the shipped set-up (its docstring has the numbers).",
+        "`bench/form_fault_naming.py`: both scored lower than the shipped set-up (its docstring has the numbers)."
+        " The fourth round (a hierarchy of good-vs-fault, fault and style models, monotone per-"
+        "fault models, isotonic fault curves, other good-to-fault weights) is in "
+        "`bench/form_tries_round4.py`: nothing beat the shipped set-up on both scores beyond the "
+        "noise between dates (a paired bootstrap over the 12 dates); the two rows that lift the "
+        "printed 7-class score only move the P(good) line, which trades good reps for faults.",
         "",
         "Reference (data README): a plain random forest on simple features, grouped by date: "
         "0.57 (7-class) and 0.75 (good-vs-fault).",
