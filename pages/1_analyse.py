@@ -68,7 +68,7 @@ render_key = ("annotated", digest, exercise, tuple((r.start_s, r.end_s) for r in
               common.form_strictness() if is_squat else None)  # fmt: skip
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
-video_col, frame_col, reps_col = st.columns([1, 1, 1.1])
+video_col, frame_col, reps_col = st.columns([1, 0.85, 1.25])  # the rep table fits at 1024 px (review Q)
 # on a phone the rep table comes right under the player that loops a ticked rep
 common.phone_order("analyse_video", "analyse_reps", "analyse_frame")
 with video_col, st.container(key="analyse_video"):
@@ -168,19 +168,26 @@ with reps_col, st.container(key="analyse_reps"):
                 st.markdown("Form: none of these reps looks like a squat, so none is judged")
             st.page_link("pages/3_squat_form.py", label="Why? See each rep", icon=":material/arrow_forward:")
         # headed as the exercise's turning point: "bottom (s)" over a pull-up's tops read as the hang
-        turn = f"{turn_word(exercise)} (s)"
+        # headed without units, each column as narrow as its numbers: at 1024 px the column is
+        # 190 px wide, and "turning point (s)" and "end (s)" were off to the right (review Q)
+        turn = "turn" if turn_word(exercise) == "turning point" else turn_word(exercise)
+        seconds = {"format": "%.2f", "width": 46}
         st.dataframe(
-            [{"rep": i + 1, "start (s)": round(r.start_s, 2), turn: round(r.bottom_s, 2),
-              "end (s)": round(r.end_s, 2)}
+            [{"rep": i + 1, "start": round(r.start_s, 2), turn: round(r.bottom_s, 2), "end": round(r.end_s, 2)}
              for i, r in enumerate(reps)],
             hide_index=True, on_select=functools.partial(widgets.remember_rows, table_key), selection_mode="single-row",
-            column_config={turn: st.column_config.NumberColumn(
-                help="The rep's turning point: the bottom of a squat or push-up, the top of a curl or pull-up "
-                     "(bottom_s in the exports).")},
+            column_config={
+                "rep": st.column_config.NumberColumn(width=30),
+                "start": st.column_config.NumberColumn(help="When the rep left rest (seconds).", **seconds),
+                turn: st.column_config.NumberColumn(
+                    help="The rep's turning point in seconds: the bottom of a squat or push-up, the top of a curl "
+                         "or pull-up (bottom_s in the exports).", **{**seconds, "width": 56}),
+                "end": st.column_config.NumberColumn(help="When the rep was back at rest (seconds).", **seconds),
+            },
             key=table_key, selection_default=widgets.kept_rows_default(table_key),
         )  # fmt: skip
         st.caption(
-            "Tick a rep to loop it in the player and show its turning-point frame (keyboard: arrow keys to a "
+            "Times in seconds. Tick a rep to loop it in the player and show its turning-point frame (keyboard: arrow keys to a "
             "row, then Shift+Space); click a point on a chart below, or move the Frame slider, to show that frame."
         )
 

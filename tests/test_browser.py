@@ -537,6 +537,14 @@ def test_a_small_laptop_and_a_phone_can_read_the_summary_and_tap_the_legends(str
                     .map(v => v.textContent)"""
             )
             assert cut == [], cut
+            # the rep table shows all its columns: its end and turning point had been off to the
+            # right of its 187 px column, 309 px of content (review Q)
+            page.locator('[data-testid="stDataFrame"] .dvn-scroller').first.wait_for(timeout=60_000)
+            scroll, width = page.evaluate(
+                """() => { const s = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+                    return [s.scrollWidth, s.clientWidth]; }"""
+            )
+            assert scroll <= width + 1, (scroll, width)
             save_small_png(page.screenshot(), tmp_path / "laptop_1024.png")
             # a focus ring a keyboard user can see: Streamlit's own measured 1.1:1 against the
             # unfocused sidebar links (review R)
