@@ -5,14 +5,14 @@ the app, the CLI (``python -m analysis``), the tests and the benchmarks share.
 
 Start here (from the repository's folder; one ``PoseTrack`` flows through every step)::
 
-    from analysis import load_track                  # .npz / .csv / .npy pose file -> PoseTrack
-    from analysis.pose import extract_pose           # video -> PoseTrack (cached by content)
-    from analysis.counting import count_reps         # PoseTrack -> CountResult (.count, .reps)
-    from analysis.form import assess_squat_reps      # PoseTrack + reps -> one RepVerdict per rep
+    from analysis.pose import read_track                 # any video or pose file -> PoseTrack
+    from analysis.counting import count_reps, find_reps  # PoseTrack -> CountResult (.count, .reps)
+    from analysis.form import assess_squat_reps          # PoseTrack + reps -> one RepVerdict per rep
 
-    track = load_track("poses.npy", fps=30)           # or extract_pose("clip.mp4")
-    result = count_reps(track)                        # result.reps[i].start_s, .bottom_s, .end_s
-    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+    track = read_track("clip.mp4")                 # or a .npz/.csv/.npy pose file (fps= for a .npy)
+    result = count_reps(track)                     # result.reps[i].start_s, .bottom_s, .end_s
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat"))
+    bottoms, properties = find_reps(result.signal, result.times)  # as scipy.signal.find_peaks
 
 The counters themselves (``analysis.counting.PeakCounter`` and the others) are scikit-learn
 estimators on a plain signal, e.g. the one ``count_reps`` uses::

@@ -110,7 +110,9 @@ def pick_clip(slot: str, container) -> Clip | None:
     limit = upload_limit_text()
     uploaded = box.file_uploader(
         "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",
-        help=f"mp4, mov, m4v, avi, webm or mkv, up to {limit}. Film the whole body from the side for squats.",
+        # the types from the one list the upload takes: camcorder files were taken, not named (review Z)
+        help=f"{', '.join(UPLOAD_TYPES[:-1])} or {UPLOAD_TYPES[-1]}, up to {limit}. Film the whole body from "
+        "the side for squats.",
     )  # fmt: skip
     # the browser refuses a bigger file, or another type, with only a tooltip on the file's
     # red chip, and never sends it: the page cannot see it, so it says beforehand what a

@@ -1663,3 +1663,15 @@ def test_a_history_file_that_is_not_there_is_said_to_be_missing(app_env):
     assert [i.value for i in at.info] == [
         "Nothing saved yet. Analyse a clip and use **Save to history** on the Analyse page."
     ]
+
+
+def test_the_upload_names_every_file_type_it_takes(app_env):
+    """The tooltip named six types while the uploader took ten (camcorder .ts/.mts/.m2ts and
+    older phones' .3gp were taken, not named: review Z)."""
+    from pages.clips import UPLOAD_TYPES
+
+    at = _run()
+    at.sidebar.radio[0].set_value("Upload a video").run()
+    (uploader,) = at.sidebar.get("file_uploader")
+    assert {f".{t}" for t in UPLOAD_TYPES} <= set(uploader.proto.type)  # (Streamlit adds .mpeg4)
+    assert all(t in uploader.proto.help for t in UPLOAD_TYPES), uploader.proto.help
