@@ -71,9 +71,10 @@ def record_clip(slot: str, container=None) -> Clip | None:
             on_video_ended=recorder.close,
             rtc_configuration={"iceServers": []},
             media_stream_constraints={"video": True, "audio": False},
-            # a portrait phone camera would otherwise push STOP below the fold
+            # a portrait phone camera would otherwise push STOP below the fold; at 420 px a
+            # laptop's 16:9 camera put STOP at 768-804 px of a 1024 x 700 window (review AA)
             video_html_attrs={
-                "style": {"width": "100%", "maxHeight": "420px", "objectFit": "contain"},
+                "style": {"width": "100%", "maxHeight": "300px", "objectFit": "contain"},
                 "autoPlay": True,
                 "muted": True,
                 "controls": False,
@@ -82,9 +83,14 @@ def record_clip(slot: str, container=None) -> Clip | None:
     kept_key = f"keep_recording_{slot}"
     playing_key = f"webcam_playing_{slot}"
     was_playing = st.session_state.get(playing_key, False)
-    st.session_state[playing_key] = ctx.state.playing
+    # signalling: START pressed, the stream not up yet. STOP then (within a second or two of
+    # START) ended it with no frame recorded, and the page said nothing at all (review AA)
+    st.session_state[playing_key] = ctx.state.playing or ctx.state.signalling
     if ctx.state.playing:
         status.info("Recording. Press STOP when the set is done.")
+        return None
+    if ctx.state.signalling:
+        status.info("Starting the camera ... Begin the set once the picture shows and this says Recording.")
         return None
     if recorder.recording:  # STOP pressed: the stream's end closes the file
         with st.spinner("Finishing the recording ..."):
@@ -107,8 +113,9 @@ def record_clip(slot: str, container=None) -> Clip | None:
         return clip
     if was_playing:  # START, then STOP before a frame came: the last recording is not this one
         box.warning(
-            "Nothing was recorded: the camera had not sent a picture yet when STOP was pressed. "
-            "Press START, wait for the picture, then do the set."
+            "Nothing was recorded: the camera had not sent a picture yet when the recording stopped "
+            "(STOP pressed before the picture came, or the connection failed). Press START, wait for the "
+            "picture and the word Recording, then do the set."
         )
     kept = st.session_state.get(kept_key)
     if kept is not None and os.path.exists(kept.path):
