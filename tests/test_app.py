@@ -939,7 +939,7 @@ def _model_uploader(at: AppTest):
 
 def _rep_rows(at: AppTest) -> list[list[float]]:
     table = at.dataframe[0].value
-    return table[[c for c in table.columns if c.endswith("(s)")]].values.tolist()  # start, turn, end
+    return table[[c for c in table.columns if c != "rep"]].values.tolist()  # start, turn, end (seconds)
 
 
 def _expected_rows(track) -> list[list[float]]:
