@@ -29,7 +29,7 @@ from analysis.pose_chunks import (  # noqa: F401  (plan_chunks, usable_cores re-
     plan_chunks,
     usable_cores,
 )
-from analysis.track import POSE_FILE_SUFFIXES, PoseTrack, check_times, load_track  # noqa: F401  (re-exported)
+from analysis.track import PoseTrack, check_times, is_pose_file, load_track  # noqa: F401  (re-exported)
 from analysis.video import ends_early, opencv_on_one_thread, probe
 
 DEFAULT_MAX_SIDE = 640
@@ -331,7 +331,7 @@ def read_track(
     ``load_track`` refused videos and ``extract_pose`` pose files, and only the CLI knew
     which to call (review T).
     """
-    if os.path.splitext(os.fspath(path))[1].lower() in POSE_FILE_SUFFIXES:
+    if is_pose_file(path):
         if fps is None and os.fspath(path).lower().endswith(".npy"):
             fps = 30.0  # RepCount's frame rate, as ``count --fps`` assumes
         return load_track(path, fps=fps)

@@ -64,6 +64,27 @@ def add_h264_stream(container, width: int, height: int, rate, crf: int = 23):
     return stream
 
 
+def _open_mp4(path: str) -> av.container.OutputContainer:
+    """An MP4 to write, its index first ("faststart"), so a browser starts playing before the
+    whole file arrives."""
+    return av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"})
+
+
+def _encode_rgb(container, stream, rgb: np.ndarray, pts: int) -> None:
+    """One RGB picture into ``stream`` at ``pts`` (in ``TIME_BASE``), as yuv420p."""
+    video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    video_frame.pts = pts
+    video_frame.time_base = TIME_BASE
+    for packet in stream.encode(video_frame.reformat(format="yuv420p")):
+        container.mux(packet)
+
+
+def _flush(container, stream) -> None:
+    """The frames ``stream``'s encoder still holds, written out."""
+    for packet in stream.encode():
+        container.mux(packet)
+
+
 def _side_colour(a: int, b: int) -> tuple[int, int, int]:
     # MediaPipe numbers left landmarks odd and right ones even from 11 (shoulders) on.
     if a >= 11 and b >= 11:
@@ -210,8 +231,7 @@ def render_annotated_video(
     span = (end_s if end_s is not None else info.duration_s) - start_s
     total = max(1, min(info.frame_count, int(round(span * info.fps)) + 1))
     with replaced(out_path, ".mp4") as tmp_path:
-        # faststart puts the index first, so a browser starts playing before the whole file arrives.
-        container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        container = _open_mp4(tmp_path)
         try:
             stream = None
             last_pts = -1
@@ -228,20 +248,13 @@ def render_annotated_video(
                 lines = overlay_lines(frame.time_s, reps, verdicts)
                 if lines:
                     _label_box(rgb, lines)
-                video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-                pts = max(
-                    int(round((frame.time_s - start_s) / TIME_BASE)), last_pts + 1
-                )  # strictly increasing
-                last_pts = pts
-                video_frame.pts = pts
-                video_frame.time_base = TIME_BASE
-                for packet in stream.encode(video_frame.reformat(format="yuv420p")):
-                    container.mux(packet)
+                # strictly increasing
+                last_pts = max(int(round((frame.time_s - start_s) / TIME_BASE)), last_pts + 1)
+                _encode_rgb(container, stream, rgb, last_pts)
                 if progress and done % 10 == 0:
                     progress(min(done, total), total)
             if stream is not None:
-                for packet in stream.encode():
-                    container.mux(packet)
+                _flush(container, stream)
         finally:
             container.close()
     if progress:
@@ -289,7 +302,7 @@ def render_reps_in_step(
     ]
     out_path = os.fspath(out_path)
     with replaced(out_path, ".mp4") as tmp_path:
-        container = av.open(tmp_path, mode="w", format="mp4", options={"movflags": "+faststart"})
+        container = _open_mp4(tmp_path)
         try:
             stream = None
             for i in range(count):
@@ -310,14 +323,13 @@ def render_reps_in_step(
                     stream = add_h264_stream(
                         container, picture.shape[1], picture.shape[0], Fraction(fps).limit_denominator(1000)
                     )
-                picture = np.ascontiguousarray(picture[: stream.height, : stream.width])
-                video_frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-                video_frame.pts = int(round(i / fps / TIME_BASE))
-                video_frame.time_base = TIME_BASE
-                for packet in stream.encode(video_frame.reformat(format="yuv420p")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                _encode_rgb(
+                    container,
+                    stream,
+                    picture[: stream.height, : stream.width],
+                    int(round(i / fps / TIME_BASE)),
+                )
+            _flush(container, stream)
         finally:
             container.close()
     return out_path

@@ -25,6 +25,12 @@ CSV_SUFFIXES = ("_x", "_y", "_z", "_visibility")
 POSE_FILE_SUFFIXES = (".npz", ".csv", ".npy")  # what ``load_track`` reads
 
 
+def is_pose_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a saved pose file (by its suffix), not a video: the one rule
+    ``load_track``, ``pose.read_track`` and every command go by."""
+    return os.path.splitext(os.fspath(path))[1].lower() in POSE_FILE_SUFFIXES
+
+
 def as_seconds(times) -> np.ndarray:
     """``times`` as float64 seconds. A NumPy/pandas timedelta is converted; clock times
     (datetime64) are refused: read as floats they were nanoseconds since 1970, and every
@@ -322,7 +328,7 @@ def load_track(path: str | os.PathLike, fps: float | None = None) -> PoseTrack:
     path = os.fspath(path)
     name = os.path.basename(path)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix not in POSE_FILE_SUFFIXES:
+    if not is_pose_file(path):
         raise TrackFileError(
             f"{name}: not a pose file (.npz, .csv or .npy); analysis.pose.read_track reads videos too"
         )

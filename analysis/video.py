@@ -210,7 +210,7 @@ def time_origin(container) -> float:
     opening with an hour of nothing, and a .ts whose 33-bit clock wrapped during the clip
     lost every frame before the wrap (review S).
     """
-    if "mov" in container.format.name.split(","):
+    if _is_iso_media(container):
         return 0.0
     # the streams' own start times, exact in their time bases (the container's, in
     # microseconds, put the first frame at -3e-7 s)
@@ -220,6 +220,12 @@ def time_origin(container) -> float:
     if starts:
         return float(min(starts))
     return float(container.start_time / av.time_base) if container.start_time is not None else 0.0
+
+
+def _is_iso_media(container) -> bool:
+    """Whether FFmpeg reads the file as ISO media (MP4, MOV, M4V, 3GP): an edit list sets its
+    timeline, and its top-level boxes tell a cut (``iso_cut_inside_a_box``)."""
+    return "mov" in container.format.name.split(",")
 
 
 def _is_default(stream) -> bool:
@@ -338,10 +344,10 @@ def probe(path: str | os.PathLike) -> VideoInfo:
                 if ends_early(file_end, announced):  # both on the container's clock
                     header_end = announced - origin
         frame_count = int(stream.frames) if stream.frames else int(round(duration * fps))
-        kinds = container.format.name.split(",")
-        cut_inside = (iso_cut_inside_a_box(path) if "mov" in kinds else False) or (
-            "mpegts" in kinds and ts_cut_inside_a_packet(path)
-        )
+        if _is_iso_media(container):
+            cut_inside = iso_cut_inside_a_box(path)
+        else:
+            cut_inside = "mpegts" in container.format.name.split(",") and ts_cut_inside_a_packet(path)
         return VideoInfo(
             path=os.fspath(path),
             width=width,
@@ -454,12 +460,19 @@ def _decode_from(path: str | os.PathLike, start_s: float, name: str, threads: bo
     tried again further back. A clip with no keyframe before ``start_s`` (cut out of a
     longer recording without re-encoding) is decoded from its start.
     """
+
+    def opened():
+        container = _open(path)
+        stream = video_stream(container)
+        if threads:
+            stream.thread_type = "AUTO"
+        return container, stream, time_origin(container)
+
     for back_s in SEEK_BACK_S:
         target = start_s - back_s
         if target <= 0:
             break
-        container = _open(path)
-        stream, origin = video_stream(container), time_origin(container)
+        container, stream, origin = opened()
         try:
             container.seek(
                 int((target + origin) / stream.time_base), stream=stream, backward=True, any_frame=False
@@ -467,8 +480,6 @@ def _decode_from(path: str | os.PathLike, start_s: float, name: str, threads: bo
         except av.error.FFmpegError:
             container.close()
             break
-        if threads:
-            stream.thread_type = "AUTO"
         frames = _decode(container, stream, name)
         try:
             first = next(frames, None)
@@ -479,10 +490,7 @@ def _decode_from(path: str | os.PathLike, start_s: float, name: str, threads: bo
             return container, stream, origin, itertools.chain([first], frames)
         frames.close()
         container.close()
-    container = _open(path)
-    stream, origin = video_stream(container), time_origin(container)
-    if threads:
-        stream.thread_type = "AUTO"
+    container, stream, origin = opened()
     return container, stream, origin, _decode(container, stream, name)
 
 

@@ -17,7 +17,7 @@ import sys
 from analysis.cli.extract import add_pose_options, model_settings, pose_kwargs
 from analysis.cli.progress import ProgressBar
 from analysis.errors import RepLabError
-from analysis.track import POSE_FILE_SUFFIXES
+from analysis.track import is_pose_file
 from analysis.wording import count_words, cut_short_words
 
 # Names only: the counting package (scipy) is imported when a count runs, so other
@@ -128,7 +128,7 @@ def counter_settings(method: str, assignments: list[str]) -> dict:
 def _load(path: str, args):
     from analysis.pose import read_track
 
-    is_video = os.path.splitext(path)[1].lower() not in POSE_FILE_SUFFIXES
+    is_video = not is_pose_file(path)
     progress = ProgressBar(f"pose {os.path.basename(path)}") if is_video and not args.json else None
     kwargs = pose_kwargs(args) if is_video else {}
     return read_track(path, fps=args.fps or None, progress=progress, **kwargs), is_video

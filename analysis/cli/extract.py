@@ -16,7 +16,7 @@ from analysis.pose import (
     check_task_file,
     extract_pose,
 )
-from analysis.track import POSE_FILE_SUFFIXES
+from analysis.track import is_pose_file
 from analysis.wording import cut_short_words
 
 
@@ -76,7 +76,7 @@ def check_video_path(path: str, command: str) -> None:
         raise RepLabError(f"{path}: a folder, not a video")
     if not os.path.isfile(path):
         raise RepLabError(f"{path} not found")
-    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
+    if is_pose_file(path):
         raise RepLabError(f"{os.path.basename(path)}: {command} needs the video, not a saved pose file")
 
 

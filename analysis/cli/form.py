@@ -25,7 +25,7 @@ import warnings
 
 from analysis.errors import RepLabError
 from analysis.strictness import add_strictness_option, check_strictness
-from analysis.track import POSE_FILE_SUFFIXES
+from analysis.track import is_pose_file
 
 
 def register(subparsers) -> None:
@@ -138,7 +138,7 @@ def judge_clip(args) -> int:
     from analysis.cli.progress import ProgressBar
     from analysis.pose import read_track
 
-    is_video = os.path.splitext(path)[1].lower() not in POSE_FILE_SUFFIXES
+    is_video = not is_pose_file(path)
     track = read_track(
         path, progress=ProgressBar("pose") if is_video else None, **(pose_kwargs(args) if is_video else {})
     )
@@ -216,7 +216,7 @@ def write_report(args, path: str, track, verdicts) -> None:
     """The HTML report next to whatever the command prints (it needs the video's frames)."""
     from analysis.report import form_report_html
 
-    if os.path.splitext(path)[1].lower() in POSE_FILE_SUFFIXES:
+    if is_pose_file(path):
         raise RepLabError("--report needs the video (its frames go into the report), not a saved track")
     from analysis.files import write_text
 

@@ -59,8 +59,9 @@ def prepare_signal(track: PoseTrack, exercise: str | None = None) -> CountSignal
     # an array or a path failed deep inside ("no attribute 'content_digest'")
     if not isinstance(track, PoseTrack):
         raise TypeError(
-            f"counting takes a PoseTrack, not {type(track).__name__}: make one with analysis.load_track(path) "
-            "(.npz, .csv, .npy), PoseTrack.from_array(array, fps=...) or analysis.pose.extract_pose(video)"
+            f"counting takes a PoseTrack, not {type(track).__name__}: make one with "
+            "analysis.pose.read_track(path) (a video, or a .npz, .csv or .npy pose file) or "
+            "PoseTrack.from_array(array, fps=...)"
         )
     key = _track_key(track, exercise)
     with _SIGNAL_CACHE_LOCK:  # the dashboard's sessions count in threads of one process
