@@ -162,6 +162,18 @@ def same_files(paths: Sequence[Path]) -> dict[int, int]:
     return twins
 
 
+def shown_names(paths: Sequence[str | os.PathLike]) -> dict[str, str]:
+    """How progress lines name each clip: its path from the folder all ``paths`` share (keyed
+    by the absolute path). Named by file name alone, two clips of one name in two folders
+    (which a run takes, ``same_files``) were two alike lines; clips of one folder keep their
+    bare names, and a path from the shared folder stays short enough for a terminal row."""
+    absolute = [os.path.abspath(path) for path in paths]
+    if not absolute:
+        return {}
+    root = os.path.commonpath([os.path.dirname(path) for path in absolute])
+    return {path: os.path.relpath(path, root) for path in absolute}
+
+
 def as_twin(result: ClipResult, path: Path) -> ClipResult:
     """The summary row of ``path``, a copy of the clip ``result`` is about (``same_files``)."""
     if result.status == "failed":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.counting.gate import seen_points
+from analysis.counting.presets import EXERCISE_PRESETS
 from analysis.landmarks import ANGLE_NAMES, INDEX, JOINT_ANGLES, joint_angle
 from analysis.track import PoseTrack
 
@@ -33,6 +34,16 @@ BODY_LANDMARKS: tuple[str, ...] = tuple(
     for part in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
     for side in ("left", "right")
 )
+# the joints whose bend tells two movements apart, legs first (``joint_bends``)
+JOINTS: tuple[str, ...] = ("knee", "hip", "elbow", "shoulder")
+LEG_JOINTS: tuple[str, ...] = ("knee", "hip")
+# a joint bending less than this within a rep is still: the least swing of a rep of any angle
+# preset (``ExercisePreset.min_swing``, 25 degrees)
+STILL_BELOW = EXERCISE_PRESETS["squat"].min_swing
+# legs work from twice that: between the two nothing is said (a push-up's knees, seen at a
+# shallow angle, wobble up to 28 degrees without a rep; a squat's bend 88 or more on the
+# shared clips), so a clip near the bar never makes the hint of another exercise
+LEGS_WORK_FROM = 2 * STILL_BELOW
 
 
 def spread(values: np.ndarray) -> float:
@@ -177,3 +188,70 @@ def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, 
     angles = moving_angles(track, 2, spans)
     side = angles[0].split("_", 1)[0]  # the landmarks of the side whose joint bends most
     return {"angles": angles, "landmarks": moving_landmarks(track, 3, "y", spans, side=side)}
+
+
+def joint_bends(track: PoseTrack, spans=None) -> dict[str, float]:
+    """How far each of ``JOINTS`` bends within a rep (``span_spread``, degrees, image plane),
+    the larger of its two sides; a joint seen on neither side (``seen_points``) is left out.
+
+    The larger side, not the one the camera sees better: a one-arm curl works one elbow, and a
+    side view hides one knee (hidden, it is left out). Left out, not 0: a push-up filmed from
+    the front hides the legs, which says nothing about whether they move.
+    """
+    points = track.image_points()
+    bends: dict[str, float] = {}
+    for joint in JOINTS:
+        for side in ("left", "right"):
+            name = f"{side}_{joint}"
+            if seen_points(track, tuple(INDEX[p] for p in JOINT_ANGLES[name])).all():
+                bend = span_spread(joint_angle(points, name, dims=2), track.times, spans)
+                bends[joint] = max(bends.get(joint, 0.0), bend)
+    return bends
+
+
+def legs_work(bends: dict[str, float]) -> bool | None:
+    """True when the knees or hips bend from ``LEGS_WORK_FROM`` (a squat, a lunge), False when
+    every one seen bends less than ``STILL_BELOW`` (a push-up, a curl); None when unsure: the
+    legs not seen, or a bend in between."""
+    legs = [bends[joint] for joint in LEG_JOINTS if joint in bends]
+    if not legs:
+        return None
+    if max(legs) >= LEGS_WORK_FROM:
+        return True
+    return False if max(legs) < STILL_BELOW else None
+
+
+def _joint_list(joints: list[str]) -> str:
+    """["knee", "hip"] -> "the knees and hips"."""
+    plural = [f"{joint}s" for joint in joints]
+    head = ", ".join(plural[:-1])
+    return "the " + (f"{head} and {plural[-1]}" if head else plural[-1])
+
+
+def movement_words(bends: dict[str, float]) -> str:
+    """What a clip's body does, for a clip whose legs are judged (``legs_work``): "bends the
+    knees and hips", or "keeps the legs still and bends the elbows and shoulders"."""
+    ranked = [j for j, bend in sorted(bends.items(), key=lambda kv: -kv[1]) if bend >= STILL_BELOW]
+    if legs_work(bends):
+        return "bends " + _joint_list([j for j in ranked if j in LEG_JOINTS])
+    arms = [j for j in ranked if j not in LEG_JOINTS]
+    return "keeps the legs still and " + ("bends " + _joint_list(arms) if arms else "hardly bends a joint")
+
+
+def different_movements_words(
+    bends_a: dict[str, float], bends_b: dict[str, float], names: tuple[str, str] = ("A", "B")
+) -> str | None:
+    """A hint when two clips (``joint_bends``) are evidently different exercises, else None.
+
+    Evidently: one clip's legs work and the other's are still (``legs_work``), read from the
+    poses, not from file names. A squat beside a push-up had its rep timings and knee curve
+    compared with the push-up's as if alike; two squats filmed from the side and the front, or
+    two clips whose legs are not both judged, get no hint.
+    """
+    legs = (legs_work(bends_a), legs_work(bends_b))
+    if None in legs or legs[0] == legs[1]:
+        return None
+    return (
+        f"{names[0]} {movement_words(bends_a)}; {names[1]} {movement_words(bends_b)}: these look like "
+        "different exercises. The rep counts still compare; the angle curves do not."
+    )

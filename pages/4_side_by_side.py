@@ -15,7 +15,7 @@ import streamlit as st
 from analysis.counting.base import Rep
 from analysis.errors import RepLabError
 from analysis.landmarks import ANGLE_NAMES
-from analysis.moving_parts import on_seen_side
+from analysis.moving_parts import different_movements_words, on_seen_side
 from analysis.wording import count_words
 from pages import charts, clips, common, frames, text, widgets
 
@@ -139,6 +139,10 @@ elif (ready[0][2].source_hash, getattr(ready[0][3], "entry", "")) == (
     ready[1][2].source_hash, getattr(ready[1][3], "entry", ""),
 ):  # fmt: skip
     st.info("A and B are the same clip, counted the same way: choose another for one side to compare.")
+if len(ready) == 2:  # a squat beside a push-up: their knee curves side by side meant nothing, unsaid
+    hint = different_movements_words(*(common.joint_bends(t, r.reps) for _, _, t, r in ready))
+    if hint:
+        st.warning(hint)
 
 # the angle chart opens on the joint that works in the first clip shown (a curl's elbow, a
 # squat's knee on the side the camera sees), until the user picks one

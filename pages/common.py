@@ -287,6 +287,17 @@ def chart_parts(track: PoseTrack, reps, squat: bool) -> dict[str, list[str]]:
     return _chart_parts_cached(track.content_digest(), spans, squat, track)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _joint_bends_cached(track_digest: str, spans: tuple, _track: PoseTrack) -> dict:
+    return moving_parts.joint_bends(_track, list(spans))
+
+
+def joint_bends(track: PoseTrack, reps) -> dict[str, float]:
+    """``analysis.moving_parts.joint_bends`` within these reps (cached)."""
+    spans = tuple((r.start_s, r.end_s) for r in reps)
+    return _joint_bends_cached(track.content_digest(), spans, track)
+
+
 def looks_like_squats(track: PoseTrack) -> bool:
     """``saving.default_exercise`` with this session's memoised count and verdicts: what the
     Analyse page suggests and saves by default with the Exercise box on automatic."""

@@ -703,6 +703,39 @@ def test_side_by_side_opens_a_saved_analysis_as_it_was_saved(app_env, pose_cache
     assert any(c.value.startswith("As saved (squat)") for c in at.caption)
 
 
+def test_side_by_side_says_when_the_two_clips_are_different_exercises(app_env, shared_data):
+    """A squat beside a push-up: the page compared their rep timings and knee curves as if
+    alike, without a word. Judged from the poses (the legs bend, or stay still), for an
+    upload as for a saved analysis; the two squat samples (side and diagonal) get no hint."""
+    from analysis.cache import file_hash
+
+    def hints(at):
+        return [w.value for w in at.warning if "different exercises" in w.value]
+
+    at = _run("pages/4_side_by_side.py")
+    assert len(at.metric) == 2 and hints(at) == []  # two squats, filmed from two angles
+    push_up = shared_data / "clips" / "pushup_side_divyansh_1.mp4"
+    at.radio(key="_source_b").set_value("Upload a video").run()
+    next(u for u in at.get("file_uploader") if u.key == "upload_b").set_value(
+        (push_up.name, push_up.read_bytes(), "video/mp4")
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (hint,) = hints(at)
+    assert hint.startswith("A bends the ") and "knees" in hint.split(";")[0]
+    assert "; B keeps the legs still and bends the elbows" in hint
+    assert "rep counts still compare; the angle curves do not" in hint
+    # the push-up saved in the history, on side A; B back on a squat sample
+    track = next(t for t in at.session_state["tracks"].values() if t.source_name == push_up.name)
+    reps = count_reps(track).reps
+    HistoryStore(app_env).add_session("Ana", push_up.name, file_hash(push_up), "push_up", len(reps), reps)
+    at.radio(key="_src_a").set_value("History").run()
+    at.radio(key="_source_b").set_value("Sample clip").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric[0].label.startswith("A · #")
+    (hint,) = hints(at)
+    assert hint.startswith("A keeps the legs still and bends the elbows") and "; B bends the " in hint
+
+
 def _hist_box(at: AppTest, slot: str):
     """Side by side's saved-analysis box of a side (B's key follows A's entry until B is picked)."""
     return next(box for box in at.selectbox if box.key.startswith(f"_hist_{slot}"))

@@ -534,3 +534,68 @@ def test_one_file_under_one_name_in_two_folders_is_analysed_once(clip_dir, pose_
     assert json.loads((Path(first.folder) / "counts.json").read_text())["path"] == first.path
     assert rows[os.fspath(renamed)].folder != first.folder and rows[os.fspath(renamed)].status == "ok"
     assert len(read_summary(tmp_path / "out" / "summary.csv")) == 6
+
+
+def test_clips_are_named_from_the_folder_the_inputs_share():
+    """By file name alone, a/set.mp4 and b/set.mp4 were two alike progress lines."""
+    from analysis.batch import shown_names
+
+    season = os.path.abspath("season")
+    names = shown_names([Path("season/week 1/set.mp4"), Path("season/week 2/set.mp4"), "season/week 2/x.mov"])
+    assert names == {
+        os.path.join(season, "week 1", "set.mp4"): os.path.join("week 1", "set.mp4"),
+        os.path.join(season, "week 2", "set.mp4"): os.path.join("week 2", "set.mp4"),
+        os.path.join(season, "week 2", "x.mov"): os.path.join("week 2", "x.mov"),
+    }
+    assert list(shown_names(["season/week 1/set.mp4", "season/week 1/x.mov"]).values()) == [
+        "set.mp4",
+        "x.mov",
+    ]
+    assert list(shown_names(["/elsewhere/one.mp4"]).values()) == ["one.mp4"]
+    assert shown_names([]) == {}
+
+
+def test_cli_batch_tells_two_clips_of_one_name_in_two_folders_apart(shared_data, pose_cache_dir, tmp_path):
+    """Two different clips, both named set.mp4, one in week1/ and one in week2/: the progress
+    lines said "[1/2] set.mp4: ok, 1 rep" and "[2/2] set.mp4: ok, 1 rep"."""
+    inputs = tmp_path / "season"
+    for week, name in (("week1", CLIPS[0]), ("week2", CLIPS[2])):
+        (inputs / week).mkdir(parents=True)
+        shutil.copy(shared_data / "clips" / name, inputs / week / "set.mp4")
+    command = [sys.executable, "-m", "analysis", "batch", str(inputs / "week1"), str(inputs / "week2")]
+    command += ["-o", str(tmp_path / "out"), "--cache-dir", str(pose_cache_dir), "--workers", "1"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("[")]
+    assert [line.split(": ")[0] for line in lines] == [
+        f"[1/2] {os.path.join('week1', 'set.mp4')}",
+        f"[2/2] {os.path.join('week2', 'set.mp4')}",
+    ], done.stderr
+
+
+def test_the_bar_names_a_clip_by_its_path_from_the_shared_folder_in_one_row(monkeypatch):
+    """On a terminal too, within the row the bar is cut to: a long path loses its start, not
+    the clip's status after it (which read "ok, 7 r…")."""
+    import io
+
+    from analysis.batch import ClipResult, shown_names
+    from analysis.cli.batch import ClipProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = Terminal()
+    paths = ["/season/week 1/set.mp4", "/season/week 2/set.mp4"]
+    bar = ClipProgress(stream=screen, names=shown_names(paths))
+    bar.frames(paths[1], 10, 900)
+    bar(1, 2, ClipResult(path=paths[0], status="failed", error="set.mp4: cannot read the file."))
+    bar(2, 2, ClipResult(path=paths[1], status="ok", count=7))
+    text = screen.getvalue()
+    assert "week 2/set.mp4: pose 10/900 frames" in text
+    assert "\r\033[Kweek 1/set.mp4: FAILED: set.mp4: cannot read the file.\n" in text  # said whole
+    bar_rows = [part.split("\n")[0] for part in text.split("\r\033[K")[1:] if part.startswith("batch")]
+    # the path gives way to the status: "ok, 7 reps" is said whole, the path kept to its end
+    assert bar_rows[-1].endswith("2/set.mp4: ok, 7 reps") and "…" in bar_rows[-1], bar_rows
+    assert all(len(row) < 80 for row in bar_rows), bar_rows

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from analysis.cache import TrackCache
 from analysis.counting import count_reps
 from analysis.landmarks import INDEX
-from analysis.moving_parts import better_seen_side, chart_parts, moving_angles, on_seen_side, span_spread
+from analysis.moving_parts import (
+    better_seen_side,
+    chart_parts,
+    different_movements_words,
+    joint_bends,
+    legs_work,
+    moving_angles,
+    on_seen_side,
+    span_spread,
+)
 from analysis.pose import extract_pose
 
 pytestmark = pytest.mark.slow  # a cold pose cache runs MediaPipe on each clip once
@@ -94,3 +105,55 @@ def test_the_charts_open_on_one_side_of_the_body(shared_data, pose_cache_dir, na
     assert all(a.startswith(f"{side}_") or kinds.count(a.split("_", 1)[1]) == 2 for a in parts["angles"]), (
         parts
     )
+
+
+def _bends(shared_data, pose_cache_dir, name):
+    """``joint_bends`` within the reps Side by side shows by default (the automatic count)."""
+    track = _track(shared_data, pose_cache_dir, name)
+    return joint_bends(track, [(r.start_s, r.end_s) for r in count_reps(track).reps])
+
+
+def test_legs_are_judged_only_when_seen_and_clearly_working_or_still():
+    assert legs_work({"knee": 90.0, "elbow": 120.0}) is True  # a squat whose arms swing
+    assert legs_work({"knee": 10.0, "hip": 12.0, "elbow": 100.0}) is False  # a push-up
+    assert legs_work({"knee": 35.0, "hip": 12.0}) is None  # in between: nothing said
+    assert legs_work({"elbow": 100.0}) is None  # legs hidden: not "still"
+    assert different_movements_words({"knee": 35.0}, {"knee": 10.0}) is None
+
+
+def test_a_squat_beside_a_push_up_is_said_to_be_another_exercise(shared_data, pose_cache_dir):
+    """A squat beside a push-up had its rep timings and knee curve compared as if alike, unsaid."""
+    squat = _bends(shared_data, pose_cache_dir, "squat_side_rohanx01_1.mp4")
+    push_up = _bends(shared_data, pose_cache_dir, "pushup_side_divyansh_1.mp4")
+    words = different_movements_words(squat, push_up)
+    assert words is not None and words.startswith("A bends the ") and "knees" in words.split(";")[0]
+    assert "; B keeps the legs still and bends the elbows" in words and "different exercises" in words
+    assert different_movements_words(push_up, squat).startswith("A keeps the legs still and bends the elbows")
+
+
+def test_a_squat_filmed_from_the_side_and_from_the_front_is_one_exercise(shared_data, pose_cache_dir):
+    """Seen from the front, a squat's knees bend less in the picture: still far from still."""
+    side = _bends(shared_data, pose_cache_dir, "squat_side_wissem_1.mp4")
+    front = _bends(shared_data, pose_cache_dir, "squat_front_rjsong_1.mp4")
+    assert legs_work(side) is legs_work(front) is True
+    assert different_movements_words(side, front) is None
+
+
+def test_legs_hidden_by_the_camera_are_not_called_still(shared_data, pose_cache_dir):
+    """A push-up filmed from the front hides the knees: nothing is said beside a squat."""
+    push_up = _bends(shared_data, pose_cache_dir, "pushup_front_dollarpy_3.mp4")
+    assert "knee" not in push_up and legs_work(push_up) is None
+    squat = _bends(shared_data, pose_cache_dir, "squat_side_rohanx01_1.mp4")
+    assert different_movements_words(squat, push_up) is None
+
+
+def test_no_two_clips_of_one_exercise_are_called_different(shared_data, pose_cache_dir, clips_table):
+    """Every pair of the shared clips of one exercise (clips.tsv), whatever their camera angles."""
+    by_exercise: dict[str, list[str]] = {}
+    for row in clips_table:
+        by_exercise.setdefault(row["exercise"].split(" (")[0], []).append(row["file"])
+    bends = {row["file"]: _bends(shared_data, pose_cache_dir, row["file"]) for row in clips_table}
+    pairs = [pair for names in by_exercise.values() for pair in itertools.combinations(names, 2)]
+    assert len(pairs) >= 50  # 9 squats, 7 push-ups, 2 curls
+    called_different = [pair for pair in pairs if different_movements_words(bends[pair[0]], bends[pair[1]])]
+    assert called_different == []

@@ -6,7 +6,8 @@ OUTDIR/summary.csv with one row per clip. Run it again to continue an interrupte
 finished clips are skipped. Failed clips (unreadable, no person, a named file that does
 not exist) are listed in the summary with the reason and the others carry on. Exit code:
 0 all analysed, 1 some clips failed, 2 nothing could run (no clips, an output folder that
-cannot be written, an unreachable scheduler), 130 interrupted.
+cannot be written, an unreachable scheduler), 130 interrupted. Progress goes to stderr, each
+clip named by its path from the folder the inputs share (a/set.mp4 and b/set.mp4).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+# the fewest characters of a clip's name the bar keeps when it shortens the name to fit
+MIN_NAME = 12
+
+
 class ClipProgress:
     """Progress over clips on stderr: a bar redrawn in place on a terminal, one line per
     clip otherwise; failures and warnings are always printed with their reason.
@@ -55,9 +60,10 @@ class ClipProgress:
     ``\r\033[K`` clears only its last row, so every redraw left the wrapped rows behind
     (a cut-short clip's warning is about 200 characters)."""
 
-    def __init__(self, stream=None, width: int = 30):
+    def __init__(self, stream=None, width: int = 30, names: dict[str, str] | None = None):
         self.stream = stream or sys.stderr
         self.width = width
+        self.names = names or {}  # absolute path -> its name in the lines (``batch.shown_names``)
         self._tty = stderr_is_terminal(self.stream)
         self._started = time.monotonic()
         self._done = 0
@@ -65,9 +71,19 @@ class ClipProgress:
         self._last_draw = 0.0
         self._last_step = -1
 
-    def _in_place(self, text: str) -> None:
-        """Redraw the bar's line with ``text``, cut to fit one row of the terminal."""
+    def _name(self, path: str) -> str:
+        """The clip as the lines name it: its path from the inputs' shared folder when known
+        (two clips of one name in two folders), else its file name."""
+        return self.names.get(os.path.abspath(path), os.path.basename(path))
+
+    def _in_place(self, text: str, name: str = "") -> None:
+        """Redraw the bar's line with ``text``, cut to fit one row of the terminal. A long
+        ``name`` (a clip's path, inside ``text``) loses its start first, so the clip's status
+        after it stays in view ("…/week 2/set.mp4: ok, 7 reps")."""
         columns = shutil.get_terminal_size().columns
+        keep = max(MIN_NAME, len(name) - (len(text) - (columns - 1)))
+        if name and keep < len(name):
+            text = text.replace(name, "…" + name[len(name) - keep + 1 :], 1)
         if len(text) >= columns:
             text = text[: max(columns - 2, 1)] + "…"
         self.stream.write(f"\r\033[K{text}")
@@ -76,14 +92,15 @@ class ClipProgress:
         """The pose pass of the clip being analysed (clips one at a time): a long clip
         shows life before it finishes."""
         fraction = min(done / max(total, 1), 1.0)
-        name = os.path.basename(path)
+        name = self._name(path)
         if self._tty:
             now = time.monotonic()
             if fraction < 1.0 and now - self._last_draw < 0.2:
                 return
             self._last_draw = now
             self._in_place(
-                f"batch {self._done}/{self._total or '?'} clips done; {name}: pose {done}/{total} frames"
+                f"batch {self._done}/{self._total or '?'} clips done; {name}: pose {done}/{total} frames",
+                name,
             )
         else:  # a log: a line per quarter, and only for passes long enough to wait for
             quarter = int(fraction * 4)
@@ -95,7 +112,7 @@ class ClipProgress:
 
     def __call__(self, done: int, total: int, result) -> None:
         self._done, self._total, self._last_step = done, total, -1
-        name = os.path.basename(result.path)
+        name = self._name(result.path)
         if result.status == "failed":
             note = f"FAILED: {result.error}"
         elif result.count is not None:
@@ -110,7 +127,7 @@ class ClipProgress:
             bar = "#" * filled + "-" * (self.width - filled)
             if result.status == "failed" or result.warning:  # kept whole, above the bar
                 self.stream.write(f"\r\033[K{name}: {note}\n")
-            self._in_place(f"batch [{bar}] {done}/{total} clips, {elapsed:.0f} s  {name}: {note}")
+            self._in_place(f"batch [{bar}] {done}/{total} clips, {elapsed:.0f} s  {name}: {note}", name)
             if done >= total:
                 self.stream.write("\n")
         else:
@@ -121,7 +138,7 @@ class ClipProgress:
 
 
 def run(args) -> int:
-    from analysis.batch import BatchAnalyser, summarise
+    from analysis.batch import BatchAnalyser, find_clips, shown_names, summarise
 
     settings, cache = model_settings(args)  # a bad option or --model: one error before any clip
     analyser = BatchAnalyser(
@@ -133,7 +150,7 @@ def run(args) -> int:
         overwrite=args.overwrite,
         strictness=args.strictness,
     )
-    bar = ClipProgress()
+    bar = ClipProgress(names=shown_names(find_clips(args.inputs)))
     analyser.run(args.inputs, args.outdir, progress=bar, frame_progress=bar.frames)
     for spec in analyser.unmatched_:
         print(f"warning: no clips in {spec!r}", file=sys.stderr)
