@@ -12,16 +12,18 @@ or network reaches the server directly.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
 
 from analysis.errors import RepLabError
 from analysis.recording import FrameRecorder, remove_stale_recordings
-from analysis.video import probe
+from analysis.video import VideoInfo, probe
 from pages.clips import UPLOAD_DIR, Clip, store_file
 
 RECORDING_DIR = UPLOAD_DIR / "recordings"
@@ -69,6 +71,9 @@ def record_clip(slot: str, container=None) -> Clip | None:
             mode=WebRtcMode.SENDRECV,
             video_frame_callback=record_and_show,
             on_video_ended=recorder.close,
+            # called before a run when the widget on screen reports a new state (START, the
+            # picture coming, STOP); a page left or a clip source switched reports nothing
+            on_change=functools.partial(_widget_changed, slot),
             rtc_configuration={"iceServers": []},
             media_stream_constraints={"video": True, "audio": False},
             # a portrait phone camera would otherwise push STOP below the fold; at 420 px a
@@ -80,19 +85,26 @@ def record_clip(slot: str, container=None) -> Clip | None:
                 "controls": False,
             },
         )
-    kept_key = f"keep_recording_{slot}"
-    playing_key = f"webcam_playing_{slot}"
-    was_playing = st.session_state.get(playing_key, False)
+    live_key = f"webcam_live_{slot}"
+    live_on = st.session_state.get(live_key)  # the page this slot's stream was last live on
+    widget_stopped = st.session_state.pop(f"webcam_changed_{slot}", False)
+    page = page_address()
     # signalling: START pressed, the stream not up yet. STOP then (within a second or two of
-    # START) ended it with no frame recorded, and the page said nothing at all (review AA)
-    st.session_state[playing_key] = ctx.state.playing or ctx.state.signalling
-    if ctx.state.playing:
-        status.info("Recording. Press STOP when the set is done.")
+    # START) ended it with no frame recorded, and the page said nothing at all (review AA).
+    # A widget met on another page than its stream's is a new one (its START showing): the
+    # widget's state is still the old page's stream, which ended as that page was left
+    live = (ctx.state.playing or ctx.state.signalling) and live_on in (None, page)
+    if live:
+        st.session_state[live_key] = page
+        if ctx.state.playing:
+            status.info("Recording. Press STOP when the set is done.")
+        else:
+            status.info(
+                "Starting the camera ... Begin the set once the picture shows and this says Recording."
+            )
         return None
-    if ctx.state.signalling:
-        status.info("Starting the camera ... Begin the set once the picture shows and this says Recording.")
-        return None
-    if recorder.recording:  # STOP pressed: the stream's end closes the file
+    st.session_state.pop(live_key, None)
+    if recorder.recording:  # the stream ended (STOP, or the page left): its end closes the file
         with st.spinner("Finishing the recording ..."):
             if not recorder.closed.wait(FINISH_TIMEOUT_S):
                 recorder.close()  # the stream did not say it ended: finish it here
@@ -101,27 +113,75 @@ def record_clip(slot: str, container=None) -> Clip | None:
         recorder.error = None
         return None
     if os.path.exists(recorder.path):
-        try:
-            probe(recorder.path)
-        except RepLabError as exc:
-            os.remove(recorder.path)
-            box.error(f"The recording could not be read ({exc}). Please record again.")
+        # the widget said it stopped, on the page it recorded on: STOP (or the connection
+        # lost); otherwise the stream ended unseen, because the page or the clip source changed
+        if not _keep_recording(box, slot, recorder, stopped=widget_stopped and live_on == page):
             return None
-        name = time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4")
-        clip = store_file(recorder.path, name, kind="recording")  # moves it: the next START starts afresh
-        st.session_state[kept_key] = clip
-        return clip
-    if was_playing:  # START, then STOP before a frame came: the last recording is not this one
+    elif live_on is not None:  # START, then STOP before a frame came: the last recording is not this one
         box.warning(
             "Nothing was recorded: the camera had not sent a picture yet when the recording stopped "
             "(STOP pressed before the picture came, or the connection failed). Press START, wait for the "
             "picture and the word Recording, then do the set."
         )
-    kept = st.session_state.get(kept_key)
-    if kept is not None and os.path.exists(kept.path):
-        box.caption(f"Using the last recording: {kept.name}")
-        return kept
-    return None
+    return _last_recording(box, slot)
+
+
+def _widget_changed(slot: str) -> None:
+    """Note that the widget on screen reported a new state: only it knows that STOP was pressed."""
+    st.session_state[f"webcam_changed_{slot}"] = True
+
+
+def page_address() -> str:
+    """The address of the page running (no query): a page change shows the widget anew."""
+    return st.context.url or ""
+
+
+def _keep_recording(box, slot: str, recorder: FrameRecorder, stopped: bool) -> bool:
+    """Store the finished file like an upload, as this slot's recording; False if it is unreadable.
+
+    A recording the person did not STOP (they opened another page, or chose another clip
+    source, and the stream ended with it) is kept too, nothing lost, but with a note saying
+    so and how long it is: it was analysed as if STOP had been pressed, without a word.
+    """
+    try:
+        info = probe(recorder.path)
+    except RepLabError as exc:
+        os.remove(recorder.path)
+        box.error(f"The recording could not be read ({exc}). Please record again.")
+        return False
+    name = time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4")
+    clip = store_file(recorder.path, name, kind="recording")  # moves it: the next START starts afresh
+    st.session_state[f"keep_recording_{slot}"] = clip
+    st.session_state[f"recording_note_{slot}"] = None if stopped else interrupted_words(info)
+    return True
+
+
+def interrupted_words(info: VideoInfo) -> str:
+    """What to say about a recording that ended when its page was left, not by STOP."""
+    return (
+        f"The recording stopped when you went to another page or chose another clip, after "
+        f"{info.duration_s:.1f} s ({info.frame_count} frames), not by STOP. It is kept and analysed "
+        "below; record again if the set was not finished."
+    )
+
+
+def _last_recording(box, slot: str) -> Clip | None:
+    """This slot's last recording, with its download and any note on how it ended; or None."""
+    kept = st.session_state.get(f"keep_recording_{slot}")
+    if kept is None or not os.path.exists(kept.path):
+        return None
+    if note := st.session_state.get(f"recording_note_{slot}"):
+        box.warning(note)
+    box.caption(f"Using the last recording: {kept.name}")
+    box.download_button(
+        f"Download your recording: {kept.name}",
+        lambda: Path(kept.path).read_bytes(),  # read when pressed, not on every rerun
+        file_name=kept.name,
+        mime="video/mp4",
+        key=f"download_recording_{slot}",
+        help="The video as the camera sent it, before any analysis (H.264 .mp4, no drawings).",
+    )
+    return kept
 
 
 def insecure_origin(url: str | None) -> str | None:

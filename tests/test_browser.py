@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from analysis.cache import file_hash
 from analysis.history import HistoryStore
+from analysis.video import probe
+from pages.clips import UPLOAD_DIR
 from tests.clipmaker import camera_file
 from tests.conftest import REPO_ROOT
 
@@ -506,8 +509,18 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
             found = page.locator('[data-testid="stMetric"]', has_text="Person found")
             person = found.locator('[data-testid="stMetricValue"]').inner_text()
             page.locator("video").first.wait_for(timeout=30_000)
+            # the recording itself, as stored and analysed, under the name the page shows
+            with page.expect_download() as download_info:
+                page.get_by_role("button", name="Download your recording").click()
+            download = download_info.value
+            downloaded = tmp_path / "downloaded.mp4"
+            download.save_as(downloaded)
         finally:
             browser.close()
+    stored = UPLOAD_DIR / file_hash(downloaded)[:32] / download.suggested_filename
+    assert download.suggested_filename.startswith("webcam ")
+    assert stored.read_bytes() == downloaded.read_bytes()
+    assert probe(downloaded).codec == "h264"
     # STOP came 10 s after the page said it was recording; frames reach the server a
     # little later (5.4-7.7 s kept of a 7 s wait in trial runs)
     assert seconds >= 7.0

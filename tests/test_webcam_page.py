@@ -1,36 +1,88 @@
 """The webcam picker's words, with streamlit-webrtc replaced by a stand-in whose state the test sets.
 
 The real widget runs in a browser (tests/test_browser.py records through it); here the page's
-own logic is checked: what it says for each state the widget reports.
+own logic is checked: what it says for each state the widget reports. The stand-in behaves as
+streamlit-webrtc 0.79 was seen to in Chromium: a state the widget on screen reports (START, the
+picture coming, STOP) calls ``on_change`` before the run; a page left mid-recording ends the
+stream (``on_video_ended``) and, on the way back, the widget is idle without a call.
 """
 
 from __future__ import annotations
 
 import sys
+from fractions import Fraction
 from types import SimpleNamespace
 
+import av
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from analysis.video import iter_frames, probe
+from tests.conftest import REPO_ROOT
 
 
 def _page():
+    import streamlit as st
+
     from pages.webcam import record_clip
 
-    record_clip("main")
+    if st.session_state.get("test_on_camera_page", True):  # False: the person is on another page
+        record_clip("main")
 
 
 def _fake_webrtc(monkeypatch, tmp_path):
-    """streamlit_webrtc as the page sees it: ``webrtc_streamer`` reports the state in ``state``."""
+    """streamlit_webrtc as the page sees it: ``webrtc_streamer`` reports the state in ``state``.
+
+    ``state.silent``: the next state change is not the widget's (a page came back), so
+    ``on_change`` is not called; ``state.callbacks`` holds the last call's callbacks, for
+    frames and the stream's end.
+    """
+    import pages.clips
     import pages.webcam
 
-    state = SimpleNamespace(playing=False, signalling=False)
+    state = SimpleNamespace(
+        playing=False, signalling=False, silent=False, callbacks={}, reported=(False, False)
+    )
 
     def webrtc_streamer(**kwargs):
+        state.callbacks = kwargs
+        now = (state.playing, state.signalling)
+        if now != state.reported and not state.silent and kwargs.get("on_change"):
+            kwargs["on_change"]()
+        state.reported, state.silent = now, False
         return SimpleNamespace(state=SimpleNamespace(playing=state.playing, signalling=state.signalling))
 
     fake = SimpleNamespace(WebRtcMode=SimpleNamespace(SENDRECV="SENDRECV"), webrtc_streamer=webrtc_streamer)
     monkeypatch.setitem(sys.modules, "streamlit_webrtc", fake)
-    monkeypatch.setattr(pages.webcam, "RECORDING_DIR", tmp_path / "recordings")
+    monkeypatch.setattr(pages.clips, "UPLOAD_DIR", tmp_path / "uploads")
+    monkeypatch.setattr(pages.webcam, "RECORDING_DIR", tmp_path / "uploads" / "recordings")
     return state
+
+
+def _stream(state, frames: int) -> None:
+    """The camera sends ``frames`` frames of the sample squat, 1/30 s apart, through the widget."""
+    for index, frame in enumerate(
+        iter_frames(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", 8.0)
+    ):
+        if index == frames:
+            break
+        image = av.VideoFrame.from_ndarray(frame.rgb, format="rgb24").reformat(format="yuv420p")
+        image.pts, image.time_base = 3000 * index, Fraction(1, 90000)
+        state.callbacks["video_frame_callback"](image)
+
+
+def _record(at, state, frames: int) -> None:
+    """START, the picture comes, ``frames`` frames are recorded; the stream is still on."""
+    state.signalling = True
+    at.run()
+    state.signalling, state.playing = False, True
+    at.run()
+    assert any("Recording" in i.value for i in at.info)
+    _stream(state, frames)
+
+
+def _warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
 
 
 def test_stop_pressed_while_the_camera_was_connecting_says_nothing_was_recorded(monkeypatch, tmp_path):
@@ -58,3 +110,68 @@ def test_a_page_left_idle_says_nothing(monkeypatch, tmp_path):
     at.run()
     at.run()
     assert not at.exception and not at.warning and not at.error
+
+
+def test_a_recording_ended_by_leaving_the_page_is_kept_and_says_so(monkeypatch, tmp_path):
+    """Review AB: another page opened mid-recording ended the stream; back on the camera, the
+    half recording was stored and analysed as if STOP had been pressed, without a word."""
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    at = AppTest.from_function(_page, default_timeout=30)
+    at.run()
+    _record(at, state, frames=45)
+    at.session_state["test_on_camera_page"] = False  # another page (or clip source) opened
+    at.run()
+    state.callbacks["on_video_ended"]()  # the browser closed the stream with the widget
+    state.playing, state.silent = False, True  # back: the widget is idle, and said nothing
+    at.session_state["test_on_camera_page"] = True
+    at.run()
+    assert not at.exception and not at.error
+    kept = at.session_state["keep_recording_main"]
+    info = probe(kept.path)
+    assert info.frame_count == 45  # nothing recorded was lost
+    note = [w for w in _warnings(at) if "stopped when you went to another page" in w]
+    assert note and f"after {info.duration_s:.1f} s (45 frames)" in note[0], _warnings(at)
+    at.run()  # said while that recording is the one analysed, not once only
+    assert any("stopped when you went to another page" in w for w in _warnings(at))
+
+
+def test_a_recording_stopped_with_stop_has_no_note_and_can_be_downloaded(monkeypatch, tmp_path):
+    """STOP keeps the recording without the page-left note, with a button for the file itself."""
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    at = AppTest.from_function(_page, default_timeout=30)
+    at.run()
+    _record(at, state, frames=20)
+    state.playing = False  # STOP: the widget reports it
+    state.callbacks["on_video_ended"]()
+    at.run()
+    assert not at.exception and not at.error and not at.warning, _warnings(at)
+    kept = at.session_state["keep_recording_main"]
+    assert probe(kept.path).codec == "h264" and probe(kept.path).frame_count == 20
+    buttons = at.get("download_button")
+    assert [b.label for b in buttons] == [f"Download your recording: {kept.name}"]
+
+
+@pytest.mark.parametrize("frames", [30, 0])
+def test_a_widget_met_on_another_page_is_not_the_recording_stream(monkeypatch, tmp_path, frames):
+    """Analyse to Squat form mid-recording: the Squat form page shows the camera widget anew
+    (START) while streamlit-webrtc still reported the old page's stream as playing, so the
+    page said "Recording. Press STOP"; the new widget's first report then looked like STOP."""
+    import pages.webcam
+
+    address = {"page": "http://localhost:8501/"}
+    monkeypatch.setattr(pages.webcam, "page_address", lambda: address["page"], raising=False)
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    at = AppTest.from_function(_page, default_timeout=30)
+    at.run()
+    _record(at, state, frames=frames)
+    address["page"] = "http://localhost:8501/form"
+    state.callbacks["on_video_ended"]()  # the old page's widget went, and its stream with it
+    at.run()  # the stale state: still "playing"
+    assert not any("Recording" in i.value for i in at.info)
+    state.playing = False  # the new widget's first report (idle) calls on_change, like STOP
+    at.run()
+    assert not at.exception and not at.error
+    if frames:
+        assert any("stopped when you went to another page" in w for w in _warnings(at)), _warnings(at)
+    else:
+        assert "keep_recording_main" not in at.session_state
