@@ -64,11 +64,22 @@ PAGES = [
 ]
 
 # a focus ring a keyboard user can see (Streamlit's is its red at half strength, 1.1-1.9:1 against
-# the unfocused control, none on the sidebar's links) and captions at 4.5:1 (Streamlit's grey: 3.7:1)
+# the unfocused control, none on the sidebar's links) and captions at 4.5:1 (Streamlit's grey: 3.7:1).
+# On a phone a table's toolbar (search, download, full screen) is always shown, 2.65rem above the
+# table, over the control placed there: it took the taps meant for Compare counters' True count
+# "-" and the History's Athlete box. Tables get that room above them on touch screens.
+# A phone stacks columns one a row: the Analyse page's six summary numbers filled its first screen
+# and pushed the clip below it. In a container keyed "summary_..." each number is as wide as it
+# needs, in a smaller type, and a row wraps only what does not fit (three a row at 390 px).
 st.html(
     "<style>:focus-visible, label:has(input[type=radio]:focus-visible), label:has(input[type=checkbox]:focus-visible)"
     " { outline: 3px solid #0b62a4 !important; outline-offset: 2px; }"
-    '[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55575f; }</style>'
+    '[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #55575f; }'
+    '@media (hover: none) { [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) { margin-top: 2.65rem; } }'
+    "@media (max-width: 640px) {"
+    ' [class*="st-key-summary_"] [data-testid="stColumn"] { min-width: max-content; }'
+    ' [class*="st-key-summary_"] [data-testid="stMetricValue"] { font-size: 1.5rem; } }'
+    "</style>"
 )
 
 # the pages send a run that did not come through here back to it (``pages.common.through_the_app``)

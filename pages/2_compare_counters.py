@@ -334,7 +334,8 @@ if points:
         rep = results[label[0]].reps[int(label[1]) - 1]  # the rep as that algorithm found it, playing
         frames.loop_rep(player_col, clip.path, track, rep.start_s, rep.end_s, max_height=480)
         player_col.caption(f"{caption} as found: {rep.start_s:.2f}-{rep.end_s:.2f} s, looping")
-else:
+else:  # a touch screen's first tap on a chart is a hover (Plotly selects the point hovered before)
     st.caption(
-        "Click a marker (a rep's turning point), or pick a rep in the list above, to show that frame and watch that rep."
+        "Click a marker (a rep's turning point), or pick a rep in the list above, to show that frame and watch that rep. "
+        "On a touch screen, tap the marker twice: the first tap shows its label."
     )

@@ -69,7 +69,7 @@ if len(others) == len(verdicts):
 good = sum(1 for v in verdicts if v.good)
 judged = sum(1 for v in verdicts if v.judged)
 squat_count = len(verdicts) - len(others)
-c1, c2, c3 = st.columns(3)
+c1, c2, c3 = st.container(key="summary_form").columns(3)  # three a row on a phone too (app.py)
 c1.metric("Squats", squat_count, help="Counted on the knee angle (the squat preset), less any movement the "
           "form check found not to be a squat.")  # fmt: skip
 if others:
@@ -158,8 +158,11 @@ if picked and 0 <= picked[0] < len(verdicts):  # the clicked rep, in motion, ove
                    f"**{verdict.verdict_words}**, p(good) {format_p_good(verdict.p_good)}")  # fmt: skip
     words.write(verdict.reason)
     words.caption("Click another bar, or pick a rep in the list above, to watch that rep instead.")
-else:
-    st.caption("Click a rep's bar, or pick a rep in the list above, to watch that rep in a loop.")
+else:  # a touch screen's first tap on a chart is a hover (Plotly selects the point hovered before)
+    st.caption(
+        "Click a rep's bar, or pick a rep in the list above, to watch that rep in a loop. On a touch screen, "
+        "tap the bar twice: the first tap shows its label."
+    )
 stem = text.file_stem(os.path.splitext(clip.name)[0])  # a '"' in the name broke the download
 table = io.StringIO()
 write_verdicts_csv(verdicts, table)

@@ -259,8 +259,9 @@ fig.update_xaxes(
     tickvals=[k + 0.5 for k in range(max_reps)], ticktext=[f"rep {k + 1}" for k in range(max_reps)],
     showgrid=False, minor={"tickvals": list(range(max_reps + 1)), "showgrid": True},
 )  # fmt: skip
+# the axis title in two lines: in one, its end ran off a phone's chart ("... its turning point in the m")
 fig.update_layout(
-    xaxis_title="each rep from its start to its end, its turning point in the middle", yaxis_title=f"{angle.partition('_')[2] if seen_sides and angle.startswith(('left_', 'right_')) else angle} (degrees)",
+    xaxis_title="each rep from its start to its end,<br>its turning point in the middle", yaxis_title=f"{angle.partition('_')[2] if seen_sides and angle.startswith(('left_', 'right_')) else angle} (degrees)",
     showlegend=True,  # with one line drawn (a side without reps), whose it is was not said
 )  # fmt: skip
 st.plotly_chart(fig, key="sbs_chart")

@@ -166,7 +166,12 @@ if session["p_good_needed"] is not None:
     )
 rows = session_rep_rows(session)
 if rows:
-    st.dataframe(rows, hide_index=True)
+    # each rep's reason in words under the table, where it wraps: in the table's last column it
+    # was cut ("deep enough at this stri" at 1366 px, and off screen on a phone)
+    st.dataframe([{k: v for k, v in row.items() if k != "reason"} for row in rows], hide_index=True)
+    reasons = [f"**Rep {row['rep']}:** {text.literal(row['reason'])}" for row in rows if row["reason"]]
+    if reasons:
+        st.markdown("  \n".join(reasons))
 else:
     st.caption("No reps were counted in this session.")
 

@@ -180,7 +180,8 @@ def summary_row(track: PoseTrack, reps_counted: int | None = None) -> None:
     the count people came for was on the third screen, under five technical numbers."""
     # two rows of three: six columns in one row cut every value to "10…" / "608×…" when the
     # main area is narrow (a 1024-px laptop or a phone held sideways, sidebar open)
-    cols = [*st.columns(3), *st.columns(3)]
+    summary = st.container(key="summary_clip")  # three a row on a phone too (app.py's style)
+    cols = [*summary.columns(3), *summary.columns(3)]
     if reps_counted is not None:
         cols[0].metric("Reps counted", reps_counted)
         cols = cols[1:]
