@@ -250,6 +250,7 @@ fig = go.Figure()
 SYMBOLS = ("diamond", "circle", "square", "triangle-up", "star", "hexagon", "cross", "x")
 lane = 0.09
 signals_drawn: dict[str, tuple[float, float]] = {}  # signal name -> the (low, high) it is scaled by
+shapes, notes = [], []  # added in one go after the loop (``charts.add_shapes``: one by one costs N squared)
 for i, (method, result) in enumerate(results.items()):
     colour = charts.PALETTE[i % len(charts.PALETTE)]
     times = np.asarray(result.times, dtype=float)
@@ -272,17 +273,17 @@ for i, (method, result) in enumerate(results.items()):
         for key, words in (("down_below", "down below"), ("up_above", "up above")):
             level = result.diagnostics.get(key)
             if isinstance(level, int | float) and math.isfinite(level) and hi > lo:
-                fig.add_shape(type="line", xref="paper", x0=0, x1=1, y0=(level - lo) / (hi - lo),
-                              y1=(level - lo) / (hi - lo), line={"color": colour, "dash": "dot", "width": 1.5})  # fmt: skip
-                fig.add_annotation(xref="paper", x=1, y=(level - lo) / (hi - lo), text=f"hysteresis: {words}",
-                                   showarrow=False, xanchor="right", yanchor="bottom",
-                                   font={"size": 11, "color": charts.TEXT_COLOUR})  # fmt: skip
+                shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": (level - lo) / (hi - lo),
+                               "y1": (level - lo) / (hi - lo), "line": {"color": colour, "dash": "dot", "width": 1.5}})  # fmt: skip
+                notes.append({"xref": "paper", "x": 1, "y": (level - lo) / (hi - lo), "text": f"hysteresis: {words}",
+                              "showarrow": False, "xanchor": "right", "yanchor": "bottom",
+                              "font": {"size": 11, "color": charts.TEXT_COLOUR}})  # fmt: skip
     centre = -0.08 - (i + 0.5) * lane
     for rep in result.reps:
         # a white edge: reps that meet (one's end is the next one's start) read as one long bar
-        fig.add_shape(type="rect", x0=rep.start_s, x1=rep.end_s, y0=centre - lane * 0.38,
-                      y1=centre + lane * 0.38, fillcolor=colour, opacity=0.35,
-                      line={"color": "white", "width": 2})  # fmt: skip
+        shapes.append({"type": "rect", "x0": rep.start_s, "x1": rep.end_s, "y0": centre - lane * 0.38,
+                       "y1": centre + lane * 0.38, "fillcolor": colour, "opacity": 0.35,
+                       "line": {"color": "white", "width": 2}})  # fmt: skip
     if result.reps:
         fig.add_scatter(
             x=[r.bottom_s for r in result.reps], y=[centre] * len(result.reps), mode="markers",
@@ -293,8 +294,9 @@ for i, (method, result) in enumerate(results.items()):
             hovertemplate="%{customdata[0]} rep %{customdata[1]}<br>turning point %{x:.2f} s<extra></extra>",
             unselected={"marker": {"opacity": 0.7}},
         )  # fmt: skip
-    fig.add_annotation(x=0, xref="paper", y=centre, text=f"{method} ({result.count})", showarrow=False,
-                       xanchor="right", font={"size": 11, "color": charts.TEXT_COLOUR})  # fmt: skip
+    notes.append({"x": 0, "xref": "paper", "y": centre, "text": f"{method} ({result.count})", "showarrow": False,
+                  "xanchor": "right", "font": {"size": 11, "color": charts.TEXT_COLOUR}})  # fmt: skip
+charts.add_shapes(fig, shapes, notes)
 fig.update_layout(
     height=360 + 34 * len(results), margin={"l": 110, "r": 10, "t": 30, "b": 10}, clickmode="event+select",
     legend=charts.BELOW, xaxis_title="time (s)",

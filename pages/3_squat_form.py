@@ -116,6 +116,7 @@ colours = [charts.GOOD_COLOUR if v.good else (charts.UNJUDGED_COLOUR if not np.i
            for v in verdicts]  # fmt: skip
 # colour is not the only cue: a fault's bar is hatched (and every bar's verdict is written under it)
 hatches = ["" if v.good or not np.isfinite(v.p_good) else "x" for v in verdicts]
+bar_names = [f"rep {v.index + 1}<br>{_bar_words(v)}" for v in verdicts]
 fig = go.Figure(
     go.Bar(
         # each verdict is written under its bar, on the axis: written above the bar, a label
@@ -123,7 +124,7 @@ fig = go.Figure(
         # short: "good" (the style, "powerlifting squat", is in the hover and the card), so
         # thirteen bars' labels stay readable
         # a rep with several faults: the first and how many more ("no depth +1"); all in the hover
-        x=[f"rep {v.index + 1}<br>{_bar_words(v)}" for v in verdicts], y=p_values,
+        x=bar_names, y=p_values,
         marker_color=colours, marker_pattern={"shape": hatches, "fillmode": "overlay", "fgcolor": "white"},
         customdata=[[v.index + 1, ", ".join(v.faults) or v.verdict_words, format_p_good(v.p_good)]
                     for v in verdicts],
@@ -134,10 +135,19 @@ fig.add_hline(y=threshold, line_dash="dot", line_color="grey", layer="below")
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
                   yaxis={"range": [0, 1.05], "title": "probability of good form"},
                   xaxis={"tickfont": {"color": charts.TEXT_COLOUR}})  # fmt: skip
+if len(verdicts) > charts.MAX_REP_LABELS:  # 78 bars' "rep 12 / good" labels ran into one another
+    numbered = charts.numbered_reps(len(verdicts))
+    fig.update_xaxes(tickmode="array", tickvals=[bar_names[i] for i in numbered], title="rep",
+                     ticktext=[str(verdicts[i].index + 1) for i in numbered], tickangle=0)  # fmt: skip
 event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
 # where the slider is: on a phone the sidebar is folded away (review Q)
+numbering = ""
+if len(verdicts) > charts.MAX_REP_LABELS:
+    numbering = (f" The reps are numbered in steps of {charts.rep_label_step(len(verdicts))}; point at a bar for "
+                 "its verdict (blue: good; orange, hatched: a fault; grey: not judged).")  # fmt: skip
 st.caption(
     f"Dotted line: the p(good) a rep needs, {threshold:.2f}, at strictness {strictness:.2f} (the slider in the sidebar)."
+    + numbering
 )
 picked = [
     p["point_index"] for p in (event or {}).get("selection", {}).get("points", []) if "point_index" in p

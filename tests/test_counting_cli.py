@@ -335,3 +335,20 @@ def test_a_failing_path_is_named_once_in_the_text_output(tmp_path, capsys):
     missing = tmp_path / "missing.npy"
     assert main(["count", str(missing)]) == 1
     assert capsys.readouterr().err == f"{missing}: error: no such file\n"
+
+
+def test_a_video_says_before_the_optical_flow_pass_that_it_reads_every_frame_again(
+    pose_cache_dir, sample_squat_track, capsys
+):
+    """After "pose: 100%" the flow counter read a 3-minute clip again for 54 s with nothing on
+    the screen (review AE): it is said before it starts, with the option that skips it."""
+    from tests.conftest import SAMPLE_VIDEOS
+
+    video = str(SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4")
+    options = ["--workers", "1", "--cache-dir", str(pose_cache_dir)]  # the fixture's cached track
+    assert main(["count", *options, video]) == 0
+    captured = capsys.readouterr()
+    assert "flow squat_side_rohanx01_1.mp4: the optical-flow counter reads every frame again" in captured.err
+    assert "--no-flow skips it" in captured.err and "flow " in captured.out  # it did run
+    assert main(["count", "--no-flow", *options, video]) == 0
+    assert "optical-flow" not in capsys.readouterr().err

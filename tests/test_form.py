@@ -765,3 +765,31 @@ def test_form_json_says_why_a_clip_has_no_squat(shared_data, pose_cache_dir, tmp
     assert main(["form", "--json", str(path)]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["reps"] == [] and "does not look like this exercise" in payload["none_because"]
+
+
+def test_the_model_predicts_on_one_openmp_thread_and_the_same_probabilities(squat_form):
+    """Verdicts predict one rep at a time; on two OpenMP threads the gradient boosting's threads
+    waited on each other whenever the cores were busy: 72 reps of a 3-minute clip took 14-22 s
+    instead of 1 (review AE). One thread now, and the probabilities the pipeline gives on its own."""
+    from threadpoolctl import threadpool_info
+
+    from analysis.form.model import as_features
+
+    model = load_model()
+    reps = [as_features(joints) for joints in squat_form.reps[:40]]
+    pipeline = model.pipeline_
+    unlimited = pipeline.predict_proba(reps)
+    seen = []
+
+    class Watched:
+        def predict_proba(self, X):
+            seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+            return pipeline.predict_proba(X)
+
+    model.pipeline_ = Watched()
+    try:
+        limited = model.predict_proba(reps)
+    finally:
+        model.pipeline_ = pipeline
+    assert seen and set(seen) == {1}
+    assert np.array_equal(limited, unlimited)

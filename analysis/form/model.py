@@ -9,6 +9,8 @@ set-up, and a random split would leak them and inflate the score.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier
@@ -64,7 +66,11 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.pipeline_.predict_proba([as_features(r) for r in X])
+        # one OpenMP thread: the verdicts predict one rep at a time, and the gradient boosting's
+        # two threads waited on each other whenever the 2 cores were busy (a pose pass, another
+        # tab): 72 reps took 14-22 s instead of 1 (review AE). The probabilities are the same.
+        with _openmp().limit(limits=1, user_api="openmp"):
+            return self.pipeline_.predict_proba([as_features(r) for r in X])
 
     def predict_good(self, X) -> np.ndarray:
         """P(good form) per rep (see ``good_probability``)."""
@@ -74,6 +80,15 @@ class SquatFormModel(BaseEstimator, ClassifierMixin):
         """One of the 7 labels per rep, consistent with ``predict_good`` at 0.5: the likeliest
         good style when P(good) >= 0.5, else the likeliest fault (see ``decide_labels``)."""
         return decide_labels(self.predict_proba(X), self.classes_, 0.5)
+
+
+@functools.cache
+def _openmp():
+    """The process's thread pools, looked up once (``threadpool_limits`` looks them up on every
+    call, 3 ms, for each rep); by the first prediction the model's OpenMP library is loaded."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def as_features(rep, fps: float = DATASET_FPS) -> RepFeatures | None:
