@@ -203,7 +203,9 @@ def session_rep_rows(session: dict) -> list[dict]:
     """One row per rep of a saved analysis: its times and, when it was judged, the verdict.
 
     Reps and verdicts are stored side by side (a verdict's ``index`` is its rep's); a rep
-    without a verdict (counted but not a squat) keeps empty verdict columns.
+    without a verdict (counted but not a squat) keeps empty verdict columns. A rep is numbered
+    as in the clip (``clip_rep``, saved since the sixteenth session): the movements left out as
+    not squats are not saved, so the numbers can skip them.
     """
     verdicts = {int(v.get("index", i)): v for i, v in enumerate(session.get("verdicts") or [])}
     turn = f"{turn_column_word(session.get('exercise'))} (s)"  # a pull-up's "top (s)"
@@ -213,7 +215,7 @@ def session_rep_rows(session: dict) -> list[dict]:
         p_good = verdict.get("p_good")
         rows.append(
             {
-                "rep": i + 1, "start (s)": _rounded(rep.get("start_s")), turn: _rounded(rep.get("bottom_s")),
+                "rep": int(verdict.get("clip_rep", i + 1)), "start (s)": _rounded(rep.get("start_s")), turn: _rounded(rep.get("bottom_s")),
                 "end (s)": _rounded(rep.get("end_s")),
                 "verdict": verdict_words(verdict["label"], bool(verdict.get("good"))) if verdict.get("label") else "",
                 "p(good)": format_p_good(p_good) if verdict.get("label") else "", "faults": ", ".join(verdict.get("faults") or []),

@@ -171,6 +171,7 @@ def save_analysis(
         reps, verdicts, left_out = squats_only(reps, verdicts)
         if not verdicts:  # none is a squat: a curl saved as squats, say
             raise NotSquatsError(len(left_out), shown_count)
+        verdicts = numbered_as_in_clip(verdicts, left_out)
     count = len(reps) if verdicts is not None else result.count
     analysis = (athlete, track.source_hash, exercise, count)
     same = store.find_saved(*analysis, notes, verdicts)
@@ -184,6 +185,18 @@ def save_analysis(
     entry_id = store.add_session(athlete, name, track.source_hash, exercise, count, reps, verdicts, notes)
     saved_as = store.session(entry_id)["athlete"]
     return SaveOutcome(SAVED, entry_id, saved_as, exercise, count, tuple(left_out), no_verdicts)
+
+
+def numbered_as_in_clip(verdicts: list, left_out: list) -> list[dict]:
+    """The saved squats' verdicts (``squats_only``), each with ``clip_rep``: its number among
+    all the reps counted in the clip, as the Squat form page, its CSV and its report number it.
+
+    The movements that are not squats are not saved, and the History numbered the rest 1, 2,
+    3 ...: its "rep 13" was rep 14 everywhere else, six off by the end of a 3-minute set with
+    six drops to the floor (review AE)."""
+    skipped = {v.index for v in left_out}
+    numbers = [i + 1 for i in range(len(verdicts) + len(skipped)) if i not in skipped]
+    return [{**v.to_dict(), "clip_rep": number} for v, number in zip(verdicts, numbers)]
 
 
 def default_exercise(

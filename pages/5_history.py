@@ -9,7 +9,7 @@ import streamlit as st
 from analysis.errors import RepLabError
 from analysis.form.dataset import FAULT_LABELS
 from analysis.history import NotesChangedError, fault_counts, for_spreadsheets, form_summary, session_rep_rows
-from analysis.wording import count_words
+from analysis.wording import count_words, rep_numbers_words
 from pages import charts, common, text, widgets
 
 common.through_the_app()
@@ -169,6 +169,13 @@ if rows:
     # each rep's reason in words under the table, where it wraps: in the table's last column it
     # was cut ("deep enough at this stri" at 1366 px, and off screen on a phone)
     st.dataframe([{k: v for k, v in row.items() if k != "reason"} for row in rows], hide_index=True)
+    numbers = [row["rep"] for row in rows]
+    if skipped := sorted(set(range(1, max(numbers) + 1)) - set(numbers)):
+        st.caption(
+            f"Reps are numbered as in the clip (the Squat form page, its CSV and report): "
+            f"{rep_numbers_words(skipped)} {'was not a squat' if len(skipped) == 1 else 'were not squats'} and "
+            f"{'is' if len(skipped) == 1 else 'are'} not saved."
+        )
     reasons = [f"**Rep {row['rep']}:** {text.literal(row['reason'])}" for row in rows if row["reason"]]
     if reasons:
         st.markdown("  \n".join(reasons))

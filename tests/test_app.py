@@ -523,6 +523,22 @@ def test_deleting_an_athletes_last_entry_says_why_the_page_moves_on(app_env):
     assert any("Nothing saved yet" in i.value for i in at.info)
 
 
+def test_history_numbers_a_sessions_reps_as_in_the_clip(app_env):
+    """The reps saved are the squats; the movements left out are not saved. The page numbered
+    the rest 1, 2, 3 ..., so its "rep 13" was rep 14 on the Squat form page (review AE)."""
+    reps = [{"start_s": 2.0 * i, "bottom_s": 2.0 * i + 1, "end_s": 2.0 * i + 2} for i in range(3)]
+    verdicts = [
+        {"index": i, "label": "no depth", "good": False, "reason": f"reason {n}", "clip_rep": n}
+        for i, n in enumerate((1, 3, 4))
+    ]
+    HistoryStore(app_env).add_session("Ana", "a.mp4", "h1", "squat", 3, reps, verdicts)
+    at = _run("pages/5_history.py")
+    assert list(at.dataframe[-1].value["rep"]) == [1, 3, 4]
+    assert any("**Rep 3:** reason 3" in m.value for m in at.markdown)
+    assert any(c.value.startswith("Reps are numbered as in the clip") and "rep 2 was not a squat" in c.value
+               for c in at.caption)  # fmt: skip
+
+
 def test_history_page_deletes_only_after_confirmation(app_env):
     store = HistoryStore(app_env)
     keep = store.add_session("Ana", "a.mp4", "h1", "squat", 5, [], [{"good": True}] * 5)

@@ -574,3 +574,40 @@ def test_a_file_saved_before_names_were_joined_lists_each_athlete_once(tmp_path)
     store = HistoryStore(path)
     assert store.athletes() == ["Ana Lee", "Ben"]
     assert [s["clip_name"] for s in store.sessions("Ana Lee")] == ["a.mp4", "c.mp4", "d.mp4"]  # nothing lost
+
+
+@pytest.mark.slow
+def test_a_saved_squat_keeps_its_number_in_the_clip(tmp_path, sample_squat_track):
+    """The movements that are not squats are not saved, and the History numbered the rest 1,
+    2, 3 ...: on a 3-minute set with six drops to the floor its "rep 13" was rep 14 on the
+    Squat form page, in its CSV and in its report (review AE). Here the sample's first rep is
+    judged "not a squat" (the judge is the real model, its first verdict relabelled): the one
+    squat saved is still rep 2."""
+    from dataclasses import replace
+
+    from analysis.form import assess_squat_reps
+    from analysis.form.verdict import NOT_A_SQUAT
+    from analysis.saving import save_analysis
+
+    def first_is_no_squat(track, reps, strictness):
+        verdicts = assess_squat_reps(track, reps, strictness=strictness)
+        return [replace(verdicts[0], label=NOT_A_SQUAT, good=False), *verdicts[1:]]
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    outcome = save_analysis(store, sample_squat_track, "squat", "Ana", judge=first_is_no_squat)
+    assert outcome.count == 1 and len(outcome.left_out) == 1
+    rows = session_rep_rows(store.session(outcome.entry_id))
+    assert [row["rep"] for row in rows] == [2]
+    # saved again with the same verdicts: the same analysis, found, not stored twice
+    again = save_analysis(store, sample_squat_track, "squat", "Ana", judge=first_is_no_squat)
+    assert again.entry_id == outcome.entry_id and len(store.sessions("Ana")) == 1
+
+
+def test_session_rep_rows_of_an_older_entry_number_its_reps_in_order(tmp_path):
+    """Entries saved before ``clip_rep`` was stored keep the numbers they were shown with."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    reps = [{"start_s": 0.0, "bottom_s": 1.0, "end_s": 2.0}, {"start_s": 3.0, "bottom_s": 4.0, "end_s": 5.0}]
+    saved = store.add_session(
+        "Ana", "a.mp4", "h1", "squat", 2, reps, [{"label": "no depth", "good": False}] * 2
+    )
+    assert [row["rep"] for row in session_rep_rows(store.session(saved))] == [1, 2]
