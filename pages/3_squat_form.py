@@ -187,10 +187,24 @@ report_col.download_button(
     help="One file to send an athlete: the summary and every rep's bottom frame, verdict and reason.",
 )  # fmt: skip
 
+carded = verdicts
+if len(verdicts) > frames.REP_CARDS_AT_ONCE:  # a long set opens on the reps a coach looks at first
+    everyone = f"all {len(verdicts)} reps"
+    cards = widgets.kept_radio(
+        st, "Rep cards", ["reps with a fault or not judged", "all reps"], key="form_cards", horizontal=True,
+        format_func=lambda option: everyone if option == "all reps" else option,
+    )  # fmt: skip
+    if cards != "all reps":
+        carded = [v for v in verdicts if not v.good]
+        st.caption(
+            f"{count_words(len(carded), 'rep')} of {len(verdicts)} with a fault or not judged"
+            + ("" if carded else ": every rep was judged good")
+            + f". Choose {everyone} to see every rep's card (each reads its frame from the clip)."
+        )
 per_row = 3
-for start in range(0, len(verdicts), per_row):
+for start in range(0, len(carded), per_row):
     columns = st.columns(per_row)
-    for column, verdict in zip(columns, verdicts[start : start + per_row]):
+    for column, verdict in zip(columns, carded[start : start + per_row]):
         with column.container(border=True):
             # blue and red stay apart with red-green colour blindness; a rep not judged is in the
             # text colour (Streamlit's grey was 3.7:1 on white)

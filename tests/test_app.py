@@ -1774,3 +1774,28 @@ def test_a_long_sets_verdict_bars_are_numbered_in_steps(app_env, sample_squat_tr
     assert axis["tickmode"] == "array" and axis["ticktext"] == ["1", "2"]
     assert axis["tickvals"] == bars["x"][:2]
     assert any("numbered in steps of 2; point at a bar" in c.value for c in at.caption)
+
+
+def test_a_long_set_opens_on_the_rep_cards_with_a_fault(app_env, sample_squat_track, monkeypatch):
+    """A 3-minute set's 78 rep cards read 78 frames: 20 s to load and 12,600 px of page, the
+    faults lost among good reps (review AE). Past ``REP_CARDS_AT_ONCE`` reps the page opens on
+    the reps with a fault or not judged, and all of them are one choice away. Lowered here so
+    the shipped two-rep sample (two good reps) counts as long."""
+    from pages import frames
+
+    def cards(at):
+        return [m.value for m in at.markdown if m.value.startswith("**Rep ")]
+
+    at = _run("pages/3_squat_form.py")
+    assert len(cards(at)) == 2 and not [r for r in at.radio if r.label == "Rep cards"]  # a short set: all
+    monkeypatch.setattr(frames, "REP_CARDS_AT_ONCE", 1)
+    at.run()
+    (choice,) = [r for r in at.radio if r.label == "Rep cards"]
+    assert choice.value == "reps with a fault or not judged" and cards(at) == []
+    assert any(
+        c.value.startswith("0 reps of 2 with a fault or not judged: every rep was judged good")
+        for c in at.caption
+    )
+    choice.set_value("all reps").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.split(" · ")[0] for c in cards(at)] == ["**Rep 1**", "**Rep 2**"]
