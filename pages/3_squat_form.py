@@ -188,7 +188,7 @@ report_col.download_button(
 )  # fmt: skip
 
 carded = verdicts
-if len(verdicts) > frames.REP_CARDS_AT_ONCE:  # a long set opens on the reps a coach looks at first
+if len(verdicts) > common.MANY_REPS:  # a long set opens on the reps a coach looks at first
     everyone = f"all {len(verdicts)} reps"
     cards = widgets.kept_radio(
         st, "Rep cards", ["reps with a fault or not judged", "all reps"], key="form_cards", horizontal=True,

@@ -177,7 +177,9 @@ if rows:
             f"{'is' if len(skipped) == 1 else 'are'} not saved."
         )
     reasons = [f"**Rep {row['rep']}:** {text.literal(row['reason'])}" for row in rows if row["reason"]]
-    if reasons:
+    if len(reasons) > common.MANY_REPS:  # a 72-rep set's reasons were a page of text
+        st.expander(f"Each rep's reason ({len(reasons)} reps)").markdown("  \n".join(reasons))
+    elif reasons:
         st.markdown("  \n".join(reasons))
 else:
     st.caption("No reps were counted in this session.")

@@ -40,6 +40,10 @@ from pages.widgets import kept_selectbox
 RENDER_DIR = Path(tempfile.gettempdir()) / "replab-renders"
 # pose tracks kept in a session (a 10-minute track is about 20 MB; side by side needs two)
 MAX_TRACKS_IN_SESSION = 4
+# past this many reps, the per-rep pictures and words open folded or filtered: a 3-minute set's
+# 78 rep cards read 78 frames (20 s, 12,600 px of page) and its 72 reasons filled the History
+# page (review AE)
+MANY_REPS = 12
 
 
 # ---- the page in the app ----------------------------------------------------------------

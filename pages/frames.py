@@ -17,10 +17,6 @@ from analysis.track import PoseTrack
 from analysis.video import read_frame
 from pages.common import RENDER_DIR
 
-# the most rep cards the Squat form page opens with: each card reads and draws its frame (about
-# 0.3 s), and a 3-minute set's 78 cards took 20 s to load, 12,600 px of page (review AE)
-REP_CARDS_AT_ONCE = 12
-
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _frame_cached(path: str, time_s: float, max_side: int) -> np.ndarray:

@@ -523,7 +523,7 @@ def test_deleting_an_athletes_last_entry_says_why_the_page_moves_on(app_env):
     assert any("Nothing saved yet" in i.value for i in at.info)
 
 
-def test_history_numbers_a_sessions_reps_as_in_the_clip(app_env):
+def test_history_numbers_a_sessions_reps_as_in_the_clip(app_env, monkeypatch):
     """The reps saved are the squats; the movements left out are not saved. The page numbered
     the rest 1, 2, 3 ..., so its "rep 13" was rep 14 on the Squat form page (review AE)."""
     reps = [{"start_s": 2.0 * i, "bottom_s": 2.0 * i + 1, "end_s": 2.0 * i + 2} for i in range(3)]
@@ -537,6 +537,13 @@ def test_history_numbers_a_sessions_reps_as_in_the_clip(app_env):
     assert any("**Rep 3:** reason 3" in m.value for m in at.markdown)
     assert any(c.value.startswith("Reps are numbered as in the clip") and "rep 2 was not a squat" in c.value
                for c in at.caption)  # fmt: skip
+    # a long set's reasons (72 filled the page) fold into an expander; lowered here so 3 are many
+    from pages import common
+
+    monkeypatch.setattr(common, "MANY_REPS", 2)
+    at.run()
+    (folded,) = [e for e in at.expander if e.label == "Each rep's reason (3 reps)"]
+    assert "**Rep 3:** reason 3" in folded.markdown[0].value
 
 
 def test_history_page_deletes_only_after_confirmation(app_env):
@@ -1778,17 +1785,17 @@ def test_a_long_sets_verdict_bars_are_numbered_in_steps(app_env, sample_squat_tr
 
 def test_a_long_set_opens_on_the_rep_cards_with_a_fault(app_env, sample_squat_track, monkeypatch):
     """A 3-minute set's 78 rep cards read 78 frames: 20 s to load and 12,600 px of page, the
-    faults lost among good reps (review AE). Past ``REP_CARDS_AT_ONCE`` reps the page opens on
+    faults lost among good reps (review AE). Past ``MANY_REPS`` reps the page opens on
     the reps with a fault or not judged, and all of them are one choice away. Lowered here so
     the shipped two-rep sample (two good reps) counts as long."""
-    from pages import frames
+    from pages import common
 
     def cards(at):
         return [m.value for m in at.markdown if m.value.startswith("**Rep ")]
 
     at = _run("pages/3_squat_form.py")
     assert len(cards(at)) == 2 and not [r for r in at.radio if r.label == "Rep cards"]  # a short set: all
-    monkeypatch.setattr(frames, "REP_CARDS_AT_ONCE", 1)
+    monkeypatch.setattr(common, "MANY_REPS", 1)
     at.run()
     (choice,) = [r for r in at.radio if r.label == "Rep cards"]
     assert choice.value == "reps with a fault or not judged" and cards(at) == []
