@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -292,6 +293,19 @@ def _upright(rgb: np.ndarray, matrix: tuple[int, int, int, int]) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
+def _shown_rgb(
+    frame: av.VideoFrame,
+    aspect: float,
+    max_side: int | None,
+    matrix: tuple[int, int, int, int],
+    reformatter: VideoReformatter,
+) -> np.ndarray:
+    """A decoded frame as a player shows it: RGB, stretched by the pixel aspect ratio, shrunk
+    to ``max_side`` and turned upright (every reader's frames are made here)."""
+    width, height = _scaled_size(*_display_size(frame.width, frame.height, aspect), max_side)
+    return _upright(to_rgb(frame, width, height, reformatter), matrix)
+
+
 def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """Coded size shrunk so its longer side is at most ``max_side`` (even numbers)."""
     if not max_side or max(width, height) <= max_side:
@@ -432,11 +446,11 @@ def iter_frames(
                 continue
             if end_s is not None and time_s >= end_s - 1e-6:
                 break
-            width, height = _scaled_size(*_display_size(frame.width, frame.height, aspect), max_side)
-            rgb = to_rgb(frame, width, height, reformatter)
             if matrix is None:
                 matrix = display_matrix(frame)
-            yield Frame(index=index, time_s=time_s, rgb=_upright(rgb, matrix))
+            yield Frame(
+                index=index, time_s=time_s, rgb=_shown_rgb(frame, aspect, max_side, matrix, reformatter)
+            )
             index += 1
         if first_time is None:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
@@ -649,13 +663,104 @@ def _frame_time(frame, stream, index: int, origin: float) -> float:
     return index / rate
 
 
+# ``read_frame`` looks for the frame shown at a time among the frames from this long before it
+FRAME_LOOKBACK_S = 2.0
+
+
 def read_frame(path: str | os.PathLike, time_s: float, max_side: int | None = None) -> np.ndarray:
     """The upright RGB frame shown at ``time_s`` (the last frame starting at or before it)."""
-    chosen = None
-    for frame in iter_frames(path, start_s=max(0.0, time_s - 2.0), max_side=max_side):
-        if frame.time_s > time_s + 1e-6 and chosen is not None:
-            break
-        chosen = frame.rgb
-    if chosen is None:
-        raise VideoError(f"{os.path.basename(os.fspath(path))}: no frame at {time_s:.2f} s.")
-    return chosen
+    with contextlib.closing(frames_at(path, [time_s], max_side=max_side)) as frames:
+        return next(frames)[1]
+
+
+def frames_at(
+    path: str | os.PathLike, times: Iterable[float], max_side: int | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """``(time_s, frame)`` for each of ``times`` (once each, earliest first): the frame
+    ``read_frame`` gives for that time, read in one forward pass over the clip.
+
+    A report or the rep cards need one frame per rep. Read one at a time, each frame was a
+    seek to the keyframe before it and a decode up to it: 0.3 s a frame on a 720p clip with
+    keyframes 8 s apart, 26 s with nothing shown for a 78-rep report (review AE). Here the
+    clip is decoded once, forward; it seeks again only where the next time's look-back
+    starts past a keyframe beyond the frames already decoded (decoding on to it would cost
+    more), and only the frames picked are converted to RGB.
+    """
+    wanted = sorted({float(t) for t in times})
+    name = os.path.basename(os.fspath(path))
+    reformatter = VideoReformatter()
+    matrix = None
+    stretch = None
+    # where a seek would land, for the second time on (a single look-up plans no pass)
+    lookup = keyframe_lookup(path) if len(wanted) > 1 else contextlib.nullcontext()
+    try:
+        with lookup as keyframe:
+            for time_s in wanted:
+                start_s = max(0.0, time_s - FRAME_LOOKBACK_S)
+                if stretch is None or keyframe(start_s) > stretch.shown.decoded_to_s + 1e-6:
+                    if stretch is not None:
+                        stretch.close()
+                    stretch = _Stretch(path, start_s, name)
+                frame = stretch.shown.at(time_s)
+                if frame is None:
+                    if stretch.shown.decoded_to_s == -math.inf:
+                        raise VideoError(f"{name}: the video has no frames that can be decoded.")
+                    raise VideoError(f"{name}: no frame at {time_s:.2f} s.")
+                if matrix is None:  # the track's turn, read once (``iter_frames`` says why)
+                    matrix = display_matrix(frame)
+                yield time_s, _shown_rgb(frame, stretch.aspect, max_side, matrix, reformatter)
+    finally:
+        if stretch is not None:
+            stretch.close()
+
+
+class _Stretch:
+    """The clip decoding forward from a seek for ``start_s`` (``_decode_from``, as
+    ``iter_frames`` reads it), its frames picked for ascending times by ``_ShownFrames``."""
+
+    def __init__(self, path: str | os.PathLike, start_s: float, name: str):
+        self._container, stream, origin, decoded = _decode_from(path, start_s, name, threads=True)
+        self.aspect = _pixel_aspect(stream)
+        self.shown = _ShownFrames(
+            (_frame_time(frame, stream, index, origin), frame) for index, frame in enumerate(decoded)
+        )
+
+    def close(self) -> None:
+        self._container.close()
+
+
+class _ShownFrames:
+    """The frame shown at each of ascending times, from one forward stream of
+    ``(time_s, frame)``: the last frame starting at or before the time, among the frames from
+    ``FRAME_LOOKBACK_S`` before it (the first of those when none starts by then).
+
+    The frame that ends one time's search may be the next time's, and the frame picked for
+    one time may be the next time's too, so both are kept: a pass picks for each time the
+    frame a look-up of that time alone would pick.
+    """
+
+    def __init__(self, frames: Iterator[tuple[float, av.VideoFrame]]):
+        self._frames = frames
+        self._next: tuple[float, av.VideoFrame] | None = None  # decoded, not yet passed
+        self._chosen: tuple[float, av.VideoFrame] | None = None
+        self.decoded_to_s = -math.inf  # the time of the latest frame decoded
+
+    def _peek(self) -> tuple[float, av.VideoFrame] | None:
+        if self._next is None:
+            self._next = next(self._frames, None)
+            if self._next is not None:
+                self.decoded_to_s = self._next[0]
+        return self._next
+
+    def at(self, time_s: float) -> av.VideoFrame | None:
+        """The frame shown at ``time_s``, no earlier than the last time asked (None: no frame)."""
+        start_s = max(0.0, time_s - FRAME_LOOKBACK_S)
+        if self._chosen is not None and self._chosen[0] < start_s - 1e-6:
+            self._chosen = None
+        while (item := self._peek()) is not None:
+            if item[0] >= start_s - 1e-6:
+                if item[0] > time_s + 1e-6 and self._chosen is not None:
+                    break
+                self._chosen = item
+            self._next = None
+        return None if self._chosen is None else self._chosen[1]

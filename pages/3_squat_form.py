@@ -201,10 +201,14 @@ if len(verdicts) > common.MANY_REPS:  # a long set opens on the reps a coach loo
             + ("" if carded else ": every rep was judged good")
             + f". Choose {everyone} to see every rep's card (each reads its frame from the clip)."
         )
+bottoms = [verdict.judged_bottom_s for verdict in carded]
+with st.spinner("Reading each rep's frame from the clip ..."):
+    images = frames.frames_with_skeleton(clip.path, track, bottoms, max_side=480)  # one pass, not one a card
 per_row = 3
 for start in range(0, len(carded), per_row):
     columns = st.columns(per_row)
-    for column, verdict in zip(columns, carded[start : start + per_row]):
+    row = slice(start, start + per_row)
+    for column, verdict, bottom, image in zip(columns, carded[row], bottoms[row], images[row]):
         with column.container(border=True):
             # blue and red stay apart with red-green colour blindness; a rep not judged is in the
             # text colour (Streamlit's grey was 3.7:1 on white)
@@ -212,8 +216,6 @@ for start in range(0, len(carded), per_row):
             if np.isfinite(verdict.p_good):
                 words = f":{'blue' if verdict.good else 'red'}[{words}]"
             st.markdown(f"**Rep {verdict.index + 1}** · {words} · p(good) {format_p_good(verdict.p_good)}")
-            bottom = verdict.judged_bottom_s
-            image = frames.frame_with_skeleton(clip.path, track, bottom, max_side=480)
             if image is not None:
                 frames.show_frame(st, image, f"deepest at {bottom:.2f} s (the frame judged)", max_height=380)
             st.write(verdict.reason)

@@ -14,13 +14,27 @@ import streamlit as st
 from analysis.errors import RepLabError
 from analysis.render import draw_skeleton, render_annotated_video, render_file_name, render_reps_in_step
 from analysis.track import PoseTrack
-from analysis.video import read_frame
+from analysis.video import frames_at, read_frame
 from pages.common import RENDER_DIR
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _frame_cached(path: str, time_s: float, max_side: int) -> np.ndarray:
     return read_frame(path, time_s, max_side=max_side)
+
+
+# a few sets of rep cards kept (78 frames at 480 px are about 30 MB)
+@st.cache_data(show_spinner=False, max_entries=4)
+def _frames_cached(path: str, times: tuple[float, ...], max_side: int) -> dict[float, np.ndarray]:
+    """The frames shown at ``times``, read in one pass over the clip (``frames_at``). One at a
+    time, 78 rep cards took 20 s to load: a seek to the keyframe before each frame and a
+    decode up to it (reviews AE, AF)."""
+    return dict(frames_at(path, list(times), max_side=max_side))
+
+
+def _skeleton_drawn(rgb: np.ndarray, track: PoseTrack, time_s: float) -> np.ndarray:
+    i = track.frame_at(time_s)
+    return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
 
 
 def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: int = 720) -> np.ndarray | None:
@@ -30,8 +44,20 @@ def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: in
     except RepLabError as exc:
         st.warning(str(exc))
         return None
-    i = track.frame_at(time_s)
-    return draw_skeleton(rgb, track.landmarks[i], track.visibility[i])
+    return _skeleton_drawn(rgb, track, time_s)
+
+
+def frames_with_skeleton(
+    path: str, track: PoseTrack, times: list[float], max_side: int = 720
+) -> list[np.ndarray | None]:
+    """``frame_with_skeleton`` for each of ``times`` (the rep cards' frames), read in one pass
+    over the clip; a set read before (a rerun, a strictness moved) is kept."""
+    times = [float(time_s) for time_s in times]
+    try:
+        read = _frames_cached(path, tuple(times), max_side)
+    except RepLabError:  # a moment that cannot be read: each frame alone, so only its card says why
+        return [frame_with_skeleton(path, track, time_s, max_side) for time_s in times]
+    return [_skeleton_drawn(read[time_s], track, time_s) for time_s in times]
 
 
 def show_frame(container, image: np.ndarray, caption: str, max_height: int = 520) -> None:

@@ -1806,3 +1806,35 @@ def test_a_long_set_opens_on_the_rep_cards_with_a_fault(app_env, sample_squat_tr
     choice.set_value("all reps").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [c.split(" · ")[0] for c in cards(at)] == ["**Rep 1**", "**Rep 2**"]
+
+
+def test_the_rep_cards_read_their_frames_in_one_pass_and_keep_them(app_env, sample_squat_track, monkeypatch):
+    """A 3-minute set's 78 rep cards took 20 s to load: each card's frame was a seek to the
+    keyframe before it and a decode up to it (reviews AE, AF). The cards' frames are read in
+    one pass over the clip, and kept: a rerun reads none. Each card's frame is the one a
+    single read gives."""
+    from pages import frames
+    from tests.conftest import SAMPLE_VIDEOS
+
+    passes = []
+    frames_at = frames.frames_at
+
+    def counted(path, times, **kwargs):
+        passes.append(sorted(times))
+        return frames_at(path, times, **kwargs)
+
+    monkeypatch.setattr(frames, "frames_at", counted)
+    frames._frames_cached.clear()
+    at = _run("pages/3_squat_form.py")
+    cards = [m.value for m in at.markdown if m.value.startswith("**Rep ")]
+    assert len(cards) == 2 and len(passes) == 1 and len(passes[0]) == 2  # both cards' frames, one pass
+    at.run()
+    assert not at.exception and len(passes) == 1  # kept: nothing read again
+
+    clip, (first, second) = str(SAMPLE_VIDEOS / SAMPLE), passes[0]
+    together = frames.frames_with_skeleton(clip, sample_squat_track, [first, second], max_side=240)
+    assert len(passes) == 2  # another size, another pass
+    for time_s, image in zip((first, second), together):
+        assert np.array_equal(
+            image, frames.frame_with_skeleton(clip, sample_squat_track, time_s, max_side=240)
+        )

@@ -190,3 +190,47 @@ def test_the_summary_says_why_reps_went_unjudged(sample_squat_track, sample_verd
     page = form_report_html(SAMPLE, sample_squat_track, [first, floor, hidden])
     assert "judged reps good (1 not a squat, 1 not seen well enough to judge)." in page
     assert "not judged)" not in form_report_html(SAMPLE, sample_squat_track, sample_verdicts)
+
+
+def test_a_long_sets_report_reads_its_frames_in_one_pass(sample_squat_track, sample_verdicts, monkeypatch):
+    """A 78-rep report took 26 s with nothing shown: each rep's frame was a seek to the
+    keyframe before it and a decode up to it (review AF). A rep a second over the clip now
+    costs a seek per keyframe at most, and the report is byte for byte the one made by
+    reading each frame on its own."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    import av
+
+    import analysis.report
+    import analysis.video
+    from analysis.video import read_frame
+
+    with av.open(str(SAMPLE)) as container:
+        stream = container.streams.video[0]
+        keyframes = sum(1 for packet in container.demux(stream) if packet.is_keyframe)
+    reps = [
+        replace(v, index=k, features={**v.features, "bottom_time_s": 0.7 + k})  # the frame judged
+        for k, v in enumerate(sample_verdicts[k % 2] for k in range(19))
+    ]
+    assert [v.judged_bottom_s for v in reps] == [0.7 + k for k in range(19)]
+    made = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+    seeks = []
+    decode_from = analysis.video._decode_from
+
+    def counted(path, start_s, *args, **kwargs):
+        seeks.append(start_s)
+        return decode_from(path, start_s, *args, **kwargs)
+
+    monkeypatch.setattr(analysis.video, "_decode_from", counted)
+    page = form_report_html(SAMPLE, sample_squat_track, reps, max_side=160, created=made)
+    assert 1 <= len(seeks) <= keyframes < len(reps)
+    report = _Report()
+    report.feed(page)
+    assert len({card["images"][0] for card in report.cards}) == len(reps)  # a frame a rep
+
+    def one_at_a_time(path, times, max_side=None):
+        return ((time_s, read_frame(path, time_s, max_side=max_side)) for time_s in sorted(set(times)))
+
+    monkeypatch.setattr(analysis.report, "frames_at", one_at_a_time)
+    assert form_report_html(SAMPLE, sample_squat_track, reps, max_side=160, created=made) == page

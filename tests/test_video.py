@@ -8,8 +8,17 @@ import av
 import numpy as np
 import pytest
 
+import analysis.video
 from analysis.errors import VideoError
-from analysis.video import ends_early, iter_frames, keyframe_before, mp4_without_index, probe, read_frame
+from analysis.video import (
+    ends_early,
+    frames_at,
+    iter_frames,
+    keyframe_before,
+    mp4_without_index,
+    probe,
+    read_frame,
+)
 from tests.clipmaker import audio_only, cut_short, encoded_with, reencode
 from tests.conftest import SAMPLE_VIDEOS
 
@@ -222,6 +231,84 @@ def test_read_frame_returns_the_frame_shown_at_a_time():
     assert frame.shape == (info.height, info.width, 3)
     later = read_frame(SIDE_SQUAT, 10.6)
     assert np.abs(frame.astype(int) - later.astype(int)).mean() > 0  # a different frame
+
+
+def _keyframes(path) -> list[float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.is_keyframe)
+
+
+def _clip_to_read(tmp_path, kind: str):
+    """A clip of each kind whose frame a time must be found in: a phone's portrait clip, one
+    stored sideways with its turn in the container, a variable frame rate with a 3 s pause
+    (a time more than 2 s into it shows the first frame after it: ``read_frame`` looks back
+    2 s), a camcorder's recording clock."""
+    if kind == "portrait":
+        return SIDE_SQUAT
+    path = tmp_path / ("clip.ts" if kind == "recording-clock" else "clip.mp4")
+    if kind == "phone-rotated":
+        reencode(SIDE_SQUAT, path, seconds=10.0, start_s=6.0, rotation=90, rotate_pixels=90, max_side=240,
+                 keyframe_every=120)  # fmt: skip
+    elif kind == "vfr-with-a-pause":
+        steps = np.random.default_rng(3).choice([1 / 30, 1 / 24, 1 / 15], size=200)
+        times = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
+        times[times > 4.0] += 3.0  # the phone stopped recording for 3 s
+        reencode(SIDE_SQUAT, path, seconds=8.0, start_s=6.0, pts_s=list(times), max_side=240,
+                 keyframe_every=60)  # fmt: skip
+    else:
+        reencode(SIDE_SQUAT, path, seconds=6.0, start_s=6.0, pts_s=[3600 + i / 30 for i in range(180)],
+                 max_side=240, keyframe_every=60)  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize("kind", ["portrait", "phone-rotated", "vfr-with-a-pause", "recording-clock"])
+def test_frames_read_in_one_pass_are_read_frames_own(tmp_path, kind):
+    """A report's or the rep cards' frames (one per rep) are read in one pass over the clip:
+    each is the frame ``read_frame`` gives for its time, pixel for pixel, upright, on the
+    clip's own clock. Read one at a time, 78 reps' frames took 26 s (review AF)."""
+    path = _clip_to_read(tmp_path, kind)
+    full = list(iter_frames(path, max_side=240))
+    end_s = full[-1].time_s
+    times = [*np.arange(0.3, end_s + 1.0, 0.7), 0.0, full[40].time_s, full[40].time_s - 1e-4, 2.1, 2.1, 6.5]
+    got = list(frames_at(path, reversed(times), max_side=240))
+    assert [t for t, _ in got] == sorted(set(times))  # earliest first, once each
+    for time_s, rgb in got:
+        assert np.array_equal(rgb, read_frame(path, time_s, max_side=240)), time_s
+        shown = [f for f in full if f.time_s <= time_s + 1e-6]
+        if shown and shown[-1].time_s >= time_s - 2.0:  # the frame a full pass shows at that time
+            assert np.array_equal(rgb, shown[-1].rgb), time_s
+    if kind == "phone-rotated":
+        info = probe(path)
+        assert got[0][1].shape[:2] == (info.height, info.width) and info.height > info.width  # upright
+    if kind == "vfr-with-a-pause":
+        after = next(f for f in full if f.time_s > 4.5)  # the first frame after the pause
+        assert after.time_s > 6.9 and np.array_equal(dict(got)[6.5], after.rgb)  # 6.5 s: 2.5 s into it
+
+
+def test_frames_are_read_forward_seeking_only_past_a_keyframe(tmp_path, monkeypatch):
+    """One frame a second over 15 s is one decode from the start, not a seek to the keyframe
+    before each (read one at a time: 15); a time whose look-back starts past the next
+    keyframe is sought, not decoded to."""
+    path = tmp_path / "long_gop.mp4"
+    reencode(SIDE_SQUAT, path, seconds=16.0, start_s=2.0, max_side=160, keyframe_every=240)
+    assert _keyframes(path) == pytest.approx([0.0, 8.0], abs=1e-3)  # the premise: 8 s apart
+    seeks = []
+    decode_from = analysis.video._decode_from
+
+    def counted(path, start_s, *args, **kwargs):
+        seeks.append(start_s)
+        return decode_from(path, start_s, *args, **kwargs)
+
+    monkeypatch.setattr(analysis.video, "_decode_from", counted)
+    every_second = [0.5 + k for k in range(15)]
+    assert len(list(frames_at(path, every_second, max_side=160))) == 15
+    assert seeks == [0.0]
+    seeks.clear()
+    far_apart = dict(frames_at(path, [1.0, 12.0], max_side=160))
+    assert seeks == [0.0, 10.0]  # 12 s looks back to 10 s, past the keyframe at 8 s
+    monkeypatch.undo()
+    assert np.array_equal(far_apart[12.0], read_frame(path, 12.0, max_side=160))
 
 
 def _truncated(tmp_path):
