@@ -55,3 +55,38 @@ def sample_squat_track(pose_cache_dir):
     return extract_pose(
         SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4", workers=1, cache=TrackCache(pose_cache_dir)
     )
+
+
+@pytest.fixture
+def decode_seeks(monkeypatch) -> list:
+    """Where each decode of a clip starts (``video._decode_from``: a seek, then decoding on):
+    tests of reading many frames in one pass count them."""
+    import analysis.video
+
+    starts = []
+    decode_from = analysis.video._decode_from
+
+    def counted(path, start_s, *args, **kwargs):
+        starts.append(start_s)
+        return decode_from(path, start_s, *args, **kwargs)
+
+    monkeypatch.setattr(analysis.video, "_decode_from", counted)
+    return starts
+
+
+@pytest.fixture
+def shapes_one_by_one(monkeypatch) -> list:
+    """Every shape or annotation added to a Plotly figure one at a time (``add_shape``,
+    ``add_vrect``, ``add_annotation``): each such call checks all the shapes already there, so
+    a long set's bands cost the square of their number (4 s a chart for 78 reps, on every rerun)."""
+    import plotly.basedatatypes
+
+    calls = []
+    adder = plotly.basedatatypes.BaseFigure._add_annotation_like
+
+    def counted(self, *args, **kwargs):
+        calls.append(args[0])
+        return adder(self, *args, **kwargs)
+
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "_add_annotation_like", counted)
+    return calls

@@ -1737,29 +1737,19 @@ def test_the_upload_names_every_file_type_it_takes(app_env):
     assert all(t in uploader.proto.help for t in UPLOAD_TYPES), uploader.proto.help
 
 
-def test_compare_chart_adds_its_rep_lanes_in_one_go(app_env, sample_squat_track, monkeypatch):
+def test_compare_chart_adds_its_rep_lanes_in_one_go(app_env, sample_squat_track, shapes_one_by_one):
     """Each rep's band in each algorithm's lane was added with ``add_shape``, which checks every
     shape already there: on a 3-minute clip of 78 squats (4 lanes, 312 bands) the chart took
     8 s on every slider move (review AE). The bands now go in with one layout update."""
-    import plotly.basedatatypes
-
     from analysis.counting import compare_counters
 
-    one_by_one = []
-    adder = plotly.basedatatypes.BaseFigure._add_annotation_like
-
-    def counted(self, *args, **kwargs):
-        one_by_one.append(args[0])
-        return adder(self, *args, **kwargs)
-
-    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "_add_annotation_like", counted)
     at = _run()
-    one_by_one.clear()  # the Analyse page's line at the frame shown
+    shapes_one_by_one.clear()  # the Analyse page's line at the frame shown
     at.switch_page("pages/2_compare_counters.py").run()
     assert not at.exception, [e.value for e in at.exception]
     methods = list(at.dataframe[0].value["algorithm"])
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert one_by_one == []
+    assert shapes_one_by_one == []
     # every algorithm's reps in its lane, and the hysteresis counter's two lines
     expected = compare_counters(sample_squat_track, methods=methods)
     rects = [s for s in chart["layout"]["shapes"] if s["type"] == "rect"]

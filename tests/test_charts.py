@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import plotly.basedatatypes
 import plotly.graph_objects as go
 import pytest
 
@@ -17,26 +16,10 @@ def _reps(count: int) -> list:
     ]
 
 
-@pytest.fixture
-def one_by_one(monkeypatch) -> list:
-    """Every shape or annotation added one at a time (``add_shape``, ``add_vrect``,
-    ``add_annotation``): each such call checks all the shapes already there, so a long set's
-    bands cost the square of their number (4 s a chart for 78 reps, on every rerun)."""
-    calls = []
-    adder = plotly.basedatatypes.BaseFigure._add_annotation_like
-
-    def counted(self, *args, **kwargs):
-        calls.append(args[0])
-        return adder(self, *args, **kwargs)
-
-    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "_add_annotation_like", counted)
-    return calls
-
-
-def test_a_long_sets_rep_bands_are_added_in_one_go(one_by_one):
+def test_a_long_sets_rep_bands_are_added_in_one_go(shapes_one_by_one):
     fig = charts.line_chart()
     charts.shade_reps(fig, _reps(78))
-    assert one_by_one == []
+    assert shapes_one_by_one == []
     assert len(fig.layout.shapes) == 78
     band = fig.layout.shapes[77]
     assert (band.x0, band.x1, band.xref, band.yref, band.y0, band.y1, band.layer) == (
@@ -74,11 +57,11 @@ def test_a_long_set_is_numbered_in_steps_a_chart_can_hold():
     assert all(len(charts.numbered_reps(n)) <= charts.MAX_REP_LABELS + 1 for n in range(1, 2000))
 
 
-def test_add_shapes_keeps_what_the_figure_had(one_by_one):
+def test_add_shapes_keeps_what_the_figure_had(shapes_one_by_one):
     fig = go.Figure()
     fig.add_hline(y=0.5)
     charts.add_shapes(
         fig, [{"type": "rect", "x0": 0, "x1": 1, "y0": 0, "y1": 1}], [{"text": "a", "x": 0, "y": 0}]
     )
-    assert len(one_by_one) == 1  # the hline, not the rest
+    assert len(shapes_one_by_one) == 1  # the hline, not the rest
     assert [s.type for s in fig.layout.shapes] == ["line", "rect"] and fig.layout.annotations[0].text == "a"

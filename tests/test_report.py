@@ -192,7 +192,9 @@ def test_the_summary_says_why_reps_went_unjudged(sample_squat_track, sample_verd
     assert "not judged)" not in form_report_html(SAMPLE, sample_squat_track, sample_verdicts)
 
 
-def test_a_long_sets_report_reads_its_frames_in_one_pass(sample_squat_track, sample_verdicts, monkeypatch):
+def test_a_long_sets_report_reads_its_frames_in_one_pass(
+    sample_squat_track, sample_verdicts, decode_seeks, monkeypatch
+):
     """A 78-rep report took 26 s with nothing shown: each rep's frame was a seek to the
     keyframe before it and a decode up to it (review AF). A rep a second over the clip now
     costs a seek per keyframe at most, and the report is byte for byte the one made by
@@ -215,16 +217,8 @@ def test_a_long_sets_report_reads_its_frames_in_one_pass(sample_squat_track, sam
     ]
     assert [v.judged_bottom_s for v in reps] == [0.7 + k for k in range(19)]
     made = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
-    seeks = []
-    decode_from = analysis.video._decode_from
-
-    def counted(path, start_s, *args, **kwargs):
-        seeks.append(start_s)
-        return decode_from(path, start_s, *args, **kwargs)
-
-    monkeypatch.setattr(analysis.video, "_decode_from", counted)
     page = form_report_html(SAMPLE, sample_squat_track, reps, max_side=160, created=made)
-    assert 1 <= len(seeks) <= keyframes < len(reps)
+    assert 1 <= len(decode_seeks) <= keyframes < len(reps)
     report = _Report()
     report.feed(page)
     assert len({card["images"][0] for card in report.cards}) == len(reps)  # a frame a rep

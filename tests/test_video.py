@@ -8,7 +8,6 @@ import av
 import numpy as np
 import pytest
 
-import analysis.video
 from analysis.errors import VideoError
 from analysis.video import (
     ends_early,
@@ -286,21 +285,14 @@ def test_frames_read_in_one_pass_are_read_frames_own(tmp_path, kind):
         assert after.time_s > 6.9 and np.array_equal(dict(got)[6.5], after.rgb)  # 6.5 s: 2.5 s into it
 
 
-def test_frames_are_read_forward_seeking_only_past_a_keyframe(tmp_path, monkeypatch):
+def test_frames_are_read_forward_seeking_only_past_a_keyframe(tmp_path, decode_seeks, monkeypatch):
     """One frame a second over 15 s is one decode from the start, not a seek to the keyframe
     before each (read one at a time: 15); a time whose look-back starts past the next
     keyframe is sought, not decoded to."""
     path = tmp_path / "long_gop.mp4"
     reencode(SIDE_SQUAT, path, seconds=16.0, start_s=2.0, max_side=160, keyframe_every=240)
     assert _keyframes(path) == pytest.approx([0.0, 8.0], abs=1e-3)  # the premise: 8 s apart
-    seeks = []
-    decode_from = analysis.video._decode_from
-
-    def counted(path, start_s, *args, **kwargs):
-        seeks.append(start_s)
-        return decode_from(path, start_s, *args, **kwargs)
-
-    monkeypatch.setattr(analysis.video, "_decode_from", counted)
+    seeks = decode_seeks
     every_second = [0.5 + k for k in range(15)]
     assert len(list(frames_at(path, every_second, max_side=160))) == 15
     assert seeks == [0.0]
