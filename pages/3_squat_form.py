@@ -135,16 +135,15 @@ fig.add_hline(y=threshold, line_dash="dot", line_color="grey", layer="below")
 fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.5, clickmode="event+select",
                   yaxis={"range": [0, 1.05], "title": "probability of good form"},
                   xaxis={"tickfont": {"color": charts.TEXT_COLOUR}})  # fmt: skip
+numbering = ""  # said under the chart when the axis numbers the reps in steps
 if len(verdicts) > charts.MAX_REP_LABELS:  # 78 bars' "rep 12 / good" labels ran into one another
     numbered = charts.numbered_reps(len(verdicts))
     fig.update_xaxes(tickmode="array", tickvals=[bar_names[i] for i in numbered], title="rep",
                      ticktext=[str(verdicts[i].index + 1) for i in numbered], tickangle=0)  # fmt: skip
-event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
-# where the slider is: on a phone the sidebar is folded away (review Q)
-numbering = ""
-if len(verdicts) > charts.MAX_REP_LABELS:
     numbering = (f" The reps are numbered in steps of {charts.rep_label_step(len(verdicts))}; point at a bar for "
                  "its verdict (blue: good; orange, hatched: a fault; grey: not judged).")  # fmt: skip
+event = st.plotly_chart(fig, key="verdict_chart", on_select="rerun", selection_mode="points")
+# where the slider is: on a phone the sidebar is folded away (review Q)
 st.caption(
     f"Dotted line: the p(good) a rep needs, {threshold:.2f}, at strictness {strictness:.2f} (the slider in the sidebar)."
     + numbering
