@@ -20,11 +20,14 @@ a form verdict per rep. What batch adds is bookkeeping:
   workers, one clip per worker thread, chunked the same way.
 
 Files are written atomically (temporary name, then rename), so a killed run never leaves
-a half-written result that a resume would trust.
+a half-written result that a resume would trust. One run at a time writes to an output
+folder (``_only_run``). The CSVs (``summary.csv``, ``verdicts.csv``) are for spreadsheets:
+UTF-8 with a byte-order mark (``files.for_spreadsheets``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import glob
@@ -35,13 +38,13 @@ import re
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import RepLabError
-from analysis.files import write_text
+from analysis.files import SPREADSHEET_ENCODING, write_spreadsheet_csv, write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.video import VIDEO_EXTENSIONS
@@ -98,12 +101,35 @@ class ClipResult:
 _PATTERN = re.compile(r"[*?[]")  # what makes an input a glob pattern
 
 
+@dataclass(frozen=True)
+class FoundClips:
+    """The clips a run's inputs name, found once (``gather_clips``), and the inputs that named
+    none. ``BatchAnalyser.run`` takes it in place of the inputs and analyses exactly these
+    clips: a caller that shows the list first (the CLI names each clip by its path from the
+    folder they share) or keeps only some of them (``dataclasses.replace(found, paths=...)``)
+    runs the list it saw. Walked again, a clip copied in meanwhile was analysed but not named."""
+
+    inputs: tuple[str, ...]  # as given, for "no clips found in ..."
+    paths: tuple[Path, ...]  # sorted, each file once
+    unmatched: tuple[str, ...] = ()  # a folder without videos or a pattern matching nothing
+
+
+def gather_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> FoundClips:
+    """Walk the folders and patterns of ``spec`` once (see ``find_clips`` for what they mean)."""
+    per_input = _clips_per_input(spec)
+    return FoundClips(
+        inputs=tuple(per_input),
+        paths=tuple(_unique(per_input)),
+        unmatched=tuple(item for item, matches in per_input.items() if not matches),
+    )
+
+
 def find_clips(spec: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
     """The clips a batch run means: a folder (searched recursively for video files), a glob
     pattern (``**`` allowed; every matching file, so a broken one shows up as failed), one
     file (kept even when missing, to be listed as failed), or a list of any of these.
     Sorted, without duplicates."""
-    return _unique(_clips_per_input(spec))
+    return list(gather_clips(spec).paths)
 
 
 def _clips_per_input(spec) -> dict[str, list[Path]]:
@@ -314,9 +340,9 @@ def _write_squat_files(folder: Path, path: str | os.PathLike, track, verdicts: l
     _write_json(folder / "verdicts.json", [v.to_dict() for v in verdicts])
     table = io.StringIO()
     write_verdicts_csv(verdicts, table)
-    # with a byte-order mark, as the Squat form page's download: the reasons' "°" came out
-    # as "Â°" in a spreadsheet that guesses the local code page
-    write_text(folder / "verdicts.csv", "\ufeff" + table.getvalue())
+    # as the Squat form page's download: the reasons' "°" came out as "Â°" in a spreadsheet
+    # that guesses the local code page
+    write_spreadsheet_csv(folder / "verdicts.csv", table.getvalue())
     write_text(folder / "report.html", form_report_html(path, track, verdicts))
 
 
@@ -440,18 +466,21 @@ def unexpected_error_logged(outdir: str | os.PathLike, path: str) -> str:
 
 
 def write_summary(results: Iterable[ClipResult], path: str | os.PathLike) -> None:
-    """``summary.csv``: one row per clip (see ``SUMMARY_FIELDS``), written atomically."""
+    """``summary.csv``: one row per clip (see ``SUMMARY_FIELDS``), written atomically, for a
+    spreadsheet (``files.for_spreadsheets``): without the byte-order mark, Excel on Windows
+    showed a clip named "José_sentadilla.mp4" as "JosÃ©_sentadilla.mp4"."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_FIELDS, lineterminator="\n")
     writer.writeheader()
     for result in results:
         writer.writerow(result.row())
-    write_text(Path(path), buffer.getvalue())
+    write_spreadsheet_csv(Path(path), buffer.getvalue())
 
 
 def read_summary(path: str | os.PathLike) -> list[dict]:
-    """Rows of a ``summary.csv`` as dicts of strings."""
-    with open(path, newline="", encoding="utf-8") as handle:
+    """Rows of a ``summary.csv`` as dicts of strings (with or without a byte-order mark: read
+    as plain UTF-8, the mark stuck to the first column's name, "\\ufeffpath")."""
+    with open(path, newline="", encoding=SPREADSHEET_ENCODING) as handle:
         return list(csv.DictReader(handle))
 
 
@@ -476,6 +505,11 @@ class BatchAnalyser:
     After ``run``: ``results_`` (one ``ClipResult`` per clip, in input order),
     ``summary_path_`` and ``unmatched_`` (the inputs that named no clip: a folder without
     videos or a pattern matching nothing).
+
+    To see or filter the clips before they run, find them first and run that list::
+
+        found = gather_clips(["season/", "extra/*.mov"])  # found.paths, found.unmatched
+        BatchAnalyser(exercise="squat").run(found, "results/")
     """
 
     def __init__(
@@ -503,8 +537,11 @@ class BatchAnalyser:
         progress: ProgressFn | None = None,
         frame_progress: Callable[[str, int, int], None] | None = None,
     ) -> BatchAnalyser:
-        """Analyse ``inputs`` (see ``find_clips``) into ``outdir``; returns ``self``.
+        """Analyse ``inputs`` (see ``find_clips``, or the ``FoundClips`` of ``gather_clips``,
+        which are not looked for again) into ``outdir``; returns ``self``.
 
+        One run at a time writes to an ``outdir``: a second one started meanwhile is refused
+        (``RepLabError``) before any clip (``_only_run``).
         ``progress(done, total, result)`` is called as each clip finishes;
         ``frame_progress(path, done, total)`` follows each pose pass when clips run one
         at a time in this process (with parallel clips only finished clips are reported).
@@ -518,14 +555,20 @@ class BatchAnalyser:
             raise RepLabError(str(exc)) from None
         if self.strictness is not None and not 0.0 <= self.strictness <= 1.0:
             raise RepLabError(f"strictness {self.strictness}: must be between 0 and 1")
-        per_input = _clips_per_input(inputs)
-        paths = _unique(per_input)
+        found = inputs if isinstance(inputs, FoundClips) else gather_clips(inputs)
+        paths = list(found.paths)
         if not paths:
-            raise RepLabError(f"no clips found in {', '.join(map(repr, per_input))}")
-        self.unmatched_ = [spec for spec, matches in per_input.items() if not matches]
+            raise RepLabError(f"no clips found in {', '.join(map(repr, found.inputs))}")
+        self.unmatched_ = list(found.unmatched)
         # Dask workers resolve paths against their own working folder: send absolute ones
         outdir = Path(outdir).absolute()
         _check_writable(outdir)
+        with _only_run(outdir):
+            self._run_all(paths, outdir, exercise, progress, frame_progress)
+        return self
+
+    def _run_all(self, paths: list[Path], outdir: Path, exercise, progress, frame_progress) -> None:
+        """Analyse ``paths`` into ``outdir`` (checked and held by ``run``)."""
         client = _connect(self.scheduler) if self.scheduler is not None else None
         self.summary_path_ = outdir / SUMMARY_FILE
         done: dict[int, ClipResult] = {}
@@ -558,7 +601,6 @@ class BatchAnalyser:
             self._run_local([paths[i] for i in firsts], kwargs, collect, frame_progress)
         self.results_ = [done[i] for i in range(len(paths))]
         write_summary(self.results_, self.summary_path_)
-        return self
 
     def _run_local(self, paths: list[Path], kwargs: dict, collect, frame_progress=None) -> None:
         from joblib import Parallel, delayed
@@ -653,6 +695,62 @@ def _check_writable(outdir: Path) -> None:
         raise RepLabError(f"cannot write results to {outdir} ({exc.strerror or exc}).") from None
 
 
+LOCK_FILE = ".batch.lock"  # in OUTDIR, held while a run writes there (``_only_run``)
+
+
+@contextlib.contextmanager
+def _only_run(outdir: Path) -> Iterator[None]:
+    """Hold ``OUTDIR/.batch.lock`` for the run, or refuse to start while another run holds it.
+
+    Two runs on one folder at once (a second terminal, a cron job) each analysed every clip
+    (the CPU twice over, each run about twice as long), the later summary.csv replaced the
+    other's, and runs at two settings wrote into the same clip folders, so one run's record
+    could vouch for the other's files. The operating system releases the lock when the
+    process ends, killed or not, so a crashed run never blocks the next one. Where the folder's
+    file system cannot lock (some network shares), the run goes on unguarded, as before.
+    """
+    with open(outdir / LOCK_FILE, "a+", encoding="utf-8") as handle:  # closing it releases the lock
+        handle.seek(0)  # every run locks the same first byte (Windows locks from the position)
+        if not _lock(handle):
+            owner = _lock_owner(handle)
+            raise RepLabError(
+                f"another batch run{f' (process {owner})' if owner else ''} is writing to {outdir}; "
+                "wait for it to finish or give another output folder."
+            )
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def _lock(handle) -> bool:
+    """Take an exclusive lock on ``handle`` without waiting; False when another process has it
+    (True also when the file system cannot lock at all: see ``_only_run``)."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):  # held by another process
+        return False
+    except OSError:  # no locks here (e.g. ENOLCK on a network share)
+        return True
+    return True
+
+
+def _lock_owner(handle) -> str:
+    """The process id the run holding the lock wrote ("" when unreadable: Windows keeps a
+    locked byte from other processes)."""
+    try:
+        return handle.read().strip()
+    except OSError:
+        return ""
+
+
 def _one_clip_on_dask(path: str, shown_path: str, kwargs: dict) -> ClipResult:
     """One clip per Dask worker thread, in the usual time chunks (``Client.submit`` has its
     own ``workers=``). The worker opens the absolute ``path``; the results name the clip
@@ -671,10 +769,12 @@ def summarise(results: Sequence[ClipResult]) -> dict:
 __all__ = [
     "BatchAnalyser",
     "ClipResult",
+    "FoundClips",
     "analyse_clip",
     "count_clip",
     "clip_folder",
     "find_clips",
+    "gather_clips",
     "plan_workers",
     "read_summary",
     "run_key",

@@ -50,6 +50,28 @@ def write_text(path: str | os.PathLike, text: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
 
 
+# UTF-8 with a byte-order mark, for CSVs people open in a spreadsheet. Read them back with
+# this encoding too: it drops the mark, where plain "utf-8" leaves it on the first column's name.
+SPREADSHEET_ENCODING = "utf-8-sig"
+
+
+def for_spreadsheets(csv_text: str) -> bytes:
+    """A CSV meant for a spreadsheet, as UTF-8 with a byte-order mark: without one, Excel on
+    Windows reads the file in the local code page and "Zoë Müller" comes out as "ZoÃ« MÃ¼ller".
+
+    The one rule for every such file (the History export, batch's ``summary.csv`` and
+    ``verdicts.csv``, the pages' CSV downloads). Files meant for programs (a pose track's CSV,
+    which ``count`` reads back) and CSV printed on stdout (piped into another program) stay
+    without the mark."""
+    return csv_text.encode(SPREADSHEET_ENCODING)
+
+
+def write_spreadsheet_csv(path: str | os.PathLike, csv_text: str) -> None:
+    """``csv_text`` to ``path`` as ``for_spreadsheets`` encodes it, whole or not at all."""
+    with replaced(path) as tmp:
+        Path(tmp).write_bytes(for_spreadsheets(csv_text))
+
+
 def remove_stale_files(folder: str | os.PathLike, max_age_s: float) -> int:
     """Delete the plain files in ``folder`` untouched for ``max_age_s``; returns how many.
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from analysis.counting.presets import turn_word
 from analysis.errors import RepLabError
-from analysis.files import replaced
+from analysis.files import write_spreadsheet_csv
 from analysis.wording import format_p_good, verdict_words
 
 HISTORY_ENV = "REPLAB_HISTORY_DB"
@@ -65,12 +65,6 @@ def spreadsheet_text(text: str) -> str:
     formula (a note typed as "=HYPERLINK(...)" ran as one when the export was opened;
     OWASP's advice for CSV files). Spreadsheets hide the quote; other text is unchanged."""
     return "'" + text if text and text.startswith(FORMULA_STARTS) else text
-
-
-def for_spreadsheets(csv_text: str) -> bytes:
-    """A CSV meant for a spreadsheet, as UTF-8 with a byte-order mark: without one, Excel on
-    Windows reads the file in the local code page and "Zoë Müller" comes out as "ZoÃ« MÃ¼ller"."""
-    return ("\ufeff" + csv_text).encode("utf-8")
 
 
 def form_summary(session: dict) -> str:
@@ -532,8 +526,7 @@ class HistoryStore:
             writer.writerow(row)
         text = buffer.getvalue()
         if isinstance(path_or_buffer, str | os.PathLike):
-            with replaced(path_or_buffer) as tmp:
-                Path(tmp).write_bytes(for_spreadsheets(text))
+            write_spreadsheet_csv(path_or_buffer, text)
         elif path_or_buffer is not None:
             path_or_buffer.write(text)
         return text

@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis.counting import EXERCISE_PRESETS
 from analysis.errors import RepLabError
+from analysis.files import for_spreadsheets
 from analysis.form import p_good_threshold, write_verdicts_csv
 from analysis.form.verdict import (
     MIN_SQUAT_KNEE_BEND,
@@ -18,7 +19,6 @@ from analysis.form.verdict import (
     reps_by_view,
     squats_only,
 )
-from analysis.history import for_spreadsheets
 from analysis.report import form_report_html
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import RepLabError
+from analysis.files import for_spreadsheets
 from analysis.form.dataset import FAULT_LABELS
-from analysis.history import NotesChangedError, fault_counts, for_spreadsheets, form_summary, session_rep_rows
+from analysis.history import NotesChangedError, fault_counts, form_summary, session_rep_rows
 from analysis.wording import count_words, rep_numbers_words
 from pages import charts, common, text, widgets
 

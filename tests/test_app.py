@@ -485,7 +485,7 @@ def test_spreadsheet_downloads_carry_a_byte_order_mark_and_times_follow_the_brow
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
-    from analysis.history import for_spreadsheets
+    from analysis.files import for_spreadsheets
     from pages import common
 
     data = for_spreadsheets("athlete\nZoë Müller\n")

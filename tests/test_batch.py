@@ -599,3 +599,101 @@ def test_the_bar_names_a_clip_by_its_path_from_the_shared_folder_in_one_row(monk
     # the path gives way to the status: "ok, 7 reps" is said whole, the path kept to its end
     assert bar_rows[-1].endswith("2/set.mp4: ok, 7 reps") and "…" in bar_rows[-1], bar_rows
     assert all(len(row) < 80 for row in bar_rows), bar_rows
+
+
+def test_the_cli_looks_for_the_clips_once(tmp_path, monkeypatch, capsys):
+    """The progress lines' names came from one walk of the folders and the run from a second:
+    a clip copied in between was analysed without being named (or named and not analysed)."""
+    from analysis.cli import main
+
+    folder = tmp_path / "season"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(b"not a video")
+    walks = []
+    rglob = Path.rglob
+
+    def walk_and_copy_one_in(self, pattern, *args, **kwargs):
+        found = list(rglob(self, pattern, *args, **kwargs))
+        walks.append(self)
+        (folder / f"late{len(walks)}.mp4").write_bytes(b"not a video either")  # copied in after
+        return iter(found)
+
+    monkeypatch.setattr(Path, "rglob", walk_and_copy_one_in)
+    assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--workers", "1"]) == 1  # a.mp4 failed
+    assert walks == [folder]
+    named = [line.split(": ")[0] for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert named == ["[1/1] a.mp4"]
+    assert [Path(row["path"]).name for row in read_summary(tmp_path / "out" / "summary.csv")] == ["a.mp4"]
+
+
+def test_found_clips_run_as_found_and_as_filtered(tmp_path, monkeypatch):
+    """The two-step API: find (and look at, or filter) the clips, then run exactly that list."""
+    import dataclasses
+
+    from analysis.batch import gather_clips
+
+    for name in ("keep.mp4", "drop.mp4"):
+        (tmp_path / "clips" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "clips" / name).write_bytes(b"not a video")
+    typo = str(tmp_path / "typo" / "*.mp4")
+    found = gather_clips([tmp_path / "clips", typo])
+    assert [p.name for p in found.paths] == ["drop.mp4", "keep.mp4"] and found.unmatched == (typo,)
+    kept = dataclasses.replace(found, paths=tuple(p for p in found.paths if p.name == "keep.mp4"))
+    (tmp_path / "clips" / "new.mp4").write_bytes(b"copied in after the clips were found")
+    monkeypatch.setattr(Path, "rglob", lambda *a, **k: pytest.fail("the folders were walked again"))
+    run = BatchAnalyser().run(kept, tmp_path / "out")
+    assert [Path(r.path).name for r in run.results_] == ["keep.mp4"] and run.unmatched_ == [typo]
+
+
+def test_the_summary_opens_in_a_spreadsheet_with_accented_names(tmp_path):
+    """Without a byte-order mark Excel on Windows reads summary.csv in the local code page and
+    "José_sentadilla.mp4" shows as "JosÃ©_sentadilla.mp4"; ``read_summary`` still reads it."""
+    names = ["José_sentadilla.mp4", "Übung.mp4"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"not a video")
+    BatchAnalyser().run([tmp_path / name for name in names], tmp_path / "out")
+    data = (tmp_path / "out" / "summary.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfpath,status,")
+    rows = read_summary(tmp_path / "out" / "summary.csv")
+    assert sorted(Path(row["path"]).name for row in rows) == sorted(names)
+    assert all(row["status"] == "failed" for row in rows)
+
+
+def test_a_second_run_on_an_output_folder_in_use_is_refused_and_a_killed_one_blocks_nothing(tmp_path):
+    """Two runs on one OUTDIR at once each analysed every clip and replaced each other's
+    summary; the lock is the operating system's, so it goes with the process that held it."""
+    from analysis.batch import LOCK_FILE
+    from analysis.errors import RepLabError
+
+    (tmp_path / "a.mp4").write_bytes(b"not a video")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(outdir / LOCK_FILE)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RepLabError, match=rf"another batch run \(process {holder.pid}\) is writing to"):
+            BatchAnalyser().run(tmp_path / "a.mp4", outdir)
+        assert not (outdir / "summary.csv").exists()  # refused before any clip
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    run = BatchAnalyser().run(tmp_path / "a.mp4", outdir)  # killed: its lock went with it
+    assert [r.status for r in run.results_] == ["failed"] and (outdir / "summary.csv").exists()
+
+
+# another run's hold on an output folder, as ``batch._only_run`` takes it
+HOLD_THE_LOCK = """
+import os, sys, time
+from analysis.batch import _lock
+handle = open(sys.argv[1], "a+", encoding="utf-8")
+handle.seek(0)
+assert _lock(handle)
+handle.write(str(os.getpid())); handle.flush()
+print("locked", flush=True)
+time.sleep(120)
+"""

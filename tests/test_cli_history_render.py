@@ -203,7 +203,7 @@ def test_notes_and_delete_change_one_entry(cli, tmp_path):
 
 def test_export_is_the_history_pages_download_under_any_locale(tmp_path):
     """Under ``LC_ALL=C`` the export raised UnicodeEncodeError on "Zoë" and left an empty file."""
-    from analysis.history import for_spreadsheets
+    from analysis.files import for_spreadsheets
 
     db, out = tmp_path / "history.sqlite3", tmp_path / "history.csv"
     store = _two_athletes(db)

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from analysis.files import for_spreadsheets
 from analysis.history import (
     SCHEMA_VERSION,
     HistoryError,
     HistoryStore,
     fault_counts,
-    for_spreadsheets,
     session_rep_rows,
 )
 from analysis.wording import format_p_good

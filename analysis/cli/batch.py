@@ -6,8 +6,10 @@ OUTDIR/summary.csv with one row per clip. Run it again to continue an interrupte
 finished clips are skipped. Failed clips (unreadable, no person, a named file that does
 not exist) are listed in the summary with the reason and the others carry on. Exit code:
 0 all analysed, 1 some clips failed, 2 nothing could run (no clips, an output folder that
-cannot be written, an unreachable scheduler), 130 interrupted. Progress goes to stderr, each
-clip named by its path from the folder the inputs share (a/set.mp4 and b/set.mp4).
+cannot be written or another batch run is writing to, an unreachable scheduler), 130
+interrupted. summary.csv and verdicts.csv are UTF-8 with a byte-order mark, for
+spreadsheets. Progress goes to stderr, each clip named by its path from the folder the
+inputs share (a/set.mp4 and b/set.mp4).
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class ClipProgress:
 
 
 def run(args) -> int:
-    from analysis.batch import BatchAnalyser, find_clips, shown_names, summarise
+    from analysis.batch import BatchAnalyser, gather_clips, shown_names, summarise
 
     settings, cache = model_settings(args)  # a bad option or --model: one error before any clip
     analyser = BatchAnalyser(
@@ -150,8 +152,11 @@ def run(args) -> int:
         overwrite=args.overwrite,
         strictness=args.strictness,
     )
-    bar = ClipProgress(names=shown_names(find_clips(args.inputs)))
-    analyser.run(args.inputs, args.outdir, progress=bar, frame_progress=bar.frames)
+    # found once: the lines name the clips the run analyses (walked twice, a clip copied in
+    # between was analysed under its bare file name, or named and never analysed)
+    found = gather_clips(args.inputs)
+    bar = ClipProgress(names=shown_names(found.paths))
+    analyser.run(found, args.outdir, progress=bar, frame_progress=bar.frames)
     for spec in analyser.unmatched_:
         print(f"warning: no clips in {spec!r}", file=sys.stderr)
     totals = summarise(analyser.results_)
