@@ -613,3 +613,34 @@ def test_the_counted_signal_and_the_turning_point_are_named_in_words():
         ), key
     with pytest.raises(ValueError):
         turn_word("yoga")
+
+
+def test_hysteresis_places_reps_alike_whichever_way_the_signal_turns():
+    """A dropout inside a rep is a gap, not the rep's turning point, whichever way the signal
+    turns: frames without a person stood in at the signal's lowest value, which is rest for a
+    rep that turns at its top but the deepest bottom for a knee angle, so a knee angle lost on
+    the way down had its bottom put on the first lost frame (2.63 s instead of 3 s)."""
+    from analysis.counting import HysteresisCounter
+
+    t = np.arange(0, 10, 1 / 30)
+    knee = 140 + 40 * np.cos(2 * np.pi * t / 2)  # most bent at 1, 3, 5, 7 and 9 s
+    knee[(t > 2.6) & (t < 2.75)] = np.nan  # lost on the way down into the second rep
+    bent = HysteresisCounter(polarity="min", smooth_s=0.0).fit(knee, t)
+    mirrored = HysteresisCounter(polarity="max", smooth_s=0.0).fit(-knee, t)
+    assert [r.to_dict() for r in bent.reps_] == [r.to_dict() for r in mirrored.reps_]
+    assert [round(r.bottom_s, 2) for r in bent.reps_] == [1.0, 3.0, 5.0, 7.0, 9.0]
+
+
+def test_periodicity_setting_words_say_what_a_missing_fall_does():
+    """Two turning points without a fall between them end the periodicity counter's steps
+    (the reps after them are not counted); the setting's tooltip said they were one rep."""
+    from analysis.counting import PeriodicityCounter
+
+    t = np.arange(0, 24, 1 / 30)
+    x = np.cos(2 * np.pi * t / 2)  # a turning point every 2 s
+    shallow = (t > 10) & (t < 12)
+    x[shallow] = 0.9 + 0.1 * np.cos(2 * np.pi * t[shallow] / 2)  # falls back 10% between 10 and 12 s
+    counter = PeriodicityCounter(polarity="max").fit(x, t)
+    assert max(r.bottom_s for r in counter.reps_) < 10.5  # the five reps after 12 s are not stepped to
+    words = PeriodicityCounter.param_docs()["return_ratio"]
+    assert "one rep" not in words and "stops" in words

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.counting.base import BaseCounter
-from analysis.counting.peaks import resolve_polarity, signal_period
+from analysis.counting.cycles import resolve_polarity
+from analysis.counting.period import signal_period
 from analysis.counting.signals import fill_all, frame_rate
 from analysis.landmarks import butter_lowpass
 

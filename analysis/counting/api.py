@@ -293,9 +293,8 @@ def find_reps(signal, times, method: str = "peaks", **settings) -> tuple[np.ndar
         "bottom_s": np.array([r.bottom_s for r in reps], dtype=np.float64),
         "end_s": np.array([r.end_s for r in reps], dtype=np.float64),
     }
-    for name, value in vars(counter).items():
-        if name.endswith("_") and not name.startswith("_") and name not in ("reps_", "count_"):
-            properties.setdefault(name[:-1], value)
+    for name, value in counter.diagnostics().items():
+        properties.setdefault(name, value)
     return index([r.bottom_s for r in reps]), properties
 
 

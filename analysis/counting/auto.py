@@ -221,6 +221,71 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
 
 
+def _vote(
+    pcs, t, motion, polarities, good, var, periods, scores, share_weight
+) -> tuple[list, float, int, int]:
+    """``(candidates, consensus, component, variant)``: every good component's count, the
+    count their weighted votes agree on, and the component (and ``VARIANTS`` entry) to show.
+
+    Each good component counts with the peak counter, gated on the body, in every
+    ``VARIANTS`` entry, and votes with its score times how well the count fits its own
+    period (``period_fit``) times its variance share weight (``share_weight``). What a
+    smaller component counts inside the largest motion's one rep are that rep's phases, and
+    a component at about twice a larger one's pace shows each of its reps as two bumps
+    (``_halves_of``): both are merged first. The component shown is, of those whose own
+    count is the consensus, the one whose vote weighs most; the largest motion when it
+    decides alone (``_first_component_decides``) or is the one rep. ``candidates``:
+    (component, variant, count, weight, own count) each.
+    """
+    from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
+
+    memo: dict = {}
+
+    def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
+        key = (k, tuple(sorted(variant.items())))
+        if key not in memo:
+            counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
+            memo[key] = gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0], counter
+        return memo[key]
+
+    # the largest motion showing exactly one rep, and carrying most of the movement:
+    # when all that another component counts lies inside that rep, those are its phases
+    # (the way down and the way up of a single squat), not reps
+    first_reps, first_counter = gated(0, VARIANTS[0])
+    lone = first_reps[0] if var[0] >= LONE_SHARE and len(first_reps) == 1 else None
+    # each component's reps (as it is): a smaller component at about half its period and
+    # twice its count shows the way down and the way up of each of those reps
+    mains = [(j, gated(j, VARIANTS[0])[0]) for j in good]
+    candidates = []  # (component, variant, count, weight, own count)
+    for k in good:
+        for i, variant in enumerate(VARIANTS):
+            reps, counter = gated(k, variant)
+            own = len(reps)
+            if lone is not None and k != 0 and all(lone.start_s <= r.bottom_s <= lone.end_s for r in reps):
+                reps = reps[:1]
+            outer = next(
+                (m for j, m in mains if j < k and _about_twice(periods[j], periods[k], m, reps)), None
+            )
+            if outer is not None:
+                reps = _halves_of(reps, outer)
+            weight = max(scores[k], 1e-6) * period_fit(reps, counter.period_s_) * share_weight[k]
+            candidates.append((k, i, len(reps), weight, own))
+    consensus = _weighted_median(
+        np.array([c[2] for c in candidates], dtype=float), np.array([c[3] for c in candidates])
+    )
+    # the signal shown is one whose own count is the consensus (a count merged into the
+    # lone rep is not what that component counts on its own)
+    agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
+    if _first_component_decides(var, periods[0], first_reps, first_counter):
+        consensus = len(first_reps)
+        best, best_variant = 0, 0
+    elif consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
+        best, best_variant = 0, 0
+    else:
+        best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
+    return candidates, consensus, best, best_variant
+
+
 def auto_signal(
     track: PoseTrack,
     n_components: int = 4,
@@ -237,17 +302,15 @@ def auto_signal(
     least ``score_ratio`` of the best; 0 = no such cut, the weights already carry the
     score) counts its reps with the default peak counter; each count votes with the
     component's score times how well the count fits its own period (``period_fit``),
-    the weighted median wins and, among the components giving it, the most periodic one
-    is the signal. One component alone is often fooled (a camera cut, every second rep
-    looking different); the consensus of several rarely is. Where the pose keeps its size
+    the weighted median wins and, among the components whose own count it is, the one whose
+    vote weighs most is the signal (``_vote``). One component alone is often fooled (a
+    camera cut, every second rep looking different); the consensus of several rarely is. Where the pose keeps its size
     (not scaled per frame), a vote also weighs the component's variance share to
     ``variance_power``: a tiny periodic detail does not outvote the movement itself.
     With ``skip_alternating``, components in which the two sides take turns (one cycle
     is a rep on each side: alternating lunges, alternating curls) do not take part while
     another component moves with the reps.
     """
-    from analysis.counting.peaks import PeakCounter  # here to avoid an import cycle
-
     t = track.times
     pose = normalised_pose(track)
     flat = pose.reshape(len(pose), -1)
@@ -260,7 +323,7 @@ def auto_signal(
     motion = BodyMotion.from_track(track, cleaned)
     pcs, var, axes = principal_signals(cleaned, n_components)
     pcs[~seen] = np.nan  # long gaps stay gaps; short ones were bridged in normalised_pose
-    scores, periods, counts = [], [], []
+    scores, periods = [], []
     for k in range(pcs.shape[1]):
         est = estimate_period(remove_slow_drift(pcs[:, k], t), t)
         scores.append(est.score if np.isfinite(est.period_s) else 0.0)
@@ -292,52 +355,12 @@ def auto_signal(
     # how much of the movement each component carries, where the pose keeps its size
     scaled = scaled_per_frame(track)
     share_weight = np.ones(len(var)) if scaled else np.asarray(var) ** variance_power
-    memo: dict = {}
-
-    def gated(k: int, variant: dict) -> tuple[list, PeakCounter]:
-        key = (k, tuple(sorted(variant.items())))
-        if key not in memo:
-            counter = PeakCounter(polarity=polarities[k], **variant).fit(pcs[:, k], t)
-            memo[key] = gate_reps(motion, counter.reps_, few_reps=VOTE_FEW_REPS)[0], counter
-        return memo[key]
-
-    # the largest motion showing exactly one rep, and carrying most of the movement:
-    # when all that another component counts lies inside that rep, those are its phases
-    # (the way down and the way up of a single squat), not reps
-    first_reps, first_counter = gated(0, VARIANTS[0])
-    lone = first_reps[0] if var[0] >= LONE_SHARE and len(first_reps) == 1 else None
-    # each component's reps (as it is): a smaller component at about half its period and
-    # twice its count shows the way down and the way up of each of those reps
-    mains = [(j, gated(j, VARIANTS[0])[0]) for j in good]
-    candidates = []  # (component, variant, count, weight, own count)
-    for k in good:
-        for i, variant in enumerate(VARIANTS):
-            reps, counter = gated(k, variant)
-            own = len(reps)
-            if lone is not None and k != 0 and all(lone.start_s <= r.bottom_s <= lone.end_s for r in reps):
-                reps = reps[:1]
-            outer = next(
-                (m for j, m in mains if j < k and _about_twice(periods[j], periods[k], m, reps)), None
-            )
-            if outer is not None:
-                reps = _halves_of(reps, outer)
-            weight = max(scores_a[k], 1e-6) * period_fit(reps, counter.period_s_) * share_weight[k]
-            candidates.append((k, i, len(reps), weight, own))
-    for k in range(pcs.shape[1]):
-        counts.append(next((c for kk, i, c, _, _ in candidates if kk == k and i == 0), -1))
-    consensus = _weighted_median(
-        np.array([c[2] for c in candidates], dtype=float), np.array([c[3] for c in candidates])
+    candidates, consensus, best, best_variant = _vote(
+        pcs, t, motion, polarities, good, var, periods, scores_a, share_weight
     )
-    # the signal shown is one whose own count is the consensus (a count merged into the
-    # lone rep is not what that component counts on its own)
-    agreeing = [c for c in candidates if c[4] == consensus] or [c for c in candidates if c[2] == consensus]
-    if _first_component_decides(var, periods[0], first_reps, first_counter):
-        consensus = len(first_reps)
-        best, best_variant = 0, 0
-    elif consensus == 1 and lone is not None:  # one rep, and it is the largest motion's
-        best, best_variant = 0, 0
-    else:
-        best, best_variant = max(agreeing, key=lambda c: (c[3], -c[1]))[:2]
+    counts = [
+        next((c for kk, i, c, _, _ in candidates if kk == k and i == 0), -1) for k in range(pcs.shape[1])
+    ]
     values, settings, name = (
         pcs[:, best].copy(),
         dict(VARIANTS[best_variant]),

@@ -47,6 +47,17 @@ def rest_polarity(values: np.ndarray, period_frames: float | None = None) -> int
     return 1 if end_vote + 0.5 * dwell_vote > 0 else -1
 
 
+def resolve_polarity(polarity: str, x: np.ndarray, period_frames: float | None) -> int:
+    """ "max" -> +1, "min" -> -1, "auto" -> the extreme away from rest (``rest_polarity``)."""
+    if polarity == "max":
+        return 1
+    if polarity == "min":
+        return -1
+    if polarity != "auto":
+        raise ValueError(f"polarity must be 'auto', 'max' or 'min', not {polarity!r}")
+    return rest_polarity(x, period_frames)
+
+
 ARRIVAL = 0.03  # share of the excursion: how close to the turning value counts as arrived
 ONSET = 0.1  # share of the peak speed: movement onset / end, as in biomechanics' onset detection
 REST_BAND = 0.1  # share of the excursion: how close to the flanking rest level counts as at rest

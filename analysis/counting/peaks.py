@@ -12,30 +12,9 @@ import numpy as np
 
 from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter
-from analysis.counting.cycles import find_cycles, rest_polarity, robust_range
-from analysis.counting.period import detrend, estimate_period, local_periods, remove_slow_drift
+from analysis.counting.cycles import find_cycles, resolve_polarity, robust_range
+from analysis.counting.period import detrend, local_periods, signal_period
 from analysis.counting.signals import frame_rate, smooth
-
-
-def resolve_polarity(polarity: str, x: np.ndarray, period_frames: float | None) -> int:
-    """ "max" -> +1, "min" -> -1, "auto" -> the extreme away from rest."""
-    if polarity == "max":
-        return 1
-    if polarity == "min":
-        return -1
-    if polarity != "auto":
-        raise ValueError(f"polarity must be 'auto', 'max' or 'min', not {polarity!r}")
-    return rest_polarity(x, period_frames)
-
-
-def signal_period(
-    x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0, harmonic_ratio: float = 0.7
-) -> tuple[float, float]:
-    """(period_s, periodicity score) of a signal, with a fallback when none is found."""
-    est = estimate_period(remove_slow_drift(x, t), t, harmonic_ratio=harmonic_ratio)
-    if np.isfinite(est.period_s):
-        return est.period_s, est.score
-    return fallback_s, 0.0
 
 
 def remove_drift(values: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:

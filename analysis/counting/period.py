@@ -103,6 +103,16 @@ def estimate_period(
     return PeriodEstimate(period_s, score, np.arange(len(acf)) / fps, acf)
 
 
+def signal_period(
+    x: np.ndarray, t: np.ndarray, fallback_s: float = 2.0, harmonic_ratio: float = HARMONIC_RATIO
+) -> tuple[float, float]:
+    """(period_s, periodicity score) of a signal, with a fallback when none is found."""
+    est = estimate_period(remove_slow_drift(x, t), t, harmonic_ratio=harmonic_ratio)
+    if np.isfinite(est.period_s):
+        return est.period_s, est.score
+    return fallback_s, 0.0
+
+
 def _period_of(
     acf: np.ndarray, fps: float, min_period_s: float, max_period_s: float, harmonic_ratio: float
 ) -> tuple[float, float]:

@@ -14,8 +14,7 @@ from scipy import signal as sps
 
 from analysis.counting.active import active_stretch
 from analysis.counting.base import BaseCounter
-from analysis.counting.cycles import robust_range
-from analysis.counting.peaks import resolve_polarity
+from analysis.counting.cycles import resolve_polarity, robust_range
 from analysis.counting.period import estimate_period, remove_slow_drift
 from analysis.counting.signals import fill_all, frame_rate, smooth
 
@@ -29,7 +28,8 @@ class PeriodicityCounter(BaseCounter):
         tempo_follow: how fast the local period follows the observed rep lengths (0..1).
         active_ratio: share of the typical swing that marks the active stretch.
         return_ratio: between two turning points the signal must fall back by this
-            share of the robust amplitude, else they are one rep.
+            share of the robust amplitude, and on both sides of each counted one; where it
+            does not, the stepping stops there, as at the end of the set.
         polarity: "auto", "max" or "min".
     """
 

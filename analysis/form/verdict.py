@@ -501,6 +501,56 @@ def end_pose(features: RepFeatures) -> tuple[float, float]:
     return lean, height
 
 
+def why_not_judged(track, features: RepFeatures, start_s: float, end_s: float) -> tuple[str, str] | None:
+    """``(label, reason)`` of a rep the model must not judge, None for one it may.
+
+    ``UNKNOWN`` when the person was not seen well enough (around the bottom, or in too many
+    of the rep's frames): its measures would be read off lines bridging what was hidden.
+    ``NOT_A_SQUAT`` when the rep barely bends the knees or lowers the hips, or goes on to the
+    floor instead of standing back up: a squat verdict on it would be nonsense. The checks
+    run in this order; the first that holds gives the reason.
+    """
+    seen, around = seen_at_bottom(track, features.bottom_time)
+    if seen < MIN_SEEN_AT_BOTTOM * around:
+        return UNKNOWN, (
+            f"the person was not found in {around - seen} of the {around} frames around the bottom of "
+            "this rep (hidden, or out of the picture), so it is not judged"
+        )
+    seen_in_rep, in_rep = seen_in_span(track, start_s, end_s)
+    if in_rep - seen_in_rep > MAX_UNSEEN_SHARE * in_rep:
+        return UNKNOWN, (
+            f"the person was not found in {in_rep - seen_in_rep} of the {in_rep} frames of this rep "
+            "(hidden, or out of the picture): its bottom may not have been seen, so it is not judged"
+        )
+    knee_bend = -features.scalars["change_knee_angle"]
+    hip_drop = -features.scalars["change_hip_height"]
+    if knee_bend < MIN_SQUAT_KNEE_BEND and hip_drop < MIN_SQUAT_HIP_DROP:
+        return NOT_A_SQUAT, (
+            f"knees bent {max(knee_bend, 0):.0f}° and hips came down {max(hip_drop, 0) * 100:.0f}% of a leg "
+            "length: too little for a squat, so not judged"
+        )
+    end_lean, end_height = end_pose(features)
+    if END_MAX_LEAN < end_lean < 90.0 and 0.0 < end_height < END_MIN_HEIGHT:
+        return NOT_A_SQUAT, (
+            f"did not stand back up: at the end the trunk leans {end_lean:.0f}° and the hips are at "
+            f"{end_height * 100:.0f}% of their starting height (on the way to the floor?), so not judged"
+        )
+    return None
+
+
+def rep_measures(features: RepFeatures, metres: bool) -> dict[str, float]:
+    """What a verdict keeps of a rep's features: every scalar, the bottom's time, and with
+    metric world landmarks the thigh length and the depth in cm (``VERDICT_MEASURES``)."""
+    numbers = dict(features.scalars)
+    numbers["bottom_time_s"] = features.bottom_time
+    if metres:
+        numbers["thigh_length_m"] = features.lengths["thigh"]
+        numbers["bottom_hip_above_knee_cm"] = (
+            100 * features.scalars["bottom_hip_above_knee"] * features.lengths["thigh"]
+        )
+    return numbers
+
+
 def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model=None) -> list[RepVerdict]:
     """One ``RepVerdict`` per rep of a ``PoseTrack``.
 
@@ -509,8 +559,9 @@ def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model
     had failed with "'CountResult' object is not iterable", review T).
     The detected view (the clip's, or the rep's own after a camera cut) and whether the
     feet are in the frame decide which faults may be raised. A rep with too few usable
-    pose frames gets label "unknown", and a rep that barely bends the knees or lowers the
-    hips gets "not a squat"; both have P(good) NaN and a reason saying why.
+    pose frames, or not seen well enough (``why_not_judged``), gets label "unknown", and a
+    rep that barely bends the knees or lowers the hips, or does not stand back up, gets
+    "not a squat"; both have P(good) NaN and a reason saying why.
     """
     reps = getattr(reps, "reps", reps)
     model = load_model() if model is None else model
@@ -534,61 +585,15 @@ def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model
                            "not enough pose frames in this rep to judge it", {}, view, trusted)
             )  # fmt: skip
             continue
-        knee_bend = -features.scalars["change_knee_angle"]
-        hip_drop = -features.scalars["change_hip_height"]
-        end_lean, end_height = end_pose(features)
-        seen, around = seen_at_bottom(track, features.bottom_time)
-        seen_in_rep, in_rep = seen_in_span(track, start, end)
-        if seen < MIN_SEEN_AT_BOTTOM * around:
-            label, good, faults, p_good = UNKNOWN, False, [], float("nan")
-            reason = (
-                f"the person was not found in {around - seen} of the {around} frames around the bottom of "
-                "this rep (hidden, or out of the picture), so it is not judged"
-            )
-        elif in_rep - seen_in_rep > MAX_UNSEEN_SHARE * in_rep:
-            label, good, faults, p_good = UNKNOWN, False, [], float("nan")
-            reason = (
-                f"the person was not found in {in_rep - seen_in_rep} of the {in_rep} frames of this rep "
-                "(hidden, or out of the picture): its bottom may not have been seen, so it is not judged"
-            )
-        elif knee_bend < MIN_SQUAT_KNEE_BEND and hip_drop < MIN_SQUAT_HIP_DROP:
-            label, good, faults, p_good = NOT_A_SQUAT, False, [], float("nan")
-            reason = (
-                f"knees bent {max(knee_bend, 0):.0f}° and hips came down {max(hip_drop, 0) * 100:.0f}% of a leg "
-                "length: too little for a squat, so not judged"
-            )
-        elif END_MAX_LEAN < end_lean < 90.0 and 0.0 < end_height < END_MIN_HEIGHT:
-            label, good, faults, p_good = NOT_A_SQUAT, False, [], float("nan")
-            reason = (
-                f"did not stand back up: at the end the trunk leans {end_lean:.0f}° and the hips are at "
-                f"{end_height * 100:.0f}% of their starting height (on the way to the floor?), so not judged"
-            )
+        unjudged = why_not_judged(track, features, start, end)
+        if unjudged is not None:
+            label, good, faults, p_good, reason = unjudged[0], False, [], float("nan"), unjudged[1]
         else:
             label, good, faults, p_good, reason = verdict_from_features(
                 model, features, strictness, trusted, metres
             )
-        numbers = dict(features.scalars)
-        numbers["bottom_time_s"] = features.bottom_time
-        if metres:
-            numbers["thigh_length_m"] = features.lengths["thigh"]
-            numbers["bottom_hip_above_knee_cm"] = (
-                100 * features.scalars["bottom_hip_above_knee"] * features.lengths["thigh"]
-            )
         verdicts.append(
-            RepVerdict(
-                i,
-                start,
-                bottom,
-                end,
-                label,
-                good,
-                faults,
-                p_good,
-                reason,
-                numbers,
-                view,
-                trusted,
-                p_good_needed=p_good_threshold(strictness),
-            )  # fmt: skip
-        )
+            RepVerdict(i, start, bottom, end, label, good, faults, p_good, reason, rep_measures(features, metres),
+                       view, trusted, p_good_needed=p_good_threshold(strictness))
+        )  # fmt: skip
     return verdicts

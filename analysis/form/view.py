@@ -15,7 +15,6 @@ import numpy as np
 
 from analysis.landmarks import INDEX
 
-VIEWS = ("front", "side", "diagonal")
 FRONT_MAX_DEG = 25.0
 SIDE_MIN_DEG = 50.0
 # Shoulder width / torso length of an adult seen square-on (0.74-0.76 in the front-view clips).
