@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 import numpy as np
 
+from analysis.counting.period import MIN_PERIOD_S
+from analysis.errors import RepLabError
 from analysis.files import remove_quietly, remove_stale_files
 from analysis.render import TIME_BASE, add_h264_stream
+from analysis.video import probe
+
+# the shortest recording that can hold one repetition (``too_short_to_count``)
+SHORTEST_REP_S = MIN_PERIOD_S
 
 
 class FrameRecorder:
@@ -151,8 +158,59 @@ def remove_stale_recordings(folder: str | os.PathLike, max_age_s: float = 86400.
     """Delete recordings in ``folder`` untouched for ``max_age_s``; returns how many.
 
     A recording is moved out of this folder (stored like an upload) once it is analysed; one
-    left here belonged to a session that ended mid-recording (a reloaded tab) and will never
-    be used: it is another person's, possibly, so it is not offered to the next session,
-    only cleared away. A recording in progress is written every frame, so it is never stale.
+    left here belonged to a session that ended mid-recording (a reloaded tab). It is offered
+    again (``left_recordings``) until then, and cleared away after: nobody came back for it.
+    A recording in progress is written every frame, so it is never stale.
     """
     return remove_stale_files(folder, max_age_s)
+
+
+@dataclass(frozen=True)
+class LeftRecording:
+    """A finished recording no session took: where it is, when it ended, how long it is."""
+
+    path: str
+    ended: float  # when its last frame was written (seconds since the epoch)
+    duration_s: float
+    frame_count: int
+
+
+def left_recordings(folder: str | os.PathLike, exclude: set[str] = frozenset()) -> list[LeftRecording]:
+    """The finished recordings in ``folder``, newest first, but those at ``exclude`` (a
+    session's own, which it stores itself).
+
+    A tab reloaded or closed mid-recording ends its stream, and the recorder finishes the
+    file, but the session that would have stored it is gone: it stayed here, out of reach,
+    until ``remove_stale_recordings`` deleted it a day later. RepLab is a one-person app on
+    the person's own computer (the camera is lent only to localhost or HTTPS pages), whose
+    History and upload store already serve every session alike, so the next session offers
+    them back. A file still being written (``.part.mp4``) or unreadable is left out.
+    """
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.endswith(".mp4") or entry.name.endswith(".part.mp4") or entry.path in exclude:
+            continue
+        try:
+            ended = entry.stat().st_mtime
+            info = probe(entry.path)
+        except (OSError, RepLabError):
+            continue
+        found.append(LeftRecording(entry.path, ended, info.duration_s, info.frame_count))
+    return sorted(found, key=lambda item: item.ended, reverse=True)
+
+
+def too_short_to_count(duration_s: float) -> bool:
+    """Whether a recording is too short to hold a single repetition, so counting it is pointless.
+
+    The bound is the counters' own, not a guess: a rep is a whole cycle (down and back up),
+    and the shortest cycle the counting looks for is ``period.MIN_PERIOD_S`` (0.35 s; the
+    periodicity counter's default ``min_period_s`` too). A STOP pressed as the picture came
+    stored a clip of a few frames, which was analysed and said "No repetitions found ...
+    check that the whole movement is in view", as if the person had been out of view. A
+    recording at least this long may still hold no rep: this only says when none can fit.
+    """
+    return duration_s < SHORTEST_REP_S

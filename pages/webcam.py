@@ -6,6 +6,8 @@ kept) and shown back as the preview. There is one recorder per browser session a
 slot. When the person presses STOP the stream ends and the recorder finishes the file;
 the script waits for that, then stores the file under its content hash exactly as an
 upload is stored, so the pose cache, history and exports treat it like any other clip.
+A recording whose session ended first (the tab reloaded mid-recording) is offered again,
+and one too short to hold a repetition is kept for download but not analysed.
 No ICE servers are configured: the app works offline, and a browser on the same machine
 or network reaches the server directly.
 """
@@ -22,7 +24,15 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from analysis.errors import RepLabError
-from analysis.recording import FrameRecorder, remove_stale_recordings
+from analysis.files import remove_quietly
+from analysis.recording import (
+    SHORTEST_REP_S,
+    FrameRecorder,
+    LeftRecording,
+    left_recordings,
+    remove_stale_recordings,
+    too_short_to_count,
+)
 from analysis.video import VideoInfo, probe
 from pages.clips import UPLOAD_DIR, Clip, store_file
 
@@ -123,7 +133,9 @@ def record_clip(slot: str, container=None) -> Clip | None:
             "(STOP pressed before the picture came, or the connection failed). Press START, wait for the "
             "picture and the word Recording, then do the set."
         )
-    return _last_recording(box, slot)
+    clip = _last_recording(box, slot)
+    _offer_left_recordings(box, slot)
+    return clip
 
 
 def _widget_changed(slot: str) -> None:
@@ -150,10 +162,28 @@ def _keep_recording(box, slot: str, recorder: FrameRecorder, stopped: bool) -> b
         box.error(f"The recording could not be read ({exc}). Please record again.")
         return False
     name = time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4")
-    clip = store_file(recorder.path, name, kind="recording")  # moves it: the next START starts afresh
-    st.session_state[f"keep_recording_{slot}"] = clip
-    st.session_state[f"recording_note_{slot}"] = None if stopped else interrupted_words(info)
+    # moves it: the next START starts afresh
+    _store_recording(slot, recorder.path, name, info, None if stopped else interrupted_words(info))
     return True
+
+
+def _store_recording(slot: str, path: str, name: str, info: VideoInfo, note: str | None) -> None:
+    """Store the file at ``path`` like an upload, as this slot's last recording, with ``note``;
+    one too short to hold a repetition is kept (to download) with a word, not analysed."""
+    st.session_state[f"keep_recording_{slot}"] = store_file(path, name, kind="recording")
+    short = too_short_to_count(info.duration_s)
+    st.session_state[f"recording_note_{slot}"] = too_short_words(info) if short else note
+    st.session_state[f"recording_analysed_{slot}"] = not short
+
+
+def too_short_words(info: VideoInfo) -> str:
+    """What to say about a recording too short to hold one repetition (STOP soon after START)."""
+    return (
+        f"The recording is only {info.duration_s:.1f} s long ({info.frame_count} frames): shorter than the "
+        f"quickest repetition RepLab counts ({SHORTEST_REP_S:g} s), so it was not analysed. It can still be "
+        "downloaded below. Press START, wait for the picture and the word Recording, do the whole set, "
+        "then press STOP."
+    )
 
 
 def interrupted_words(info: VideoInfo) -> str:
@@ -172,7 +202,9 @@ def _last_recording(box, slot: str) -> Clip | None:
         return None
     if note := st.session_state.get(f"recording_note_{slot}"):
         box.warning(note)
-    box.caption(f"Using the last recording: {kept.name}")
+    analysed = st.session_state.get(f"recording_analysed_{slot}", True)
+    if analysed:
+        box.caption(f"Using the last recording: {kept.name}")
     box.download_button(
         f"Download your recording: {kept.name}",
         lambda: Path(kept.path).read_bytes(),  # read when pressed, not on every rerun
@@ -181,7 +213,59 @@ def _last_recording(box, slot: str) -> Clip | None:
         key=f"download_recording_{slot}",
         help="The video as the camera sent it, before any analysis (H.264 .mp4, no drawings).",
     )
-    return kept
+    return kept if analysed else None
+
+
+def _offer_left_recordings(box, slot: str) -> None:
+    """The recordings that sessions ended before storing (a tab reloaded or closed mid-recording),
+    each with its time and length, to analyse, download or delete: they were out of reach
+    until deleted a day later (``analysis.recording.left_recordings`` says why they are shown)."""
+    own = {os.fspath(r.path) for r in st.session_state.get("webcam_recorders", {}).values()}
+    left = left_recordings(RECORDING_DIR, exclude=own)
+    if failed := st.session_state.pop(f"left_recording_failed_{slot}", None):
+        box.error(failed)
+    if not left:
+        return
+    with box.container(border=True, key=f"left_recordings_{slot}"):
+        st.markdown("**Recordings not analysed**")
+        st.caption(
+            "Left when a tab was reloaded or closed while recording. They stay on this computer for a day "
+            "after they were made, then are deleted."
+        )
+        for item in left:
+            _left_recording_row(slot, item)
+
+
+def _left_recording_row(slot: str, item: LeftRecording) -> None:
+    """One left recording: when it ended and how long it is, and its three buttons."""
+    ended = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.ended))
+    key = f"{slot}_{Path(item.path).stem}"
+    row = st.container(horizontal=True, vertical_alignment="center", key=f"left_row_{key}")
+    row.markdown(f"{ended}, {item.duration_s:.1f} s")
+    row.button("Analyse", key=f"left_analyse_{key}", on_click=_take_left_recording, args=(slot, item))
+    row.download_button(
+        "Download",
+        lambda: Path(item.path).read_bytes() if os.path.exists(item.path) else b"",
+        file_name=_recording_name(item),
+        mime="video/mp4",
+        key=f"left_download_{key}",
+    )
+    row.button("Delete", key=f"left_delete_{key}", on_click=remove_quietly, args=(item.path,))
+
+
+def _recording_name(item: LeftRecording) -> str:
+    """The name a recording made then would have had: its end, as STOP names one."""
+    return time.strftime("webcam %Y-%m-%d %H-%M-%S.mp4", time.localtime(item.ended))
+
+
+def _take_left_recording(slot: str, item: LeftRecording) -> None:
+    """Analyse button: store the left recording as this slot's last one (before the run)."""
+    try:
+        info = probe(item.path)  # gone since it was listed: another tab took it, or it was deleted
+    except RepLabError as exc:
+        st.session_state[f"left_recording_failed_{slot}"] = f"That recording cannot be read any more ({exc})."
+        return
+    _store_recording(slot, item.path, _recording_name(item), info, None)
 
 
 def insecure_origin(url: str | None) -> str | None:

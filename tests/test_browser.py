@@ -534,6 +534,66 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     assert (screenshots / "webcam.png").stat().st_size < MAX_SCREENSHOT_BYTES
 
 
+def test_a_recording_left_by_a_reloaded_tab_is_offered_and_analysed(streamlit_server, tmp_path):
+    """A tab reloaded mid-recording: the stream ended and the recorder finished the file, but
+    the page after the reload could not reach it (it was deleted a day later). It is now
+    offered with its time and length, and Analyse analyses it like a recording stopped by STOP.
+    """
+    from pages.webcam import RECORDING_DIR
+
+    screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
+    screenshots.mkdir(parents=True, exist_ok=True)
+    camera = tmp_path / "camera.y4m"
+    camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
+    camera_args = [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ]  # fmt: skip
+
+    def finished() -> set[Path]:  # the folder is shared by every run on this machine
+        return {path for path in RECORDING_DIR.glob("*.mp4") if not path.name.endswith(".part.mp4")}
+
+    before = finished()
+    failed_media: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(
+            playwright, streamlit_server, failed_media, height=1400, extra=camera_args
+        )
+        try:
+            page.get_by_text("Record with webcam").click()
+            camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
+            camera_widget.get_by_role("button", name="START").click(timeout=60_000)
+            page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
+            page.wait_for_timeout(5_000)
+            page.reload(wait_until="domcontentloaded")
+            deadline = time.monotonic() + 30  # the old stream's end finishes the file
+            while not (left := finished() - before) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert len(left) == 1, left
+            recording = left.pop()
+            info = probe(recording)
+            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            page.get_by_text("Record with webcam").click()
+            row = page.locator(f".st-key-left_row_main_{recording.stem}")
+            row.wait_for(timeout=30_000)
+            assert row.inner_text().splitlines()[0].endswith(f", {info.duration_s:.1f} s")
+            save_small_png(page.screenshot(), screenshots / "webcam_left_recording.png")
+            row.get_by_role("button", name="Analyse").click()
+            reps = page.locator('[data-testid="stMetric"]', has_text="Reps counted")
+            reps.wait_for(timeout=120_000)
+            duration = page.locator('[data-testid="stMetric"]', has_text="Duration")
+            seconds = float(duration.locator('[data-testid="stMetricValue"]').inner_text().split()[0])
+            caption = page.get_by_text("Using the last recording: webcam ").inner_text()
+        finally:
+            browser.close()
+    assert not recording.exists()  # stored like an upload, no longer offered
+    assert abs(seconds - info.duration_s) <= 0.1
+    assert info.duration_s >= 3.0  # 5 s of recording before the reload, less the frames still on their way
+    name = caption.split(": ", 1)[1]
+    assert probe(next(UPLOAD_DIR.glob(f"*/{name}"))).frame_count == info.frame_count
+    assert not failed_media, failed_media
+
+
 def test_a_small_laptop_and_a_phone_can_read_the_summary_and_tap_the_legends(streamlit_server, tmp_path):
     """Review Q. At 1024 x 700, with the sidebar open (Streamlit's default there), six summary
     numbers in one row were cut to "10…" and "608×…". On a phone, Plotly's toolbar (always

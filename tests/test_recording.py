@@ -148,3 +148,28 @@ def test_recordings_left_by_an_ended_session_are_cleared_after_a_day(tmp_path):
     assert remove_stale_recordings(tmp_path) == 1
     assert not old.exists() and fresh.exists()
     assert remove_stale_recordings(tmp_path / "missing") == 0
+
+
+def test_left_recordings_are_the_finished_readable_ones_not_excluded(tmp_path):
+    """What a new session offers after a tab was reloaded mid-recording (the page lists them)."""
+    from analysis.recording import left_recordings
+
+    def record(name: str, seconds: float, finish: bool = True) -> FrameRecorder:
+        recorder = FrameRecorder(tmp_path / name)
+        for frame in _camera_frames(seconds):
+            recorder.write(frame)
+        if finish:
+            recorder.close()
+        return recorder
+
+    left = record("left-main.mp4", 0.5)
+    own = record("own-main.mp4", 0.3)  # this session's own: it stores it itself
+    busy = record("busy-main.mp4", 0.3, finish=False)  # another tab still recording
+    (tmp_path / "broken-main.mp4").write_bytes(b"not a video")
+    found = left_recordings(tmp_path, exclude={own.path})
+    assert [item.path for item in found] == [left.path]
+    assert found[0].frame_count == probe(left.path).frame_count == 15
+    assert found[0].duration_s == pytest.approx(0.5, abs=0.04)
+    busy.close()
+    assert len(left_recordings(tmp_path, exclude={own.path})) == 2
+    assert left_recordings(tmp_path / "missing") == []

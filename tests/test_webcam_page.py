@@ -27,7 +27,7 @@ def _page():
     from pages.webcam import record_clip
 
     if st.session_state.get("test_on_camera_page", True):  # False: the person is on another page
-        record_clip("main")
+        st.session_state["test_clip"] = record_clip("main")  # the clip the page would analyse
 
 
 def _fake_webrtc(monkeypatch, tmp_path):
@@ -175,3 +175,75 @@ def test_a_widget_met_on_another_page_is_not_the_recording_stream(monkeypatch, t
         assert any("stopped when you went to another page" in w for w in _warnings(at)), _warnings(at)
     else:
         assert "keep_recording_main" not in at.session_state
+
+
+def test_a_stop_soon_after_start_is_kept_to_download_but_not_analysed(monkeypatch, tmp_path):
+    """A STOP about 1.5 s after START stored a clip of a few frames, which was analysed and
+    said "No repetitions found ... check that the whole movement is in view"."""
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    at = AppTest.from_function(_page, default_timeout=30)
+    at.run()
+    _record(at, state, frames=5)
+    state.playing = False  # STOP
+    state.callbacks["on_video_ended"]()
+    at.run()
+    assert not at.exception and not at.error
+    kept = at.session_state["keep_recording_main"]
+    info = probe(kept.path)
+    assert info.frame_count == 5 and info.duration_s < 0.35
+    short = [w for w in _warnings(at) if "not analysed" in w]
+    assert short and f"only {info.duration_s:.1f} s long (5 frames)" in short[0], _warnings(at)
+    assert "0.35 s" in short[0]  # the shortest repetition the counters look for
+    assert at.session_state["test_clip"] is None  # nothing to analyse
+    assert [b.label for b in at.get("download_button")] == [f"Download your recording: {kept.name}"]
+    at.run()  # still said, and still not analysed, while it is the last recording
+    assert any("not analysed" in w for w in _warnings(at)) and at.session_state["test_clip"] is None
+
+
+def _left_by_a_reloaded_tab(monkeypatch, tmp_path, frames: int = 45):
+    """A session records ``frames`` frames and its tab is reloaded: the stream ends (the recorder
+    finishes the file) and a new session opens the page. Returns the new session's AppTest."""
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    first = AppTest.from_function(_page, default_timeout=30)
+    first.run()
+    _record(first, state, frames=frames)
+    state.callbacks["on_video_ended"]()  # the reloaded tab's stream ends with it
+    state.playing, state.reported = False, (False, False)  # the new tab's widget is idle
+    at = AppTest.from_function(_page, default_timeout=30)
+    at.run()
+    return at
+
+
+def _left_rows(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.endswith(" s") and m.value[:4].isdigit()]
+
+
+def test_a_recording_left_by_a_reloaded_tab_is_offered_and_can_be_analysed(monkeypatch, tmp_path):
+    """A tab reloaded mid-recording left the finished file in the recordings folder, out of reach
+    from the page, until it was deleted a day later."""
+    import pages.webcam
+
+    at = _left_by_a_reloaded_tab(monkeypatch, tmp_path)
+    assert not at.exception and not at.error
+    left = list(pages.webcam.RECORDING_DIR.glob("*.mp4"))
+    assert len(left) == 1
+    info = probe(left[0])
+    assert any(m.value == "**Recordings not analysed**" for m in at.markdown)
+    assert [row.split(", ")[1] for row in _left_rows(at)] == [f"{info.duration_s:.1f} s"]
+    assert "Download" in [b.label for b in at.get("download_button")]
+    assert at.session_state["test_clip"] is None  # nothing analysed until asked
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception and not at.error
+    clip = at.session_state["test_clip"]
+    assert clip is not None and clip.kind == "recording" and probe(clip.path).frame_count == 45
+    assert not left[0].exists() and not _left_rows(at)  # taken: no longer offered
+
+
+def test_a_left_recording_can_be_deleted(monkeypatch, tmp_path):
+    import pages.webcam
+
+    at = _left_by_a_reloaded_tab(monkeypatch, tmp_path)
+    assert len(_left_rows(at)) == 1
+    next(b for b in at.button if b.label == "Delete").click().run()
+    assert not at.exception and not _left_rows(at)
+    assert not list(pages.webcam.RECORDING_DIR.iterdir())
