@@ -464,6 +464,9 @@ class HistoryStore:
         return next(same, None)
 
     def session(self, session_id: int, tz: tzinfo | None = None) -> dict | None:
+        """One saved analysis by its id, as ``sessions`` gives each (decoded ``reps`` and
+        ``verdicts``, its time in ``tz``), or None when there is no such entry; its reps in
+        rows for a table: ``session_rep_rows``."""
         row = self._read(
             lambda db: db.execute("SELECT * FROM sessions WHERE id = ?", (int(session_id),)).fetchone(), None
         )

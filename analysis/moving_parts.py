@@ -56,16 +56,33 @@ def spread(values: np.ndarray) -> float:
     return float(high - low)
 
 
+def rep_spans(reps) -> list[tuple[float, float]]:
+    """(start_s, end_s) pairs from what a caller has: the pairs themselves, the counter's reps
+    (``Rep`` or dicts with ``start_s`` and ``end_s``), or a ``CountResult`` (its reps), as
+    ``assess_squat_reps`` takes them. ``joint_bends(track, result.reps)`` failed with
+    "cannot unpack non-iterable Rep object"; only the pages knew to make pairs."""
+    pairs = []
+    for rep in getattr(reps, "reps", reps) or ():
+        if isinstance(rep, dict):
+            pairs.append((float(rep["start_s"]), float(rep["end_s"])))
+        elif hasattr(rep, "start_s"):
+            pairs.append((float(rep.start_s), float(rep.end_s)))
+        else:
+            start_s, end_s = rep
+            pairs.append((float(start_s), float(end_s)))
+    return pairs
+
+
 def span_spread(values: np.ndarray, times: np.ndarray, spans) -> float:
-    """How far a series moves within a rep: the median over ``spans`` ((start_s, end_s)
-    pairs) of its range inside each; ``spread`` of the whole series when there are none.
+    """How far a series moves within a rep: the median over ``spans`` (the reps: see
+    ``rep_spans``) of its range inside each; ``spread`` of the whole series when there are none.
 
     Within reps, so that walking into view or reaching for a towel between sets does not
     outrank the joint that does the work.
     """
     values, times = np.asarray(values, dtype=float), np.asarray(times, dtype=float)
     ranges = []
-    for start_s, end_s in spans or ():
+    for start_s, end_s in rep_spans(spans):
         inside = values[(times >= start_s) & (times <= end_s)]
         inside = inside[np.isfinite(inside)]
         if len(inside) >= 2:
@@ -193,6 +210,7 @@ def chart_parts(track: PoseTrack, spans=None, squat: bool = False) -> dict[str, 
 def joint_bends(track: PoseTrack, spans=None) -> dict[str, float]:
     """How far each of ``JOINTS`` bends within a rep (``span_spread``, degrees, image plane),
     the larger of its two sides; a joint seen on neither side (``seen_points``) is left out.
+    ``spans``: the reps (``rep_spans``: a ``CountResult``, its reps, or (start_s, end_s) pairs).
 
     The larger side, not the one the camera sees better: a one-arm curl works one elbow, and a
     side view hides one knee (hidden, it is left out). Left out, not 0: a push-up filmed from

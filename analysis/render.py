@@ -174,9 +174,11 @@ def overlay_lines(time_s: float, reps: Sequence | None, verdicts: Sequence | Non
     found not to be one (a lifter dropping to the floor) is named but not counted (the video
     of a 12-squat clip said "Reps: 13/13"; review N).
 
-    ``reps`` are objects or dicts with ``start_s``/``bottom_s``/``end_s``; ``verdicts``
-    are objects or dicts with ``end_s``, ``label`` and ``good`` (one per rep).
+    ``reps`` are objects or dicts with ``start_s``/``bottom_s``/``end_s``, or a
+    ``CountResult`` (its ``reps``, as ``assess_squat_reps`` takes it); ``verdicts`` are
+    objects or dicts with ``end_s``, ``label`` and ``good`` (one per rep).
     """
+    reps = getattr(reps, "reps", reps)  # a CountResult failed: "object is not iterable"
     lines: list[tuple[str, tuple[int, int, int]]] = []
     if reps is None:
         return lines
@@ -218,6 +220,10 @@ def render_annotated_video(
 ) -> str:
     """Write ``video_path`` with the skeleton and a rep counter drawn on, as H.264 mp4.
 
+    ``reps``: the counter's reps (``count_reps(...).reps``, the ``CountResult`` itself, or
+    dicts with ``start_s``, ``bottom_s`` and ``end_s``); ``verdicts``: for squats, the
+    ``assess_squat_reps`` verdicts of those reps, each written on the video as its rep ends
+    (see ``overlay_lines``). Without reps only the skeleton is drawn.
     Each output frame keeps its source presentation time, so variable-frame-rate phone
     clips stay in sync with their track. ``start_s`` and ``end_s`` cut out a stretch (one
     rep, to play in a loop): its frames are stamped from 0, since a browser's player starts

@@ -201,6 +201,42 @@ def test_notes_and_delete_change_one_entry(cli, tmp_path):
         assert code == 2 and err == f"error: entry #2 is not in the history {db}\n"
 
 
+def test_show_gives_one_entry_rep_by_rep_as_the_history_page_does(cli, tmp_path):
+    """The History page's "One session, rep by rep" (times, verdicts, reasons, faults) had no
+    command: ``list`` gives one row per entry, and a script had to decode the stored verdicts."""
+    db = tmp_path / "history.sqlite3"
+    store = _two_athletes(db)
+    verdicts = [{**v, "faults": [] if v["good"] else ["no depth"], "p_good": (0.8, 0.3)[i], "reason": f"reason {i}"}
+                for i, v in enumerate(VERDICTS)]  # fmt: skip
+    store.add_session("Zoë Müller", "c.mp4", "h3", "squat", 2, REPS, verdicts, notes="second  day")
+    code, out, err = cli("history", "show", "3", "--db", db)
+    assert code == 0, err
+    head, *rest = out.splitlines()
+    assert head.startswith("#3 Zoë Müller, ") and head.endswith(
+        ", c.mp4: 2 squat reps; 1 of 2 good (p ≥ 0.50)"
+    )
+    assert rest == [
+        "notes: second day",
+        "faults: no depth in 1 rep",
+        "rep 1 (start 1.00 s, bottom 2.00 s, end 3.00 s): good (p_good 0.80) - reason 0",
+        "rep 2 (start 3.50 s, bottom 4.50 s, end 5.50 s): no depth (p_good 0.30) - reason 1",
+    ]
+    code, out, _ = cli("history", "show", "3", "--json", "--db", db)
+    entry = json.loads(out)  # numbers as numbers, each verdict as saved
+    assert (entry["id"], entry["athlete"], entry["count"], entry["good_share"]) == (3, "Zoë Müller", 2, 0.5)
+    assert entry["faults"] == {"no depth": 1} and entry["reps"] == REPS
+    assert [(v["label"], v["p_good"], v["reason"]) for v in entry["verdicts"]] == [
+        ("good", 0.8, "reason 0"), ("no depth", 0.3, "reason 1"),
+    ]  # fmt: skip
+    code, out, _ = cli("history", "show", "2", "--db", db)  # no verdicts: the reps' times only
+    assert code == 0 and out.splitlines()[1:] == [
+        "rep 1 (start 1.00 s, bottom 2.00 s, end 3.00 s)",
+        "rep 2 (start 3.50 s, bottom 4.50 s, end 5.50 s)",
+    ]
+    code, out, err = cli("history", "show", "9", "--db", db)
+    assert (code, out, err) == (2, "", f"error: entry #9 is not in the history {db}\n")
+
+
 def test_export_is_the_history_pages_download_under_any_locale(tmp_path):
     """Under ``LC_ALL=C`` the export raised UnicodeEncodeError on "Zoë" and left an empty file."""
     from analysis.files import for_spreadsheets

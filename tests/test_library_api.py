@@ -169,3 +169,12 @@ def test_the_readmes_python_example_runs_as_written(pose_cache_dir, tmp_path, mo
     assert names["result"].count >= 1 and len(names["verdicts"]) == names["squats"].count >= 1
     assert len(names["bottoms"]) == len(names["properties"]["bottom_s"]) >= 1
     assert names["outcome"].status == "saved"
+    assert len(names["rows"]) == names["outcome"].count and names["rows"][0]["verdict"]
+    # the second block, in a folder of its own (it writes its files where it runs)
+    outputs = re.search(r"The pages' other outputs.*?```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "sample_videos").symlink_to(REPO_ROOT / "sample_videos")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(outputs, "README.md", "exec"), names)
+    assert (tmp_path / "annotated.mp4").stat().st_size > 0
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert names["hint"] is None  # two squats, filmed from the side and at an angle

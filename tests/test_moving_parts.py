@@ -131,6 +131,24 @@ def test_a_squat_beside_a_push_up_is_said_to_be_another_exercise(shared_data, po
     assert different_movements_words(push_up, squat).startswith("A keeps the legs still and bends the elbows")
 
 
+def test_the_hint_takes_the_reps_as_counted(shared_data, pose_cache_dir):
+    """Side by side's hint from a script: ``joint_bends(track, count_reps(track).reps)`` failed
+    with "cannot unpack non-iterable Rep object" (only the pages made (start, end) pairs)."""
+    squat = _track(shared_data, pose_cache_dir, "squat_side_rohanx01_1.mp4")
+    push_up = _track(shared_data, pose_cache_dir, "pushup_side_divyansh_1.mp4")
+    counted = [count_reps(track) for track in (squat, push_up)]
+    as_pairs = [
+        joint_bends(t, [(r.start_s, r.end_s) for r in c.reps]) for t, c in zip((squat, push_up), counted)
+    ]
+    for reps in (
+        [c.reps for c in counted],
+        counted,
+        [[{"start_s": r.start_s, "end_s": r.end_s} for r in c.reps] for c in counted],
+    ):
+        assert [joint_bends(t, r) for t, r in zip((squat, push_up), reps)] == as_pairs
+    assert "different exercises" in different_movements_words(*as_pairs)
+
+
 def test_a_squat_filmed_from_the_side_and_from_the_front_is_one_exercise(shared_data, pose_cache_dir):
     """Seen from the front, a squat's knees bend less in the picture: still far from still."""
     side = _bends(shared_data, pose_cache_dir, "squat_side_wissem_1.mp4")

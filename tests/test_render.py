@@ -49,6 +49,24 @@ def test_overlay_counts_finished_reps():
     assert overlay_lines(7.0, reps, None)[0][0] == "Reps: 2/2"
 
 
+def test_overlay_and_video_take_a_count_result_as_assess_squat_reps_does(sample_squat_track, tmp_path):
+    """``render_annotated_video(..., reps=count_reps(track))`` failed after the first frame
+    with "'CountResult' object is not iterable"; ``assess_squat_reps`` takes either."""
+    from analysis.counting import count_reps
+
+    result = count_reps(sample_squat_track, exercise="squat")
+    assert result.count == 2  # the sample's two squats
+    end = result.reps[0].end_s
+    assert (
+        overlay_lines(end, result, None)
+        == overlay_lines(end, result.reps, None)
+        == [("Reps: 1/2", (255, 255, 255))]
+    )
+    out = render_annotated_video(SAMPLE, sample_squat_track, tmp_path / "a.mp4", reps=result, max_side=160,
+                                 start_s=end - 0.5, end_s=end + 0.5)  # fmt: skip
+    assert len(list(iter_frames(out))) > 0
+
+
 def test_overlay_colours_a_verdict_by_what_it_says():
     reps = [{"start_s": 1, "bottom_s": 2, "end_s": 3}]
     shown = {

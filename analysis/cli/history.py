@@ -1,4 +1,4 @@
-"""``python -m analysis history list|export|save|notes|delete``: the athlete history.
+"""``python -m analysis history list|show|export|save|notes|delete``: the athlete history.
 
 The History page and the Analyse page's "Save to history", from the command line, on the
 same SQLite file the app uses (``--db``, default ``$REPLAB_HISTORY_DB`` or the user's data
@@ -29,7 +29,7 @@ LIST_FIELDS = (
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "history", help="the athlete history: list, export, save a clip, edit notes, delete",
+        "history", help="the athlete history: list, show one entry rep by rep, export, save a clip, edit notes, delete",
         description="Saved analyses per athlete, in the SQLite file the dashboard uses.",
     )  # fmt: skip
     db = argparse.ArgumentParser(add_help=False)
@@ -43,6 +43,18 @@ def register(subparsers) -> None:
     listing.add_argument("--athlete", help="only this athlete (any spelling: 'ana lee' is 'Ana Lee')")
     listing.add_argument("--json", action="store_true", help="a JSON list, one object per session")
     listing.set_defaults(func=run_list)
+
+    show = actions.add_parser(
+        "show", parents=[db], help="one entry rep by rep, with its verdicts, reasons and faults (the History page's "
+        "One session)",
+    )  # fmt: skip
+    show.add_argument("entry", type=int, metavar="ID")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: the entry, its faults, its reps and verdicts as saved",
+    )
+    show.set_defaults(func=run_show)
 
     export = actions.add_parser(
         "export", parents=[db], help="the History page's CSV download (UTF-8 with a byte-order mark)"
@@ -106,6 +118,53 @@ def run_list(args) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:  # the notes last, unpadded: they can be long
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    return 0
+
+
+def run_show(args) -> int:
+    """The History page's "One session, rep by rep": each rep's times, verdict, P(good),
+    faults and reason, and the faults the session's reps showed. Only the page could show
+    them: ``list`` has one row per entry, and a script had to decode the stored verdicts."""
+    from analysis.history import fault_counts, form_summary, session_rep_rows
+    from analysis.wording import count_words, rep_numbers_words
+
+    store = _store(args)
+    entry = store.session(args.entry)
+    if entry is None:
+        raise RepLabError(f"entry #{args.entry} is not in the history {store.path}")
+    rows = session_rep_rows(entry)
+    faults = {name: counts[0] for name, counts in fault_counts([entry]).items()}
+    if args.json:
+        # as stored: numbers stay numbers (the text's rows are worded for reading), and each
+        # verdict is the object `form --json` prints for its rep
+        out = {key: entry[key] for key in LIST_FIELDS} | {
+            "faults": faults, "reps": entry["reps"], "verdicts": entry["verdicts"],
+        }  # fmt: skip
+        json.dump(out, sys.stdout, ensure_ascii=False)
+        print()
+        return 0
+    summary = f"; {form_summary(entry)}" if entry["verdicts"] is not None else ""
+    print(
+        f"#{entry['id']} {entry['athlete']}, {entry['local_time']} (local time), {entry['clip_name']}: "
+        f"{entry['count']} {entry['exercise']} rep{'' if entry['count'] == 1 else 's'}{summary}"
+    )
+    if entry["notes"]:
+        print("notes: " + " ".join(entry["notes"].split()))
+    if faults:
+        print("faults: " + ", ".join(f"{name} in {count_words(n, 'rep')}" for name, n in faults.items()))
+    if not rows:
+        print("no reps were counted in this entry")
+        return 0
+    for row in rows:  # the columns the page's table shows, then the reason in words
+        times = ", ".join(
+            f"{key.removesuffix(' (s)')} {value:.2f} s" for key, value in list(row.items())[1:4]
+        )
+        verdict = f": {row['verdict']} (p_good {row['p(good)']})" if row["verdict"] else ""
+        reason = f" - {row['reason']}" if row["reason"] else ""
+        print(f"rep {row['rep']} ({times}){verdict}{reason}")
+    skipped = sorted(set(range(1, rows[-1]["rep"] + 1)) - {row["rep"] for row in rows})
+    if skipped:  # numbered as in the clip: the movements that were not squats are not saved
+        print(f"not saved: {rep_numbers_words(skipped)} of the clip (not squats)")
     return 0
 
 
