@@ -266,6 +266,8 @@ def extract_pose(
     key = track_key(content_hash, settings, starts)
     if store is not None:
         cached = store.get(key)
+        if cached is not None and _repeats_a_time(cached.times):
+            cached = None  # made before the reader dropped repeated times: analysed again
         if cached is not None:
             cached.source_name = os.path.basename(path)  # the same bytes may have another name now
             if progress:
@@ -358,6 +360,14 @@ def _unusable_times_words(times: np.ndarray) -> str:
         "its frames carry no usable times (they do not increase from frame to frame), so no rep "
         "can be timed: the file is damaged. Export it again from the phone or the editor."
     )
+
+
+def _repeats_a_time(times: np.ndarray) -> bool:
+    """Whether two frames of a cached track share a time: a track made before the reader
+    kept one frame per time (``video.one_frame_per_time``). Only such clips' tracks changed,
+    so only they are analysed again; a new cache version would have re-run the model on
+    every clip ever analysed."""
+    return bool(np.any(np.diff(times) <= 1e-6))
 
 
 def _check_person(track: PoseTrack, require_person: bool) -> None:

@@ -241,7 +241,9 @@ def render_annotated_video(
         try:
             stream = None
             last_pts = -1
-            frames = iter_frames(video_path, start_s=start_s, end_s=end_s, max_side=max_side)
+            frames = iter_frames(
+                video_path, start_s=start_s, end_s=end_s, max_side=max_side, true_colour=True
+            )
             for done, frame in enumerate(frames, start=1):
                 rgb = frame.rgb
                 if stream is None:
@@ -272,7 +274,11 @@ def _frames_at(video_path: str | os.PathLike, times: Sequence[float], max_side: 
     """For each of ``times`` (increasing), the frame shown then: the last one starting at or
     before it (the first frame for a time before it). Streamed: one pass over the span."""
     frames = iter_frames(
-        video_path, start_s=max(0.0, times[0] - 1.0), end_s=times[-1] + 1e-3, max_side=max_side
+        video_path,
+        start_s=max(0.0, times[0] - 1.0),
+        end_s=times[-1] + 1e-3,
+        max_side=max_side,
+        true_colour=True,
     )
     shown = next(frames, None)
     upcoming = next(frames, None)

@@ -299,11 +299,31 @@ def _shown_rgb(
     max_side: int | None,
     matrix: tuple[int, int, int, int],
     reformatter: VideoReformatter,
+    true_colour: bool = False,
 ) -> np.ndarray:
     """A decoded frame as a player shows it: RGB, stretched by the pixel aspect ratio, shrunk
-    to ``max_side`` and turned upright (every reader's frames are made here)."""
+    to ``max_side`` and turned upright (every reader's frames are made here). ``true_colour``
+    (frames a person sees): converted with the clip's own colour matrix (``opencv_colours``)."""
     width, height = _scaled_size(*_display_size(frame.width, frame.height, aspect), max_side)
-    return _upright(to_rgb(frame, width, height, reformatter), matrix)
+    convert = to_rgb if not true_colour or opencv_colours(frame) else swscale_rgb
+    return _upright(convert(frame, width, height, reformatter), matrix)
+
+
+# AVCOL_SPC_UNSPECIFIED, BT470BG, SMPTE170M: the matrices OpenCV's YUV conversion assumes (BT.601)
+BT601_OR_UNTAGGED = (2, 5, 6)
+
+
+def opencv_colours(frame: av.VideoFrame) -> bool:
+    """Whether OpenCV's YUV-to-RGB conversion (``to_rgb``) gives the frame's own colours.
+
+    OpenCV converts with the BT.601 matrix whatever the clip says. Most phones tag HD and 4K
+    clips BT.709 (9 of the 22 shared and sample clips): read as BT.601, a saturated green
+    came out 28 levels off and a red 20, in the pictures and videos the dashboard shows.
+    Pose passes keep OpenCV's conversion, the pixels the counters were validated on (the 20
+    hand-counted clips count the same through swscale, ``bench/pixel_pipelines.py``); what a
+    person sees goes through swscale, which reads the matrix (BT.709, BT.2020), where it is
+    not BT.601. An untagged frame is read as BT.601 by both."""
+    return frame.colorspace in BT601_OR_UNTAGGED
 
 
 def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
@@ -411,6 +431,7 @@ def iter_frames(
     end_s: float | None = None,
     max_side: int | None = None,
     threads: bool = True,
+    true_colour: bool = False,
 ) -> Iterator[Frame]:
     """Yield upright RGB frames shown at times in ``[start_s, end_s)`` (seconds from the clip's
     start, ``time_origin``).
@@ -422,12 +443,11 @@ def iter_frames(
     from the start of the clip only when ``start_s`` is 0; chunked readers use times.
     ``threads=False`` decodes on the calling thread only: when every core already runs
     a pose process, FFmpeg's decoding threads only add switching and copying.
+    ``true_colour``: for frames a person sees (``opencv_colours`` says why pose passes differ).
     """
     name = os.path.basename(os.fspath(path))
     container, stream, origin, decoded = _decode_from(path, start_s, name, threads)
     try:
-        index = 0
-        first_time = None
         # One swscale converter for the whole clip, for frames ``to_rgb`` leaves to it:
         # ``frame.to_ndarray(width=...)`` builds a new context (filter tables and all) each time.
         reformatter = VideoReformatter()
@@ -438,24 +458,61 @@ def iter_frames(
         # two chunks of a 10-minute clip, where the model itself needs 360 MB.
         matrix = None
         aspect = _pixel_aspect(stream)
-        for frame in decoded:
-            time_s = _frame_time(frame, stream, index, origin)
-            if first_time is None:
-                first_time = time_s
-            if time_s < start_s - 1e-6:
-                continue
-            if end_s is not None and time_s >= end_s - 1e-6:
-                break
-            if matrix is None:
-                matrix = display_matrix(frame)
-            yield Frame(
-                index=index, time_s=time_s, rgb=_shown_rgb(frame, aspect, max_side, matrix, reformatter)
-            )
-            index += 1
-        if first_time is None:
+        any_decoded = False
+
+        def in_range() -> Iterator[tuple[float, np.ndarray]]:
+            nonlocal matrix, any_decoded
+            for n, frame in enumerate(decoded):
+                any_decoded = True
+                time_s = _frame_time(frame, stream, n, origin)
+                if time_s < start_s - 1e-6:
+                    continue
+                if end_s is not None and time_s >= end_s - 1e-6:
+                    break
+                if matrix is None:
+                    matrix = display_matrix(frame)
+                # converted before a repeated time is seen: the frame held back is a small RGB
+                # picture, not a decoded one (25 MB a 4K 10-bit frame)
+                yield time_s, _shown_rgb(frame, aspect, max_side, matrix, reformatter, true_colour)
+
+        for index, (time_s, rgb) in enumerate(one_frame_per_time(in_range())):
+            yield Frame(index=index, time_s=time_s, rgb=rgb)
+        if not any_decoded:
             raise VideoError(f"{name}: the video has no frames that can be decoded.")
     finally:
         container.close()
+
+
+def one_frame_per_time(timed: Iterable[tuple[float, object]]) -> Iterator[tuple[float, object]]:
+    """``(time_s, frame)`` pairs with the frames that share their time with the next frame
+    left out: of frames stamped with one time, the last is kept (``iter_frames`` reads one
+    frame per time).
+
+    Some phones and screen recorders write two frames with one presentation time. Kept
+    both, the track held two rows at one time, and every rep's hip speed (``np.gradient``
+    over the times, a form feature) came out NaN. The earlier frame is dropped, not given a
+    time between its neighbours: which of the two carries the wrong time is not known, and
+    a made-up time would move the movement the counters and speeds are timed by. The last is the
+    one kept because it is the one RepLab shows for that time everywhere else (``read_frame``,
+    ``frames_at`` and ``PoseTrack.frame_at`` take the last frame starting at or before a
+    time), and a seek that lands on the later frame of a pair reads only that one, so a
+    chunk read from a seek keeps the frames a full pass keeps. Frames that all share one time
+    are no repeat to repair but a file whose times say nothing: the first and the last are
+    both given, and the track refuses them (``check_times``).
+    """
+    held = first = None
+    given = False
+    for time_s, frame in timed:
+        if held is not None and abs(time_s - held[0]) > 1e-6:
+            yield held
+            given, first = True, None
+        elif held is not None and not given and first is None:
+            first = held  # the start of a repeat, kept until the clip's times are seen to move
+        held = (time_s, frame)
+    if held is not None:
+        if not given and first is not None:
+            yield first
+        yield held
 
 
 # How far before ``start_s`` a seek is tried again when its first frame comes after ``start_s``
@@ -708,7 +765,10 @@ def frames_at(
                     raise VideoError(f"{name}: no frame at {time_s:.2f} s.")
                 if matrix is None:  # the track's turn, read once (``iter_frames`` says why)
                     matrix = display_matrix(frame)
-                yield time_s, _shown_rgb(frame, stretch.aspect, max_side, matrix, reformatter)
+                yield (
+                    time_s,
+                    _shown_rgb(frame, stretch.aspect, max_side, matrix, reformatter, true_colour=True),
+                )
     finally:
         if stretch is not None:
             stretch.close()

@@ -106,6 +106,56 @@ def reencode(
     return [float(t) for t in times[: len(frames)]]
 
 
+def with_repeated_times(src: str | Path, dst: str | Path, shown: list[int]) -> Path:
+    """``src``'s packets copied, each frame shown just before one of ``shown`` (indices in
+    showing order) stamped with that frame's time: two frames at one presentation time, as
+    some phones and screen recorders write. The encoder and the MP4 muxer refuse repeated
+    times, so they are set on the packets (a later showing time is still after decoding)."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
+        stream = source.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        packets = [p for p in source.demux(stream) if p.dts is not None]
+        order = sorted(p.pts for p in packets)
+        moved = {order[k - 1]: order[k] for k in shown}
+        for packet in packets:
+            packet.pts = moved.get(packet.pts, packet.pts)
+            packet.stream = copy
+            out.mux(packet)
+    return Path(dst)
+
+
+COLOUR_PATCHES = ((220, 30, 30), (30, 200, 40), (30, 40, 220), (224, 172, 140), (128, 128, 128))
+
+
+def colour_patches(
+    dst: str | Path, codec: str, pix_fmt: str, colorspace: str, transfer: int = 1
+) -> np.ndarray:
+    """A 1/3 s clip of ``COLOUR_PATCHES`` side by side (red, green, blue, skin, grey) coded
+    with ``colorspace``'s matrix ("bt709" as phones tag HD and 4K, "bt2020" as an iPhone's
+    HDR) and tagged so (``transfer`` 18: HLG); returns the picture written."""
+    spaces = {"bt709": (1, "ITU709"), "bt2020": (9, "BT2020")}  # AVCOL_SPC_*, swscale's name
+    tag, matrix = spaces[colorspace]
+    rgb = np.zeros((96, 320, 3), np.uint8)
+    for i, colour in enumerate(COLOUR_PATCHES):
+        rgb[:, i * 64 : (i + 1) * 64] = colour
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream(codec, rate=30)
+        stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], pix_fmt
+        context = stream.codec_context
+        context.colorspace = context.color_primaries = tag
+        context.color_trc, context.color_range = transfer, 1  # limited range, as cameras write
+        stream.options = {"crf": "4"} if codec == "libx264" else {"x265-params": "crf=4:log-level=error"}
+        for index in range(10):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame = frame.reformat(format=pix_fmt, dst_colorspace=matrix, dst_color_range=1)
+            frame.colorspace, frame.pts = tag, index
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return rgb
+
+
 def cut_short(src: str | Path, dst: str | Path, share: float) -> Path:
     """The first ``share`` of ``src``'s bytes written to ``dst``: an upload or copy interrupted."""
     data = Path(src).read_bytes()

@@ -444,3 +444,46 @@ def test_opencv_runs_on_one_thread_only_while_a_pose_pass_runs(tmp_path):
     *analysing, finished = during  # the last report comes once the track is built
     assert len(analysing) > 10 and set(analysing) == {1}
     assert finished == cv2.getNumThreads() == before
+
+
+def _every_tenth_time_repeated(path, seconds: float, **kwargs) -> list[float]:
+    """``SIDE_SQUAT`` re-encoded with the frame before every tenth stamped with that frame's
+    time (two frames at one time, as some phones and screen recorders write)."""
+    times = [i / 30 for i in range(int(seconds * 30))]
+    for k in range(10, len(times), 10):
+        times[k - 1] = times[k]
+    reencode(SIDE_SQUAT, path, seconds=seconds, pts_s=times, **kwargs)
+    return times
+
+
+def test_a_clip_with_repeated_frame_times_keeps_every_reps_speed(tmp_path, pose_cache_dir):
+    """Both frames of a repeated time were analysed: the track held two rows at one time, and
+    every rep's hip speed (a gradient over the times) came out NaN, moving the verdicts."""
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+
+    path = tmp_path / "repeats.mkv"
+    written = _every_tenth_time_repeated(path, 20.4, max_side=480)
+    track = extract_pose(path, cache=TrackCache(pose_cache_dir))
+    assert np.all(np.diff(track.times) > 0)
+    assert len(track) == len(set(written))  # one row per time: 551 of the 612 frames
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat"))
+    assert len(verdicts) == 2  # the sample's two reps
+    for verdict in verdicts:
+        assert all(np.isfinite(verdict.features[name]) for name in ("max_down_speed", "max_up_speed"))
+
+
+def test_a_cached_track_with_repeated_times_is_made_again(tmp_path):
+    """A track cached before the reader kept one frame per time is not handed back."""
+    path = tmp_path / "repeats.mkv"
+    _every_tenth_time_repeated(path, 2.0, max_side=96)
+    store = TrackCache(tmp_path / "cache")
+    fresh = extract_pose(path, workers=1, cache=store, require_person=False)
+    times = fresh.times.copy()
+    times[1] = times[0]
+    stale = PoseTrack(times=times, landmarks=fresh.landmarks, visibility=fresh.visibility, world=fresh.world,
+                      width=fresh.width, height=fresh.height, fps=fresh.fps, source_hash=fresh.source_hash)  # fmt: skip
+    store.put(track_key(file_hash(path), PoseSettings(), [0.0]), stale)
+    again = extract_pose(path, workers=1, cache=store, require_person=False)
+    assert np.all(np.diff(again.times) > 0)
+    assert np.array_equal(again.times, fresh.times)

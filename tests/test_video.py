@@ -18,7 +18,14 @@ from analysis.video import (
     probe,
     read_frame,
 )
-from tests.clipmaker import audio_only, cut_short, encoded_with, reencode
+from tests.clipmaker import (
+    audio_only,
+    colour_patches,
+    cut_short,
+    encoded_with,
+    reencode,
+    with_repeated_times,
+)
 from tests.conftest import SAMPLE_VIDEOS
 
 SIDE_SQUAT = SAMPLE_VIDEOS / "squat_side_rohanx01_1.mp4"  # 608x1080 portrait, 29.97 fps, 20.5 s
@@ -59,6 +66,57 @@ def test_variable_frame_rate_times_come_from_the_container(tmp_path):
     read = np.array([f.time_s for f in iter_frames(path, max_side=64)])
     assert len(read) == len(written)
     assert np.allclose(read, written, atol=1e-3)  # index / fps would be off by up to 0.5 s
+
+
+REPEATED = (20, 45, 70)  # frames whose predecessor is stamped with their time
+
+
+def _clip_with_repeated_times(tmp_path, suffix: str):
+    """3 s of a squat at 30 frames/s where the frame before each of ``REPEATED`` carries that
+    frame's time: written so by the encoder in Matroska, set on the packets in an MP4 (whose
+    muxer refuses them from the encoder). Returns the path and the times written."""
+    times = [i / 30 for i in range(90)]
+    for k in REPEATED:
+        times[k - 1] = times[k]
+    path = tmp_path / f"repeats{suffix}"
+    if suffix == ".mkv":
+        reencode(SIDE_SQUAT, path, seconds=3.0, start_s=8.5, max_side=96, pts_s=times, keyframe_every=25)
+    else:
+        reencode(SIDE_SQUAT, tmp_path / "plain.mp4", seconds=3.0, start_s=8.5, max_side=96, keyframe_every=25)
+        with_repeated_times(tmp_path / "plain.mp4", path, list(REPEATED))
+    return path, times
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_frames_sharing_a_time_are_read_once_the_last_kept(tmp_path, suffix):
+    """Some phones and screen recorders write two frames at one time: both were read, and
+    the track held two rows at one time (every rep's speed came out NaN). One frame per time
+    is read, the one ``read_frame`` shows for that time, in a full pass and from a seek."""
+    path, written = _clip_with_repeated_times(tmp_path, suffix)
+    frames = list(iter_frames(path, max_side=64))  # untagged clips: the colours of read_frame
+    times = [f.time_s for f in frames]
+    assert times == pytest.approx(sorted(set(written)), abs=1e-3)  # 87 frames (Matroska: in ms)
+    assert np.all(np.diff(times) > 0)
+    for k in REPEATED:
+        t = min(times, key=lambda x: abs(x - written[k]))  # as read (Matroska rounds to ms)
+        kept = next(f.rgb for f in frames if f.time_s == t)
+        assert np.array_equal(kept, read_frame(path, t, max_side=64))
+        from_seek = [f.time_s for f in iter_frames(path, start_s=t - 1 / 60, max_side=64)]
+        assert from_seek == [x for x in times if x >= t - 1 / 60 - 1e-6]
+
+
+def test_of_frames_sharing_a_time_the_last_is_kept_unless_no_time_moves():
+    from analysis.video import one_frame_per_time
+
+    def kept(pairs):
+        return [frame for _, frame in one_frame_per_time(pairs)]
+
+    assert kept([(0.0, "a"), (0.1, "b"), (0.1, "c"), (0.1, "d"), (0.2, "e")]) == ["a", "d", "e"]
+    assert kept([(0.0, "a"), (0.0, "b"), (0.1, "c"), (0.1, "d")]) == ["b", "d"]
+    assert kept([(0.2, "a"), (0.1, "b")]) == ["a", "b"]  # a step back is the track's to refuse
+    # every frame at one time: the first and the last, so the track refuses the file
+    assert kept([(0.0, "a"), (0.0, "b"), (0.0, "c")]) == ["a", "c"]
+    assert kept([(0.0, "a")]) == ["a"] and kept([]) == []
 
 
 @pytest.mark.parametrize("rotation", [90, -90, 180])
@@ -267,7 +325,7 @@ def test_frames_read_in_one_pass_are_read_frames_own(tmp_path, kind):
     each is the frame ``read_frame`` gives for its time, pixel for pixel, upright, on the
     clip's own clock. Read one at a time, 78 reps' frames took 26 s (review AF)."""
     path = _clip_to_read(tmp_path, kind)
-    full = list(iter_frames(path, max_side=240))
+    full = list(iter_frames(path, max_side=240, true_colour=True))  # as shown, in its own colours
     end_s = full[-1].time_s
     times = [*np.arange(0.3, end_s + 1.0, 0.7), 0.0, full[40].time_s, full[40].time_s - 1e-4, 2.1, 2.1, 6.5]
     got = list(frames_at(path, reversed(times), max_side=240))
@@ -518,3 +576,34 @@ def test_an_mp4_keeps_the_gap_its_own_timeline_opens_with(tmp_path):
     reencode(SIDE_SQUAT, path, seconds=1.0, max_side=96, pts_s=[5.0 + i / 30 for i in range(30)])
     assert [f.time_s for f in iter_frames(path)][0] == pytest.approx(5.0, abs=2e-3)
     assert probe(path).start_s == pytest.approx(5.0, abs=2e-3)
+
+
+def test_pictures_shown_keep_the_clips_own_colours(tmp_path):
+    """OpenCV converts YUV to RGB with the BT.601 matrix whatever the clip says; most phones
+    tag HD and 4K clips BT.709, and their pictures in the dashboard came out with a green 28
+    levels off and a red 20. An iPhone's HDR clip (10-bit, BT.2020, HLG) goes through swscale,
+    which reads the matrix: right already, kept so."""
+    from analysis.render import render_annotated_video
+    from analysis.track import PoseTrack
+
+    clips = [("h264_bt709.mp4", "libx264", "yuv420p", "bt709", 1)]
+    if "libx265" in av.codecs_available:
+        clips.append(("hevc_10bit_hdr.mp4", "libx265", "yuv420p10le", "bt2020", 18))
+    for name, codec, pix_fmt, colorspace, transfer in clips:
+        path = tmp_path / name
+        written = colour_patches(path, codec, pix_fmt, colorspace, transfer)
+        nobody = PoseTrack(times=[0.0], landmarks=np.full((1, 33, 3), np.nan), visibility=np.full((1, 33), np.nan),
+                           world=np.full((1, 33, 3), np.nan))  # fmt: skip
+        rendered = render_annotated_video(path, nobody, tmp_path / f"annotated_{name}")
+        shown = {
+            "read_frame": read_frame(path, 0.1),
+            "frames_at": next(frames_at(path, [0.1, 0.2]))[1],
+            "annotated video": read_frame(rendered, 0.1),
+        }
+        for reader, rgb in shown.items():
+            for i in range(5):  # each patch away from its edges (4:2:0 colour is shared by 2 px)
+                got, want = (
+                    rgb[8:-8, i * 64 + 8 : (i + 1) * 64 - 8],
+                    written[8:-8, i * 64 + 8 : (i + 1) * 64 - 8],
+                )
+                assert np.abs(got.astype(int) - want).mean() < 5, (name, reader, i)
