@@ -20,7 +20,7 @@ from analysis.render import remove_stale_renders, render_annotated_video, render
 from analysis.report import reps_export
 from analysis.saving import ALREADY_SAVED, NoAthleteError, NotSquatsError, counting_exercise, save_analysis
 from analysis.wording import count_words, rep_numbers_words
-from pages import charts, clips, common, frames, text, widgets
+from pages import charts, clips, common, frame_steps, frames, text, widgets
 
 common.through_the_app()
 
@@ -123,6 +123,14 @@ with frame_col, st.container(key="analyse_frame"):
     image = frames.frame_with_skeleton(clip.path, track, time_s, max_side=640)
     if image is not None:
         frames.show_frame(st, image, f"frame {frame_index} at {time_s:.2f} s", max_height=520)
+    # under the picture, beside it on screen: the slider moves 24 frames a pixel on 3 minutes
+    if len(track) > 1:
+        if where := frame_steps.where_words(time_s, reps):
+            st.caption(f"This frame: {where}.")
+        widgets.time_box(f"_time_box_{track.source_hash}", frame_key, generation_key, track.times, frame_index,
+                         track.frame_at)  # fmt: skip
+        widgets.frame_buttons(frame_key, generation_key, frame_index, frame_steps.turn_frames(track.frame_at, reps),
+                              len(track))  # fmt: skip
 with reps_col, st.container(key="analyse_reps"):
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*", help=signal_words(result.signal_name))
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
@@ -188,7 +196,8 @@ with reps_col, st.container(key="analyse_reps"):
         )  # fmt: skip
         st.caption(
             "Times in seconds. Tick a rep to loop it in the player and show its turning-point frame (keyboard: arrow keys to a "
-            "row, then Shift+Space); click a point on a chart below, or move the Frame slider, to show that frame."
+            "row, then Shift+Space); click a point on a chart below, or use the Frame slider, the time box or the step "
+            "buttons under the frame, to show that frame."
         )
 
 # ---- charts ------------------------------------------------------------------------------

@@ -19,10 +19,9 @@ from analysis.form.verdict import (
     reps_by_view,
     squats_only,
 )
-from analysis.report import form_report_html
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
-from pages import charts, common, frames, text, widgets
+from pages import charts, common, frames, reports, text, widgets
 
 common.through_the_app()
 
@@ -180,11 +179,7 @@ csv_col.download_button(
     "Verdicts (CSV)", for_spreadsheets(table.getvalue()), file_name=f"{stem}_form.csv", mime="text/csv",
     help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
 )  # fmt: skip
-report_col.download_button(
-    "Report (HTML)", lambda: form_report_html(clip.path, track, verdicts, clip.name, strictness),
-    file_name=f"{stem}_form_report.html", mime="text/html",
-    help="One file to send an athlete: the summary and every rep's bottom frame, verdict and reason.",
-)  # fmt: skip
+reports.report_download(report_col, clip, track, verdicts, strictness, stem)  # made on a click, then kept
 
 carded = verdicts
 if len(verdicts) > common.MANY_REPS:  # a long set opens on the reps a coach looks at first

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import frame_steps
+
 
 def _remember(key: str, widget_key: str | None = None) -> None:
     """Copy a widget's value to a plain session key, so it survives switching pages."""
@@ -140,3 +142,59 @@ def kept_rows_default(table_key: str) -> dict | None:
     """``selection_default`` for a table: the kept ticks, shown again after a page switch."""
     rows = st.session_state.get(f"keep_{table_key}")
     return {"selection": {"rows": list(rows), "columns": []}} if rows else None
+
+
+def go_to_frame(frame_key: str, generation_key: str, frame: int) -> None:
+    """Show ``frame`` on the Analyse page: kept under ``frame_key``, and a new generation of the
+    Frame slider (``generation_key``) so the slider is drawn again at it, as after a pick."""
+    st.session_state[frame_key] = int(frame)
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+
+
+def _step_frame(frame_key: str, generation_key: str, move: str, turns: list[int], frame_count: int) -> None:
+    """A frame button's ``on_click``: the move from the frame kept at the click (not the one drawn)."""
+    frame = int(st.session_state.get(frame_key, 0))
+    go_to_frame(frame_key, generation_key, frame_steps.moved(frame, move, turns, frame_count))
+
+
+_MOVE_HELP = {
+    frame_steps.PREVIOUS_REP: "The turning point (a squat's bottom) of the rep before this frame.",
+    frame_steps.PREVIOUS_FRAME: "One frame back.",
+    frame_steps.NEXT_FRAME: "One frame on.",
+    frame_steps.NEXT_REP: "The turning point (a squat's bottom) of the next rep after this frame.",
+}
+
+
+def frame_buttons(
+    frame_key: str, generation_key: str, frame: int, turns: list[int], frame_count: int
+) -> None:
+    """Buttons that step the frame shown one frame or one rep at a time, a row of two for the
+    frames and one for the reps (four in a row wrapped three and one on a phone): on a long
+    clip the slider moves 24 frames a pixel (review AG). A button that would go nowhere is greyed."""
+    for pair in (frame_steps.MOVES[:2], frame_steps.MOVES[2:]):
+        with st.container(horizontal=True, gap="small"):
+            for move in pair:
+                st.button(
+                    move, key=f"frame_step_{frame_steps.MOVES.index(move)}", help=_MOVE_HELP[move],
+                    on_click=_step_frame, args=(frame_key, generation_key, move, turns, frame_count),
+                    disabled=not frame_steps.can_move(frame, move, turns, frame_count),
+                )  # fmt: skip
+
+
+def _typed_time(time_key: str, frame_key: str, generation_key: str, frame_at) -> None:
+    """The time box's ``on_change``: show the frame shown at the time typed."""
+    go_to_frame(frame_key, generation_key, frame_at(float(st.session_state[time_key])))
+
+
+def time_box(time_key: str, frame_key: str, generation_key: str, times, frame: int, frame_at) -> None:
+    """A box with the time of the frame shown, in seconds: type a time to go to its frame.
+
+    Its value is set from the frame on every run, so it follows the slider, the buttons and a
+    pick in the table or on a chart; what is typed goes to the frame shown at that time (and
+    the box then says that frame's own time)."""
+    st.session_state[time_key] = round(float(times[frame]), 2)
+    st.number_input(
+        "Time (s)", min_value=0.0, max_value=round(float(times[-1]), 2), step=0.1, format="%.2f", key=time_key,
+        on_change=_typed_time, args=(time_key, frame_key, generation_key, frame_at),
+        help="Type a time in seconds to show the frame at that moment.",
+    )  # fmt: skip

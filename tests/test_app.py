@@ -426,7 +426,8 @@ def test_form_page_shows_one_verdict_per_rep(app_env, clips_table):
         assert f"[**{verdict.verdict_words}**]" in card
     assert any(v.good for v in verdicts)  # so "good (" is checked on at least one card
     assert len(at.get("plotly_chart")) == 1
-    assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)", "Report (HTML)"]
+    assert [button.proto.label for button in at.get("download_button")] == ["Verdicts (CSV)"]
+    assert any(button.label == "Make report (HTML)" for button in at.button)  # the report: made on a click
     assert not any("automatic count" in c.value for c in at.caption)  # both counters agree here
     # a rep can be watched without clicking a bar: the keyboard and a screen reader reach no bar
     assert not any("looping" in m.value for m in at.markdown)
@@ -1828,3 +1829,122 @@ def test_the_rep_cards_read_their_frames_in_one_pass_and_keep_them(app_env, samp
         assert np.array_equal(
             image, frames.frame_with_skeleton(clip, sample_squat_track, time_s, max_side=240)
         )
+
+
+def _frame_shown(at: AppTest) -> tuple[int, float]:
+    """The Analyse page's Frame slider and time box: (frame, seconds)."""
+    (slider,) = [s for s in at.slider if s.label == "Frame"]
+    (box,) = [b for b in at.number_input if b.label == "Time (s)"]
+    return slider.value, box.value
+
+
+def _step(at: AppTest, label: str) -> AppTest:
+    (button,) = [b for b in at.button if b.label == label]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_frame_steps_one_frame_or_one_rep_and_goes_to_a_time_typed(app_env):
+    """On a 3-minute clip the Frame slider moves 24 frames a pixel: a coach could not land on a
+    frame nor step one frame or one rep at a time (review AG). Buttons step a frame or a rep's
+    turning point, a box takes a time in seconds, and the slider, the box, the buttons and a
+    rep ticked in the table all show the same frame."""
+    at = _run()
+    track = list(at.session_state["tracks"].values())[-1]  # the page's own (two workers' chunks)
+    reps = count_reps(track).reps
+    first, second = (track.frame_at(rep.bottom_s) for rep in reps[:2])
+
+    def shown(frame: int) -> tuple[int, float]:
+        return frame, round(float(track.times[frame]), 2)
+
+    assert _frame_shown(at) == shown(first)  # the page opens on rep 1's turning point
+    assert any(c.value == f"This frame: rep 1 of {len(reps)}." for c in at.caption)
+    assert [b.disabled for b in at.button if (b.key or "").startswith("frame_step_")] == [
+        False,  # -1 frame
+        False,  # +1 frame
+        True,  # previous rep: none before rep 1
+        False,  # next rep
+    ]
+    assert _frame_shown(_step(at, "+1 frame")) == shown(first + 1)
+    assert _frame_shown(_step(at, "+1 frame")) == shown(first + 2)
+    assert _frame_shown(_step(at, "−1 frame")) == shown(first + 1)
+    assert _frame_shown(_step(at, "Next rep")) == shown(second)
+    assert any(c.value == f"This frame: rep 2 of {len(reps)}." for c in at.caption)
+    assert _frame_shown(_step(at, "Previous rep")) == shown(first)
+
+    # a time typed: the frame shown then, and the box says that frame's own time
+    typed = float(track.times[40]) + 0.01
+    next(b for b in at.number_input if b.label == "Time (s)").set_value(typed).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _frame_shown(at) == shown(track.frame_at(typed)) == shown(40)
+    # the slider moved by hand: the box follows, and the steps go on from there
+    next(s for s in at.slider if s.label == "Frame").set_value(10).run()
+    assert _frame_shown(at) == shown(10)
+    assert _frame_shown(_step(at, "+1 frame")) == shown(11)
+    # a rep ticked in the table shows its turning point, in the slider and the box alike
+    key = f"rep_table_{track.source_hash}"
+    at.session_state[key] = {"selection": {"rows": [1], "columns": []}}
+    at.run()
+    assert _frame_shown(at) == shown(second)
+    assert _frame_shown(_step(at, "−1 frame")) == shown(second - 1)
+
+
+def test_the_report_is_made_on_a_click_then_kept_until_the_verdicts_change(app_env, monkeypatch):
+    """A 78-rep report took 3-4 s (8 s with the cores busy) to make at the download's click,
+    with only a small circle in the button meanwhile, and every click made it again (review
+    AG). It is made on a click (under a spinner with words: seen in the browser), kept while
+    the verdicts stay the same (a rerun makes nothing), and made again, on a click, for
+    another strictness. The file offered is ``analysis.report``'s report, byte for byte."""
+    from datetime import datetime as real_datetime
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from analysis import report
+    from analysis.form import assess_squat_reps
+    from pages import reports
+    from tests.conftest import SAMPLE_VIDEOS
+
+    class Noon(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime(2026, 11, 23, 12, 0)
+
+    monkeypatch.setattr(report, "datetime", Noon)  # the report's time stamp, fixed for the comparison
+    made = []
+
+    def counted(*args, **kwargs):
+        made.append(args)
+        return report.form_report_html(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "form_report_html", counted)
+    files = {}  # what the page hands the browser, by file id (AppTest's runtime goes with each run)
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def kept(self, path_or_data, mimetype, kind, filename=None):
+        file_id = store(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", kept)
+    at = _run("pages/3_squat_form.py")
+
+    def offered() -> list[str]:
+        return [button.proto.label for button in at.get("download_button")]
+
+    assert offered() == ["Verdicts (CSV)"] and not made  # nothing made before the click
+    (make,) = [b for b in at.button if b.label == "Make report (HTML)"]
+    make.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert offered() == ["Verdicts (CSV)", "Download report (HTML)"] and len(made) == 1
+    download = at.get("download_button")[1].proto
+    data = files[download.url.rsplit("/", 1)[-1].split(".")[0]]
+    track = list(at.session_state["tracks"].values())[-1]  # the page's own (two workers' chunks)
+    verdicts = assess_squat_reps(track, count_reps(track, exercise="squat").reps)
+    expected = report.form_report_html(str(SAMPLE_VIDEOS / SAMPLE), track, verdicts, SAMPLE, 0.5)
+    assert data == expected.encode("utf-8")
+    at.run()
+    assert offered()[-1] == "Download report (HTML)" and len(made) == 1  # kept: not made again
+    at.sidebar.slider(key="_strictness").set_value(0.9).run()
+    assert offered() == ["Verdicts (CSV)"] and any(b.label == "Make report (HTML)" for b in at.button)
+    assert len(made) == 1  # another strictness: made again only on a click

@@ -200,9 +200,10 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
             assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
             save_small_png(page.screenshot(), screenshots / "squat_form.png")
-            # The report to send is built when asked for, and holds one card per rep.
+            # The report to send is made when asked for (words meanwhile), and holds one card per rep.
+            page.get_by_role("button", name="Make report (HTML)").click()
             with page.expect_download(timeout=60_000) as download:
-                page.get_by_role("button", name="Report (HTML)").click()
+                page.get_by_role("button", name="Download report (HTML)").click(timeout=60_000)
             report = Path(download.value.path()).read_text(encoding="utf-8")
             assert (
                 report.count('class="card"') == true_reps
@@ -391,6 +392,9 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             page.wait_for_timeout(1000)  # a rerun that snapped back to the row would show by now
             assert _frame_caption(page) == f"frame {i} at {track.times[i]:.2f} s"
 
+            # in view first: the frame's time box and step buttons made the row taller, and the
+            # chart's middle fell below a 1900 px window (a click there reached nothing)
+            page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
             angles = page.locator(".js-plotly-plot").nth(1).locator(".nsewdrag").first.bounding_box()
             x, y = angles["x"] + angles["width"] * 0.3, angles["y"] + angles["height"] * 0.5
             page.mouse.move(x - 5, y)
@@ -404,6 +408,16 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             # the chart spans the clip: 30% across is 30% into it (give or take the nearest frame)
             expected = track.times[0] + 0.3 * (track.times[-1] - track.times[0])
             assert abs(clicked - expected) < 0.25, (clicked, expected)
+            # after a chart pick, a frame on with a button (the slider moves 24 frames a pixel
+            # on a long clip): the slider and the time box follow
+            j = int(re.match(r"frame (\d+)", _frame_caption(page)).group(1)) + 1
+            page.get_by_role("button", name="+1 frame").click()
+            _wait_for_caption(page, f"frame {j} at {track.times[j]:.2f} s")
+            page.wait_for_function(
+                "v => document.querySelector('[data-testid=\"stNumberInput\"] input').value === v",
+                arg=f"{track.times[j]:.2f}", timeout=30_000,
+            )  # fmt: skip
+            assert page.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == str(j)
 
             # a file that is no video: the page keeps the last clip, and the slider shows the
             # frame the picture shows (it read 0 beside "frame 311" after the upload box came)
