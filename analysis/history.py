@@ -19,6 +19,7 @@ import math
 import os
 import sqlite3
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, tzinfo
@@ -78,9 +79,26 @@ def form_summary(session: dict) -> str:
     )
 
 
+# what a read-only open finds after a write that never finished (the app killed mid-save, a
+# power cut, a copy taken mid-save): SQLite must write to undo it (rollback journal / WAL)
+_INTERRUPTED_WRITE = {
+    getattr(sqlite3, name, None) for name in ("SQLITE_READONLY_ROLLBACK", "SQLITE_READONLY_RECOVERY")
+}
+_INTERRUPTED_WRITE.discard(None)
+
+
+def _interrupted_write(exc: Exception) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in _INTERRUPTED_WRITE
+
+
 def _plain(exc: Exception) -> str:
     """SQLite's reasons in a user's words, where they have some."""
     text = str(exc)
+    if _interrupted_write(exc):  # "read-only" alone sent the user to fix a file's permissions
+        return (
+            "a save was interrupted and must be undone first, which needs the file and its folder "
+            "to be writable; nothing saved before it is lost"
+        )
     if "readonly database" in text:
         return "it is read-only"
     if "database is locked" in text:
@@ -219,6 +237,24 @@ def session_rep_rows(session: dict) -> list[dict]:
     return rows
 
 
+def sessions_per_month(sessions: Sequence[dict]) -> dict[str, int]:
+    """How many of the decoded ``sessions`` were saved in each month ("2026-03"), in the time
+    they are shown in (``local_time``), newest month first. A season of 40 sessions was one
+    table, one trend and 40 fault bars: "Anna's sessions in March" meant scrolling (review AN)."""
+    months = Counter(s["local_time"][:7] for s in sessions)
+    return dict(sorted(months.items(), reverse=True))
+
+
+def month_words(month: str) -> str:
+    """ "2026-03" -> "March 2026" (English month names, as the rest of the app)."""
+    year, number = month.split("-")
+    return f"{_MONTHS[int(number) - 1]} {year}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+
+
 def fault_counts(sessions: Sequence[dict]) -> dict[str, list[int]]:
     """Per fault, how many reps of each session (in the order given) showed it.
 
@@ -232,6 +268,27 @@ def fault_counts(sessions: Sequence[dict]) -> dict[str, list[int]]:
     }
 
 
+def fault_shares_by_month(sessions: Sequence[dict]) -> tuple[list[str], dict[str, list[float]]]:
+    """The months of ``sessions`` (oldest first) and, per fault, the share (0..1) of each
+    month's judged reps (``judged``, as ``judged_reps`` counts them) that showed it; only
+    faults that occur are listed.
+
+    A share, not a count: a month of 12 sessions has more faulty reps than one of 3 at the
+    same form. Over a season one bar group per session was 40 hairline groups under slanted
+    names, and "is her depth getting better?" could not be read off it (review AN)."""
+    months = sorted({s["local_time"][:7] for s in sessions})
+    judged = {
+        m: [v for s in sessions if s["local_time"].startswith(m) for v in s.get("verdicts") or [] if v.get("judged", True)]
+        for m in months
+    }  # fmt: skip
+    names = sorted({f for verdicts in judged.values() for v in verdicts for f in v.get("faults") or []})
+    shares = {
+        name: [sum(name in (v.get("faults") or []) for v in judged[m]) / len(judged[m]) if judged[m] else 0.0 for m in months]
+        for name in names
+    }  # fmt: skip
+    return months, shares
+
+
 def _rounded(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
 
@@ -241,8 +298,9 @@ class HistoryStore:
 
     Every write runs in its own transaction: it is either saved whole or not at all.
     A connection is opened per call, so the store is safe to share between Streamlit
-    sessions (threads) and cheap to create. Reading never writes: a read-only file (a
-    coach's copy) can be browsed, a missing one reads as empty, and a file deleted while
+    sessions (threads) and cheap to create. Reading never writes (but to undo a save a crash
+    left half done, as any read-write open of SQLite does): a read-only file (a coach's
+    copy) can be browsed, a missing one reads as empty, and a file deleted while
     the app runs gets its table back on the next save instead of failing every page.
     Failures are ``HistoryError`` with the file's name and SQLite's reason.
     """
@@ -261,18 +319,35 @@ class HistoryStore:
         if not self.path.exists():
             return empty
         try:
-            with closing(
-                sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
-            ) as db:
-                db.row_factory = sqlite3.Row
-                # another program's file is said when it is opened, not only at the first
-                # save: it read as an empty history, "use Save", and then Save failed
-                self._check_ours(db)
-                return query(db)
+            try:
+                return self._read_once(query)
+            except sqlite3.OperationalError as exc:
+                if not _interrupted_write(exc) or self.cannot_write():
+                    raise
+                self._undo_interrupted_write()
+                return self._read_once(query)
         except sqlite3.DatabaseError as exc:  # OperationalError among them
             if isinstance(exc, sqlite3.OperationalError) and "no such table" in str(exc):
                 return empty
             raise HistoryError(f"the history file {self.path} cannot be read ({_plain(exc)}).") from None
+
+    def _read_once(self, query):
+        with closing(
+            sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+        ) as db:
+            db.row_factory = sqlite3.Row
+            # another program's file is said when it is opened, not only at the first
+            # save: it read as an empty history, "use Save", and then Save failed
+            self._check_ours(db)
+            return query(db)
+
+    def _undo_interrupted_write(self) -> None:
+        """Let SQLite undo a write that never finished, as any read-write open does: it puts
+        the file back as it was before that write (every finished save kept). Reads open the
+        file read-only, which cannot undo it: after the app was killed mid-save, every page
+        said the history "cannot be read (it is read-only)", for good (review AN)."""
+        with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
+            db.execute("PRAGMA user_version").fetchone()
 
     def cannot_write(self) -> str | None:
         """Why a save would fail before anything is typed (the file or its folder is

@@ -9,7 +9,15 @@ import streamlit as st
 from analysis.errors import RepLabError
 from analysis.files import for_spreadsheets
 from analysis.form.dataset import FAULT_LABELS
-from analysis.history import NotesChangedError, fault_counts, form_summary, session_rep_rows
+from analysis.history import (
+    NotesChangedError,
+    fault_counts,
+    fault_shares_by_month,
+    form_summary,
+    month_words,
+    session_rep_rows,
+    sessions_per_month,
+)
 from analysis.wording import count_words, rep_numbers_words
 from pages import charts, common, text, widgets
 
@@ -51,6 +59,18 @@ sessions = store.sessions(athlete, tz=zone)
 if not sessions:
     st.info(f"No saved analyses for {text.literal(athlete)}.")
     st.stop()
+ALL_MONTHS = "all"
+if len(per_month := sessions_per_month(sessions)) > 1:
+    # a season is found month by month: the table, the charts and the boxes below show the
+    # chosen month only (40 sessions were one long table and 40 hairline fault bars: review AN)
+    every = len(sessions)
+    period = widgets.kept_selectbox(
+        st, "Period", [ALL_MONTHS, *per_month], key="history_period",
+        format_func=lambda m: f"All {every} sessions" if m == ALL_MONTHS
+        else f"{month_words(m)} ({count_words(per_month[m], 'session')})",
+    )  # fmt: skip
+    if period != ALL_MONTHS:
+        sessions = [s for s in sessions if s["local_time"].startswith(period)]
 
 
 st.dataframe(
@@ -96,28 +116,48 @@ fig.update_layout(
 )  # fmt: skip
 st.plotly_chart(fig, key="history_trend")
 
-# judged sessions only: a push-up or curl session (no verdicts) was an empty slot, read as
-# "no faults that day", and an athlete's 50 sessions made 50 hairline slots for 20 judged (review U)
-judged_sessions = [s for s in sessions if s["verdicts"]]
-faults = fault_counts(judged_sessions)
-if faults:
+
+def fault_bars(
+    x: list[str], values: dict[str, list[float]], title: str, y_title: str, x_title: str
+) -> go.Figure:
+    """One bar per fault and ``x`` slot, each fault in its own colour and hatch."""
     fig = go.Figure()
-    # one bar per session, named by its entry and day: on the trend's time axis a bar is as
-    # wide as the closest two saves are apart, a hairline for saves seconds or days apart
-    session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in judged_sessions]
-    for name, counts in faults.items():
-        fig.add_bar(x=session_names, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"),
+    for name, counts in values.items():
+        fig.add_bar(x=x, y=counts, name=name, marker_color=FAULT_COLOURS.get(name, "#7f7f7f"),
                     marker_pattern={"shape": FAULT_HATCHES.get(name, ""), "fillmode": "overlay", "fgcolor": "white"})  # fmt: skip
     fig.update_layout(
         # side by side, not stacked: one rep with three faults stacked into a bar 3 high on an
         # axis of "reps with the fault", read as three faulty reps
         barmode="group", height=280, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": "reps with the fault", "rangemode": "tozero",
-               "dtick": 1 if max(max(c) for c in faults.values()) <= 10 else None},
-        title={"text": "Faults per session", "x": 0}, showlegend=True,  # a lone fault had no name
+        yaxis={"title": y_title, "rangemode": "tozero"},
+        title={"text": title, "x": 0}, showlegend=True,  # a lone fault had no name
         legend=charts.BELOW,
-        xaxis={"type": "category", "title": "session (entry, day)"}, bargap=0.4,
+        xaxis={"type": "category", "title": x_title}, bargap=0.4,
     )  # fmt: skip
+    return fig
+
+
+# judged sessions only: a push-up or curl session (no verdicts) was an empty slot, read as
+# "no faults that day", and an athlete's 50 sessions made 50 hairline slots for 20 judged (review U)
+judged_sessions = [s for s in sessions if s["verdicts"]]
+if len(sessions_per_month(judged_sessions)) > 1:
+    # a season: one group a month (40 sessions were 40 hairline groups under slanted names:
+    # review AN); the Period box shows one month's sessions one by one
+    months, shares = fault_shares_by_month(judged_sessions)
+    if shares:
+        fig = fault_bars(
+            [month_words(m) for m in months], {k: [round(100 * v, 1) for v in vs] for k, vs in shares.items()},
+            "Faults per month", "judged reps with the fault (%)", "month (choose one under Period for its sessions)",
+        )  # fmt: skip
+        st.plotly_chart(fig, key="history_faults")
+elif faults := fault_counts(judged_sessions):
+    # one bar per session, named by its entry and day: on the trend's time axis a bar is as
+    # wide as the closest two saves are apart, a hairline for saves seconds or days apart
+    session_names = [f"#{s['id']} {s['local_time'][:10]}" for s in judged_sessions]
+    fig = fault_bars(
+        session_names, faults, "Faults per session", "reps with the fault", "session (entry, day)"
+    )
+    fig.update_yaxes(dtick=1 if max(max(c) for c in faults.values()) <= 10 else None)
     st.plotly_chart(fig, key="history_faults")
 
 st.subheader("One session, rep by rep")

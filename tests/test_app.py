@@ -1948,3 +1948,46 @@ def test_the_report_is_made_on_a_click_then_kept_until_the_verdicts_change(app_e
     at.sidebar.slider(key="_strictness").set_value(0.9).run()
     assert offered() == ["Verdicts (CSV)"] and any(b.label == "Make report (HTML)" for b in at.button)
     assert len(made) == 1  # another strictness: made again only on a click
+
+
+def test_history_finds_an_athletes_sessions_of_one_month(app_env):
+    """Review AN: a season (about 40 sessions an athlete) was one table, one trend and one
+    fault bar group per session; "Anna's sessions in March" meant scrolling, and the faults
+    over the season could not be read. A Period box offers the months with sessions; the
+    table, the charts and the session boxes show the chosen one; over several months the
+    faults are drawn per month, as a share of the judged reps."""
+    from datetime import UTC, datetime
+
+    store = HistoryStore(app_env)
+    bad, good = {"good": False, "judged": True, "faults": ["no depth"]}, {"good": True, "judged": True}
+    saved = {
+        (month, day): store.add_session("Anna", f"{month}-{day}.mp4", f"h{month}{day}", "squat", len(verdicts),
+                                        [{}] * len(verdicts), verdicts, created_at=datetime(2026, month, day, 12, tzinfo=UTC))
+        for month, day, verdicts in ((1, 5, [bad]), (3, 2, [bad, good]), (3, 20, [good]), (2, 9, [bad, good]))
+    }  # fmt: skip
+    store.add_session(
+        "Ben", "b.mp4", "hb", "squat", 1, [{}], [bad], created_at=datetime(2026, 3, 3, 12, tzinfo=UTC)
+    )
+    at = _run("pages/5_history.py")
+    period = at.selectbox(key="_history_period")
+    assert period.options == ["All 4 sessions", "March 2026 (2 sessions)", "February 2026 (1 session)",
+                              "January 2026 (1 session)"]  # fmt: skip
+    assert len(at.dataframe[0].value) == 4  # all of them until a month is chosen
+    _, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    (bars,) = faults["data"]
+    assert faults["layout"]["title"]["text"] == "Faults per month"
+    assert bars["x"] == ["January 2026", "February 2026", "March 2026"]
+    assert bars["y"] == [100.0, 50.0, 33.3]  # of the judged reps: 1 of 1, 1 of 2, 1 of 3
+    period.set_value("2026-03").run()
+    march = [saved[3, 20], saved[3, 2]]
+    assert list(at.dataframe[0].value["id"]) == march  # newest first
+    assert [o.split(" · ")[0] for o in at.selectbox(key="_history_detail").options] == [
+        f"#{i}" for i in march
+    ]
+    trend, faults = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert [x[:10] for x in trend["data"][0]["x"]] == ["2026-03-02", "2026-03-20"]  # the trend of March
+    assert faults["layout"]["title"]["text"] == "Faults per session"  # one month: its sessions one by one
+    assert [x.split()[0] for x in faults["data"][0]["x"]] == [f"#{i}" for i in reversed(march)]
+    at.selectbox(key="_history_athlete").set_value("Ben").run()  # one month only: nothing to choose
+    assert not [box for box in at.selectbox if box.label == "Period"]
+    assert len(at.dataframe[0].value) == 1

@@ -19,7 +19,9 @@ from analysis.history import (
     HistoryError,
     HistoryStore,
     fault_counts,
+    fault_shares_by_month,
     session_rep_rows,
+    sessions_per_month,
 )
 from analysis.wording import format_p_good
 
@@ -611,3 +613,56 @@ def test_session_rep_rows_of_an_older_entry_number_its_reps_in_order(tmp_path):
         "Ana", "a.mp4", "h1", "squat", 2, reps, [{"label": "no depth", "good": False}] * 2
     )
     assert [row["rep"] for row in session_rep_rows(store.session(saved))] == [1, 2]
+
+
+def _kill_mid_save(db) -> None:
+    """A process killed in the middle of a write to ``db`` (the app stopped mid-save, a power
+    cut): its rollback journal stays next to the file, as SQLite leaves it."""
+    code = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('PRAGMA cache_size = 1')\n"  # changed pages reach the file before the commit
+        "db.execute('BEGIN IMMEDIATE')\n"
+        "db.execute(\"UPDATE sessions SET notes = 'half written'\")\n"
+        "os._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db)], check=False)
+
+
+def test_a_save_interrupted_by_a_crash_is_undone_and_the_history_reads_again(tmp_path):
+    """Review AN: after the app was killed mid-save the next start said "the history file
+    cannot be read (it is read-only)" on every page, for good, and Save failed too: reads open
+    the file read-only, and only a read-write open lets SQLite undo the unfinished write."""
+    db = tmp_path / "h.sqlite3"
+    HistoryStore(db).add_session("Ana", "a.mp4", "h1", "squat", 2, REPS, VERDICTS, notes="x" * 500)
+    with sqlite3.connect(db) as grow:  # 64 entries: pages enough for the write to reach the file
+        for _ in range(6):
+            grow.execute(
+                "INSERT INTO sessions (created_at, athlete, clip_name, clip_hash, exercise, count, good_reps, "
+                "judged_reps, reps_json, verdicts_json, notes) SELECT created_at, athlete, clip_name, clip_hash, "
+                "exercise, count, good_reps, judged_reps, reps_json, verdicts_json, notes FROM sessions"
+            )
+    _kill_mid_save(db)
+    assert (tmp_path / "h.sqlite3-journal").stat().st_size > 0  # what the crash left
+    reopened = HistoryStore(db)
+    saved = reopened.sessions()
+    assert len(saved) == 64 and {s["notes"] for s in saved} == {"x" * 500}  # as before the crash
+    assert reopened.add_session("Ben", "b.mp4", "hb", "squat", 1, REPS[:1]) == 65
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_season_is_counted_per_month_and_its_faults_as_shares_of_judged_reps(tmp_path):
+    """Review AN: what the History page draws for a season (Period box, faults per month)."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    caving = {"good": False, "judged": True, "faults": ["knees caving", "no depth"]}
+    not_judged = {"good": False, "judged": False, "faults": ["no depth"]}  # not a squat: no share
+    for month, verdicts in ((1, [caving, VERDICTS[0]]), (3, [VERDICTS[0], not_judged]), (3, [VERDICTS[1]])):
+        store.add_session(
+            "Ana", "a.mp4", "h", "squat", 2, REPS, verdicts, created_at=datetime(2026, month, 9, tzinfo=UTC)
+        )
+    sessions = store.sessions("Ana", tz=UTC)
+    assert sessions_per_month(sessions) == {"2026-03": 2, "2026-01": 1}  # newest first
+    months, shares = fault_shares_by_month(sessions)
+    assert months == ["2026-01", "2026-03"]
+    assert shares == {"knees caving": [0.5, 0.0], "no depth": [0.5, 0.0]}  # VERDICTS[1] names no faults
