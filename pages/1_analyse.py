@@ -20,7 +20,7 @@ from analysis.render import remove_stale_renders, render_annotated_video, render
 from analysis.report import reps_export
 from analysis.saving import ALREADY_SAVED, NoAthleteError, NotSquatsError, counting_exercise, save_analysis
 from analysis.wording import count_words, rep_numbers_words
-from pages import charts, clips, common, frame_steps, frames, text, widgets
+from pages import clips, common, frame_steps, frames, text, widgets
 
 common.through_the_app()
 
@@ -68,34 +68,16 @@ render_key = ("annotated", digest, exercise, tuple((r.start_s, r.end_s) for r in
               common.form_strictness() if is_squat else None)  # fmt: skip
 table_key = f"rep_table_{track.source_hash}"
 annotated = st.session_state.get("renders", {}).get(render_key)
-video_col, frame_col, reps_col = st.columns([1, 0.85, 1.25])  # the rep table fits at 1024 px (review Q)
-# on a phone the rep table comes right under the player that loops a ticked rep
-common.phone_order("analyse_video", "analyse_reps", "analyse_frame")
-with video_col, st.container(key="analyse_video"):
-    has_annotated = bool(annotated and os.path.exists(annotated))
-    looped = widgets.selected_rep(reps, table_key)
-    if looped is not None:  # the rep ticked in the table, over and over
-        rep = reps[looped]
-        frames.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
-        st.caption(f"Rep {looped + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
-                   "table for the whole clip.")  # fmt: skip
-    elif has_annotated:
-        st.video(annotated)
-        st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
-    elif why := clips.browser_cannot_play(clip.path):  # a dead player said nothing
-        st.info(
-            f"Browsers' players cannot show this file ({why}); RepLab reads it all the same. Tick a rep in "
-            "the table to watch it, or make a copy that plays with **Make annotated video** under Exports."
-        )
-    else:
-        st.video(clip.path)
-        note = "Original clip. Make an annotated copy under Exports below."
-        if clip.path.lower().endswith(".mkv"):  # Matroska plays in some browsers only
-            note += (
-                " If it stays black, this browser does not play .mkv files: make that copy, or tick a rep."
-            )
-        st.caption(note)
-with frame_col, st.container(key="analyse_frame"):
+
+
+@st.fragment
+def frame_column(clip, track, reps, table_key: str) -> None:
+    """The frame shown, its slider, time box and step buttons.
+
+    A fragment: a frame step (a button, the slider, a time typed) reruns only this column.
+    The whole page took 1.4-2.8 s a step on a 3-minute clip, most of it the browser drawing
+    both charts anew (review AO); a pick in the rep table or on a chart still reruns the page.
+    """
     # The frame is kept under a key of its own. The slider's widget state is dropped on a run
     # that does not draw it (choosing "Upload a video" stops the page until a file comes), and
     # the browser kept showing its old position: 0 beside the picture of frame 311. So a
@@ -131,6 +113,37 @@ with frame_col, st.container(key="analyse_frame"):
                          track.frame_at)  # fmt: skip
         widgets.frame_buttons(frame_key, generation_key, frame_index, frame_steps.turn_frames(track.frame_at, reps),
                               len(track))  # fmt: skip
+
+
+video_col, frame_col, reps_col = st.columns([1, 0.85, 1.25])  # the rep table fits at 1024 px (review Q)
+# on a phone the rep table comes right under the player that loops a ticked rep
+common.phone_order("analyse_video", "analyse_reps", "analyse_frame")
+with video_col, st.container(key="analyse_video"):
+    has_annotated = bool(annotated and os.path.exists(annotated))
+    looped = widgets.selected_rep(reps, table_key)
+    if looped is not None:  # the rep ticked in the table, over and over
+        rep = reps[looped]
+        frames.loop_rep(st, clip.path, track, rep.start_s, rep.end_s)
+        st.caption(f"Rep {looped + 1} only ({rep.start_s:.2f}-{rep.end_s:.2f} s), looping. Untick it in the "
+                   "table for the whole clip.")  # fmt: skip
+    elif has_annotated:
+        st.video(annotated)
+        st.caption("Annotated clip: skeleton and rep counter drawn by RepLab.")
+    elif why := clips.browser_cannot_play(clip.path):  # a dead player said nothing
+        st.info(
+            f"Browsers' players cannot show this file ({why}); RepLab reads it all the same. Tick a rep in "
+            "the table to watch it, or make a copy that plays with **Make annotated video** under Exports."
+        )
+    else:
+        st.video(clip.path)
+        note = "Original clip. Make an annotated copy under Exports below."
+        if clip.path.lower().endswith(".mkv"):  # Matroska plays in some browsers only
+            note += (
+                " If it stays black, this browser does not play .mkv files: make that copy, or tick a rep."
+            )
+        st.caption(note)
+with frame_col, st.container(key="analyse_frame"):
+    frame_column(clip, track, reps, table_key)
 with reps_col, st.container(key="analyse_reps"):
     st.markdown(f"Method `{result.method}` on *{result.signal_name}*", help=signal_words(result.signal_name))
     if exercise is not None:  # a named exercise that is not the clip's counts its own signal's wiggles
@@ -216,16 +229,13 @@ chosen = widgets.kept_widget(
 axis = widgets.kept_radio(
     c2, "Coordinate", ["y", "x"], "axis", horizontal=True, help="Image coordinates, 0..1."
 )
-fig = charts.line_chart()
-for i, name in enumerate(chosen):
-    charts.add_line(fig, track.times, charts.landmark_series(track, name, axis), name=f"{name} {axis}",
-                    clickable=True, line={"color": charts.PALETTE[i % len(charts.PALETTE)],
-                                          "dash": charts.DASHES[i % len(charts.DASHES)]})  # fmt: skip
-charts.shade_reps(fig, reps)
-fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
-fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
-fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
-st.plotly_chart(fig, key="trajectory_chart", on_select="rerun", selection_mode="points")
+# built once per track and choice, without the frame shown: a frame step redraws no chart
+st.plotly_chart(
+    common.trajectory_chart(track, reps, chosen, axis),
+    key="trajectory_chart",
+    on_select="rerun",
+    selection_mode="points",
+)
 
 c1, c2 = st.columns([3, 1])
 angles = widgets.kept_widget(c1.multiselect, "Joint angles", "angles", parts["angles"], "default",
@@ -235,17 +245,12 @@ use_world = widgets.kept_widget(
     help="Angles from MediaPipe's 3-D world landmarks instead of the image plane.",
 )  # fmt: skip
 use_world = use_world and track.has_world  # kept on from a clip that had them
-fig = charts.line_chart()
-shown_angles = [charts.angle_series(track, name, use_world) for name in angles]
-for i, (name, values) in enumerate(zip(angles, shown_angles)):
-    charts.add_line(fig, track.times, values, name=name, clickable=True,
-                    line={"color": charts.PALETTE[i % len(charts.PALETTE)],
-                          "dash": charts.DASHES[i % len(charts.DASHES)]})  # fmt: skip
-charts.shade_reps(fig, reps)
-fig.add_vline(x=time_s, line_dash="dot", line_color="grey")
-fig.update_yaxes(title="degrees", range=charts.angle_axis_range(shown_angles))
-fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
-st.plotly_chart(fig, key="angle_chart", on_select="rerun", selection_mode="points")
+st.plotly_chart(
+    common.angle_chart(track, reps, angles, use_world),
+    key="angle_chart",
+    on_select="rerun",
+    selection_mode="points",
+)
 
 # ---- exports -----------------------------------------------------------------------------
 st.subheader("Exports")

@@ -31,6 +31,7 @@ from analysis.saving import default_exercise
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.track import PoseTrack
 from analysis.wording import cut_short_words
+from pages import charts
 from pages.clips import Clip, pick_clip
 from pages.pose_model import model_picker, pose_settings
 from pages.text import literal
@@ -301,6 +302,38 @@ def joint_bends(track: PoseTrack, reps) -> dict[str, float]:
     """``analysis.moving_parts.joint_bends`` within these reps (cached)."""
     spans = tuple((r.start_s, r.end_s) for r in reps)
     return _joint_bends_cached(track.content_digest(), spans, track)
+
+
+# ---- the Analyse page's charts, built once per track and choice ---------------------------
+# Kept as objects (``cache_resource``): nothing changes a figure after it is built
+# (``st.plotly_chart`` reads a copy), and a 10-minute track's figure is megabytes to copy.
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _chart_cached(kind: str, track_digest: str, spans: tuple, names: tuple, option, _track: PoseTrack, _reps):
+    build = charts.trajectory_figure if kind == "trajectory" else charts.angle_figure
+    return build(_track, _reps, list(names), option)
+
+
+def trajectory_chart(track: PoseTrack, reps, landmarks, axis: str):
+    """The Analyse page's landmark trajectories (``charts.trajectory_figure``), built once per
+    track, reps, landmarks and axis.
+
+    On a 3-minute clip each frame step built both charts again, and, as they carried a line at
+    the frame shown, the browser was sent 584 kB and drew both anew: 1.4-2.8 s a click (review
+    AO). The figures hold nothing of the frame, so a frame step sends and draws no chart.
+    """
+    spans = tuple((r.start_s, r.end_s) for r in reps)
+    return _chart_cached(
+        "trajectory", track.content_digest(), spans, tuple(landmarks), axis, track, list(reps)
+    )
+
+
+def angle_chart(track: PoseTrack, reps, angles, use_world: bool):
+    """The Analyse page's joint angles (``charts.angle_figure``), built once per track, reps,
+    angles and plane (see ``trajectory_chart``)."""
+    spans = tuple((r.start_s, r.end_s) for r in reps)
+    return _chart_cached(
+        "angle", track.content_digest(), spans, tuple(angles), bool(use_world), track, list(reps)
+    )
 
 
 def looks_like_squats(track: PoseTrack) -> bool:

@@ -98,7 +98,8 @@ def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | No
 
     Streamlit keeps a selection in session state for as long as it is shown, so only a
     selection that differs from the last one seen counts: moving the frame slider by hand
-    afterwards is not undone by the row or point still highlighted. Call it before the
+    afterwards is not undone by the row or point still highlighted. A chart point unselected
+    (clicked again) is picked again. Call it before the
     frame slider is drawn; the widgets themselves are drawn later on the page.
     """
     seen = st.session_state.setdefault("_seen_picks", {})
@@ -112,6 +113,11 @@ def picked_time(reps, table_key: str, chart_keys: tuple[str, ...]) -> float | No
                 picked = reps[signature[0]].bottom_s
             elif kind == "points":
                 picked = signature[0]
+        elif kind == "points" and not signature and seen.get(key):
+            # the point picked clicked again: Plotly takes that as unselecting it. A chart
+            # drawn anew at every frame step had lost its selection; one kept as it is (a frame
+            # step redraws no chart, review AO) still holds it, and the click went nowhere
+            picked = seen[key][0]
         seen[key] = signature
     return picked
 

@@ -418,6 +418,15 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
                 arg=f"{track.times[j]:.2f}", timeout=30_000,
             )  # fmt: skip
             assert page.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == str(j)
+            # the same point clicked again goes back to it: the chart, no longer drawn anew at
+            # each frame step, still holds the point selected, and Plotly unselects it
+            page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
+            again = page.locator(".js-plotly-plot").nth(1).locator(".nsewdrag").first.bounding_box()
+            x, y = again["x"] + again["width"] * 0.3, again["y"] + again["height"] * 0.5
+            page.mouse.move(x - 5, y)
+            page.mouse.move(x, y)
+            page.mouse.click(x, y)
+            _wait_for_caption(page, f"frame {j - 1} at {track.times[j - 1]:.2f} s")
 
             # a file that is no video: the page keeps the last clip, and the slider shows the
             # frame the picture shows (it read 0 beside "frame 311" after the upload box came)
