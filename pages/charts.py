@@ -155,30 +155,34 @@ def line_chart(height: int = 320) -> go.Figure:
     return fig
 
 
+def _lines_over_time(track: PoseTrack, reps, series: list[tuple[str, np.ndarray]]) -> go.Figure:
+    """One clickable line per ``(name, values)`` over the track's whole time, the reps shaded:
+    what the Analyse page's two charts share (each then names its own y axis)."""
+    fig = line_chart()
+    for i, (name, values) in enumerate(series):
+        add_line(fig, track.times, values, name=name, clickable=True,
+                 line={"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]})  # fmt: skip
+    shade_reps(fig, reps)
+    fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
+    return fig
+
+
 def trajectory_figure(track: PoseTrack, reps, names: list[str], axis: str) -> go.Figure:
     """The Analyse page's landmark trajectories: one clickable line per landmark, the reps shaded.
 
     It carries nothing of the frame shown, so it stays the same while a coach steps through
-    the frames (see ``pages.common.analyse_charts``)."""
-    fig = line_chart()
-    for i, name in enumerate(names):
-        add_line(fig, track.times, landmark_series(track, name, axis), name=f"{name} {axis}", clickable=True,
-                 line={"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]})  # fmt: skip
-    shade_reps(fig, reps)
+    the frames (see ``pages.common.trajectory_chart``)."""
+    fig = _lines_over_time(
+        track, reps, [(f"{name} {axis}", landmark_series(track, name, axis)) for name in names]
+    )
     fig.update_yaxes(title=f"{axis} (image, 0..1)", autorange="reversed" if axis == "y" else True)
-    fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
     return fig
 
 
 def angle_figure(track: PoseTrack, reps, names: list[str], use_world: bool) -> go.Figure:
     """The Analyse page's joint angles over time (as ``trajectory_figure``), on an axis of at
     least ``MIN_ANGLE_SPAN`` degrees."""
-    fig = line_chart()
     shown = [angle_series(track, name, use_world) for name in names]
-    for i, (name, values) in enumerate(zip(names, shown)):
-        add_line(fig, track.times, values, name=name, clickable=True,
-                 line={"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]})  # fmt: skip
-    shade_reps(fig, reps)
+    fig = _lines_over_time(track, reps, list(zip(names, shown)))
     fig.update_yaxes(title="degrees", range=angle_axis_range(shown))
-    fig.update_layout(clickmode="event+select", xaxis_range=[track.times[0], track.times[-1]])
     return fig
