@@ -325,6 +325,19 @@ def test_compare_settings_stay_open_and_a_reset_stays_reset(streamlit_server, tm
     assert sliders == 4  # low_ratio, high_ratio, min_dwell_s, smooth_s: no hand-set down_below
 
 
+def _click_angle_chart_30_percent_in(page) -> None:
+    """Click the Analyse page's angle chart 30% across and half way up (scrolled into view:
+    the frame's time box and step buttons made the row taller, and the chart's middle fell
+    below a 1900 px window, where a click reached nothing), hovering first as a mouse does."""
+    chart = page.locator(".js-plotly-plot").nth(1)
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    page.mouse.move(x - 5, y)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
 def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, pose_cache_dir, tmp_path):
     """Ticking a rep's row shows its bottom frame and loops that rep in the player, a click on a
     chart line shows the frame at that time, and moving the slider afterwards is not undone by
@@ -392,14 +405,7 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             page.wait_for_timeout(1000)  # a rerun that snapped back to the row would show by now
             assert _frame_caption(page) == f"frame {i} at {track.times[i]:.2f} s"
 
-            # in view first: the frame's time box and step buttons made the row taller, and the
-            # chart's middle fell below a 1900 px window (a click there reached nothing)
-            page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
-            angles = page.locator(".js-plotly-plot").nth(1).locator(".nsewdrag").first.bounding_box()
-            x, y = angles["x"] + angles["width"] * 0.3, angles["y"] + angles["height"] * 0.5
-            page.mouse.move(x - 5, y)
-            page.mouse.move(x, y)
-            page.mouse.click(x, y)
+            _click_angle_chart_30_percent_in(page)
             before = _frame_caption(page)
             deadline = time.monotonic() + 30
             while _frame_caption(page) == before and time.monotonic() < deadline:
@@ -420,12 +426,7 @@ def test_analyse_page_links_rep_table_and_charts_to_the_frame(streamlit_server, 
             assert page.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == str(j)
             # the same point clicked again goes back to it: the chart, no longer drawn anew at
             # each frame step, still holds the point selected, and Plotly unselects it
-            page.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
-            again = page.locator(".js-plotly-plot").nth(1).locator(".nsewdrag").first.bounding_box()
-            x, y = again["x"] + again["width"] * 0.3, again["y"] + again["height"] * 0.5
-            page.mouse.move(x - 5, y)
-            page.mouse.move(x, y)
-            page.mouse.click(x, y)
+            _click_angle_chart_30_percent_in(page)
             _wait_for_caption(page, f"frame {j - 1} at {track.times[j - 1]:.2f} s")
 
             # a file that is no video: the page keeps the last clip, and the slider shows the
@@ -491,6 +492,30 @@ def test_a_near_square_portrait_clip_stays_inside_its_columns(streamlit_server, 
     assert not failed_media, failed_media
 
 
+def _fake_camera(tmp_path: Path) -> list[str]:
+    """Chromium's options for a fake camera playing 4 s of the sample (one squat) forward and
+    then backward (``camera_file``), allowed without asking."""
+    camera = tmp_path / "camera.y4m"
+    camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
+    return [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+        # announce the loopback address itself, not an mDNS name the server would resolve
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ]  # fmt: skip
+
+
+def _record_for_five_seconds(page):
+    """Choose the webcam, press START, wait for the page to say it records, then 5 s more;
+    returns the camera widget's frame (its STOP button)."""
+    page.get_by_text("Record with webcam").click()
+    camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
+    camera_widget.get_by_role("button", name="START").click(timeout=60_000)
+    page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
+    page.wait_for_timeout(5_000)
+    return camera_widget
+
+
 def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     """Record with Chromium's fake camera playing a real squat, STOP, and get the analysis.
 
@@ -500,25 +525,13 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     """
     screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
     screenshots.mkdir(parents=True, exist_ok=True)
-    camera = tmp_path / "camera.y4m"
-    camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
     failed_media: list[str] = []
-    camera_args = [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera}",
-        # announce the loopback address itself, not an mDNS name the server would resolve
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ]  # fmt: skip
     with sync_playwright() as playwright:
         browser, page = _open_dashboard(
-            playwright, streamlit_server, failed_media, height=1600, extra=camera_args
+            playwright, streamlit_server, failed_media, height=1600, extra=_fake_camera(tmp_path)
         )
         try:
-            page.get_by_text("Record with webcam").click()
-            camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
-            camera_widget.get_by_role("button", name="START").click(timeout=60_000)
-            page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
-            page.wait_for_timeout(5_000)
+            camera_widget = _record_for_five_seconds(page)
             save_small_png(page.screenshot(), screenshots / "webcam.png")
             page.wait_for_timeout(5_000)
             camera_widget.get_by_role("button", name="STOP").click()
@@ -566,12 +579,6 @@ def test_a_recording_left_by_a_reloaded_tab_is_offered_and_analysed(streamlit_se
 
     screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
     screenshots.mkdir(parents=True, exist_ok=True)
-    camera = tmp_path / "camera.y4m"
-    camera_file(REPO_ROOT / "sample_videos" / "squat_side_rohanx01_1.mp4", camera, 8.5, 12.5)
-    camera_args = [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera}", "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ]  # fmt: skip
 
     def finished() -> set[Path]:  # the folder is shared by every run on this machine
         return {path for path in RECORDING_DIR.glob("*.mp4") if not path.name.endswith(".part.mp4")}
@@ -580,14 +587,10 @@ def test_a_recording_left_by_a_reloaded_tab_is_offered_and_analysed(streamlit_se
     failed_media: list[str] = []
     with sync_playwright() as playwright:
         browser, page = _open_dashboard(
-            playwright, streamlit_server, failed_media, height=1400, extra=camera_args
+            playwright, streamlit_server, failed_media, height=1400, extra=_fake_camera(tmp_path)
         )
         try:
-            page.get_by_text("Record with webcam").click()
-            camera_widget = page.frame_locator('iframe[src*="webrtc"]').first
-            camera_widget.get_by_role("button", name="START").click(timeout=60_000)
-            page.get_by_text("Recording. Press STOP").wait_for(timeout=60_000)
-            page.wait_for_timeout(5_000)
+            _record_for_five_seconds(page)
             page.reload(wait_until="domcontentloaded")
             deadline = time.monotonic() + 30  # the old stream's end finishes the file
             while not (left := finished() - before) and time.monotonic() < deadline:
