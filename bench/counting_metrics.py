@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.shared_data import shared_data_dir
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+SHARED = shared_data_dir()  # REPLAB_SHARED_DATA, else ../shared/data
 
 
 def mae_obo(pred, true) -> tuple[float, float]:

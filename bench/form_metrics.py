@@ -20,8 +20,9 @@ from sklearn.model_selection import LeaveOneGroupOut  # noqa: E402
 
 from analysis.form.dataset import GOOD_LABELS, load_dataset, rep_features  # noqa: E402
 from analysis.form.model import decide_labels, good_probability  # noqa: E402
+from analysis.shared_data import shared_data_dir  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "squat_form"
+DATA = shared_data_dir() / "squat_form"
 
 
 @dataclass(frozen=True)

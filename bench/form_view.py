@@ -19,8 +19,9 @@ from analysis.counting import count_reps  # noqa: E402
 from analysis.form import assess_squat_reps, load_model  # noqa: E402
 from analysis.form.view import detect_view, view_angle  # noqa: E402
 from analysis.pose import extract_pose  # noqa: E402
+from analysis.shared_data import shared_data_dir  # noqa: E402
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = shared_data_dir() / "clips"
 
 
 def main() -> None:

@@ -44,7 +44,11 @@ import numpy as np
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "clips" / "squat_front_rjsong_1.mp4"
+sys.path.insert(0, str(REPO))
+
+from analysis.shared_data import shared_data_dir  # noqa: E402
+
+DEFAULT_CLIP = shared_data_dir() / "clips" / "squat_front_rjsong_1.mp4"
 
 PLAIN_LOOP = r"""
 import json, os, sys, time
@@ -295,7 +299,6 @@ def stage_table(clip: Path, frames: int = 300) -> None:
     import cv2
     import mediapipe as mp
 
-    sys.path.insert(0, str(REPO))
     from analysis.video import iter_frames
 
     def cpu_per_frame(work) -> float:
@@ -396,7 +399,6 @@ def recount_table(track_path: Path) -> None:
     """Time the steps of re-counting a cached track, as the dashboard does them: the
     track is loaded and its count signal prepared once per clip (and per exercise); a
     new counter setting only re-runs the counter on that signal."""
-    sys.path.insert(0, str(REPO))
     try:
         from analysis.counting import count_reps
 

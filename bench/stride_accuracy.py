@@ -30,8 +30,9 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 from analysis.cache import TrackCache  # noqa: E402
 from analysis.counting import count_reps  # noqa: E402
 from analysis.pose import PoseSettings, extract_pose  # noqa: E402
+from analysis.shared_data import shared_data_dir  # noqa: E402
 
-CLIPS = REPO.parent / "shared" / "data" / "clips"
+CLIPS = shared_data_dir() / "clips"
 TIMING_CLIP = "squat_front_rjsong_1.mp4"
 TOLERANCE_S = 0.5  # how far a counted turning point may be from the hand mark
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("REPLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+from analysis.shared_data import REPO_ROOT, shared_data_dir
+
+SHARED_DATA = shared_data_dir()
 SAMPLE_VIDEOS = REPO_ROOT / "sample_videos"
 
 os.environ.setdefault("GLOG_minloglevel", "2")

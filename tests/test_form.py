@@ -793,3 +793,15 @@ def test_the_model_predicts_on_one_openmp_thread_and_the_same_probabilities(squa
         model.pipeline_ = pipeline
     assert seen and set(seen) == {1}
     assert np.array_equal(limited, unlimited)
+
+
+def test_train_form_refuses_an_output_that_its_model_card_would_overwrite(tmp_path, capsys):
+    """The card is written beside the model as OUT.md: `-o x.md` would put the card over the
+    model. Refused before any training (no data is even read), and nothing is written."""
+    from analysis.cli import main
+
+    output = tmp_path / "model.md"
+    assert main(["train-form", "--data", str(tmp_path / "no such folder"), "-o", str(output)]) == 2
+    err = capsys.readouterr().err
+    assert "both the model and its card" in err and "OUT.joblib" in err
+    assert not output.exists()

@@ -178,3 +178,31 @@ def test_the_readmes_python_example_runs_as_written(pose_cache_dir, tmp_path, mo
     assert (tmp_path / "annotated.mp4").stat().st_size > 0
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert names["hint"] is None  # two squats, filmed from the side and at an angle
+
+
+@pytest.mark.parametrize(
+    "module, name, below",
+    [
+        ("bench.counting_metrics", "SHARED", ""),
+        ("bench.form_metrics", "DATA", "squat_form"),
+        ("bench.stride_accuracy", "CLIPS", "clips"),
+        ("bench.speed", "DEFAULT_CLIP", "clips/squat_front_rjsong_1.mp4"),
+        ("analysis.cli.train_form", "DEFAULT_DATA", "squat_form"),
+    ],
+)
+def test_benchmarks_and_training_read_the_shared_data_where_replab_shared_data_points(
+    tmp_path, module, name, below
+):
+    """The README says REPLAB_SHARED_DATA moves the shared data set; the tests honour it, so
+    must the benchmark scripts and `train-form` (they used ../shared/data whatever it said)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "REPLAB_SHARED_DATA": str(tmp_path)}
+    code = f"import {module} as m; print(m.{name})"
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert Path(out.stdout.strip()) == tmp_path / below

@@ -8,14 +8,13 @@ writes the model card with every number it measured.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# where the tests look too: ``REPLAB_SHARED_DATA``, else ``../shared/data`` beside the project
-DEFAULT_DATA = Path(os.environ.get("REPLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")) / "squat_form"
+from analysis.shared_data import REPO_ROOT, shared_data_dir
+
+DEFAULT_DATA = shared_data_dir() / "squat_form"  # where the tests and benchmarks look too
 DEFAULT_OUT = REPO_ROOT / "models" / "squat_form.joblib"
 # Every variant with these (fast) classifiers, plus the ensemble on its own variant.
 COMPARED_CLASSIFIERS = ("logistic_regression",)
@@ -25,7 +24,12 @@ ENSEMBLES = (("bottom_extra", "lr_hgb_vote"),)
 def register(subparsers) -> None:
     parser = subparsers.add_parser("train-form", help="train the squat form model and write its model card")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="squat_form folder (reps.npz, labels.csv)")
-    parser.add_argument("-o", "--output", default=str(DEFAULT_OUT), help="model file (.joblib)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=str(DEFAULT_OUT),
+        help="model file (.joblib); the card goes beside it as .md",
+    )
     parser.add_argument(
         "--classifiers", nargs="*", default=list(COMPARED_CLASSIFIERS), help="classifiers to compare"
     )
@@ -48,6 +52,14 @@ def run(args) -> int:
     )
     from analysis.form.model_card import write_model_card
 
+    output = Path(args.output)
+    card = output.with_suffix(".md")
+    if card == output:  # the card would overwrite the model just written
+        print(
+            f"error: {output} would be both the model and its card: name the model OUT.joblib",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     data = load_dataset(args.data)
     reps = [rep_features(r) for r in data.reps]
@@ -73,11 +85,9 @@ def run(args) -> int:
     # and good-vs-fault scores.
     best = max(results, key=lambda r: r["balanced_accuracy_7_consistent"] + r["balanced_accuracy_good_fault"])
     model = SquatFormModel(variant=best["variant"], classifier=best["classifier"]).fit(reps, labels)
-    output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with replaced(output) as tmp:  # a run stopped half way leaves the shipped model whole
         joblib.dump(model, tmp)
-    card = output.with_suffix(".md")
     write_model_card(card, data, model, results, best)  # no timing in it: a rerun writes the same bytes
     n_dates = len(np.unique(groups))
     print(
