@@ -289,6 +289,30 @@ def fault_shares_by_month(sessions: Sequence[dict]) -> tuple[list[str], dict[str
     return months, shares
 
 
+def _athlete_rows(db, athlete: str | None) -> list:
+    """The rows of ``athlete`` (every stored spelling, see ``athlete_key``; None: everyone's),
+    oldest first; the names are found on the same connection as the rows (one snapshot)."""
+    query, args = "SELECT * FROM sessions", ()
+    if athlete is not None:
+        stored = [row[0] for row in db.execute("SELECT DISTINCT athlete FROM sessions").fetchall()]
+        names = _same_athlete(stored, athlete)
+        if not names:
+            return []
+        query, args = f"{query} WHERE athlete IN ({', '.join('?' * len(names))})", tuple(names)
+    return db.execute(query + " ORDER BY created_at, id", args).fetchall()
+
+
+def _newest_same(sessions: Sequence[dict], clip_hash, exercise, count, notes, wanted) -> dict | None:
+    """The newest of the decoded ``sessions`` holding this analysis: same clip, exercise,
+    count, notes (None: any) and verdict calls (``_verdict_calls``)."""
+    same = (
+        s for s in reversed(sessions)
+        if s["clip_hash"] == clip_hash and s["exercise"] == exercise and s["count"] == count
+        and (notes is None or s["notes"] == notes) and _verdict_calls(s["verdicts"]) == wanted
+    )  # fmt: skip
+    return next(same, None)
+
+
 def _rounded(value, digits: int = 2):
     return None if value is None else round(float(value), digits)
 
@@ -451,6 +475,35 @@ class HistoryStore:
         ``reps`` and ``verdicts`` are objects with ``to_dict()`` (``Rep``, ``RepVerdict``)
         or plain dicts; verdicts need a boolean ``good`` for the good-rep share.
         """
+        args = (athlete, clip_name, clip_hash, exercise, count, reps, verdicts, notes, created_at)
+        return self._add(*args, once=False)[0]
+
+    def add_session_once(self, *analysis, **fields) -> tuple[int, dict | None]:
+        """``add_session`` (same arguments) unless this athlete has the same analysis saved
+        (``find_saved``: the newest with the same notes, else the newest with other notes):
+        then nothing is written. Returns the new entry's id and None, or the saved twin's id and the twin (a
+        dict, as ``session`` gives it).
+
+        The check runs inside the save's write transaction: run first on its own, two tabs
+        saving one analysis at the same moment both found nothing and saved it twice (3 trials in
+        10 in the previous review; with 4 racing processes, every trial: review AP)."""
+        return self._add(*analysis, once=True, **fields)
+
+    def _add(
+        self,
+        athlete,
+        clip_name,
+        clip_hash,
+        exercise,
+        count,
+        reps,
+        verdicts=None,
+        notes="",
+        created_at=None,
+        *,
+        once,
+    ) -> tuple[int, dict | None]:
+        """``add_session``; with ``once``, ``add_session_once``."""
         athlete = normalise_athlete(athlete)
         if not athlete:
             raise ValueError("An athlete name is needed to save to the history.")
@@ -463,6 +516,8 @@ class HistoryStore:
             good = sum(1 for v in verdict_dicts if v.get("good"))
         stamp = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
         with self._transaction() as db:
+            if once and (twin := self._twin(db, athlete, clip_hash, exercise, count, notes, verdict_dicts)):
+                return twin["id"], twin
             # one athlete, one name: "ana lee" joins an "Ana Lee" already saved (read under
             # the write lock, so a save at the same moment from another tab is seen)
             known = db.execute("SELECT athlete FROM sessions GROUP BY athlete ORDER BY MIN(id)").fetchall()
@@ -477,7 +532,7 @@ class HistoryStore:
                     notes,
                 ),
             )  # fmt: skip
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid), None
 
     def delete_session(self, session_id: int) -> bool:
         """Remove one saved analysis; True when it existed."""
@@ -504,19 +559,8 @@ class HistoryStore:
     def sessions(self, athlete: str | None = None, tz: tzinfo | None = None) -> list[dict]:
         """Saved analyses, oldest first; each a dict with decoded ``reps`` and ``verdicts``, and
         its time in ``tz`` (the viewer's time zone; None: this machine's)."""
-
-        def read(db) -> list:
-            query, args = "SELECT * FROM sessions", ()
-            if athlete is not None:  # every stored spelling of the name (see ``athlete_key``),
-                # found on the same connection as the rows (one open, one snapshot)
-                stored = [row[0] for row in db.execute("SELECT DISTINCT athlete FROM sessions").fetchall()]
-                names = _same_athlete(stored, athlete)
-                if not names:
-                    return []
-                query, args = f"{query} WHERE athlete IN ({', '.join('?' * len(names))})", tuple(names)
-            return db.execute(query + " ORDER BY created_at, id", args).fetchall()
-
-        return [self._decode(row, tz) for row in self._read(read, [])]
+        rows = self._read(lambda db: _athlete_rows(db, athlete), [])
+        return [self._decode(row, tz) for row in rows]
 
     def find_saved(
         self, athlete: str, clip_hash: str, exercise: str, count: int, notes: str | None = "", verdicts=None
@@ -530,13 +574,18 @@ class HistoryStore:
         twice, unannounced, and so did a save that only changed the notes."""
         if not athlete.strip():
             return None
+        return _newest_same(
+            self.sessions(athlete), clip_hash, exercise, count, notes, _verdict_calls(verdicts)
+        )
+
+    def _twin(self, db, athlete, clip_hash, exercise, count, notes, verdicts) -> dict | None:
+        """``find_saved``'s entry, with the same notes first, else with any, read on ``db``
+        (inside a save's transaction)."""
+        saved = [self._decode(row) for row in _athlete_rows(db, athlete)]
         wanted = _verdict_calls(verdicts)
-        same = (
-            s for s in reversed(self.sessions(athlete))
-            if s["clip_hash"] == clip_hash and s["exercise"] == exercise and s["count"] == count
-            and (notes is None or s["notes"] == notes) and _verdict_calls(s["verdicts"]) == wanted
-        )  # fmt: skip
-        return next(same, None)
+        return _newest_same(saved, clip_hash, exercise, count, notes, wanted) or _newest_same(
+            saved, clip_hash, exercise, count, None, wanted
+        )
 
     def session(self, session_id: int, tz: tzinfo | None = None) -> dict | None:
         """One saved analysis by its id, as ``sessions`` gives each (decoded ``reps`` and

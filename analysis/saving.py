@@ -173,16 +173,16 @@ def save_analysis(
             raise NotSquatsError(len(left_out), shown_count)
         verdicts = numbered_as_in_clip(verdicts, left_out)
     count = len(reps) if verdicts is not None else result.count
-    analysis = (athlete, track.source_hash, exercise, count)
-    same = store.find_saved(*analysis, notes, verdicts)
-    twin = same or store.find_saved(*analysis, None, verdicts)
-    if twin is not None:
+    name = clip_name if clip_name is not None else (track.source_name or "")
+    # saved once: the check for the same analysis and the save are one transaction
+    entry_id, twin = store.add_session_once(
+        athlete, name, track.source_hash, exercise, count, reps, verdicts, notes
+    )
+    if twin is not None:  # the twin entry holds this analysis; nothing was written
         return SaveOutcome(
-            ALREADY_SAVED if same is not None else SAVED_WITH_OTHER_NOTES, twin["id"], twin["athlete"],
+            ALREADY_SAVED if twin["notes"] == notes else SAVED_WITH_OTHER_NOTES, entry_id, twin["athlete"],
             exercise, count, tuple(left_out), no_verdicts,
         )  # fmt: skip
-    name = clip_name if clip_name is not None else (track.source_name or "")
-    entry_id = store.add_session(athlete, name, track.source_hash, exercise, count, reps, verdicts, notes)
     saved_as = store.session(entry_id)["athlete"]
     return SaveOutcome(SAVED, entry_id, saved_as, exercise, count, tuple(left_out), no_verdicts)
 

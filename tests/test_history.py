@@ -666,3 +666,53 @@ def test_a_season_is_counted_per_month_and_its_faults_as_shares_of_judged_reps(t
     months, shares = fault_shares_by_month(sessions)
     assert months == ["2026-01", "2026-03"]
     assert shares == {"knees caving": [0.5, 0.0], "no depth": [0.5, 0.0]}  # VERDICTS[1] names no faults
+
+
+def _save_when_all_are_ready(path, track, verdicts, barrier, notes) -> None:
+    """One tab's Save click: the page's cached verdicts (``judge``), then the save, started
+    when every racer is ready."""
+
+    def cached_verdicts(track, reps, strictness):
+        barrier.wait(timeout=60)  # every racer has counted and judged: all save at once
+        return verdicts
+
+    from analysis.saving import save_analysis
+
+    save_analysis(HistoryStore(path), track, "squat", "Ana", notes, judge=cached_verdicts)
+
+
+@pytest.mark.slow
+def test_tabs_saving_one_analysis_at_the_same_moment_save_it_once(tmp_path, sample_squat_track):
+    """The check for the same analysis ran before the save's write lock: two tabs clicking
+    Save at the same moment both found nothing and saved it twice (3 trials in 10 in the
+    previous review). Here 4 processes race on a real SQLite file holding a season of the athlete's
+    sessions, 8 times (each trial failed before the fix): each time exactly one entry of the analysis is saved, and one with
+    other notes is not saved beside it."""
+    import multiprocessing
+
+    from analysis.counting import count_reps
+    from analysis.form import assess_squat_reps
+
+    reps = list(count_reps(sample_squat_track, exercise="squat").reps)
+    verdicts = assess_squat_reps(sample_squat_track, reps)  # the real model, judged once
+    racers = 4
+    context = multiprocessing.get_context("fork")
+    for trial in range(8):
+        path = tmp_path / f"h{trial}.sqlite3"
+        store = HistoryStore(path)
+        for i in range(150):  # other clips: a season's sessions, read by every duplicate check
+            store.add_session("Ana", f"c{i}.mp4", f"other{i}", "squat", 2, REPS, VERDICTS)
+        barrier = context.Barrier(racers)
+        notes = ["", "", "", "heavy day"]  # one tab typed other notes: the same session still
+        processes = [
+            context.Process(target=_save_when_all_are_ready, args=(path, sample_squat_track, verdicts, barrier, n))
+            for n in notes
+        ]  # fmt: skip
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(120)
+        assert [p.exitcode for p in processes] == [0] * racers
+        saved = [s for s in store.sessions("Ana") if s["clip_hash"] == sample_squat_track.source_hash]
+        assert len(saved) == 1, f"trial {trial}: saved {len(saved)} times"
+        assert len(store.sessions("Ana")) == 151  # the season is whole
