@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -253,6 +254,20 @@ def month_words(month: str) -> str:
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")  # fmt: skip
+
+
+def check_month(month: str) -> str:
+    """``month`` as the Period box and ``history export --month`` give it ("2026-03"), or a
+    ``RepLabError`` saying how to write one ("2026-3" or "March" matched no session, silently)."""
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month):
+        raise RepLabError(f"a month is written YYYY-MM, such as 2026-03 (not {month!r})")
+    return month
+
+
+def sessions_in_month(sessions: Sequence[dict], month: str) -> list[dict]:
+    """The decoded ``sessions`` saved in ``month`` ("2026-03") in the time they are shown in
+    (``local_time``, the viewer's zone): what the Period box shows and its month's export holds."""
+    return [s for s in sessions if s["local_time"].startswith(check_month(month) + "-")]
 
 
 def fault_counts(sessions: Sequence[dict]) -> dict[str, list[int]]:
@@ -630,8 +645,18 @@ class HistoryStore:
         )
         return item
 
-    def export_csv(self, path_or_buffer=None, athlete: str | None = None) -> str:
+    def export_csv(
+        self,
+        path_or_buffer=None,
+        athlete: str | None = None,
+        month: str | None = None,
+        tz: tzinfo | None = None,
+    ) -> str:
         """One row per saved analysis (no per-rep detail); returns the CSV text too.
+
+        ``month`` ("2026-03"): only the entries saved in that month in time zone ``tz`` (the
+        viewer's, as the History page's Period box reads months; None: this machine's). With a
+        month chosen, the page's export held the whole season under the athlete's name (review AT).
 
         A path gets the History page's download byte for byte (``for_spreadsheets``: UTF-8
         with a byte-order mark), written whole or not at all. It was written in the locale's
@@ -642,7 +667,8 @@ class HistoryStore:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for item in self.sessions(athlete):
+        sessions = self.sessions(athlete, tz=tz)
+        for item in sessions if month is None else sessions_in_month(sessions, month):
             row = dict(item)
             for column in TYPED_COLUMNS:
                 row[column] = spreadsheet_text(row[column])

@@ -16,6 +16,7 @@ from analysis.history import (
     form_summary,
     month_words,
     session_rep_rows,
+    sessions_in_month,
     sessions_per_month,
 )
 from analysis.wording import count_words, rep_numbers_words
@@ -60,7 +61,19 @@ if not sessions:
     st.info(f"No saved analyses for {text.literal(athlete)}.")
     st.stop()
 ALL_MONTHS = "all"
-if len(per_month := sessions_per_month(sessions)) > 1:
+month = None  # the month shown, None for all of them
+per_month = sessions_per_month(sessions)
+# one month choice for the page, applied to every athlete who has sessions in it; an athlete
+# without them is shown whole, and said so (the box fell back to "all" unannounced, and stayed
+# there when the coach went back to the first athlete: review AT)
+wanted = st.session_state.get("keep_history_period", ALL_MONTHS)  # the Period box's kept choice
+if missing := wanted not in (ALL_MONTHS, *per_month):
+    name = text.literal(athlete)
+    st.info(
+        f"{name} has no sessions in {month_words(wanted)}: showing all of {name}'s "
+        f"({count_words(len(sessions), 'session')})."
+    )
+if len(per_month) > 1:
     # a season is found month by month: the table, the charts and the boxes below show the
     # chosen month only (40 sessions were one long table and 40 hairline fault bars: review AN)
     every = len(sessions)
@@ -68,9 +81,13 @@ if len(per_month := sessions_per_month(sessions)) > 1:
         st, "Period", [ALL_MONTHS, *per_month], key="history_period",
         format_func=lambda m: f"All {every} sessions" if m == ALL_MONTHS
         else f"{month_words(m)} ({count_words(per_month[m], 'session')})",
+        # a box of this athlete's, on "all": the box that holds the month is not drawn, so
+        # Streamlit forgets its "all" and it opens on the month again for the next athlete with it
+        default_follows=athlete if missing else "",
     )  # fmt: skip
     if period != ALL_MONTHS:
-        sessions = [s for s in sessions if s["local_time"].startswith(period)]
+        month = period
+        sessions = sessions_in_month(sessions, month)
 
 
 st.dataframe(
@@ -226,21 +243,31 @@ else:
     st.caption("No reps were counted in this session.")
 
 
-def spreadsheet_export(athlete: str | None):
-    """The CSV export of ``athlete``'s entries (None: everyone's), as the download's ``data``:
+def spreadsheet_export(athlete: str | None, month: str | None = None):
+    """The CSV export of ``athlete``'s entries (None: everyone's), of ``month`` as this page
+    reads months (the viewer's zone) or all of them, as the download's ``data``:
     built when the button is clicked (Streamlit runs it then), not on every rerun of the page,
     which built both exports each time (50-135 ms a rerun at 320 sessions: review AP)."""
-    return lambda: for_spreadsheets(store.export_csv(athlete=athlete))
+    return lambda: for_spreadsheets(store.export_csv(athlete=athlete, month=month, tz=zone))
 
 
 c1, c2 = st.columns(2)
 with c1:
     st.subheader("Export")
+    stem = f"replab_history_{text.file_stem(athlete)}"
+    if month:  # what the page shows; the month's name in the label and the file's
+        st.download_button(
+            f"{text.literal(athlete)}'s {month_words(month)} (CSV)", spreadsheet_export(athlete, month),
+            file_name=f"{stem}_{month}.csv", mime="text/csv",
+        )  # fmt: skip
     st.download_button(
-        f"{text.literal(athlete)}'s history (CSV)", spreadsheet_export(athlete),
-        file_name=f"replab_history_{text.file_stem(athlete)}.csv", mime="text/csv",
+        f"{text.literal(athlete)}'s {'whole ' if month else ''}history (CSV)", spreadsheet_export(athlete),
+        file_name=f"{stem}.csv", mime="text/csv",
     )  # fmt: skip
-    st.caption(f"One row per saved analysis; created_at is in UTC (the table above shows {zone_name}).")
+    st.caption(
+        f"One row per saved analysis; created_at is in UTC (the table above shows {zone_name}"
+        + (f"; the {month_words(month)} file holds that month's sessions there)." if month else ").")
+    )
     st.download_button(
         "Everyone (CSV)", spreadsheet_export(None), file_name="replab_history.csv", mime="text/csv"
     )

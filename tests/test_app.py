@@ -6,11 +6,13 @@ The pose pass runs once per clip for the whole test session (``pose_cache_dir`` 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -2035,6 +2037,30 @@ def test_a_frame_step_builds_and_sends_no_chart(app_env, monkeypatch):
     assert specs()[1] != shown[1]
 
 
+def _deferred_downloads(monkeypatch) -> dict:
+    """What each download button given a function will build on its click, by file name:
+    (the function, its mime type), as the page handed them to Streamlit."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def kept(self, data_callable, mimetype, coordinates, file_name=None):
+        deferred[file_name] = (data_callable, mimetype)
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", kept)
+    return deferred
+
+
+def _cli_export(db: Path, folder: Path, *args: str) -> bytes:
+    """The bytes ``python -m analysis history export OUT --db DB ARGS`` writes."""
+    out = folder / f"cli{len(list(folder.glob('cli*.csv')))}.csv"
+    cli = [sys.executable, "-m", "analysis", "history", "export", str(out), "--db", str(db), *args]
+    subprocess.run(cli, check=True, cwd=REPO_ROOT, capture_output=True)
+    return out.read_bytes()
+
+
 def test_history_exports_are_built_on_the_click_and_are_the_command_lines_bytes(
     app_env, monkeypatch, tmp_path
 ):
@@ -2043,8 +2069,6 @@ def test_history_exports_are_built_on_the_click_and_are_the_command_lines_bytes(
     when its button is clicked: a rerun builds none, and the click's file is
     ``history export``'s, byte for byte (UTF-8 with a byte-order mark, accents, a formula
     defused), made from the history as it is at the click."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
     store = HistoryStore(app_env)
     store.add_session("Zoë Müller", "a.mp4", "ha", "squat", 2, [{}, {}], notes="=1+1 heavy")
     store.add_session("Ben", "b.mp4", "hb", "push_up", 5, [{}] * 5)
@@ -2056,14 +2080,7 @@ def test_history_exports_are_built_on_the_click_and_are_the_command_lines_bytes(
         return export_csv(self, *args, **kwargs)
 
     monkeypatch.setattr(HistoryStore, "export_csv", counted)
-    deferred = {}  # what each download button will build on its click, by file name
-    add_deferred = MediaFileManager.add_deferred
-
-    def kept(self, data_callable, mimetype, coordinates, file_name=None):
-        deferred[file_name] = (data_callable, mimetype)
-        return add_deferred(self, data_callable, mimetype, coordinates, file_name)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", kept)
+    deferred = _deferred_downloads(monkeypatch)
     at = _run("pages/5_history.py")
     at.selectbox(key="_history_athlete").set_value("Zoë Müller").run()
     at.run()
@@ -2076,10 +2093,7 @@ def test_history_exports_are_built_on_the_click_and_are_the_command_lines_bytes(
     store.add_session("Zoë Müller", "c.mp4", "hc", "squat", 1, [{}])  # saved in another tab meanwhile
 
     def cli_export(*args: str) -> bytes:
-        out = tmp_path / f"cli{len(args)}.csv"
-        cli = [sys.executable, "-m", "analysis", "history", "export", str(out), "--db", str(app_env), *args]
-        subprocess.run(cli, check=True, cwd=REPO_ROOT, capture_output=True)
-        return out.read_bytes()
+        return _cli_export(app_env, tmp_path, *args)
 
     mine, mime = deferred["replab_history_Zoe_Muller.csv"]
     data = mine()
@@ -2088,3 +2102,74 @@ def test_history_exports_are_built_on_the_click_and_are_the_command_lines_bytes(
     assert len(data.decode("utf-8-sig").splitlines()) == 3  # header, a.mp4, and c.mp4 saved after the run
     everyone, _ = deferred["replab_history.csv"]
     assert everyone() == cli_export() and built == ["Zoë Müller", None]
+
+
+def test_history_exports_the_month_the_page_shows(app_env, monkeypatch, tmp_path):
+    """With March chosen under Period, the table and charts showed March, but "Anna's history
+    (CSV)" exported the whole season (review AT). The month's export is offered under its
+    name, holds the sessions the table shows (months read in the browser's zone: a save at
+    08:00 on 1 March in Sydney is 28 February in UTC) and is ``history export --month --tz``'s
+    file, byte for byte; the whole history is one click away."""
+    from zoneinfo import ZoneInfo
+
+    from pages import common
+
+    monkeypatch.setattr(common, "viewer_timezone", lambda: (ZoneInfo("Australia/Sydney"), "Australia/Sydney"))
+    store = HistoryStore(app_env)
+    for month, day, hour in ((2, 28, 21), (3, 15, 12), (3, 31, 23), (2, 10, 12)):  # UTC
+        store.add_session("Anna", f"{month}-{day}.mp4", f"h{month}{day}", "squat", 1, [{}],
+                          created_at=datetime(2026, month, day, hour, tzinfo=UTC))  # fmt: skip
+    store.add_session("Ben", "b.mp4", "hb", "squat", 1, [{}], created_at=datetime(2026, 3, 15, tzinfo=UTC))
+    deferred = _deferred_downloads(monkeypatch)
+    at = _run("pages/5_history.py")
+    at.selectbox(key="_history_period").set_value("2026-03").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Anna's March 2026 (CSV)", "Anna's whole history (CSV)", "Everyone (CSV)",
+    ]  # fmt: skip
+    march, mime = deferred["replab_history_Anna_2026-03.csv"]
+    data = march()
+    assert mime == "text/csv"
+    assert data == _cli_export(
+        app_env, tmp_path, "--athlete", "Anna", "--month", "2026-03", "--tz", "Australia/Sydney"
+    )
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["clip_name"] for r in rows] == ["2-28.mp4", "3-15.mp4"]  # 1 March and 16 March in Sydney
+    assert sorted(int(r["id"]) for r in rows) == sorted(at.dataframe[0].value["id"])  # what the table shows
+    whole, _ = deferred["replab_history_Anna.csv"]
+    assert whole() == _cli_export(app_env, tmp_path, "--athlete", "Anna") and whole().count(b"\n") == 5
+
+
+def test_history_keeps_the_chosen_month_for_the_next_athlete_and_says_when_it_has_none(app_env):
+    """Choosing an athlete without sessions in the chosen month fell back to "all" unannounced,
+    and the page stayed on "all" on going back to the first athlete: the month had to be chosen
+    again (review AP). The month is the page's: applied to each athlete who has sessions in it,
+    said when one has none (all of theirs shown), and shown again on going back."""
+    store = HistoryStore(app_env)
+    for athlete, month, day in (("Anna", 1, 5), ("Anna", 3, 2), ("Anna", 3, 20), ("Ben", 2, 9), ("Ben", 3, 3),
+                                ("Cleo", 3, 4)):  # fmt: skip
+        store.add_session(athlete, f"{athlete}{month}{day}.mp4", f"h{athlete}{month}{day}", "squat", 1, [{}],
+                          created_at=datetime(2026, month, day, 12, tzinfo=UTC))  # fmt: skip
+    at = _run("pages/5_history.py")
+
+    def shown() -> tuple[str | None, list[str], list[str]]:
+        """The Period chosen (None: no box), the table's clips and the page's notes."""
+        period = next((box.value for box in at.selectbox if box.label == "Period"), None)
+        return period, sorted(at.dataframe[0].value["clip"]), [i.value for i in at.info]
+
+    def athlete(name: str) -> None:
+        at.selectbox(key="_history_athlete").set_value(name).run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    at.selectbox(key="_history_period").set_value("2026-01").run()
+    assert shown() == ("2026-01", ["Anna15.mp4"], [])
+    athlete("Ben")
+    assert shown() == ("all", ["Ben29.mp4", "Ben33.mp4"],
+                       ["Ben has no sessions in January 2026: showing all of Ben's (2 sessions)."])  # fmt: skip
+    athlete("Anna")
+    assert shown() == ("2026-01", ["Anna15.mp4"], [])  # the month again, not "all"
+    next(box for box in at.selectbox if box.label == "Period").set_value("2026-03").run()
+    athlete("Ben")
+    assert shown() == ("2026-03", ["Ben33.mp4"], [])  # Ben's March
+    athlete("Cleo")  # one month, March: no box, nothing to say
+    assert shown() == (None, ["Cleo34.mp4"], [])

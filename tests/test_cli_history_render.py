@@ -260,6 +260,39 @@ def test_export_is_the_history_pages_download_under_any_locale(tmp_path):
     assert (done.returncode, done.stderr) == (2, f"error: cannot write {tmp_path}: it is a folder\n")
 
 
+def test_export_of_one_month_is_the_history_pages_months_download(cli, tmp_path):
+    """The History page exports the month chosen in its Period box, read in the browser's time
+    zone (review AT); ``--month`` and ``--tz`` make the same file from the command line, and a
+    month or zone mistyped is refused in one line, writing nothing."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from analysis.files import for_spreadsheets
+
+    db, out = tmp_path / "history.sqlite3", tmp_path / "march.csv"
+    store = HistoryStore(db)
+    for month, day, hour in ((2, 28, 21), (3, 15, 12), (3, 31, 23)):  # UTC; in Sydney: March, March, April
+        store.add_session("Zoë Müller", f"{month}-{day}.mp4", f"h{month}{day}", "squat", 2, REPS, VERDICTS,
+                          created_at=datetime(2026, month, day, hour, tzinfo=UTC))  # fmt: skip
+    code, out_text, err = cli("history", "export", out, "--athlete", "zoë müller", "--month", "2026-03",
+                              "--tz", "Australia/Sydney", "--db", db)  # fmt: skip
+    assert (code, out_text, err) == (0, "", f"2 saved analyses of March 2026 written to {out}\n")
+    sydney = store.export_csv(athlete="Zoë Müller", month="2026-03", tz=ZoneInfo("Australia/Sydney"))
+    assert out.read_bytes() == for_spreadsheets(sydney)  # the page's download for a Sydney browser
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert [r["clip_name"] for r in rows] == ["2-28.mp4", "3-15.mp4"]
+    code, _, err = cli("history", "export", out, "--month", "2026-03", "--tz", "UTC", "--db", db)
+    assert code == 0 and err.startswith("2 saved analyses of March 2026")  # 3-15 and 3-31 in UTC
+    for bad, said in (
+        (["--month", "2026-3"], "error: a month is written YYYY-MM, such as 2026-03 (not '2026-3')\n"),
+        (["--month", "2026-03", "--tz", "Europe"],
+         "error: unknown time zone 'Europe': give an IANA name such as Europe/Berlin, or UTC\n"),
+    ):  # fmt: skip
+        code, _, err = cli("history", "export", tmp_path / "bad.csv", *bad, "--db", db)
+        assert (code, err) == (2, said)
+    assert not (tmp_path / "bad.csv").exists()
+
+
 # ---- render ------------------------------------------------------------------------------
 def _good_share(frame: np.ndarray) -> float:
     """Share of the top-left corner (the label box) drawn in the good verdict's colour (light

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from analysis.errors import RepLabError
 from analysis.files import for_spreadsheets
 from analysis.history import (
     SCHEMA_VERSION,
@@ -99,6 +100,35 @@ def test_export_csv(tmp_path):
     assert rows[0]["athlete"] == "Ana" and rows[0]["count"] == "2" and rows[0]["good_share"] == "0.500"
     everyone = list(csv.DictReader(io.StringIO(store.export_csv())))
     assert {row["athlete"] for row in everyone} == {"Ana", "Ben"}
+
+
+def test_export_csv_of_one_month_reads_the_month_in_the_zone_given(tmp_path):
+    """With a month chosen in the History page's Period box, the athlete's export still held
+    the whole season (review AT). A month's export holds that month's entries as the viewer
+    reads months: 1 March 08:00 in Sydney is 28 February in UTC."""
+    from zoneinfo import ZoneInfo
+
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    for day in ((2, 28, 21, 0), (3, 15, 12, 0), (3, 31, 23, 30), (4, 10, 12, 0)):  # UTC
+        store.add_session("Ana", "a.mp4", f"h{day}", "squat", 2, REPS, VERDICTS,
+                          created_at=datetime(2026, *day, tzinfo=UTC))  # fmt: skip
+    store.add_session("Ben", "b.mp4", "hb", "squat", 1, REPS, created_at=datetime(2026, 3, 15, tzinfo=UTC))
+
+    def ids(text: str) -> list[int]:
+        return [int(row["id"]) for row in csv.DictReader(io.StringIO(text))]
+
+    assert ids(store.export_csv(athlete="Ana", month="2026-03", tz=UTC)) == [2, 3]
+    assert ids(store.export_csv(athlete="Ana", month="2026-03", tz=ZoneInfo("Australia/Sydney"))) == [1, 2]
+    assert ids(store.export_csv(athlete="Ana", month="2026-04", tz=ZoneInfo("Australia/Sydney"))) == [3, 4]
+    assert ids(store.export_csv(month="2026-03", tz=UTC)) == [5, 2, 3]  # everyone's March, oldest first
+    assert ids(store.export_csv(athlete="Ana", month="2025-03", tz=UTC)) == []
+    out = tmp_path / "march.csv"
+    store.export_csv(out, athlete="Ana", month="2026-03", tz=UTC)
+    assert ids(out.read_bytes().decode("utf-8-sig")) == [2, 3]
+    for typed in ("2026-3", "March", "2026-13", "26-03", "2026-03-01"):  # would match nothing, silently
+        with pytest.raises(RepLabError, match="a month is written YYYY-MM, such as 2026-03"):
+            store.export_csv(tmp_path / "bad.csv", athlete="Ana", month=typed)
+    assert not (tmp_path / "bad.csv").exists()
 
 
 def test_export_csv_file_is_utf8_with_a_byte_order_mark_whatever_the_locale(tmp_path):

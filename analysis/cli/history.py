@@ -61,6 +61,15 @@ def register(subparsers) -> None:
     )
     export.add_argument("output", metavar="OUT.csv")
     export.add_argument("--athlete", help="only this athlete's sessions (default: everyone's)")
+    export.add_argument(
+        "--month", metavar="YYYY-MM",
+        help="only the sessions saved in this month (the History page's Period), in --tz's time",
+    )  # fmt: skip
+    export.add_argument(
+        "--tz", metavar="ZONE",
+        help="the time zone --month is read in, an IANA name such as Europe/Berlin (default: this "
+        "computer's, as `list` shows times; the History page reads months in the browser's)",
+    )  # fmt: skip
     export.set_defaults(func=run_export)
 
     from analysis.cli.extract import add_pose_options
@@ -170,16 +179,39 @@ def run_show(args) -> int:
 
 def run_export(args) -> int:
     from analysis.cli.extract import check_output_path
+    from analysis.history import check_month, month_words
 
+    month = check_month(args.month) if args.month is not None else None
+    zone = _zone(args.tz)
     check_output_path(args.output)  # a missing folder, or a folder as the output
     store = _store(args)
     try:
-        text = store.export_csv(args.output, athlete=args.athlete)
+        text = store.export_csv(args.output, athlete=args.athlete, month=month, tz=zone)
     except OSError as exc:
         raise RepLabError(f"cannot write {args.output} ({exc.strerror or exc})") from None
     rows = text.count("\n") - 1
-    print(f"{rows} saved {'analysis' if rows == 1 else 'analyses'} written to {args.output}", file=sys.stderr)
+    of = f" of {month_words(month)}" if month else ""  # "0 saved analyses": of which month
+    print(
+        f"{rows} saved {'analysis' if rows == 1 else 'analyses'}{of} written to {args.output}",
+        file=sys.stderr,
+    )
     return 0
+
+
+def _zone(name: str | None):
+    """``--tz``: a time zone by its IANA name (None: this computer's). The History page reads
+    months in the browser's zone; a server's is often UTC, where a save at 08:00 on 1 March in
+    Sydney is still February."""
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" alone is a folder of zones
+        raise RepLabError(
+            f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin, or UTC"
+        ) from None
 
 
 def run_save(args) -> int:
