@@ -44,7 +44,7 @@ from pathlib import Path
 
 from analysis.cache import TrackCache, file_hash, settings_key
 from analysis.errors import RepLabError
-from analysis.files import SPREADSHEET_ENCODING, write_spreadsheet_csv, write_text
+from analysis.files import SPREADSHEET_ENCODING, try_lock, write_spreadsheet_csv, write_text
 from analysis.pose import DEFAULT_CHUNKS, PoseSettings, extract_pose
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.video import VIDEO_EXTENSIONS
@@ -711,7 +711,7 @@ def _only_run(outdir: Path) -> Iterator[None]:
     """
     with open(outdir / LOCK_FILE, "a+", encoding="utf-8") as handle:  # closing it releases the lock
         handle.seek(0)  # every run locks the same first byte (Windows locks from the position)
-        if not _lock(handle):
+        if not try_lock(handle):
             owner = _lock_owner(handle)
             raise RepLabError(
                 f"another batch run{f' (process {owner})' if owner else ''} is writing to {outdir}; "
@@ -721,25 +721,6 @@ def _only_run(outdir: Path) -> Iterator[None]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield
-
-
-def _lock(handle) -> bool:
-    """Take an exclusive lock on ``handle`` without waiting; False when another process has it
-    (True also when the file system cannot lock at all: see ``_only_run``)."""
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (BlockingIOError, PermissionError):  # held by another process
-        return False
-    except OSError:  # no locks here (e.g. ENOLCK on a network share)
-        return True
-    return True
 
 
 def _lock_owner(handle) -> str:

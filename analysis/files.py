@@ -91,3 +91,28 @@ def remove_stale_files(folder: str | os.PathLike, max_age_s: float) -> int:
         except OSError:
             continue
     return removed
+
+
+def try_lock(handle, wait: bool = False) -> bool:
+    """Take an exclusive OS lock on the open file ``handle``: False when another process holds
+    it. Closing the file, or the process ending, however it ends, lets go. With ``wait``, wait
+    for a holder that only tests the lock for a moment (``recording.is_held``). True also when
+    the file system cannot lock at all (some network shares): the caller goes on unguarded.
+
+    Windows locks from the file's position: every caller locks the first byte.
+    """
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except (BlockingIOError, PermissionError):  # held by another process
+        return False
+    except OSError:  # no locks here (e.g. ENOLCK on a network share)
+        return True
+    return True

@@ -8,10 +8,17 @@ true, which the pose pass reads as it reads a phone's clips. The file is written
 temporary name and moved into place only once complete, so a reader never sees half a
 file. aiortc's own ``MediaRecorder`` was replaced by this: on a loaded machine its final
 flush failed inside the mp4 muxer ("patches welcome") and left a file with no index.
+
+A recorder *holds* its recording (an exclusive ``flock`` on a ``.lock`` file beside it) from
+the first frame until ``release``, which its owner calls once it has taken the finished file
+(or is gone): other tabs and processes then know a finished file is still someone's, and
+``left_recordings`` offers only the ones nobody holds. The OS drops the lock when the process
+dies, so a crash leaves nothing held for good.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass
@@ -22,9 +29,9 @@ import numpy as np
 
 from analysis.counting.period import MIN_PERIOD_S
 from analysis.errors import RepLabError
-from analysis.files import remove_quietly, remove_stale_files
+from analysis.files import remove_quietly, remove_stale_files, try_lock
 from analysis.render import TIME_BASE, add_h264_stream
-from analysis.video import probe
+from analysis.video import VideoInfo, probe
 
 # the shortest recording that can hold one repetition (``too_short_to_count``)
 SHORTEST_REP_S = MIN_PERIOD_S
@@ -46,12 +53,31 @@ class FrameRecorder:
         self._lock = threading.Lock()
         self._container = None
         self._stream = None
+        self._hold = None  # the open lock file while the recording is held (``holds``)
         self._reset_clock()
         self.error: str | None = None  # why the last recording could not be finished
 
     @property
     def recording(self) -> bool:
         return not self.closed.is_set()
+
+    @property
+    def holds(self) -> bool:
+        """Whether this recorder holds its recording: from the first frame until ``release``."""
+        return self._hold is not None
+
+    def release(self) -> None:
+        """Let go of the recording: its owner has taken the file, or is gone (a closed tab).
+
+        From then on a finished file at ``path`` is a recording left behind. A no-op when
+        nothing is held; the next frame holds the next recording.
+        """
+        with self._lock:
+            if self._hold is None:
+                return
+            hold, self._hold = self._hold, None
+            remove_quietly(hold.name)  # before unlocking: a reader that had it open finds the file stored
+            hold.close()
 
     def write(self, frame: av.VideoFrame) -> None:
         """Encode one frame at its capture time (the frame itself is left as it was)."""
@@ -147,11 +173,31 @@ class FrameRecorder:
                 self.closed.set()
 
     def _open(self, frame: av.VideoFrame) -> None:
+        if self._hold is None:
+            self._hold = open(_lock_path(self.path), "a+")  # noqa: SIM115 (held until ``release``)
+            try_lock(self._hold, wait=True)  # ``is_held`` in another tab may be testing it this moment
         self._part = f"{self.path}.part.mp4"
         self._container = av.open(self._part, mode="w", format="mp4")
         self._stream = add_h264_stream(self._container, frame.width, frame.height, 30, self.crf)
         self.frames_written = 0
         self.closed.clear()
+
+
+def _lock_path(recording: str) -> str:
+    return recording.removesuffix(".mp4") + ".lock"
+
+
+def is_held(path: str | os.PathLike) -> bool:
+    """Whether a live recorder (in any process) holds the recording at ``path``.
+
+    Tries the recorder's lock without waiting (closing the file lets go of it at once). A
+    lock file nobody has locked is one a process that died left behind: not held.
+    """
+    try:
+        with open(_lock_path(os.fspath(path))) as hold:  # never created here: none, not held
+            return not try_lock(hold)
+    except OSError:
+        return False
 
 
 def remove_stale_recordings(folder: str | os.PathLike, max_age_s: float = 86400.0) -> int:
@@ -160,7 +206,8 @@ def remove_stale_recordings(folder: str | os.PathLike, max_age_s: float = 86400.
     A recording is moved out of this folder (stored like an upload) once it is analysed; one
     left here belonged to a session that ended mid-recording (a reloaded tab). It is offered
     again (``left_recordings``) until then, and cleared away after: nobody came back for it.
-    A recording in progress is written every frame, so it is never stale.
+    A recording in progress is written every frame, so it is never stale; the lock files of
+    recorders that died with their process go with their recordings.
     """
     return remove_stale_files(folder, max_age_s)
 
@@ -175,16 +222,17 @@ class LeftRecording:
     frame_count: int
 
 
-def left_recordings(folder: str | os.PathLike, exclude: set[str] = frozenset()) -> list[LeftRecording]:
-    """The finished recordings in ``folder``, newest first, but those at ``exclude`` (a
-    session's own, which it stores itself).
+def left_recordings(folder: str | os.PathLike) -> list[LeftRecording]:
+    """The finished recordings in ``folder`` that no recorder holds (``is_held``), newest first.
 
     A tab reloaded or closed mid-recording ends its stream, and the recorder finishes the
     file, but the session that would have stored it is gone: it stayed here, out of reach,
     until ``remove_stale_recordings`` deleted it a day later. RepLab is a one-person app on
     the person's own computer (the camera is lent only to localhost or HTTPS pages), whose
     History and upload store already serve every session alike, so the next session offers
-    them back. A file still being written (``.part.mp4``) or unreadable is left out.
+    them back. A file still being written (``.part.mp4``), held (finished a moment ago, its
+    tab about to take it: it was offered as left for a rerun) or unreadable is left out.
+    Each file is probed once per size and modification time, not on every rerun.
     """
     found = []
     try:
@@ -192,15 +240,28 @@ def left_recordings(folder: str | os.PathLike, exclude: set[str] = frozenset()) 
     except OSError:
         return []
     for entry in entries:
-        if not entry.name.endswith(".mp4") or entry.name.endswith(".part.mp4") or entry.path in exclude:
+        # held first, then stat: a file handed over is moved away before it is let go
+        if not entry.name.endswith(".mp4") or entry.name.endswith(".part.mp4") or is_held(entry.path):
             continue
         try:
-            ended = entry.stat().st_mtime
-            info = probe(entry.path)
-        except (OSError, RepLabError):
+            stat = os.stat(entry.path)
+        except OSError:
             continue
-        found.append(LeftRecording(entry.path, ended, info.duration_s, info.frame_count))
+        if (info := _probed(entry.path, stat.st_size, stat.st_mtime_ns)) is None:
+            continue
+        found.append(LeftRecording(entry.path, stat.st_mtime, info.duration_s, info.frame_count))
     return sorted(found, key=lambda item: item.ended, reverse=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _probed(path: str, size: int, mtime_ns: int) -> VideoInfo | None:
+    """``probe`` once per file version (None: unreadable): the picker lists the left
+    recordings on every rerun, and probing each (opening it, decoding a frame) cost 4-13 ms
+    a file a rerun (bench/left_recordings.py)."""
+    try:
+        return probe(path)
+    except RepLabError:
+        return None
 
 
 def too_short_to_count(duration_s: float) -> bool:

@@ -106,18 +106,29 @@ def pick(slot: str, container) -> tuple[clips.Clip | None, SavedCount | None]:
     )
     if source == "History":
         return history_clip(slot, container) or (None, None)
-    return common.clip_picker(slot, container=container), None
+    if clips.records_with_webcam(slot):
+        recording_slots.append(slot)
+    # the recordings left behind are listed once, under both columns (``offer_left_recordings``)
+    return common.clip_picker(slot, container=container, offer_left=False), None
 
 
 exercise = common.exercise_value(
     widgets.kept_selectbox(st.sidebar, "Exercise", common.exercise_choices(), key="sbs_exercise")
 )
 columns = st.columns(2)
-sides = []
+recording_slots = []  # the sides recording with the webcam
+picked = []
 for slot, column in zip(("a", "b"), columns):
     with column:
         st.markdown(f"**Clip {slot.upper()}**")
-        clip, saved = pick(slot, column)
+        picked.append(pick(slot, column))
+if recording_slots:  # before the pose passes: listed under the pickers while they run
+    from pages.webcam import offer_left_recordings  # WebRTC is loaded only by those who record
+
+    offer_left_recordings(st.container(), recording_slots)
+sides = []
+for slot, column, (clip, saved) in zip(("a", "b"), columns, picked):
+    with column:
         track = common.get_track(clip) if clip is not None else None
         if saved is not None:  # a saved analysis shows what was saved, whatever the Exercise box says
             result = saved

@@ -87,11 +87,20 @@ def upload_limit_text() -> str:
     return f"{megabytes / 1024:g} GB" if megabytes % 1024 == 0 else f"{megabytes} MB"
 
 
-def pick_clip(slot: str, container) -> Clip | None:
-    """Sample, upload or webcam chooser in ``container`` (the sidebar by default)."""
+WEBCAM = "Record with webcam"
+
+
+def records_with_webcam(slot: str) -> bool:
+    """Whether ``slot``'s picker is on the webcam (as last chosen; a sample by default)."""
+    return st.session_state.get(f"keep_source_{slot}") == WEBCAM
+
+
+def pick_clip(slot: str, container, offer_left: bool = True) -> Clip | None:
+    """Sample, upload or webcam chooser in ``container`` (the sidebar by default);
+    ``offer_left`` as in ``pages.webcam.record_clip``."""
     box = container or st.sidebar
     samples = sample_clips()
-    options = ["Sample clip", "Upload a video", "Record with webcam"]
+    options = ["Sample clip", "Upload a video", WEBCAM]
     source_key = f"source_{slot}"
     source = kept_radio(box, "Clip", options, source_key, horizontal=True)
     if source == "Sample clip":
@@ -103,10 +112,10 @@ def pick_clip(slot: str, container) -> Clip | None:
             preferred = next(name for name in samples if name != preferred)
         name = kept_selectbox(box, "Sample", samples, key=f"sample_{slot}", default=preferred)
         return Clip(path=str(SAMPLE_DIR / name), name=name, kind="sample")
-    if source == "Record with webcam":
+    if source == WEBCAM:
         from pages.webcam import record_clip  # WebRTC is loaded only by those who record
 
-        return record_clip(slot, container)
+        return record_clip(slot, container, offer_left)
     limit = upload_limit_text()
     uploaded = box.file_uploader(
         "Video file", type=UPLOAD_TYPES, key=f"upload_{slot}",

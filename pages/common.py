@@ -78,14 +78,14 @@ def phone_order(*keys: str) -> None:
 
 
 # ---- the current clip and its pose track -----------------------------------------------
-def clip_picker(slot: str = "main", container=None) -> Clip | None:
+def clip_picker(slot: str = "main", container=None, offer_left: bool = True) -> Clip | None:
     """Sample, upload or webcam chooser; returns the chosen clip (a sample by default).
 
     In the sidebar (no ``container``) the session's pose model choice follows it. It is here,
     not in ``pages.clips``, because it joins the two: ``pages.pose_model`` keeps its files
     beside the clips' (``clips.UPLOAD_DIR``), so it imports ``pages.clips``, not the reverse.
     """
-    clip = pick_clip(slot, container)
+    clip = pick_clip(slot, container, offer_left)
     if container is None:
         model_picker(st.sidebar)
     return clip

@@ -8,6 +8,10 @@ the script waits for that, then stores the file under its content hash exactly a
 upload is stored, so the pose cache, history and exports treat it like any other clip.
 A recording whose session ended first (the tab reloaded mid-recording) is offered again,
 and one too short to hold a repetition is kept for download but not analysed.
+A recorder holds its recording until its session has stored it (``FrameRecorder.release``);
+a session that ended cannot let go itself, so the next listing does it for it
+(``_release_ended_sessions``): "left" means nobody will come back for it, not "finished a
+moment ago in another tab".
 No ICE servers are configured: the app works offline, and a browser on the same machine
 or network reaches the server directly.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +44,11 @@ from pages.clips import UPLOAD_DIR, Clip, store_file
 RECORDING_DIR = UPLOAD_DIR / "recordings"
 FINISH_TIMEOUT_S = 10.0  # for the stream's end to reach the recorder after STOP
 
+# every session's recorders on this server, with the session each belongs to (by the
+# recording's path): a tab reloaded or closed cannot release its recorder's hold itself
+_OWNERS: dict[str, tuple[FrameRecorder, str]] = {}
+_OWNERS_LOCK = threading.Lock()
+
 
 def _recorder(slot: str) -> FrameRecorder:
     """This session's recorder for ``slot`` (kept in the session: frames arrive between reruns)."""
@@ -47,11 +57,40 @@ def _recorder(slot: str) -> FrameRecorder:
         RECORDING_DIR.mkdir(parents=True, exist_ok=True)
         remove_stale_recordings(RECORDING_DIR)  # left by sessions that ended mid-recording
         recorders[slot] = FrameRecorder(RECORDING_DIR / f"{uuid.uuid4().hex}-{slot}.mp4")
+    with _OWNERS_LOCK:  # on every run: a session back after a dropped connection is again its owner
+        _OWNERS[recorders[slot].path] = (recorders[slot], _session_id())
     return recorders[slot]
 
 
-def record_clip(slot: str, container=None) -> Clip | None:
-    """Camera preview with START/STOP; returns the last finished recording of this slot."""
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else ""
+
+
+def session_is_active(session_id: str) -> bool:
+    """Whether the tab of ``session_id`` is still connected. A reloaded or closed tab's session
+    is not (Streamlit keeps it two minutes more, for a reconnection); outside a server (no
+    runtime) every session counts as connected."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+
+
+def _release_ended_sessions() -> None:
+    """Let go of the recordings of sessions whose tab is gone: they are the ones left behind."""
+    with _OWNERS_LOCK:
+        ended = [path for path, (_, session) in _OWNERS.items() if not session_is_active(session)]
+        for path in ended:
+            _OWNERS.pop(path)[0].release()
+
+
+def record_clip(slot: str, container=None, offer_left: bool = True) -> Clip | None:
+    """Camera preview with START/STOP; returns the last finished recording of this slot.
+
+    ``offer_left``: list the recordings left behind under it (a page with two cameras lists
+    them once, with ``offer_left_recordings``)."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     box = container if container is not None else st.container()
@@ -133,8 +172,11 @@ def record_clip(slot: str, container=None) -> Clip | None:
             "(STOP pressed before the picture came, or the connection failed). Press START, wait for the "
             "picture and the word Recording, then do the set."
         )
+    if not recorder.recording and not os.path.exists(recorder.path):
+        recorder.release()  # handed over (stored, or nothing to keep): no longer anyone else's business
     clip = _last_recording(box, slot)
-    _offer_left_recordings(box, slot)
+    if offer_left:
+        offer_left_recordings(box, [slot])
     return clip
 
 
@@ -216,41 +258,56 @@ def _last_recording(box, slot: str) -> Clip | None:
     return kept if analysed else None
 
 
-def _offer_left_recordings(box, slot: str) -> None:
+def offer_left_recordings(box, slots: list[str]) -> None:
     """The recordings that sessions ended before storing (a tab reloaded or closed mid-recording),
-    each with its time and length, to analyse, download or delete: they were out of reach
-    until deleted a day later (``analysis.recording.left_recordings`` says why they are shown)."""
-    own = {os.fspath(r.path) for r in st.session_state.get("webcam_recorders", {}).values()}
-    left = left_recordings(RECORDING_DIR, exclude=own)
-    if failed := st.session_state.pop(f"left_recording_failed_{slot}", None):
+    each once with its time and length, to analyse as one of ``slots``' recording, download or
+    delete: they were out of reach until deleted a day later (``analysis.recording.left_recordings``
+    says why they are shown). Side by side listed them under both cameras: one recording twice."""
+    _release_ended_sessions()
+    left = left_recordings(RECORDING_DIR)
+    if failed := st.session_state.pop("left_recording_failed", None):
         box.error(failed)
-    if not left:
+    if not left or not slots:
         return
-    with box.container(border=True, key=f"left_recordings_{slot}"):
+    with box.container(border=True, key=f"left_recordings_{''.join(slots)}"):
         st.markdown("**Recordings not analysed**")
         st.caption(
             "Left when a tab was reloaded or closed while recording. They stay on this computer for a day "
             "after they were made, then are deleted."
         )
         for item in left:
-            _left_recording_row(slot, item)
+            _left_recording_row(slots, item)
 
 
-def _left_recording_row(slot: str, item: LeftRecording) -> None:
-    """One left recording: when it ended and how long it is, and its three buttons."""
+def _left_recording_row(slots: list[str], item: LeftRecording) -> None:
+    """One left recording: when it ended and how long it is, and its buttons (Analyse per slot)."""
     ended = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.ended))
-    key = f"{slot}_{Path(item.path).stem}"
+    key = f"{''.join(slots)}_{Path(item.path).stem}"
     row = st.container(horizontal=True, vertical_alignment="center", key=f"left_row_{key}")
     row.markdown(f"{ended}, {item.duration_s:.1f} s")
-    row.button("Analyse", key=f"left_analyse_{key}", on_click=_take_left_recording, args=(slot, item))
+    for slot in slots:
+        label = "Analyse" if len(slots) == 1 else f"Analyse as clip {slot.upper()}"
+        row.button(label, key=f"left_analyse_{slot}_{key}", on_click=_take_left_recording, args=(slot, item))
     row.download_button(
         "Download",
-        lambda: Path(item.path).read_bytes() if os.path.exists(item.path) else b"",
+        lambda: Path(item.path).read_bytes(),  # gone since listed: no file (it was an empty one), and
         file_name=_recording_name(item),
         mime="video/mp4",
         key=f"left_download_{key}",
+        on_click=_say_if_gone,  # ... a word why
+        args=(item,),
     )
     row.button("Delete", key=f"left_delete_{key}", on_click=remove_quietly, args=(item.path,))
+
+
+GONE_WORDS = "That recording is no longer here: it was analysed or deleted meanwhile, in another tab."
+
+
+def _say_if_gone(item: LeftRecording) -> None:
+    """Download button: a recording taken since it was listed (another tab analysed or deleted
+    it) downloads nothing; say why, and the list shows it no more."""
+    if not os.path.exists(item.path):
+        st.session_state["left_recording_failed"] = GONE_WORDS
 
 
 def _recording_name(item: LeftRecording) -> str:
@@ -259,13 +316,17 @@ def _recording_name(item: LeftRecording) -> str:
 
 
 def _take_left_recording(slot: str, item: LeftRecording) -> None:
-    """Analyse button: store the left recording as this slot's last one (before the run)."""
+    """Analyse button: store the left recording as this slot's last one (before the run).
+
+    It may have gone since it was listed: another tab took it or deleted it, even between
+    the probe and the move (two tabs pressing Analyse together raised FileNotFoundError)."""
     try:
-        info = probe(item.path)  # gone since it was listed: another tab took it, or it was deleted
-    except RepLabError as exc:
-        st.session_state[f"left_recording_failed_{slot}"] = f"That recording cannot be read any more ({exc})."
-        return
-    _store_recording(slot, item.path, _recording_name(item), info, None)
+        _store_recording(slot, item.path, _recording_name(item), probe(item.path), None)
+    except (RepLabError, OSError) as exc:
+        gone = not os.path.exists(item.path)
+        st.session_state["left_recording_failed"] = (
+            GONE_WORDS if gone else f"That recording cannot be read any more ({exc})."
+        )
 
 
 def insecure_origin(url: str | None) -> str | None:

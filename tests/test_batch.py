@@ -689,10 +689,10 @@ def test_a_second_run_on_an_output_folder_in_use_is_refused_and_a_killed_one_blo
 # another run's hold on an output folder, as ``batch._only_run`` takes it
 HOLD_THE_LOCK = """
 import os, sys, time
-from analysis.batch import _lock
+from analysis.files import try_lock
 handle = open(sys.argv[1], "a+", encoding="utf-8")
 handle.seek(0)
-assert _lock(handle)
+assert try_lock(handle)
 handle.write(str(os.getpid())); handle.flush()
 print("locked", flush=True)
 time.sleep(120)

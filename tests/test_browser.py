@@ -570,33 +570,74 @@ def test_webcam_recording_is_analysed(streamlit_server, tmp_path):
     assert (screenshots / "webcam.png").stat().st_size < MAX_SCREENSHOT_BYTES
 
 
-def test_a_recording_left_by_a_reloaded_tab_is_offered_and_analysed(streamlit_server, tmp_path):
-    """A tab reloaded mid-recording: the stream ended and the recorder finished the file, but
-    the page after the reload could not reach it (it was deleted a day later). It is now
-    offered with its time and length, and Analyse analyses it like a recording stopped by STOP.
-    """
+def _finished_recordings() -> set[Path]:
+    """The finished recordings in the recordings folder (shared by every run on this machine)."""
     from pages.webcam import RECORDING_DIR
 
-    screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
-    screenshots.mkdir(parents=True, exist_ok=True)
+    return {path for path in RECORDING_DIR.glob("*.mp4") if not path.name.endswith(".part.mp4")}
 
-    def finished() -> set[Path]:  # the folder is shared by every run on this machine
-        return {path for path in RECORDING_DIR.glob("*.mp4") if not path.name.endswith(".part.mp4")}
 
-    before = finished()
+def _recording_left_by(page, leave) -> Path:
+    """Record for five seconds, then ``leave()`` the camera (reload the tab, open another page);
+    returns the recording the stream's end finished."""
+    before = _finished_recordings()
+    _record_for_five_seconds(page)
+    leave()
+    deadline = time.monotonic() + 30  # the stream's end finishes the file
+    while not (left := _finished_recordings() - before) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(left) == 1, left
+    return left.pop()
+
+
+def test_a_recording_whose_tab_is_on_another_page_is_not_offered_to_another_tab(streamlit_server, tmp_path):
+    """Two tabs: the first records, then opens another page, which ends its stream there (the
+    file is finished; that tab stores it when it is back on the camera). The second tab, on
+    the camera meanwhile, listed it as left behind, with Analyse and Delete to take it from
+    under the first. Its tab still open, the recording is that tab's, here the real server's
+    sessions and WebRTC."""
     failed_media: list[str] = []
     with sync_playwright() as playwright:
         browser, page = _open_dashboard(
             playwright, streamlit_server, failed_media, height=1400, extra=_fake_camera(tmp_path)
         )
         try:
-            _record_for_five_seconds(page)
-            page.reload(wait_until="domcontentloaded")
-            deadline = time.monotonic() + 30  # the old stream's end finishes the file
-            while not (left := finished() - before) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            assert len(left) == 1, left
-            recording = left.pop()
+            recording = _recording_left_by(page, page.get_by_role("link", name="History").click)
+            other = browser.new_page(viewport={"width": 1400, "height": 1400})
+            other.goto(streamlit_server + "/", wait_until="domcontentloaded")
+            other.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            other.get_by_text("Record with webcam").click()
+            other.frame_locator('iframe[src*="webrtc"]').first.get_by_role("button", name="START").wait_for(
+                timeout=60_000
+            )
+            other.wait_for_function(  # the run that lists the recordings left behind is over
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+            )
+            offered = other.locator(f'[class*="st-key-left_row_main_{recording.stem}"]').count()
+            other.close()
+            page.get_by_role("link", name="Analyse").click()
+            page.get_by_text("stopped when you went to another page").wait_for(timeout=120_000)
+        finally:
+            browser.close()
+    assert offered == 0
+    assert not recording.exists()  # the first tab stored it, as its own
+    assert not failed_media, failed_media
+
+
+def test_a_recording_left_by_a_reloaded_tab_is_offered_and_analysed(streamlit_server, tmp_path):
+    """A tab reloaded mid-recording: the stream ended and the recorder finished the file, but
+    the page after the reload could not reach it (it was deleted a day later). It is now
+    offered with its time and length, and Analyse analyses it like a recording stopped by STOP.
+    """
+    screenshots = Path(os.environ.get("REPLAB_SCREENSHOT_DIR", tmp_path / "screenshots"))
+    screenshots.mkdir(parents=True, exist_ok=True)
+    failed_media: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = _open_dashboard(
+            playwright, streamlit_server, failed_media, height=1400, extra=_fake_camera(tmp_path)
+        )
+        try:
+            recording = _recording_left_by(page, lambda: page.reload(wait_until="domcontentloaded"))
             info = probe(recording)
             page.wait_for_selector(".js-plotly-plot", timeout=120_000)
             page.get_by_text("Record with webcam").click()

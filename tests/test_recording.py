@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from fractions import Fraction
 
@@ -150,26 +153,102 @@ def test_recordings_left_by_an_ended_session_are_cleared_after_a_day(tmp_path):
     assert remove_stale_recordings(tmp_path / "missing") == 0
 
 
-def test_left_recordings_are_the_finished_readable_ones_not_excluded(tmp_path):
+def _record(path, seconds: float, finish: bool = True) -> FrameRecorder:
+    recorder = FrameRecorder(path)
+    for frame in _camera_frames(seconds):
+        recorder.write(frame)
+    if finish:
+        recorder.close()
+    return recorder
+
+
+def test_left_recordings_are_the_finished_readable_ones_nobody_holds(tmp_path):
     """What a new session offers after a tab was reloaded mid-recording (the page lists them)."""
-    from analysis.recording import left_recordings
+    from analysis.recording import is_held, left_recordings
 
-    def record(name: str, seconds: float, finish: bool = True) -> FrameRecorder:
-        recorder = FrameRecorder(tmp_path / name)
-        for frame in _camera_frames(seconds):
-            recorder.write(frame)
-        if finish:
-            recorder.close()
-        return recorder
-
-    left = record("left-main.mp4", 0.5)
-    own = record("own-main.mp4", 0.3)  # this session's own: it stores it itself
-    busy = record("busy-main.mp4", 0.3, finish=False)  # another tab still recording
+    left = _record(tmp_path / "left-main.mp4", 0.5)
+    left.release()  # its session is gone
+    own = _record(tmp_path / "own-main.mp4", 0.3)  # finished, its session about to store it
+    busy = _record(tmp_path / "busy-main.mp4", 0.3, finish=False)  # another tab still recording
     (tmp_path / "broken-main.mp4").write_bytes(b"not a video")
-    found = left_recordings(tmp_path, exclude={own.path})
+    assert own.holds and busy.holds and not left.holds
+    assert is_held(own.path) and not is_held(left.path)
+    found = left_recordings(tmp_path)
     assert [item.path for item in found] == [left.path]
     assert found[0].frame_count == probe(left.path).frame_count == 15
     assert found[0].duration_s == pytest.approx(0.5, abs=0.04)
     busy.close()
-    assert len(left_recordings(tmp_path, exclude={own.path})) == 2
+    assert [item.path for item in left_recordings(tmp_path)] == [left.path]  # finished, still held
+    busy.release()
+    own.release()
+    assert len(left_recordings(tmp_path)) == 3
+    assert not list(tmp_path.glob("*.lock"))  # let go: nothing kept beside the recordings
     assert left_recordings(tmp_path / "missing") == []
+
+
+def test_a_recorder_holds_each_new_recording_again(tmp_path):
+    """Released after its first recording was stored, a recorder's next START holds the next one."""
+    from analysis.recording import left_recordings
+
+    recorder = _record(tmp_path / "again-main.mp4", 0.3)
+    os.replace(recorder.path, tmp_path / "stored.bin")  # the page stored it
+    recorder.release()
+    for frame in _camera_frames(0.3):
+        recorder.write(frame)
+    recorder.close()
+    assert recorder.holds and left_recordings(tmp_path) == []
+
+
+# a tab's recording in another process: finished (the stream ended), not yet stored by its
+# session; it says so, then waits to be killed
+_HOLDING_PROCESS = """
+import sys, time
+from tests.test_recording import _record
+recorder = _record(sys.argv[1], 0.5)  # kept: a recorder dropped lets go too
+print("finished", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_finished_recording_is_left_only_once_its_process_is_gone(tmp_path):
+    """Two tabs: a recording another tab had just finished (and was about to store) was listed
+    as left for a rerun, and could be taken from under it. A recorder holds its recording until
+    it lets go or its process dies (the OS drops the lock): a real process, killed."""
+    from analysis.recording import left_recordings
+
+    path = tmp_path / "other-main.mp4"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDING_PROCESS, str(path)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "finished"
+        assert probe(path).frame_count == 15  # finished and readable, but someone's
+        assert left_recordings(tmp_path) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [item.path for item in left_recordings(tmp_path)] == [str(path)]
+
+
+def test_left_recordings_probe_each_file_once(tmp_path, monkeypatch):
+    """The picker lists the left recordings on every rerun and opened every file with PyAV each
+    time; a file probed is known again by its path, size and modification time."""
+    import analysis.recording
+    from analysis.recording import left_recordings
+
+    probed = []
+
+    def counted_probe(path):
+        probed.append(os.fspath(path))
+        return probe(path)
+
+    monkeypatch.setattr(analysis.recording, "probe", counted_probe)
+    recorder = _record(tmp_path / "once-main.mp4", 0.5)
+    recorder.release()
+    first = left_recordings(tmp_path)
+    assert left_recordings(tmp_path) == first and probed == [recorder.path]
+    recorder.write(next(_camera_frames(0.1)))  # the same path recorded anew: probed anew
+    recorder.close()
+    recorder.release()
+    again = left_recordings(tmp_path)
+    assert probed == [recorder.path] * 2 and again[0].frame_count == 1

@@ -56,7 +56,33 @@ def _fake_webrtc(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "streamlit_webrtc", fake)
     monkeypatch.setattr(pages.clips, "UPLOAD_DIR", tmp_path / "uploads")
     monkeypatch.setattr(pages.webcam, "RECORDING_DIR", tmp_path / "uploads" / "recordings")
+    _tabs(monkeypatch)
     return state
+
+
+_CLOSED_TABS: set[str] = set()  # the ``test_tab`` of every AppTest whose tab was closed
+
+
+def _tabs(monkeypatch) -> None:
+    """Every AppTest is a tab of its own, connected until ``_close``. AppTest gives every run
+    one session id and no session manager (its stand-in runtime calls every session
+    connected): these two stand in for them."""
+    import uuid
+
+    import streamlit as st
+
+    import pages.webcam
+
+    _CLOSED_TABS.clear()
+    tab = lambda: st.session_state.setdefault("test_tab", uuid.uuid4().hex)  # noqa: E731
+    monkeypatch.setattr(pages.webcam, "_session_id", tab)
+    monkeypatch.setattr(pages.webcam, "session_is_active", lambda session: session not in _CLOSED_TABS)
+    monkeypatch.setattr(pages.webcam, "_OWNERS", {})  # this test's tabs only
+
+
+def _close(at) -> None:
+    """The tab of ``at`` is reloaded or closed: its session is no longer connected."""
+    _CLOSED_TABS.add(at.session_state["test_tab"])
 
 
 def _stream(state, frames: int) -> None:
@@ -207,6 +233,7 @@ def _left_by_a_reloaded_tab(monkeypatch, tmp_path, frames: int = 45):
     first = AppTest.from_function(_page, default_timeout=30)
     first.run()
     _record(first, state, frames=frames)
+    _close(first)
     state.callbacks["on_video_ended"]()  # the reloaded tab's stream ends with it
     state.playing, state.reported = False, (False, False)  # the new tab's widget is idle
     at = AppTest.from_function(_page, default_timeout=30)
@@ -247,3 +274,74 @@ def test_a_left_recording_can_be_deleted(monkeypatch, tmp_path):
     next(b for b in at.button if b.label == "Delete").click().run()
     assert not at.exception and not _left_rows(at)
     assert not list(pages.webcam.RECORDING_DIR.iterdir())
+
+
+def test_a_recording_another_tab_has_just_finished_is_not_left(monkeypatch, tmp_path):
+    """Two tabs: the first pressed STOP, the stream ended and the file was finished; the second
+    tab's rerun before the first had stored it listed it as left (one rerun, or as long as the
+    first tab was on another page), with Analyse to take it from under the first."""
+    import pages.webcam
+
+    state = _fake_webrtc(monkeypatch, tmp_path)
+    first = AppTest.from_function(_page, default_timeout=30)
+    first.run()
+    _record(first, state, frames=30)
+    state.playing = False  # STOP
+    state.callbacks["on_video_ended"]()  # the file is finished, the first tab not yet rerun
+    second = AppTest.from_function(_page, default_timeout=30)
+    second.run()
+    assert list(pages.webcam.RECORDING_DIR.glob("*.mp4")) and not _left_rows(second)
+    first.run()  # the first tab stores it, as STOP's own recording
+    assert not first.exception and probe(first.session_state["keep_recording_main"].path).frame_count == 30
+    second.run()
+    assert not second.exception and not _left_rows(second)
+
+
+def _side_by_side_with_two_cameras(monkeypatch, tmp_path):
+    """The Side by side page, both clips on "Record with webcam", after a tab reloaded mid-recording
+    left a recording behind."""
+    _left_by_a_reloaded_tab(monkeypatch, tmp_path)
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "4_side_by_side.py"), default_timeout=120)
+    at.session_state["replab_navigation"] = True  # as app.py marks a session
+    for slot in ("a", "b"):
+        at.session_state[f"keep_source_{slot}"] = "Record with webcam"
+    at.run()
+    return at
+
+
+def test_side_by_side_lists_a_left_recording_once_for_either_clip(monkeypatch, tmp_path):
+    """Side by side listed the left recordings under both cameras: one recording offered twice,
+    each copy with its own Analyse, Download and Delete."""
+    import pages.webcam
+
+    at = _side_by_side_with_two_cameras(monkeypatch, tmp_path)
+    assert not at.exception, at.exception
+    assert [m.value for m in at.markdown].count("**Recordings not analysed**") == 1
+    assert len(_left_rows(at)) == 1
+    labels = [b.label for b in at.button]
+    assert (
+        labels.count("Analyse as clip A") == labels.count("Analyse as clip B") == labels.count("Delete") == 1
+    )
+    assert [b.label for b in at.get("download_button")].count("Download") == 1
+    left = next(pages.webcam.RECORDING_DIR.glob("*.mp4"))
+    next(b for b in at.button if b.label == "Analyse as clip B").click().run()
+    assert not at.exception, at.exception
+    assert not left.exists() and not _left_rows(at)
+    assert probe(at.session_state["keep_recording_b"].path).frame_count == 45
+    assert "keep_recording_a" not in at.session_state
+
+
+def test_a_left_recording_taken_in_another_tab_says_so_in_this_one(monkeypatch, tmp_path):
+    """Two tabs list the same recording left behind; the first analyses it. The second's Analyse
+    then said the file "cannot be read any more", with PyAV's words for a missing file."""
+    from pages.webcam import GONE_WORDS
+
+    at = _left_by_a_reloaded_tab(monkeypatch, tmp_path)
+    other = AppTest.from_function(_page, default_timeout=30)
+    other.run()
+    assert len(_left_rows(at)) == len(_left_rows(other)) == 1
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    next(b for b in other.button if b.label == "Analyse").click().run()
+    assert not other.exception and [e.value for e in other.error] == [GONE_WORDS]
+    assert other.session_state["test_clip"] is None and not _left_rows(other)
+    assert probe(at.session_state["test_clip"].path).frame_count == 45  # the first tab's, untouched
