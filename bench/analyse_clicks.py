@@ -15,6 +15,7 @@ chromium (``/usr/bin/chromium``) and Playwright.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import time
@@ -55,17 +56,23 @@ def open_clip(page, url: str, clip: str) -> None:
     page.wait_for_timeout(1500)
 
 
+def settled(page, read, before: str, start: float) -> tuple[float, float]:
+    """Seconds from ``start`` until ``read()`` differs from ``before``, and until the page is
+    drawn after that (``DRAWN``)."""
+    while read() == before and time.monotonic() - start < 120:
+        page.wait_for_timeout(20)
+    changed = time.monotonic() - start
+    while not page.evaluate(DRAWN):
+        page.wait_for_timeout(20)
+    return changed, time.monotonic() - start
+
+
 def timed(page, label: str, click, received: list[int]) -> None:
     before = caption(page)
     received[0] = 0
     start = time.monotonic()
     click()
-    while caption(page) == before and time.monotonic() - start < 60:
-        page.wait_for_timeout(20)
-    to_caption = time.monotonic() - start
-    while not page.evaluate(DRAWN):
-        page.wait_for_timeout(20)
-    done = time.monotonic() - start
+    to_caption, done = settled(page, lambda: caption(page), before, start)
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{label}: {done:.2f} s (caption {to_caption:.2f} s, {before} -> {caption(page)}; "
           f"{received[0] / 1e3:.0f} kB; load {load})", flush=True)  # fmt: skip
@@ -86,13 +93,19 @@ def chart_click(page, k: int):
     return click
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def url_and_clip(description: str, option: str, default: int) -> argparse.Namespace:
+    """URL CLIP [--OPTION N]: this script's arguments, and bench/form_strictness.py's."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("url")
     parser.add_argument("clip")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    received = [0]
+    parser.add_argument(f"--{option}", type=int, default=default)
+    return parser.parse_args()
+
+
+@contextlib.contextmanager
+def clip_opened(url: str, clip: str, received: list[int]):
+    """A chromium page (1280 x 900) with ``clip`` uploaded and counted as squats (``open_clip``),
+    adding to ``received[0]`` the bytes of every websocket frame the server sends."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
@@ -103,7 +116,15 @@ def main() -> None:
             "websocket",
             lambda ws: ws.on("framereceived", lambda f: received.__setitem__(0, received[0] + len(f))),
         )
-        open_clip(page, args.url, args.clip)
+        open_clip(page, url, clip)
+        yield page
+        browser.close()
+
+
+def main() -> None:
+    args = url_and_clip(__doc__.splitlines()[0], "repeats", 3)
+    received = [0]
+    with clip_opened(args.url, args.clip, received) as page:
         for label, click in (
             ("+1 frame", lambda: page.get_by_role("button", name="+1 frame", exact=True).click()),
             ("Next rep", lambda: page.get_by_role("button", name="Next rep", exact=True).click()),
@@ -113,7 +134,6 @@ def main() -> None:
                 timed(page, f"{label} #{k + 1}", click, received)
         for k in range(args.repeats):
             timed(page, f"angle chart click #{k + 1}", chart_click(page, k), received)
-        browser.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 
@@ -22,6 +23,8 @@ from analysis.form.verdict import (
 from analysis.strictness import DEFAULT_STRICTNESS
 from analysis.wording import count_words, format_p_good, rep_numbers_words
 from pages import charts, common, frames, reports, text, widgets
+
+REPORT_FRAME_SIDE = 480  # the rep cards' frames and the report's, so one reading serves both
 
 common.through_the_app()
 
@@ -179,9 +182,11 @@ csv_col.download_button(
     "Verdicts (CSV)", for_spreadsheets(table.getvalue()), file_name=f"{stem}_form.csv", mime="text/csv",
     help="One row per rep: times, verdict, P(good), faults, reason and the measures behind them.",
 )  # fmt: skip
-reports.report_download(report_col, clip, track, verdicts, strictness, stem)  # made on a click, then kept
+# the clip's frames read so far at the cards' size: the report is made from them on its click
+kept_frames = frames.read_frames(clip.path, [], REPORT_FRAME_SIDE)
+reports.report_download(report_col, clip, track, verdicts, strictness, stem, kept_frames)
 
-carded = verdicts
+carded = list(range(len(verdicts)))  # positions in ``verdicts``
 if len(verdicts) > common.MANY_REPS:  # a long set opens on the reps a coach looks at first
     everyone = f"all {len(verdicts)} reps"
     cards = widgets.kept_radio(
@@ -189,20 +194,23 @@ if len(verdicts) > common.MANY_REPS:  # a long set opens on the reps a coach loo
         format_func=lambda option: everyone if option == "all reps" else option,
     )  # fmt: skip
     if cards != "all reps":
-        carded = [v for v in verdicts if not v.good]
+        carded = [k for k, v in enumerate(verdicts) if not v.good]
         st.caption(
             f"{count_words(len(carded), 'rep')} of {len(verdicts)} with a fault or not judged"
             + ("" if carded else ": every rep was judged good")
-            + f". Choose {everyone} to see every rep's card (each reads its frame from the clip)."
+            + f". Choose {everyone} to see every rep's card."
         )
-bottoms = [verdict.judged_bottom_s for verdict in carded]
+bottoms = [verdict.judged_bottom_s for verdict in verdicts]
+shown = [bottoms[k] for k in carded]
 with st.spinner("Reading each rep's frame from the clip ..."):
-    images = frames.frames_with_skeleton(clip.path, track, bottoms, max_side=480)  # one pass, not one a card
+    images = dict(
+        zip(carded, frames.frames_with_skeleton(clip.path, track, shown, max_side=REPORT_FRAME_SIDE))
+    )
 per_row = 3
 for start in range(0, len(carded), per_row):
     columns = st.columns(per_row)
-    row = slice(start, start + per_row)
-    for column, verdict, bottom, image in zip(columns, carded[row], bottoms[row], images[row]):
+    for column, k in zip(columns, carded[start : start + per_row]):
+        verdict, bottom, image = verdicts[k], bottoms[k], images[k]
         with column.container(border=True):
             # blue and red stay apart with red-green colour blindness; a rep not judged is in the
             # text colour (Streamlit's grey was 3.7:1 on white)
@@ -215,3 +223,18 @@ for start in range(0, len(carded), per_row):
             st.write(verdict.reason)
             if verdict.faults:
                 st.caption("Faults: " + ", ".join(verdict.faults))
+
+# then the other reps' frames, kept for the report and for the cards another strictness shows
+# (each step had read its cards' frames again: 2.5 s, review AQ). Last, so the cards come
+# first; a strictness step meanwhile stops the reading at the next frame, keeping what was read
+not_shown = [bottom for k, bottom in enumerate(bottoms) if k not in images]
+if not_shown and not set(not_shown) <= kept_frames.keys():
+    note = st.empty()
+    with contextlib.suppress(RepLabError):  # a moment that cannot be read: the report tries at its click
+        frames.read_frames(
+            clip.path, not_shown, REPORT_FRAME_SIDE,
+            progress=lambda done, total: note.caption(
+                f"Reading the other reps' frames for the report: {done} of {total} ..."
+            ),
+        )  # fmt: skip
+    note.empty()

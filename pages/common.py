@@ -24,7 +24,7 @@ import streamlit as st
 from analysis import moving_parts
 from analysis.counting import EXERCISE_PRESETS, count_reps
 from analysis.errors import RepLabError
-from analysis.form import assess_squat_reps, load_model
+from analysis.form import load_model, score_squat_reps, verdicts_at
 from analysis.history import HistoryStore
 from analysis.pose import DEFAULT_CHUNKS, extract_pose
 from analysis.saving import default_exercise
@@ -260,9 +260,18 @@ def form_model():
     return load_model()
 
 
+# Kept as objects (``cache_resource``): nothing changes a ScoredRep, and each rep's features
+# (its joints' series) would be copied on every strictness step.
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _scored_cached(track_digest: str, spans: tuple, _track: PoseTrack, _reps):
+    return score_squat_reps(_track, _reps, model=form_model())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _verdicts_cached(track_digest: str, spans: tuple, strictness: float, _track: PoseTrack, _reps):
-    return assess_squat_reps(_track, _reps, strictness=strictness, model=form_model())
+    """The verdicts at one strictness, decided from the reps scored once (``_scored_cached``):
+    each step of the strictness slider had measured and predicted a 78-rep set again, 1.8 s."""
+    return verdicts_at(_scored_cached(track_digest, spans, _track, _reps), strictness, form_model())
 
 
 def form_strictness() -> float:

@@ -23,13 +23,33 @@ def _frame_cached(path: str, time_s: float, max_side: int) -> np.ndarray:
     return read_frame(path, time_s, max_side=max_side)
 
 
-# a few sets of rep cards kept (78 frames at 480 px are about 30 MB)
-@st.cache_data(show_spinner=False, max_entries=4)
-def _frames_cached(path: str, times: tuple[float, ...], max_side: int) -> dict[float, np.ndarray]:
-    """The frames shown at ``times``, read in one pass over the clip (``frames_at``). One at a
-    time, 78 rep cards took 20 s to load: a seek to the keyframe before each frame and a
-    decode up to it (reviews AE, AF)."""
-    return dict(frames_at(path, list(times), max_side=max_side))
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _frame_store(path: str, max_side: int) -> dict[float, np.ndarray]:
+    """The frames of one clip read so far at one size, by time (``read_frames`` adds to it).
+
+    Kept per clip, not per set of times: keyed by the rep cards shown, a strictness step that
+    showed other cards read their frames again (2.5 s on a 3-minute set, review AQ). Kept as
+    an object: 78 frames at 480 px are about 30 MB, which ``cache_data`` copied on every run.
+    """
+    return {}
+
+
+def read_frames(path: str, times, max_side: int, progress=None) -> dict[float, np.ndarray]:
+    """The clip's frames at ``times`` (and all read before), reading those not read yet in one
+    pass over the clip (``frames_at``): one at a time, 78 rep cards took 20 s (reviews AE, AF).
+
+    ``progress(done, total)`` is called after each frame read: a Streamlit call there lets a
+    rerun (a strictness step) stop the pass, and what was read is kept.
+    """
+    store = _frame_store(path, max_side)
+    missing = sorted({float(time_s) for time_s in times} - store.keys())
+    if not missing:
+        return store
+    for done, (time_s, rgb) in enumerate(frames_at(path, missing, max_side=max_side), 1):
+        store[time_s] = rgb
+        if progress is not None:
+            progress(done, len(missing))
+    return store
 
 
 def _skeleton_drawn(rgb: np.ndarray, track: PoseTrack, time_s: float) -> np.ndarray:
@@ -50,11 +70,11 @@ def frame_with_skeleton(path: str, track: PoseTrack, time_s: float, max_side: in
 def frames_with_skeleton(
     path: str, track: PoseTrack, times: list[float], max_side: int = 720
 ) -> list[np.ndarray | None]:
-    """``frame_with_skeleton`` for each of ``times`` (the rep cards' frames), read in one pass
-    over the clip; a set read before (a rerun, a strictness moved) is kept."""
+    """``frame_with_skeleton`` for each of ``times`` (the rep cards' frames), those not read
+    before read in one pass over the clip (``read_frames``)."""
     times = [float(time_s) for time_s in times]
     try:
-        read = _frames_cached(path, tuple(times), max_side)
+        read = read_frames(path, times, max_side)
     except RepLabError:  # a moment that cannot be read: each frame alone, so only its card says why
         return [frame_with_skeleton(path, track, time_s, max_side) for time_s in times]
     return [_skeleton_drawn(read[time_s], track, time_s) for time_s in times]

@@ -200,10 +200,10 @@ def test_dashboard_in_chromium(streamlit_server, sample_squat_track, clips_table
             page.wait_for_timeout(1000 * (end - start + 1.5))  # longer than the rep: it must have looped
             assert not video.evaluate("v => v.paused")  # still playing: looped, not stopped at the end
             save_small_png(page.screenshot(), screenshots / "squat_form.png")
-            # The report to send is made when asked for (words meanwhile), and holds one card per rep.
-            page.get_by_role("button", name="Make report (HTML)").click()
+            # The report to send is one click, made on it (from the frames the cards read), and
+            # holds one card per rep.
             with page.expect_download(timeout=60_000) as download:
-                page.get_by_role("button", name="Download report (HTML)").click(timeout=60_000)
+                page.get_by_role("button", name="Report (HTML)").click(timeout=60_000)
             report = Path(download.value.path()).read_text(encoding="utf-8")
             assert (
                 report.count('class="card"') == true_reps

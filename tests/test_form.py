@@ -805,3 +805,40 @@ def test_train_form_refuses_an_output_that_its_model_card_would_overwrite(tmp_pa
     err = capsys.readouterr().err
     assert "both the model and its card" in err and "OUT.joblib" in err
     assert not output.exists()
+
+
+def test_a_set_scored_once_gets_at_any_strictness_the_verdicts_of_each_rep_judged_alone(
+    shared_data, pose_cache_dir
+):
+    """The strictness moves only the P(good) a rep needs and the fault rules' lines, so a set
+    is measured and predicted once (``score_squat_reps``, all its reps in one prediction) and
+    judged at any strictness from that (``verdicts_at``): the Squat form page's slider had
+    measured and predicted a 78-rep set again on every step (review AQ). Each verdict is the
+    one its rep gets judged alone, at every strictness; the reps the model may not judge keep
+    their reason. A front-view clip whose verdicts move with the strictness, and one with a
+    rep hidden at its bottom."""
+    from analysis.cache import TrackCache
+    from analysis.counting import count_reps
+    from analysis.form import score_squat_reps, verdicts_at
+    from analysis.form.verdict import verdict_from_features
+    from analysis.pose import extract_pose
+
+    model = load_model()
+    moved = set()
+    for name in ("squat_front_rjsong_1.mp4", "squat_side_formfit_3.mp4"):
+        track = extract_pose(shared_data / "clips" / name, workers=2, cache=TrackCache(pose_cache_dir))
+        scored = score_squat_reps(track, count_reps(track, exercise="squat").reps, model)
+        for strictness in (0.0, 0.5, 1.0):
+            verdicts = verdicts_at(scored, strictness, model)
+            assert len(verdicts) == len(scored)
+            for verdict, rep in zip(verdicts, scored):
+                if rep.proba is None:  # not judged: why, whatever the strictness
+                    assert not verdict.judged and (rep.unjudged is None or verdict.reason == rep.unjudged[1])
+                    continue
+                alone = verdict_from_features(model, rep.features, strictness, rep.trusted, rep.metres)
+                assert (verdict.label, verdict.good, verdict.faults, verdict.reason) == (*alone[:3], alone[4])
+                assert verdict.p_good == pytest.approx(alone[3], abs=1e-12)
+                assert verdict.p_good_needed == pytest.approx(0.3 + 0.4 * strictness)
+                moved.add((name, verdict.index, verdict.good))
+    assert any((n, i, not g) in moved for n, i, g in moved)  # some verdict did change with the strictness
+    assert any(not r.judged for r in verdicts)  # squat_side_formfit_3: reps hidden behind the plates

@@ -415,26 +415,36 @@ def _good_reason(
     return reason
 
 
-def verdict_from_features(
+def measurable_probabilities(
+    model, proba: np.ndarray, features: RepFeatures, trusted: dict[str, bool]
+) -> np.ndarray:
+    """The model's class probabilities of one rep with every fault it cannot measure removed
+    (renormalised): a fault is named only where it can be measured, from this camera view and
+    on this rep (a fault whose own measure is beyond what a body does, "toes rose 41 cm",
+    rests on a pose tracked wrongly; every export had called the rep "toes lifting" while its
+    reason said the measure could not be trusted). No strictness in it: see ``ScoredRep``."""
+    classes = np.asarray(model.classes_)
+    proba = np.array(proba, dtype=np.float64)
+    allowed = np.array(
+        [trusted.get(FAULT_FEATURE_GROUP.get(c, ""), True) and _measurable(c, features) for c in classes]
+    )
+    proba[~allowed] = 0.0
+    return proba / proba.sum() if proba.sum() > 0 else np.where(np.isin(classes, GOOD_LABELS), 0.5, 0.0)
+
+
+def decide_verdict(
     model,
+    proba: np.ndarray,
     features: RepFeatures,
     strictness: float = DEFAULT_STRICTNESS,
     trusted: dict[str, bool] | None = None,
     metres: bool = False,
 ) -> tuple[str, bool, list[str], float, str]:
-    """``(label, good, faults, p_good, reason)`` of one rep's features."""
+    """``(label, good, faults, p_good, reason)`` of one rep at ``strictness``, from its
+    ``measurable_probabilities``: the P(good) it needs and the fault rules' lines move with
+    the strictness; the probabilities do not."""
     trusted = trusted or {}
     classes = np.asarray(model.classes_)
-    proba = model.predict_proba([features])[0].copy()
-    # a fault is named only where it can be measured: from this camera view, and on this rep
-    # (a fault whose own measure is beyond what a body does, "toes rose 41 cm", rests on a
-    # pose tracked wrongly; every export had called the rep "toes lifting" while its reason
-    # said the measure could not be trusted)
-    allowed = np.array(
-        [trusted.get(FAULT_FEATURE_GROUP.get(c, ""), True) and _measurable(c, features) for c in classes]
-    )
-    proba[~allowed] = 0.0
-    proba = proba / proba.sum() if proba.sum() > 0 else np.where(np.isin(classes, GOOD_LABELS), 0.5, 0.0)
     p_good = float(good_probability(proba[None], classes)[0])
     threshold = p_good_threshold(strictness)
     label = str(decide_labels(proba[None], classes, threshold)[0])
@@ -455,6 +465,19 @@ def verdict_from_features(
     past_line = label not in FAULT_RULES or rule_fires(model, label, features.scalars, strictness)
     reason = "; ".join(explain(f, features, metres, past_line or f != label) for f in faults)
     return label, False, faults, p_good, reason
+
+
+def verdict_from_features(
+    model,
+    features: RepFeatures,
+    strictness: float = DEFAULT_STRICTNESS,
+    trusted: dict[str, bool] | None = None,
+    metres: bool = False,
+) -> tuple[str, bool, list[str], float, str]:
+    """``(label, good, faults, p_good, reason)`` of one rep's features."""
+    trusted = trusted or {}
+    proba = measurable_probabilities(model, model.predict_proba([features])[0], features, trusted)
+    return decide_verdict(model, proba, features, strictness, trusted, metres)
 
 
 def _field(rep, name: str):
@@ -551,23 +574,40 @@ def rep_measures(features: RepFeatures, metres: bool) -> dict[str, float]:
     return numbers
 
 
-def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model=None) -> list[RepVerdict]:
-    """One ``RepVerdict`` per rep of a ``PoseTrack``.
+@dataclass(frozen=True)
+class ScoredRep:
+    """One rep measured and scored by the model, before any strictness: everything a verdict
+    at any strictness is decided from (``verdicts_at``).
 
-    ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
-    or dicts with those keys, or a ``CountResult`` (its ``reps``: passing the result itself
-    had failed with "'CountResult' object is not iterable", review T).
-    The detected view (the clip's, or the rep's own after a camera cut) and whether the
-    feet are in the frame decide which faults may be raised. A rep with too few usable
-    pose frames, or not seen well enough (``why_not_judged``), gets label "unknown", and a
-    rep that barely bends the knees or lowers the hips, or does not stand back up, gets
-    "not a squat"; both have P(good) NaN and a reason saying why.
+    Why apart from ``RepVerdict``: measuring the reps and predicting their probabilities is
+    the slow part (1.8 s for a 3-minute set's 78 reps), and the strictness changes neither;
+    the Squat form page made both again on every step of its strictness slider.
+    """
+
+    index: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    view: str
+    trusted: dict[str, bool]
+    features: RepFeatures | None = None  # None: not enough pose frames in the rep
+    metres: bool = False
+    unjudged: tuple[str, str] | None = None  # (label, reason) of a rep the model must not judge
+    proba: np.ndarray | None = None  # ``measurable_probabilities`` of a rep the model judges
+
+
+def score_squat_reps(track, reps, model=None) -> list[ScoredRep]:
+    """One ``ScoredRep`` per rep of a ``PoseTrack`` (``reps`` as ``assess_squat_reps`` takes them).
+
+    The detected view (the clip's, or the rep's own after a camera cut) and whether the feet
+    are in the frame decide which faults may be named; ``why_not_judged`` which reps are not
+    judged. The model predicts every judged rep in one call.
     """
     reps = getattr(reps, "reps", reps)
     model = load_model() if model is None else model
     clip_angle = view_angle(track)
-    verdicts = []
     frame_times = np.asarray(track.times, dtype=np.float64)
+    scored = []
     for i, rep in enumerate(reps):
         start, bottom, end = (
             _on_frame(frame_times, float(_field(rep, name))) for name in ("start_s", "bottom_s", "end_s")
@@ -580,20 +620,63 @@ def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model
             joints, times, metres = track_joints(track, start, end)
             features = RepFeatures.from_joints(joints, times)
         except ValueError:
-            verdicts.append(
-                RepVerdict(i, start, bottom, end, UNKNOWN, False, [], float("nan"),
-                           "not enough pose frames in this rep to judge it", {}, view, trusted)
-            )  # fmt: skip
+            scored.append(ScoredRep(i, start, bottom, end, view, trusted))
             continue
         unjudged = why_not_judged(track, features, start, end)
-        if unjudged is not None:
-            label, good, faults, p_good, reason = unjudged[0], False, [], float("nan"), unjudged[1]
+        scored.append(ScoredRep(i, start, bottom, end, view, trusted, features, metres, unjudged))
+    judged = [s for s in scored if s.features is not None and s.unjudged is None]
+    if judged:
+        probas = model.predict_proba([s.features for s in judged])
+        with_proba = {
+            s.index: replace(s, proba=measurable_probabilities(model, proba, s.features, s.trusted))
+            for s, proba in zip(judged, probas)
+        }
+        scored = [with_proba.get(s.index, s) for s in scored]
+    return scored
+
+
+def verdicts_at(
+    scored: Sequence[ScoredRep], strictness: float = DEFAULT_STRICTNESS, model=None
+) -> list[RepVerdict]:
+    """The ``RepVerdict`` of each ``ScoredRep`` at ``strictness``: no measuring, no prediction
+    (a 78-rep set in milliseconds)."""
+    model = load_model() if model is None else model
+    needed = p_good_threshold(strictness)
+    verdicts = []
+    for s in scored:
+        trusted = dict(s.trusted)  # each verdict its own, as before
+        if s.features is None:
+            verdicts.append(
+                RepVerdict(s.index, s.start_s, s.bottom_s, s.end_s, UNKNOWN, False, [], float("nan"),
+                           "not enough pose frames in this rep to judge it", {}, s.view, trusted)
+            )  # fmt: skip
+            continue
+        if s.unjudged is not None:
+            label, good, faults, p_good, reason = s.unjudged[0], False, [], float("nan"), s.unjudged[1]
         else:
-            label, good, faults, p_good, reason = verdict_from_features(
-                model, features, strictness, trusted, metres
+            label, good, faults, p_good, reason = decide_verdict(
+                model, s.proba, s.features, strictness, trusted, s.metres
             )
         verdicts.append(
-            RepVerdict(i, start, bottom, end, label, good, faults, p_good, reason, rep_measures(features, metres),
-                       view, trusted, p_good_needed=p_good_threshold(strictness))
+            RepVerdict(s.index, s.start_s, s.bottom_s, s.end_s, label, good, faults, p_good, reason,
+                       rep_measures(s.features, s.metres), s.view, trusted, p_good_needed=needed)
         )  # fmt: skip
     return verdicts
+
+
+def assess_squat_reps(track, reps, strictness: float = DEFAULT_STRICTNESS, model=None) -> list[RepVerdict]:
+    """One ``RepVerdict`` per rep of a ``PoseTrack``.
+
+    ``reps``: objects with ``start_s``, ``bottom_s`` and ``end_s`` (the counter's reps),
+    or dicts with those keys, or a ``CountResult`` (its ``reps``: passing the result itself
+    had failed with "'CountResult' object is not iterable", review T).
+    The detected view (the clip's, or the rep's own after a camera cut) and whether the
+    feet are in the frame decide which faults may be raised. A rep with too few usable
+    pose frames, or not seen well enough (``why_not_judged``), gets label "unknown", and a
+    rep that barely bends the knees or lowers the hips, or does not stand back up, gets
+    "not a squat"; both have P(good) NaN and a reason saying why. The same as
+    ``verdicts_at(score_squat_reps(track, reps, model), strictness, model)``: a caller that
+    judges one set at several strictnesses scores it once.
+    """
+    model = load_model() if model is None else model
+    return verdicts_at(score_squat_reps(track, reps, model), strictness, model)
