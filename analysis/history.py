@@ -267,7 +267,8 @@ def check_month(month: str) -> str:
 def sessions_in_month(sessions: Sequence[dict], month: str) -> list[dict]:
     """The decoded ``sessions`` saved in ``month`` ("2026-03") in the time they are shown in
     (``local_time``, the viewer's zone): what the Period box shows and its month's export holds."""
-    return [s for s in sessions if s["local_time"].startswith(check_month(month) + "-")]
+    prefix = check_month(month) + "-"
+    return [s for s in sessions if s["local_time"].startswith(prefix)]
 
 
 def fault_counts(sessions: Sequence[dict]) -> dict[str, list[int]]:
@@ -595,8 +596,9 @@ class HistoryStore:
 
     def _twin(self, db, athlete, clip_hash, exercise, count, notes, verdicts) -> dict | None:
         """``find_saved``'s entry, with the same notes first, else with any, read on ``db``
-        (inside a save's transaction)."""
-        saved = [self._decode(row) for row in _athlete_rows(db, athlete)]
+        (inside a save's transaction, under the write lock: only the entries of this clip are
+        decoded, not each of the athlete's reps and verdicts)."""
+        saved = [self._decode(row) for row in _athlete_rows(db, athlete) if row["clip_hash"] == clip_hash]
         wanted = _verdict_calls(verdicts)
         return _newest_same(saved, clip_hash, exercise, count, notes, wanted) or _newest_same(
             saved, clip_hash, exercise, count, None, wanted

@@ -9,7 +9,7 @@ temporary name and moved into place only once complete, so a reader never sees h
 file. aiortc's own ``MediaRecorder`` was replaced by this: on a loaded machine its final
 flush failed inside the mp4 muxer ("patches welcome") and left a file with no index.
 
-A recorder *holds* its recording (an exclusive ``flock`` on a ``.lock`` file beside it) from
+A recorder *holds* its recording (an exclusive OS lock, ``files.try_lock``, on a ``.lock`` file beside it) from
 the first frame until ``release``, which its owner calls once it has taken the finished file
 (or is gone): other tabs and processes then know a finished file is still someone's, and
 ``left_recordings`` offers only the ones nobody holds. The OS drops the lock when the process
